@@ -1,0 +1,20 @@
+# observability-poc — one entry point for developers and operators.
+# `make help` lists the targets. Docker targets run on the Docker host (Server-124);
+# `demo`, `test` and `e2e` need only Node (installed on demand).
+SHELL := /usr/bin/env bash
+.DEFAULT_GOAL := help
+COMPOSE ?= docker compose
+TOOLCHAIN := . scripts/toolchain.sh &&
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: install
+install: ## Install Node 24, pnpm and the workspace dependencies
+	@$(TOOLCHAIN) pnpm install --frozen-lockfile
+
+.PHONY: test
+test: ## Install what the tests need, build, and run every test (last line: N passed, N failed)
+	@bash scripts/bootstrap.sh
+	@$(TOOLCHAIN) pnpm build && pnpm test

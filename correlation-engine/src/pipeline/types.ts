@@ -1,0 +1,113 @@
+// The shapes that flow through the engine: ingest routes produce NormalizedLog / NormalizedSpan,
+// the correlator consumes them and produces CorrelationEvent, exporters ship logs and events.
+// These are contracts between modules (and, for CorrelationEvent, with API clients): change
+// them deliberately.
+
+/** Business keys that join traces with orchestrator logs. Order is the display order. */
+export const BUSINESS_KEYS = ['circuit_id', 'product_id', 'resource_id', 'resource_type_id', 'request_id'] as const;
+export type BusinessKey = (typeof BUSINESS_KEYS)[number];
+export type BusinessKeys = Partial<Record<BusinessKey, string>>;
+
+/** Keys that link a trace-less record to open trace windows (unique enough to mean "the same thing"). */
+export const LINKING_KEYS = ['circuit_id', 'resource_id'] as const satisfies readonly BusinessKey[];
+
+/** Severity names, lowest first. The index is the rank used for "highest severity". */
+export const SEVERITIES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type LogFormat = 'json' | 'rfc5424' | 'rfc3164' | 'blueplanet' | 'keyvalue' | 'plain';
+export type Signal = 'logs' | 'traces' | 'metrics';
+
+export type AttributeValue = string | number | boolean;
+
+export interface NormalizedLog {
+  /** Event time in Unix milliseconds (fraction carries micro/nanoseconds when known). */
+  timeUnixMs: number;
+  severity: Severity;
+  service: string;
+  env?: string;
+  host?: string;
+  message: string;
+  /** 32 lowercase hex chars; absent when the record carries no trace context. */
+  traceId?: string;
+  /** 16 lowercase hex chars. */
+  spanId?: string;
+  keys: BusinessKeys;
+  /** Everything else worth keeping (labels, parsed key=value pairs, logger, thread...). */
+  attributes: Record<string, AttributeValue>;
+  /** Which parser recognised the message. */
+  format: LogFormat;
+  /** How it arrived. */
+  source: 'api' | 'otlp';
+}
+
+export type SpanStatus = 'UNSET' | 'OK' | 'ERROR';
+
+export interface NormalizedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  env?: string;
+  /** OTLP SpanKind number (0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer). */
+  kind: number;
+  startUnixMs: number;
+  endUnixMs: number;
+  status: SpanStatus;
+  statusMessage?: string;
+  keys: BusinessKeys;
+  attributes: Record<string, AttributeValue>;
+}
+
+export interface SpanSummary {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  startUnixMs: number;
+  durationMs: number;
+  status: SpanStatus;
+}
+
+export interface LogSummary {
+  timeUnixMs: number;
+  severity: Severity;
+  service: string;
+  message: string;
+  spanId?: string;
+  /** Present when the log carried no trace_id and joined this window through a business key. */
+  linkedBy?: { key: BusinessKey; value: string };
+}
+
+export interface RelatedTrace {
+  traceId: string;
+  key: BusinessKey;
+  value: string;
+}
+
+/** Emitted once per closed window. Stable JSON shape served by GET /api/correlations. */
+export interface CorrelationEvent {
+  /** Unique per event: `${instance}:${traceId}:${windowStartMs}`. */
+  id: string;
+  /** Engine instance that produced it (several replicas may run behind a trace-keyed balancer). */
+  instance: string;
+  traceId: string;
+  windowStart: string;
+  windowEnd: string;
+  /** True when an earlier window for this trace had already closed. */
+  continuation: boolean;
+  services: string[];
+  spanCount: number;
+  logCount: number;
+  /** Trace-less logs that joined through a business key (subset of logCount). */
+  linkedLogCount: number;
+  errorCount: number;
+  highestSeverity: Severity | null;
+  /** Every business-key value seen in the window, per key. */
+  keys: Partial<Record<BusinessKey, string[]>>;
+  rootSpan: { spanId: string; name: string; service: string; durationMs: number } | null;
+  relatedTraces: RelatedTrace[];
+  /** Bounded detail for UIs; `capped` says when some was left out. */
+  detail: { spans: SpanSummary[]; logs: LogSummary[]; spansCapped: boolean; logsCapped: boolean };
+}
