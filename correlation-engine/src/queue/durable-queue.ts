@@ -1,0 +1,268 @@
+// The durable queue behind every exporter: one append-only log of accepted records, one committed
+// position per consumer (exporter), rows deleted once every active consumer has passed them.
+//
+// Storage choice: embedded SQLite (`node:sqlite`, WAL mode) rather than hand-rolled segment files.
+// - Torn writes are SQLite's problem, solved: every WAL frame carries a checksum and a commit
+//   marker, so a frame half-written when the process died is ignored on the next open instead of
+//   being read back as a record. Segment files would need our own length prefix + CRC + tail scan.
+// - Committing a consumer position and deleting acknowledged rows are single statements in one
+//   file, not a cursor file per exporter kept in step with a directory of segments.
+// - Throughput is not the bottleneck: 50-record batches (~440 B/record) measured on this machine at
+//   ~0.34 ms per batch with synchronous=FULL (fsync per commit, ~146k records/s) and ~0.20 ms with
+//   NORMAL (~255k records/s), one core, Node 24 (see README "Delivery and exporters").
+// Group commit: appends arriving in the same event-loop turn share one transaction (one fsync), so
+// many small concurrent requests cost one disk flush, not one each.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type EntryKind = 'log' | 'event';
+
+const KIND_CODE: Record<EntryKind, number> = { log: 0, event: 1 };
+const KIND_NAME: EntryKind[] = ['log', 'event'];
+
+export interface QueueEntry {
+  seq: number;
+  kind: EntryKind;
+  /** Serialized record (JSON). */
+  body: string;
+  /** Wall-clock time the entry was accepted, Unix ms. */
+  enqueuedAtMs: number;
+}
+
+export interface NewEntry {
+  kind: EntryKind;
+  body: string;
+}
+
+/** `full`: fsync the WAL on every commit (survives power loss). `normal`: survives a process crash only. */
+export type QueueSync = 'full' | 'normal';
+
+export interface DurableQueueOptions {
+  /** Folder for the database file (created when missing). */
+  dir: string;
+  /** Consumers whose positions hold rows back; rows every one of them has passed are deleted. */
+  consumers: readonly string[];
+  sync: QueueSync;
+  /** Called with a message when the queue had to set a corrupt database aside. */
+  onWarning?: (message: string) => void;
+}
+
+/** Thrown when the database cannot be opened or written. */
+export class QueueStorageError extends Error {
+  override name = 'QueueStorageError';
+}
+
+interface PendingAppend {
+  entries: readonly NewEntry[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class DurableQueue {
+  readonly file: string;
+  private readonly db: DatabaseSync;
+  private readonly consumers: readonly string[];
+  private readonly insert: StatementSync;
+  private readonly readAfter: StatementSync;
+  private readonly firstAfter: StatementSync;
+  private readonly setCursor: StatementSync;
+  private readonly positions = new Map<string, number>();
+  private headSeq = 0;
+  private bytes = 0;
+  private pending: PendingAppend[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(options: DurableQueueOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    this.file = join(options.dir, 'queue.db');
+    this.consumers = [...options.consumers];
+    this.db = openDatabase(this.file, options.sync, options.onWarning);
+    this.insert = this.db.prepare('INSERT INTO entries (kind, size, enqueued_at, body) VALUES (?, ?, ?, ?)');
+    this.readAfter = this.db.prepare('SELECT seq, kind, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
+    this.setCursor = this.db.prepare(
+      'INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq',
+    );
+    const head = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
+    this.headSeq = head?.seq ?? 0;
+    const stored = new Map(
+      (this.db.prepare('SELECT consumer, seq FROM cursors').all() as { consumer: string; seq: number }[]).map((r) => [r.consumer, r.seq]),
+    );
+    // A consumer seen for the first time starts at the oldest retained row: whatever is still on
+    // disk was accepted and is owed to every exporter that is configured now.
+    for (const name of this.consumers) this.positions.set(name, stored.get(name) ?? 0);
+    this.trim();
+    const sum = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM entries').get() as { total: number };
+    this.bytes = sum.total;
+  }
+
+  /** Persists entries; resolves after the transaction holding them committed. */
+  append(entries: readonly NewEntry[]): Promise<void> {
+    if (this.closed) return Promise.reject(new QueueStorageError('queue is closed'));
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ entries, resolve, reject });
+      for (const e of entries) this.pendingBytes += Buffer.byteLength(e.body);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushPending());
+      }
+    });
+  }
+
+  /** Up to `limit` entries after the consumer's committed position, oldest first. */
+  read(consumer: string, limit: number): QueueEntry[] {
+    const after = this.position(consumer);
+    const rows = this.readAfter.all(after, limit) as { seq: number; kind: number; enqueued_at: number; body: string }[];
+    return rows.map((r) => ({ seq: r.seq, kind: KIND_NAME[r.kind] ?? 'log', body: r.body, enqueuedAtMs: r.enqueued_at }));
+  }
+
+  /** Marks everything up to and including `seq` as delivered for this consumer. */
+  commit(consumer: string, seq: number): void {
+    if (this.closed || seq <= this.position(consumer)) return;
+    this.setCursor.run(consumer, seq);
+    this.positions.set(consumer, seq);
+    this.trim();
+  }
+
+  /** Entries the consumer has not committed yet. Seqs have no gaps (AUTOINCREMENT, rolled-back inserts reuse them). */
+  depth(consumer: string): number {
+    return Math.max(0, this.headSeq - this.position(consumer));
+  }
+
+  /** Age in ms of the oldest entry the consumer has not committed; 0 when caught up. */
+  oldestUnsentAgeMs(consumer: string, nowMs = Date.now()): number {
+    if (this.depth(consumer) === 0) return 0;
+    const row = this.firstAfter.get(this.position(consumer)) as { enqueued_at: number } | undefined;
+    return row ? Math.max(0, nowMs - row.enqueued_at) : 0;
+  }
+
+  /** Bytes of record bodies held on disk (not yet delivered by every consumer) plus those being written. */
+  backlogBytes(): number {
+    return this.bytes + this.pendingBytes;
+  }
+
+  /** Highest sequence number written so far. */
+  head(): number {
+    return this.headSeq;
+  }
+
+  /** Registers a callback run after each committed append; returns the unsubscribe function. */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Waits for pending appends, then closes the database (checkpointing the WAL). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending.length > 0) this.flushPending();
+    this.closed = true;
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  private position(consumer: string): number {
+    return this.positions.get(consumer) ?? 0;
+  }
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (batch.length === 0) return;
+    const now = Date.now();
+    let written = 0;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const p of batch) {
+          for (const e of p.entries) {
+            const size = Buffer.byteLength(e.body);
+            const res = this.insert.run(KIND_CODE[e.kind], size, now, e.body);
+            this.headSeq = Number(res.lastInsertRowid);
+            written += size;
+          }
+        }
+        this.db.exec('COMMIT');
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        const head = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
+        this.headSeq = head?.seq ?? 0;
+        throw err;
+      }
+    } catch (err) {
+      const failure = new QueueStorageError(`queue write failed: ${(err as Error).message}`);
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    this.bytes += written;
+    for (const p of batch) p.resolve();
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Deletes rows every consumer has passed; keeps the byte count in step. */
+  private trim(): void {
+    if (this.consumers.length === 0) return;
+    let low = Number.POSITIVE_INFINITY;
+    for (const name of this.consumers) low = Math.min(low, this.position(name));
+    if (!Number.isFinite(low) || low <= 0) return;
+    const gone = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total, COUNT(*) AS n FROM entries WHERE seq <= ?').get(low) as {
+      total: number;
+      n: number;
+    };
+    if (gone.n === 0) return;
+    this.db.prepare('DELETE FROM entries WHERE seq <= ?').run(low);
+    this.bytes = Math.max(0, this.bytes - gone.total);
+    // Give freed pages back to the file system a few at a time (auto_vacuum=INCREMENTAL), so the
+    // file shrinks after a backlog drains instead of staying at its high-water mark.
+    this.db.exec('PRAGMA incremental_vacuum(256)');
+  }
+}
+
+function openDatabase(file: string, sync: QueueSync, onWarning?: (message: string) => void): DatabaseSync {
+  try {
+    return initDatabase(file, sync);
+  } catch (err) {
+    // A database SQLite cannot read (not a torn WAL tail, which SQLite skips by itself, but a
+    // damaged main file) must not keep the engine from starting: set it aside for inspection and
+    // start empty. What was in it is reported, not silently dropped.
+    if (!existsSync(file)) throw new QueueStorageError(`cannot open queue ${file}: ${(err as Error).message}`);
+    const aside = `${file}.corrupt-${Date.now()}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    }
+    onWarning?.(`queue database ${file} could not be opened (${(err as Error).message}); moved to ${aside}, starting empty`);
+    return initDatabase(file, sync);
+  }
+}
+
+function initDatabase(file: string, sync: QueueSync): DatabaseSync {
+  const db = new DatabaseSync(file);
+  try {
+    // auto_vacuum must be chosen before the first table exists; it is a no-op on an existing file.
+    db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    // Keep the WAL file from staying large after a burst (it is truncated to this after checkpoints).
+    db.exec('PRAGMA journal_size_limit = 16777216');
+    db.exec(`CREATE TABLE IF NOT EXISTS entries (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind INTEGER NOT NULL,
+      size INTEGER NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      body TEXT NOT NULL
+    )`);
+    db.exec('CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
+    db.prepare('SELECT COUNT(*) FROM entries').get();
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
