@@ -1,0 +1,260 @@
+// OTLP/JSON (the protobuf JSON mapping used by OTLP/HTTP with application/json): lowerCamelCase
+// field names (the original snake_case names are accepted too, as protobuf JSON parsers do),
+// trace/span ids as hex strings (any case), enums and int64s as numbers or strings.
+import { normalizeSpanId, normalizeTraceId } from '../pipeline/ids.js';
+import { toAttributeValue } from '../pipeline/normalize-fields.js';
+import { nanosToMs } from '../pipeline/normalize-time.js';
+import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
+import { OtlpDecodeError } from './errors.js';
+import {
+  completeLog,
+  finishLog,
+  LogBuilder,
+  LogRecordFields,
+  MAX_ANY_VALUE_DEPTH,
+  ResourceInfo,
+  SpanDraft,
+  UNKNOWN_SERVICE,
+} from './model.js';
+import { RejectionCounter, type Rejections } from './rejections.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `o.camel ?? o.snake`: protobuf JSON parsers accept both spellings. */
+function pick(o: Obj, camel: string, snake: string): unknown {
+  const v = o[camel];
+  return v === undefined ? o[snake] : v;
+}
+
+function topObject(body: unknown): Obj {
+  if (!isObj(body)) throw new OtlpDecodeError('OTLP/JSON body must be a JSON object');
+  return body;
+}
+
+/** A repeated field: absent/null = empty, otherwise it must be an array. */
+function list(o: Obj, camel: string, snake: string, path: string): unknown[] {
+  const v = pick(o, camel, snake);
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new OtlpDecodeError(`${path}.${camel} must be an array`);
+  return v;
+}
+
+function element(v: unknown, path: string): Obj {
+  if (!isObj(v)) throw new OtlpDecodeError(`${path} must be an object`);
+  return v;
+}
+
+// Enum names as the protobuf JSON mapping writes them (numbers are accepted too).
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+const SEVERITY_NUMBERS: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 };
+['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].forEach((level, i) => {
+  SEVERITY_NUMBERS[`SEVERITY_NUMBER_${level}`] = i * 4 + 1;
+  for (let step = 2; step <= 4; step++) SEVERITY_NUMBERS[`SEVERITY_NUMBER_${level}${step}`] = i * 4 + step;
+});
+
+function enumValue(v: unknown, names: Record<string, number>): number {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : 0;
+  if (typeof v === 'string') {
+    const named = names[v];
+    if (named !== undefined) return named;
+    const n = Number(v);
+    return Number.isInteger(n) ? n : 0;
+  }
+  return 0;
+}
+
+/** AnyValue JSON -> JS value (kvlist -> object, array -> array); undefined for an empty AnyValue. */
+export function jsonAnyValue(v: unknown, depth = 0): unknown {
+  if (!isObj(v)) return undefined;
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+  let x = pick(v, 'stringValue', 'string_value');
+  if (x !== undefined) return typeof x === 'string' ? x : String(x);
+  x = pick(v, 'intValue', 'int_value');
+  if (x !== undefined) return typeof x === 'number' ? x : Number(x);
+  x = pick(v, 'boolValue', 'bool_value');
+  if (x !== undefined) return x === true || x === 'true';
+  x = pick(v, 'doubleValue', 'double_value');
+  if (x !== undefined) return typeof x === 'number' ? x : Number(x);
+  x = pick(v, 'kvlistValue', 'kvlist_value');
+  if (x !== undefined) {
+    const out: Obj = {};
+    const values = isObj(x) && Array.isArray(x.values) ? x.values : [];
+    for (const kv of values) {
+      if (isObj(kv) && typeof kv.key === 'string' && kv.key !== '__proto__') out[kv.key] = jsonAnyValue(kv.value, depth + 1);
+    }
+    return out;
+  }
+  x = pick(v, 'arrayValue', 'array_value');
+  if (x !== undefined) {
+    const values = isObj(x) && Array.isArray(x.values) ? x.values : [];
+    return values.map((item) => jsonAnyValue(item, depth + 1));
+  }
+  // Bytes stay base64, as the JSON mapping writes them.
+  x = pick(v, 'bytesValue', 'bytes_value');
+  if (typeof x === 'string') return x;
+  return undefined;
+}
+
+/** Calls `add(key, value)` for each well-formed KeyValue of an attributes array. */
+function eachAttribute(o: Obj, path: string, add: (key: string, value: unknown) => void): void {
+  for (const kv of list(o, 'attributes', 'attributes', path)) {
+    if (isObj(kv) && typeof kv.key === 'string') {
+      const value = jsonAnyValue(kv.value);
+      if (value !== undefined) add(kv.key, value);
+    }
+  }
+}
+
+function resourceOf(r: Obj, path: string): ResourceInfo {
+  const info = new ResourceInfo();
+  const resource = r.resource;
+  if (isObj(resource)) eachAttribute(resource, `${path}.resource`, (k, v) => info.attribute(k, v));
+  return info;
+}
+
+/** An optional id field: '' / absent -> undefined; otherwise it must be valid (else `bad`). */
+function optionalId(v: unknown, normalize: (v: unknown) => string | undefined): string | undefined | false {
+  if (v === undefined || v === null || v === '') return undefined;
+  const id = normalize(v);
+  if (id !== undefined) return id;
+  // All-zero ids mean "none" (W3C); only a wrongly-shaped id is an error.
+  return typeof v === 'string' && /^0+$/.test(v) && (v.length === 32 || v.length === 16) ? undefined : false;
+}
+
+export function decodeTracesJson(body: unknown): { spans: NormalizedSpan[] } & Rejections {
+  const top = topObject(body);
+  const spans: NormalizedSpan[] = [];
+  const rejections = new RejectionCounter();
+  list(top, 'resourceSpans', 'resource_spans', '$').forEach((rsValue, i) => {
+    const rPath = `resourceSpans[${i}]`;
+    const rs = element(rsValue, rPath);
+    const resource = resourceOf(rs, rPath);
+    list(rs, 'scopeSpans', 'scope_spans', rPath).forEach((ssValue, j) => {
+      const sPath = `${rPath}.scopeSpans[${j}]`;
+      const ss = element(ssValue, sPath);
+      list(ss, 'spans', 'spans', sPath).forEach((spanValue, k) => {
+        const path = `${sPath}.spans[${k}]`;
+        if (!isObj(spanValue)) return rejections.reject(path, 'span must be an object');
+        const draft = spanFromJson(spanValue, path);
+        const problem = draft.problem();
+        if (problem !== undefined) rejections.reject(path, problem);
+        else spans.push(draft.toSpan(resource));
+      });
+    });
+  });
+  return { spans, ...rejections.result('spans') };
+}
+
+function spanFromJson(s: Obj, path: string): SpanDraft {
+  const d = new SpanDraft();
+  d.traceId = normalizeTraceId(pick(s, 'traceId', 'trace_id'));
+  d.spanId = normalizeSpanId(pick(s, 'spanId', 'span_id'));
+  const parent = optionalId(pick(s, 'parentSpanId', 'parent_span_id'), normalizeSpanId);
+  if (parent === false) d.invalid = 'invalid parent span id';
+  else d.parentSpanId = parent;
+  const name = s.name;
+  d.name = typeof name === 'string' ? name : '';
+  d.kind = enumValue(s.kind, SPAN_KINDS);
+  d.startMs = nanosToMs(pick(s, 'startTimeUnixNano', 'start_time_unix_nano')) ?? 0;
+  d.endMs = nanosToMs(pick(s, 'endTimeUnixNano', 'end_time_unix_nano')) ?? 0;
+  const status = s.status;
+  if (isObj(status)) {
+    d.statusCode = enumValue(status.code, STATUS_CODES);
+    if (typeof status.message === 'string' && status.message.length > 0) d.statusMessage = status.message;
+  }
+  eachAttribute(s, path, (k, v) => d.attribute(k, v));
+  return d;
+}
+
+export function decodeLogsJson(body: unknown, nowMs: number): { logs: NormalizedLog[] } & Rejections {
+  const top = topObject(body);
+  const logs: NormalizedLog[] = [];
+  const rejections = new RejectionCounter();
+  list(top, 'resourceLogs', 'resource_logs', '$').forEach((rlValue, i) => {
+    const rPath = `resourceLogs[${i}]`;
+    const rl = element(rlValue, rPath);
+    const resource = resourceOf(rl, rPath);
+    list(rl, 'scopeLogs', 'scope_logs', rPath).forEach((slValue, j) => {
+      const sPath = `${rPath}.scopeLogs[${j}]`;
+      const sl = element(slValue, sPath);
+      list(sl, 'logRecords', 'log_records', sPath).forEach((recordValue, k) => {
+        const path = `${sPath}.logRecords[${k}]`;
+        if (!isObj(recordValue)) return rejections.reject(path, 'log record must be an object');
+        const b = new LogBuilder();
+        const f = logFieldsFromJson(recordValue, path, b);
+        if (f.invalid !== undefined) return rejections.reject(path, f.invalid);
+        completeLog(b, f, nowMs);
+        logs.push(finishLog(b, resource, nowMs));
+      });
+    });
+  });
+  return { logs, ...rejections.result('log records') };
+}
+
+function logFieldsFromJson(r: Obj, path: string, b: LogBuilder): LogRecordFields {
+  const f = new LogRecordFields();
+  f.timeMs = nanosToMs(pick(r, 'timeUnixNano', 'time_unix_nano')) ?? 0;
+  f.observedMs = nanosToMs(pick(r, 'observedTimeUnixNano', 'observed_time_unix_nano')) ?? 0;
+  f.severityNumber = enumValue(pick(r, 'severityNumber', 'severity_number'), SEVERITY_NUMBERS);
+  const text = pick(r, 'severityText', 'severity_text');
+  if (typeof text === 'string' && text.length > 0) f.severityText = text;
+  f.body = jsonAnyValue(r.body);
+  const traceId = optionalId(pick(r, 'traceId', 'trace_id'), normalizeTraceId);
+  const spanId = optionalId(pick(r, 'spanId', 'span_id'), normalizeSpanId);
+  if (traceId === false) f.invalid = 'invalid trace id';
+  else if (spanId === false) f.invalid = 'invalid span id';
+  else {
+    f.traceId = traceId;
+    f.spanId = spanId;
+  }
+  eachAttribute(r, path, (k, v) => {
+    const value = toAttributeValue(v);
+    if (value !== undefined) b.field(k, value, true);
+  });
+  return f;
+}
+
+export function decodeMetricsJson(body: unknown): { dataPoints: number; services: string[] } & Rejections {
+  const top = topObject(body);
+  let dataPoints = 0;
+  const services = new Set<string>();
+  list(top, 'resourceMetrics', 'resource_metrics', '$').forEach((rmValue, i) => {
+    const rPath = `resourceMetrics[${i}]`;
+    const rm = element(rmValue, rPath);
+    services.add(resourceOf(rm, rPath).service ?? UNKNOWN_SERVICE);
+    list(rm, 'scopeMetrics', 'scope_metrics', rPath).forEach((smValue, j) => {
+      const sPath = `${rPath}.scopeMetrics[${j}]`;
+      const sm = element(smValue, sPath);
+      list(sm, 'metrics', 'metrics', sPath).forEach((metricValue, k) => {
+        const mPath = `${sPath}.metrics[${k}]`;
+        const metric = element(metricValue, mPath);
+        // Exactly one of these is set per the oneof; count whichever is there.
+        for (const [camel, snake] of METRIC_DATA) {
+          const data = pick(metric, camel, snake);
+          if (isObj(data)) dataPoints += list(data, 'dataPoints', 'data_points', `${mPath}.${camel}`).length;
+        }
+      });
+    });
+  });
+  return { dataPoints, services: [...services], rejected: 0 };
+}
+
+const METRIC_DATA: ReadonlyArray<readonly [string, string]> = [
+  ['gauge', 'gauge'],
+  ['sum', 'sum'],
+  ['histogram', 'histogram'],
+  ['exponentialHistogram', 'exponential_histogram'],
+  ['summary', 'summary'],
+];

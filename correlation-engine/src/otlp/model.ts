@@ -1,0 +1,189 @@
+// What the protobuf and JSON decoders have in common: resource info, span drafts, and how a
+// decoded log record becomes a NormalizedLog. Both decoders feed values (AnyValue already turned
+// into JS: string | number | boolean | array | object) into these, so the mapping rules live once.
+import { type BuilderDefaults, LogBuilder, MAX_BUSINESS_KEY_LENGTH } from '../pipeline/normalize-builder.js';
+import { applyObject, toAttributeValue } from '../pipeline/normalize-fields.js';
+import { severityFromOtlpNumber, severityFromWord } from '../pipeline/normalize-severity.js';
+import { parseLineInto } from '../pipeline/normalizer.js';
+import {
+  type AttributeValue,
+  BUSINESS_KEYS,
+  type BusinessKey,
+  type BusinessKeys,
+  type NormalizedLog,
+  type NormalizedSpan,
+  type SpanStatus,
+} from '../pipeline/types.js';
+
+export const UNKNOWN_SERVICE = 'unknown_service';
+/** Spans from HTTP/DB instrumentation carry 10-30 attributes; keep room but stay bounded. */
+export const MAX_SPAN_ATTRIBUTES = 64;
+const MAX_SPAN_ATTRIBUTE_VALUE_LENGTH = 1024;
+/** AnyValue arrays/kvlists may nest; deeper than this is refused (stack and CPU guard). */
+export const MAX_ANY_VALUE_DEPTH = 16;
+
+const BUSINESS_KEY_SET: ReadonlySet<string> = new Set(BUSINESS_KEYS);
+
+/** A business-key value from an attribute: strings and integers count, other types do not. */
+function businessKeyValue(value: unknown): string | undefined {
+  const s = typeof value === 'string' ? value : typeof value === 'number' && Number.isInteger(value) ? String(value) : undefined;
+  return s !== undefined && s.length > 0 && s.length <= MAX_BUSINESS_KEY_LENGTH ? s : undefined;
+}
+
+/** The parts of an OTLP Resource the engine uses. */
+export class ResourceInfo {
+  service: string | undefined = undefined;
+  env: string | undefined = undefined;
+  host: string | undefined = undefined;
+  keys: BusinessKeys = {};
+
+  attribute(key: string, value: unknown): void {
+    switch (key) {
+      case 'service.name':
+        if (typeof value === 'string' && value.length > 0) this.service = value;
+        return;
+      // The semantic conventions renamed deployment.environment to deployment.environment.name;
+      // senders use both. The new name wins.
+      case 'deployment.environment.name':
+        if (typeof value === 'string' && value.length > 0) this.env = value;
+        return;
+      case 'deployment.environment':
+        if (typeof value === 'string' && value.length > 0 && this.env === undefined) this.env = value;
+        return;
+      case 'host.name':
+        if (typeof value === 'string' && value.length > 0) this.host = value;
+        return;
+    }
+    if (BUSINESS_KEY_SET.has(key)) {
+      const v = businessKeyValue(value);
+      if (v !== undefined) this.keys[key as BusinessKey] = v;
+    }
+  }
+}
+
+/** A span while its fields are being read; `toSpan` validates and applies the resource. */
+export class SpanDraft {
+  traceId: string | undefined = undefined;
+  spanId: string | undefined = undefined;
+  parentSpanId: string | undefined = undefined;
+  /** Set by the decoder when an id is present but malformed. */
+  invalid: string | undefined = undefined;
+  name = '';
+  kind = 0;
+  startMs = 0;
+  endMs = 0;
+  statusCode = 0;
+  statusMessage: string | undefined = undefined;
+  keys: BusinessKeys = {};
+  attributes: Record<string, AttributeValue> = {};
+  attributeCount = 0;
+
+  attribute(key: string, value: unknown): void {
+    if (BUSINESS_KEY_SET.has(key)) {
+      const v = businessKeyValue(value);
+      if (v !== undefined) {
+        this.keys[key as BusinessKey] = v;
+        return;
+      }
+    }
+    if (this.attributeCount >= MAX_SPAN_ATTRIBUTES || key.length === 0 || key === '__proto__') return;
+    let v = toAttributeValue(value);
+    if (v === undefined) return;
+    if (typeof v === 'string' && v.length > MAX_SPAN_ATTRIBUTE_VALUE_LENGTH) v = v.slice(0, MAX_SPAN_ATTRIBUTE_VALUE_LENGTH);
+    if (!Object.hasOwn(this.attributes, key)) this.attributeCount++;
+    this.attributes[key] = v;
+  }
+
+  /** Why the span cannot be kept, or undefined when it is valid. */
+  problem(): string | undefined {
+    if (this.invalid !== undefined) return this.invalid;
+    if (this.traceId === undefined) return 'missing or invalid trace id';
+    if (this.spanId === undefined) return 'missing or invalid span id';
+    return undefined;
+  }
+
+  toSpan(resource: ResourceInfo): NormalizedSpan {
+    const keys = this.keys;
+    // Span attributes win; resource attributes fill the gaps (e.g. a service-wide product_id).
+    for (const k in resource.keys) {
+      const key = k as BusinessKey;
+      if (keys[key] === undefined) keys[key] = resource.keys[key];
+    }
+    return {
+      traceId: this.traceId as string,
+      spanId: this.spanId as string,
+      parentSpanId: this.parentSpanId,
+      name: this.name,
+      service: resource.service ?? UNKNOWN_SERVICE,
+      env: resource.env,
+      kind: this.kind,
+      startUnixMs: this.startMs,
+      endUnixMs: this.endMs,
+      status: spanStatus(this.statusCode),
+      statusMessage: this.statusMessage,
+      keys,
+      attributes: this.attributes,
+    };
+  }
+}
+
+export function spanStatus(code: number): SpanStatus {
+  return code === 2 ? 'ERROR' : code === 1 ? 'OK' : 'UNSET';
+}
+
+/**
+ * The OTLP-level fields of one LogRecord, gathered by a decoder. Attributes go straight into the
+ * LogBuilder (override: explicit OTLP attributes beat what the body says).
+ */
+export class LogRecordFields {
+  timeMs = 0;
+  observedMs = 0;
+  severityNumber = 0;
+  severityText: string | undefined = undefined;
+  /** AnyValue as JS; undefined when absent. */
+  body: unknown = undefined;
+  traceId: string | undefined = undefined;
+  spanId: string | undefined = undefined;
+  invalid: string | undefined = undefined;
+}
+
+/** Applies a LogRecord's body and OTLP fields to its builder (attributes were applied already). */
+export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): void {
+  const body = f.body;
+  if (typeof body === 'string') {
+    // Alloy/otelcol.receiver.loki ship the raw file line as a string body: parse it like the API.
+    parseLineInto(b, body, nowMs);
+  } else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    applyObject(b, body as Record<string, unknown>, false);
+    b.format = 'json';
+    if (b.message === undefined) b.message = toAttributeValue(body) as string;
+  } else if (body !== undefined) {
+    b.message = String(toAttributeValue(body) ?? '');
+  } else {
+    b.message ??= '';
+  }
+  if (f.timeMs > 0) b.setTime(f.timeMs, true);
+  else if (f.observedMs > 0) b.setTime(f.observedMs, false);
+  const severity = severityFromOtlpNumber(f.severityNumber) ?? (f.severityText ? severityFromWord(f.severityText) : undefined);
+  b.setSeverity(severity, true);
+  if (f.traceId !== undefined) b.traceId = f.traceId;
+  if (f.spanId !== undefined) b.spanId = f.spanId;
+}
+
+/**
+ * Service of an OTLP log: resource `service.name`, else a `service_name`/`service` label forwarded
+ * by Loki-compatible shippers, else what the line itself said (syslog APP-NAME), else unknown.
+ */
+export function finishLog(b: LogBuilder, resource: ResourceInfo, nowMs: number): NormalizedLog {
+  const label = b.attributes.service_name ?? b.attributes.service;
+  const service = resource.service ?? (typeof label === 'string' && label.length > 0 ? label : undefined);
+  if (service !== undefined) b.service = service;
+  for (const k in resource.keys) {
+    const key = k as BusinessKey;
+    if (b.keys[key] === undefined) b.keys[key] = resource.keys[key];
+  }
+  const defaults: BuilderDefaults = { service: UNKNOWN_SERVICE, env: resource.env, host: resource.host, nowMs };
+  return b.build(defaults, 'otlp');
+}
+
+export { LogBuilder };

@@ -1,0 +1,219 @@
+// Field extraction shared by the line formats: key=value text (logfmt and free text) and JSON
+// objects. Both feed a LogBuilder.
+import type { LogBuilder } from './normalize-builder.js';
+import { severityFromValue } from './normalize-severity.js';
+import { timeFromValue } from './normalize-time.js';
+import type { AttributeValue } from './types.js';
+
+/** Key=value pairs read from one text; more are ignored (attributes are capped anyway). */
+export const MAX_PAIRS = 64;
+const MAX_KEY_LENGTH = 128;
+
+// Fields of a structured record (JSON line, logfmt line, OTLP kvlist body) with a meaning of their
+// own rather than "just an attribute".
+const MESSAGE = 1;
+const LEVEL = 2;
+const TIME = 3;
+const HOST = 4;
+const SERVICE = 5;
+const SPECIAL = new Map<string, number>([
+  ['message', MESSAGE],
+  ['msg', MESSAGE],
+  ['level', LEVEL],
+  ['lvl', LEVEL],
+  ['severity', LEVEL],
+  ['levelname', LEVEL],
+  ['log.level', LEVEL],
+  ['time', TIME],
+  ['timestamp', TIME],
+  ['ts', TIME],
+  ['@timestamp', TIME],
+  ['host', HOST],
+  ['hostname', HOST],
+  ['host.name', HOST],
+  ['service', SERVICE],
+  ['service.name', SERVICE],
+  ['service_name', SERVICE],
+]);
+
+/**
+ * One field of a structured record. Special fields (message, level, time, host, service) set the
+ * log's own properties when they parse; otherwise the field goes to keys/ids/attributes.
+ */
+export function applyStructuredField(b: LogBuilder, key: string, value: unknown, override: boolean): void {
+  const special = SPECIAL.get(key);
+  if (special !== undefined) {
+    switch (special) {
+      case MESSAGE:
+        if (typeof value === 'string') return b.setMessage(value, override);
+        break;
+      case LEVEL: {
+        const s = severityFromValue(value);
+        if (s !== undefined) return b.setSeverity(s, override);
+        break;
+      }
+      case TIME: {
+        const t = timeFromValue(value);
+        if (t !== undefined) return b.setTime(t, override);
+        break;
+      }
+      case HOST:
+        if (typeof value === 'string' && value.length > 0) return b.setHost(value, override);
+        break;
+      case SERVICE:
+        if (typeof value === 'string' && value.length > 0) return b.setService(value, override);
+        break;
+    }
+    // A special field that did not parse (e.g. `level: {}`) is still kept as an attribute.
+  }
+  const v = toAttributeValue(value);
+  if (v !== undefined) b.field(key, v, override);
+}
+
+/** Applies every field of a parsed JSON object (or an OTLP kvlist turned into one). */
+export function applyObject(b: LogBuilder, obj: Record<string, unknown>, override: boolean): void {
+  for (const key in obj) {
+    if (Object.hasOwn(obj, key)) applyStructuredField(b, key, obj[key], override);
+  }
+}
+
+/** Strings, finite numbers and booleans as they are; objects/arrays as (capped) JSON; null dropped. */
+export function toAttributeValue(value: unknown): AttributeValue | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      if (value === null) return undefined;
+      try {
+        return JSON.stringify(value);
+      } catch {
+        return undefined;
+      }
+    default:
+      return undefined;
+  }
+}
+
+// Character classes for the key=value scanner, as a table indexed by char code (faster than a
+// regex per character and impossible to make backtrack).
+const KEY_CHAR = new Uint8Array(128);
+const VALUE_END = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) KEY_CHAR[c] = 1;
+for (let c = 65; c <= 90; c++) KEY_CHAR[c] = 1;
+for (let c = 97; c <= 122; c++) KEY_CHAR[c] = 1;
+for (const ch of '_.-@') KEY_CHAR[ch.charCodeAt(0)] = 1;
+// Where an unquoted value ends; the same characters also start a new key.
+for (const ch of ' \t\r\n,;()[]{}"\'') VALUE_END[ch.charCodeAt(0)] = 1;
+
+function isValueEnd(c: number): boolean {
+  return c < 128 && VALUE_END[c] === 1;
+}
+
+/**
+ * Finds `key=value` / `key="quoted value"` pairs in `text` in one left-to-right pass (O(n), no
+ * regex, so an adversarial line cannot make it backtrack). With `structured` the text is a logfmt
+ * line and msg/level/time/... set the log's properties; otherwise (free text after a header)
+ * every pair is an attribute/key/id and never overrides what the header said.
+ * Returns the number of pairs found.
+ */
+export function scanKeyValues(b: LogBuilder, text: string, structured: boolean): number {
+  const n = text.length;
+  let pairs = 0;
+  let keyStart = 0;
+  let keyOk = true;
+  // Position from which no `"` exists any more; guards the unterminated-quote case, where a
+  // naive "search for the closing quote" per pair would make the scan quadratic.
+  let noQuoteFrom = n + 1;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 61 /* = */) {
+      const keyLength = i - keyStart;
+      if (!keyOk || keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
+        // `=` with no usable key in front: skip this token.
+        keyOk = false;
+        i++;
+        continue;
+      }
+      const key = text.slice(keyStart, i);
+      let value: string;
+      let j = i + 1;
+      if (text.charCodeAt(j) === 34 /* " */ && j + 1 < noQuoteFrom) {
+        const close = findClosingQuote(text, j + 1);
+        if (close < 0) {
+          noQuoteFrom = j + 1;
+          value = readBare(text, j + 1);
+          j = j + 1 + value.length;
+        } else {
+          value = unescapeQuoted(text, j + 1, close);
+          j = close + 1;
+        }
+      } else {
+        value = readBare(text, j);
+        j += value.length;
+      }
+      if (value.length > 0) {
+        if (structured) applyStructuredField(b, key, value, false);
+        else b.field(key, value, false);
+        if (++pairs >= MAX_PAIRS) break;
+      }
+      i = j;
+      keyStart = j;
+      keyOk = true;
+      continue;
+    }
+    if (isValueEnd(c)) {
+      keyStart = i + 1;
+      keyOk = true;
+    } else if (c >= 128 || KEY_CHAR[c] !== 1) {
+      keyOk = false;
+    }
+    i++;
+  }
+  b.pairCount += pairs;
+  return pairs;
+}
+
+function readBare(text: string, start: number): string {
+  let j = start;
+  while (j < text.length && !isValueEnd(text.charCodeAt(j))) j++;
+  return text.slice(start, j);
+}
+
+/** Index of the `"` closing a value that starts at `from`, honouring `\"`; -1 when none. */
+function findClosingQuote(text: string, from: number): number {
+  let k = text.indexOf('"', from);
+  while (k > 0 && text.charCodeAt(k - 1) === 92 /* \ */ && !evenBackslashesBefore(text, k, from)) {
+    k = text.indexOf('"', k + 1);
+  }
+  return k;
+}
+
+function evenBackslashesBefore(text: string, k: number, from: number): boolean {
+  let count = 0;
+  for (let p = k - 1; p >= from && text.charCodeAt(p) === 92; p--) count++;
+  return count % 2 === 0;
+}
+
+/** `\"` -> `"`, `\\` -> `\`, `\]` -> `]` (RFC 5424 SD escapes are the same set). */
+export function unescapeQuoted(text: string, start: number, end: number): string {
+  const raw = text.slice(start, end);
+  if (raw.indexOf('\\') < 0) return raw;
+  let out = '';
+  for (let p = 0; p < raw.length; p++) {
+    const ch = raw[p] as string;
+    const next = raw[p + 1];
+    if (ch === '\\' && (next === '"' || next === '\\' || next === ']')) {
+      out += next;
+      p++;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}

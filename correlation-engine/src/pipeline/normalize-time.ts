@@ -1,0 +1,180 @@
+// Timestamp parsing for log lines. Hand-written digit readers instead of Date.parse or a regex:
+// Date.parse accepts too much (and varies by form), and this runs for every record.
+
+/** Result of a successful parse: Unix ms (fraction keeps sub-ms digits) and where it ended. */
+export interface ParsedTime {
+  ms: number;
+  end: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function digit(s: string, i: number): number {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** Two digits at i as a number, -1 when not two digits. */
+function two(s: string, i: number): number {
+  const a = digit(s, i);
+  const b = digit(s, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+}
+
+/** Reads `.123456` / `,123` at i (any number of digits); returns [fraction of a second, end]. */
+function fraction(s: string, i: number): [number, number] {
+  const c = s.charCodeAt(i);
+  if (c !== 46 && c !== 44) return [0, i];
+  let j = i + 1;
+  let value = 0;
+  let scale = 1;
+  // Only nine digits (ns) carry meaning; keep consuming the rest so `end` is right.
+  while (digit(s, j) >= 0) {
+    if (scale < 1e9) {
+      value = value * 10 + digit(s, j);
+      scale *= 10;
+    }
+    j++;
+  }
+  if (j === i + 1) return [0, i];
+  return [value / scale, j];
+}
+
+/**
+ * `YYYY-MM-DD[T ]HH:MM:SS[(.|,)fraction][Z|+HH:MM|+HHMM|+HH]` starting at `start`.
+ * Without a zone the time is taken as UTC: the MDSO host and our servers log in UTC (an Alloy
+ * stage can rewrite timestamps if a host does not).
+ */
+export function parseIsoTimestamp(s: string, start: number): ParsedTime | undefined {
+  if (s.length < start + 19) return undefined;
+  const yHi = two(s, start);
+  const yLo = two(s, start + 2);
+  if (yHi < 0 || yLo < 0 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return undefined;
+  const mo = two(s, start + 5);
+  const d = two(s, start + 8);
+  const sep = s.charCodeAt(start + 10);
+  if (sep !== 84 && sep !== 116 && sep !== 32) return undefined; // T, t or space
+  const h = two(s, start + 11);
+  const mi = two(s, start + 14);
+  const sec = two(s, start + 17);
+  if (s.charCodeAt(start + 13) !== 58 || s.charCodeAt(start + 16) !== 58) return undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
+    return undefined;
+  }
+  const [frac, afterFrac] = fraction(s, start + 19);
+  let end = afterFrac;
+  let offsetMin = 0;
+  const z = s.charCodeAt(end);
+  if (z === 90 || z === 122) {
+    end++;
+  } else if (z === 43 || z === 45) {
+    const oh = two(s, end + 1);
+    if (oh >= 0 && oh <= 23) {
+      let om = 0;
+      let zoneEnd = end + 3;
+      if (s.charCodeAt(zoneEnd) === 58 && two(s, zoneEnd + 1) >= 0) {
+        om = two(s, zoneEnd + 1);
+        zoneEnd += 3;
+      } else if (two(s, zoneEnd) >= 0) {
+        om = two(s, zoneEnd);
+        zoneEnd += 2;
+      }
+      offsetMin = (z === 45 ? -1 : 1) * (oh * 60 + om);
+      end = zoneEnd;
+    }
+  }
+  const ms = Date.UTC(yHi * 100 + yLo, mo - 1, d, h, mi, sec) + frac * 1000 - offsetMin * 60_000;
+  return Number.isFinite(ms) ? { ms, end } : undefined;
+}
+
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
+
+/** Month index for a three-letter English abbreviation at i, -1 otherwise. */
+export function monthAt(s: string, i: number): number {
+  const m = MONTHS[s.slice(i, i + 3)];
+  return m === undefined ? -1 : m;
+}
+
+/**
+ * RFC 3164 `Mmm dd hh:mm:ss` (day may be space-padded) at `start`. The format has no year: use
+ * the year of `nowMs`, or the previous year when that would put the record more than a day in the
+ * future (a December line read in January). No zone either: UTC, as above.
+ */
+export function parseBsdTimestamp(s: string, start: number, nowMs: number): ParsedTime | undefined {
+  if (s.length < start + 15 || s.charCodeAt(start + 3) !== 32) return undefined;
+  const mo = monthAt(s, start);
+  if (mo < 0) return undefined;
+  const d1 = s.charCodeAt(start + 4) === 32 ? 0 : digit(s, start + 4);
+  const d2 = digit(s, start + 5);
+  if (d1 < 0 || d2 < 0 || s.charCodeAt(start + 6) !== 32) return undefined;
+  const d = d1 * 10 + d2;
+  const h = two(s, start + 7);
+  const mi = two(s, start + 10);
+  const sec = two(s, start + 13);
+  if (s.charCodeAt(start + 9) !== 58 || s.charCodeAt(start + 12) !== 58) return undefined;
+  if (d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return undefined;
+  // Some relays add fractional seconds (`Nov 24 21:40:08.123`).
+  const [frac, end] = fraction(s, start + 15);
+  const year = new Date(nowMs).getUTCFullYear();
+  let ms = Date.UTC(year, mo, d, h, mi, sec) + frac * 1000;
+  if (ms > nowMs + DAY_MS) ms = Date.UTC(year - 1, mo, d, h, mi, sec) + frac * 1000;
+  return { ms, end };
+}
+
+/**
+ * An epoch number of unknown unit -> ms, by magnitude: seconds up to 1e11 (year 5138), then ms,
+ * µs and ns. Producers disagree (pino: ms, Python: s, Go zap: s or ns).
+ */
+export function epochToMs(n: number): number | undefined {
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  if (n < 1e11) return n * 1000;
+  if (n < 1e14) return n;
+  if (n < 1e17) return n / 1e3;
+  return n / 1e6;
+}
+
+/** A timestamp field of a structured record: epoch number, numeric string or ISO string. */
+export function timeFromValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return epochToMs(v);
+  if (typeof v !== 'string' || v.length === 0 || v.length > 64) return undefined;
+  const iso = parseIsoTimestamp(v, 0);
+  if (iso) return iso.ms;
+  const c = v.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    const n = Number(v);
+    if (!Number.isNaN(n)) return epochToMs(n);
+  }
+  // Last resort for RFC 2822 and other forms Date understands; off the common path.
+  const parsed = Date.parse(v);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+/**
+ * OTLP int64 nanoseconds (number or decimal string) -> ms. Strings are split so the sub-ms
+ * digits survive: a ns count near 1.8e18 does not fit a double exactly.
+ */
+export function nanosToMs(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? v / 1e6 : undefined;
+  if (typeof v === 'bigint') return v > 0n ? Number(v / 1_000_000n) + Number(v % 1_000_000n) / 1e6 : undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 20) return undefined;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const ms =
+    v.length > 6 ? Number(v.slice(0, v.length - 6)) + Number(v.slice(v.length - 6)) / 1e6 : Number(v) / 1e6;
+  return ms > 0 ? ms : undefined;
+}

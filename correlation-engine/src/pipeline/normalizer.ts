@@ -1,0 +1,273 @@
+// Turns one raw log line (or one POST /api/logs record) into a NormalizedLog. Pure functions,
+// no I/O; they run for every record, so formats are recognised by their first characters and
+// parsed by hand-written scanners (see normalize-*.ts) rather than by trying a list of regexes.
+import { normalizeSpanId, normalizeTraceId } from './ids.js';
+import { type BuilderDefaults, LogBuilder } from './normalize-builder.js';
+import { applyObject, scanKeyValues } from './normalize-fields.js';
+import { severityFromSyslogPri, severityFromValue, severityFromWord } from './normalize-severity.js';
+import { parseRfc3164, parseRfc5424, readPri } from './normalize-syslog.js';
+import { monthAt, parseIsoTimestamp, timeFromValue } from './normalize-time.js';
+import { BUSINESS_KEYS, type NormalizedLog } from './types.js';
+
+export interface LogDefaults {
+  service: string;
+  env?: string;
+  host?: string;
+  nowMs: number;
+}
+
+/** Only this much of a line is parsed for structure; the message is capped by the builder. */
+const MAX_PARSE_LENGTH = 65_536;
+/** How many leading words of an unrecognised line may hold its level (`[ERROR]`, `WARN:`). */
+const LEVEL_SEARCH_WORDS = 4;
+
+/**
+ * Parses one raw line (RFC 5424 incl. structured data, RFC 3164, Blue Planet/Java-style
+ * `2026-11-24 21:41:21,123 INFO  [thread] logger - message`, ISO-timestamp + level + JSON payload,
+ * JSON lines, key=value text, anything else = plain). Never throws. source:'api'.
+ */
+export function parseLine(line: string, defaults: LogDefaults): NormalizedLog {
+  return parseLineInto(new LogBuilder(), line, defaults.nowMs).build(defaults, 'api');
+}
+
+/**
+ * The parser behind parseLine, writing into a builder so the OTLP decoder can overlay its own
+ * fields afterwards. Never throws: anything unexpected degrades to a plain message.
+ */
+export function parseLineInto(b: LogBuilder, raw: string, nowMs: number): LogBuilder {
+  let line = typeof raw === 'string' ? raw : String(raw);
+  // Trailing newline/CR from file tails; trimEnd returns the same string when there is none.
+  line = line.trimEnd();
+  if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+  try {
+    parseFormats(b, line.length > MAX_PARSE_LENGTH ? line.slice(0, MAX_PARSE_LENGTH) : line, nowMs);
+  } catch {
+    // Defensive: a parser bug must not lose the record; the raw line is the truthful message.
+    b.message = line;
+  }
+  if (b.message === undefined) b.message = line;
+  return b;
+}
+
+function parseFormats(b: LogBuilder, line: string, nowMs: number): void {
+  if (line.length === 0) {
+    b.message = '';
+    return;
+  }
+  const c0 = line.charCodeAt(0);
+  // `<PRI>`: syslog. A digit after the PRI is RFC 5424's VERSION, anything else is RFC 3164.
+  if (c0 === 60 /* < */) {
+    const pri = readPri(line);
+    if (pri) {
+      const [value, afterPri] = pri;
+      const c = line.charCodeAt(afterPri);
+      let msgStart = -1;
+      if (c >= 49 && c <= 57 && line.charCodeAt(afterPri + 1) === 32) msgStart = parseRfc5424(line, afterPri, value, b);
+      if (msgStart < 0) msgStart = parseRfc3164(line, afterPri, value, nowMs, b);
+      if (msgStart >= 0) return body(b, line.slice(msgStart), false);
+      // PRI but no recognisable header: the PRI still tells the severity.
+      b.setSeverity(severityFromSyslogPri(value), false);
+      return body(b, line.slice(afterPri), false);
+    }
+  }
+  if (c0 === 123 /* { */ && jsonBody(b, line, 0)) {
+    b.format = 'json';
+    return;
+  }
+  // `2026-11-24...`: ISO / Java-style timestamp header.
+  if (c0 >= 48 && c0 <= 57) {
+    const t = parseIsoTimestamp(line, 0);
+    if (t) return timestampedLine(b, line, t.ms, t.end);
+  }
+  // `Nov 24 21:40:08 host tag: msg` without PRI (syslog files on disk).
+  if (c0 >= 65 && c0 <= 90 && monthAt(line, 0) >= 0) {
+    const msgStart = parseRfc3164(line, 0, -1, nowMs, b);
+    if (msgStart >= 0) {
+      levelFromLeadingWords(b, line, msgStart);
+      return body(b, line.slice(msgStart), false);
+    }
+  }
+  // logfmt (`level=info msg="..." circuit_id=...`): the first word is a key=value pair.
+  const firstSpace = line.indexOf(' ');
+  const firstEq = line.indexOf('=');
+  if (firstEq > 0 && (firstSpace < 0 || firstEq < firstSpace)) {
+    if (scanKeyValues(b, line, true) > 0) {
+      b.format = 'keyvalue';
+      if (b.message === undefined) b.message = line;
+      return;
+    }
+  }
+  levelFromLeadingWords(b, line, 0);
+  body(b, line, false);
+}
+
+/**
+ * After an ISO/Java timestamp: `LEVEL [thread] logger - message` (log4j/logback, Blue Planet),
+ * `[thread] LEVEL logger - message`, or `LEVEL component: message/JSON`.
+ */
+function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: number): void {
+  b.setTime(ms, false);
+  let i = skipSpaces(line, afterTime);
+  let javaStyle = false;
+  // Optional [thread] before the level.
+  if (line.charCodeAt(i) === 91 /* [ */) {
+    const close = line.indexOf(']', i);
+    const inner = close > 0 ? line.slice(i + 1, close) : '';
+    const level = close > 0 ? severityFromWord(inner) : undefined;
+    if (level) {
+      b.setSeverity(level, false);
+      i = skipSpaces(line, close + 1);
+    } else if (close > 0 && close - i <= 256) {
+      b.attribute('thread', inner, false);
+      javaStyle = true;
+      i = skipSpaces(line, close + 1);
+    }
+  }
+  // Level word (a trailing ':' is tolerated: `ERROR: ...`).
+  if (b.severity === undefined) {
+    const end = wordEnd(line, i);
+    const w = line.charCodeAt(end - 1) === 58 ? line.slice(i, end - 1) : line.slice(i, end);
+    const level = severityFromWord(w);
+    if (level) {
+      b.setSeverity(level, false);
+      i = skipSpaces(line, end);
+    }
+  }
+  // Optional [thread] after the level.
+  if (!javaStyle && line.charCodeAt(i) === 91) {
+    const close = line.indexOf(']', i);
+    if (close > 0 && close - i <= 256) {
+      b.attribute('thread', line.slice(i + 1, close), false);
+      javaStyle = true;
+      i = skipSpaces(line, close + 1);
+    }
+  }
+  // `logger - message` or `component: message`.
+  const end = wordEnd(line, i);
+  if (end > i) {
+    if (line.charCodeAt(end) === 32 && line.charCodeAt(end + 1) === 45 && line.charCodeAt(end + 2) === 32) {
+      b.attribute('logger', line.slice(i, end), false);
+      javaStyle = true;
+      i = end + 3;
+    } else if (line.charCodeAt(end - 1) === 58 /* : */ && end - i > 1 && line.charCodeAt(end) === 32) {
+      b.attribute('logger', line.slice(i, end - 1), false);
+      i = end + 1;
+    }
+  }
+  if (javaStyle) b.format = 'blueplanet';
+  body(b, line.slice(i), false);
+}
+
+/**
+ * The free-text part after a header: a JSON object payload is parsed as such; otherwise the
+ * text is the message and its key=value pairs are extracted.
+ */
+function body(b: LogBuilder, text: string, override: boolean): void {
+  const brace = text.indexOf('{');
+  if (brace >= 0 && text.charCodeAt(text.length - 1) === 125 /* } */ && jsonBody(b, text, brace)) {
+    if (b.format === 'plain') b.format = 'json';
+    // Text before the payload (e.g. `component:`) is not lost when there is no message field.
+    if (b.message === undefined) b.message = text;
+    return;
+  }
+  b.setMessage(text, override);
+  if (scanKeyValues(b, text, false) > 0 && b.format === 'plain') b.format = 'keyvalue';
+}
+
+/** Parses `text.slice(from)` as a JSON object and applies it; false when it is not one. */
+function jsonBody(b: LogBuilder, text: string, from: number): boolean {
+  // Cheap shape test before JSON.parse: it must end with '}' (ignoring trailing spaces).
+  if (text.charCodeAt(text.length - 1) !== 125) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(from === 0 ? text : text.slice(from));
+  } catch {
+    return false;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  applyObject(b, value as Record<string, unknown>, false);
+  // Business keys mentioned in the human message (`"msg":"... circuit_id=X"`) still count.
+  if (b.message !== undefined) scanKeyValues(b, b.message, false);
+  return true;
+}
+
+/** Looks for a level word among the first few words (`[ERROR] x`, `WARN: y`, `app ERROR z`). */
+function levelFromLeadingWords(b: LogBuilder, line: string, start: number): void {
+  let i = skipSpaces(line, start);
+  for (let w = 0; w < LEVEL_SEARCH_WORDS && i < line.length; w++) {
+    const end = wordEnd(line, i);
+    let s = i;
+    let e = end;
+    // Strip decoration: [ERROR], <warn>, ERROR:, (info)
+    while (s < e && isDecoration(line.charCodeAt(s))) s++;
+    while (e > s && isDecoration(line.charCodeAt(e - 1))) e--;
+    const level = e - s >= 3 ? severityFromWord(line.slice(s, e)) : undefined;
+    if (level) {
+      b.setSeverity(level, false);
+      return;
+    }
+    i = skipSpaces(line, end);
+  }
+}
+
+function isDecoration(c: number): boolean {
+  return c === 91 || c === 93 || c === 60 || c === 62 || c === 40 || c === 41 || c === 58 || c === 124;
+}
+
+function skipSpaces(s: string, i: number): number {
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  return i;
+}
+
+function wordEnd(s: string, i: number): number {
+  let j = i;
+  while (j < s.length && s.charCodeAt(j) !== 32 && s.charCodeAt(j) !== 9) j++;
+  return j;
+}
+
+export interface ApiLogRecord {
+  timestamp?: string | number;
+  severity?: string;
+  message: string;
+  labels?: Record<string, string>;
+  trace_id?: string;
+  span_id?: string;
+  circuit_id?: string;
+  product_id?: string;
+  resource_id?: string;
+  resource_type_id?: string;
+  request_id?: string;
+}
+
+/**
+ * A record of POST /api/logs (already schema-validated; ids already checked by the route with
+ * ids.ts). Runs parseLine on message; explicit record fields win over parsed ones; labels go to
+ * attributes. The resource is the default: a syslog APP-NAME or HOSTNAME in the line is more
+ * specific and wins over resource.service / resource.host.
+ */
+export function normalizeApiRecord(
+  record: ApiLogRecord,
+  resource: { service: string; host?: string; env?: string },
+  nowMs: number,
+): NormalizedLog {
+  const b = parseLineInto(new LogBuilder(), record.message, nowMs);
+  if (record.timestamp !== undefined) b.setTime(timeFromValue(record.timestamp), true);
+  if (record.severity !== undefined) b.setSeverity(severityFromValue(record.severity), true);
+  const traceId = normalizeTraceId(record.trace_id);
+  if (traceId) b.traceId = traceId;
+  const spanId = normalizeSpanId(record.span_id);
+  if (spanId) b.spanId = spanId;
+  for (const key of BUSINESS_KEYS) {
+    const v = record[key];
+    if (typeof v === 'string') b.businessKey(key, v, true);
+  }
+  const labels = record.labels;
+  if (labels) {
+    for (const key in labels) {
+      const v = labels[key];
+      if (Object.hasOwn(labels, key) && typeof v === 'string') b.attribute(key, v, true);
+    }
+  }
+  const defaults: BuilderDefaults = { service: resource.service, env: resource.env, host: resource.host, nowMs };
+  return b.build(defaults, 'api');
+}
