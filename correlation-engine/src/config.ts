@@ -1,0 +1,124 @@
+// The engine's configuration: read from environment variables once, at start-up, and validated
+// as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import {
+  envBoolean,
+  envEnum,
+  envInt,
+  envOptionalString,
+  envOptionalUrl,
+  envPositiveNumber,
+  envString,
+} from './env-schema.js';
+import { type ExportersConfig, exportersEnvSchema } from './exporters/config.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const engineEnvSchema = z.object({
+    PORT: envInt(8080, 0, 65535),
+    HOST: envString('0.0.0.0'),
+    LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
+    CORR_WINDOW_SECONDS: envPositiveNumber(60),
+    CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
+    CORR_MAX_SPANS_PER_WINDOW: envInt(200, 0),
+    CORR_MAX_LOGS_PER_WINDOW: envInt(200, 0),
+    CORR_RECENT_EVENTS: envInt(1000, 1),
+    CORR_RECENT_LOGS: envInt(2000, 1),
+    ENGINE_INSTANCE_ID: envString(hostname()),
+    DEFAULT_ENV: envString('dev'),
+    BODY_LIMIT_BYTES: envInt(5 * 1024 * 1024, 1024),
+    ENABLE_BASIC_AUTH: envBoolean(false),
+    BASIC_AUTH_USER: envOptionalString(),
+    BASIC_AUTH_PASS: envOptionalString(),
+    GRAFANA_URL: envOptionalUrl(),
+  });
+
+export interface BasicAuthConfig {
+  user: string;
+  pass: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  /** Window length in milliseconds (CORR_WINDOW_SECONDS). */
+  windowMs: number;
+  maxOpenWindows: number;
+  maxSpansPerWindow: number;
+  maxLogsPerWindow: number;
+  recentEvents: number;
+  recentLogs: number;
+  instanceId: string;
+  defaultEnv: string;
+  /** Cap on a request body, compressed and inflated alike. */
+  bodyLimitBytes: number;
+  /** Set when ENABLE_BASIC_AUTH=true; never logged. */
+  basicAuth: BasicAuthConfig | undefined;
+  grafanaUrl: string | undefined;
+  exporters: ExportersConfig;
+}
+
+function describe(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
+  return issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const raw = env[name];
+    // Secrets are never echoed back, even in an error.
+    const shown = raw === undefined || /PASS|KEY|SECRET|TOKEN/.test(name) ? '' : ` (got ${JSON.stringify(raw)})`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+}
+
+/** Checked on the raw values so it is reported even when other variables are bad too. */
+function authProblems(env: NodeJS.ProcessEnv): string[] {
+  const enabled = ['true', '1'].includes(env.ENABLE_BASIC_AUTH?.trim() ?? '');
+  if (!enabled) return [];
+  const problems: string[] = [];
+  for (const name of ['BASIC_AUTH_USER', 'BASIC_AUTH_PASS']) {
+    if (!env[name]?.trim()) problems.push(`${name}: must be set when ENABLE_BASIC_AUTH=true`);
+  }
+  if (env.BASIC_AUTH_USER?.includes(':')) problems.push('BASIC_AUTH_USER: must not contain ":" (the Basic auth separator)');
+  return problems;
+}
+
+/** Validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const engine = engineEnvSchema.safeParse(env);
+  const exporters = exportersEnvSchema.safeParse(env);
+  const problems = [
+    ...(engine.success ? [] : describe(engine.error.issues, env)),
+    ...authProblems(env),
+    ...(exporters.success ? [] : describe(exporters.error.issues, env)),
+  ];
+  if (!engine.success || !exporters.success || problems.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = engine.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    // At least 1 ms: fractional seconds are allowed (tests), a zero-length window is not.
+    windowMs: Math.max(1, Math.round(e.CORR_WINDOW_SECONDS * 1000)),
+    maxOpenWindows: e.CORR_MAX_OPEN_WINDOWS,
+    maxSpansPerWindow: e.CORR_MAX_SPANS_PER_WINDOW,
+    maxLogsPerWindow: e.CORR_MAX_LOGS_PER_WINDOW,
+    recentEvents: e.CORR_RECENT_EVENTS,
+    recentLogs: e.CORR_RECENT_LOGS,
+    instanceId: e.ENGINE_INSTANCE_ID,
+    defaultEnv: e.DEFAULT_ENV,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    basicAuth:
+      e.ENABLE_BASIC_AUTH && e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS
+        ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS }
+        : undefined,
+    grafanaUrl: e.GRAFANA_URL,
+    exporters: exporters.data,
+  };
+}

@@ -1,0 +1,114 @@
+// Prometheus metrics of one engine instance. Each call builds its own Registry (never the
+// prom-client global one): several apps live in one process in tests, and a replica's metrics
+// must not leak into another's. Metric names are a contract with the dashboard and alert rules.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricsOptions {
+  /** Added to every series as `engine_instance` (see README: `instance` is Prometheus's own). */
+  instanceId: string;
+  /** Process/runtime metrics (on by default; tests building many apps may turn them off). */
+  defaultMetrics?: boolean;
+  /** Distinct `service` label values kept before the rest fold into "other". */
+  maxServices?: number;
+}
+
+export interface Metrics {
+  registry: Registry;
+  eventsTotal: Counter<never>;
+  recordsReceived: Counter<'signal' | 'service'>;
+  openWindows: Gauge<never>;
+  windowRecords: Histogram<never>;
+  recordsDropped: Counter<'reason'>;
+  windowsEvicted: Counter<never>;
+  linkedLogs: Counter<never>;
+  exporterSent: Counter<'exporter'>;
+  exporterFailed: Counter<'exporter' | 'reason'>;
+  exporterQueueDepth: Gauge<'exporter'>;
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Maps a service name to a bounded label value. */
+  serviceLabel(service: string): string;
+}
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ engine_instance: options.instanceId });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const registers = [registry];
+  const maxServices = options.maxServices ?? 200;
+  const services = new Set<string>();
+
+  return {
+    registry,
+    eventsTotal: new Counter({
+      name: 'correlation_events_total',
+      help: 'Correlation events emitted (one per closed window).',
+      registers,
+    }),
+    recordsReceived: new Counter({
+      name: 'correlation_records_received_total',
+      help: 'Records accepted for correlation, by signal (logs, traces = spans, metrics = data points) and service.',
+      labelNames: ['signal', 'service'] as const,
+      registers,
+    }),
+    openWindows: new Gauge({
+      name: 'correlation_open_windows',
+      help: 'Correlation windows currently open.',
+      registers,
+    }),
+    windowRecords: new Histogram({
+      name: 'correlation_window_records',
+      help: 'Records (spans + logs) per closed correlation window.',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+      registers,
+    }),
+    recordsDropped: new Counter({
+      name: 'correlation_records_dropped_total',
+      help: 'Records or details left out because a bound was reached, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    windowsEvicted: new Counter({
+      name: 'correlation_windows_evicted_total',
+      help: 'Windows closed early because CORR_MAX_OPEN_WINDOWS was reached (their events are still emitted).',
+      registers,
+    }),
+    linkedLogs: new Counter({
+      name: 'correlation_linked_logs_total',
+      help: 'Trace-less logs joined to a window through a business key (one per log and window).',
+      registers,
+    }),
+    exporterSent: new Counter({
+      name: 'exporter_sent_total',
+      help: 'Items delivered by an exporter.',
+      labelNames: ['exporter'] as const,
+      registers,
+    }),
+    exporterFailed: new Counter({
+      name: 'exporter_failed_total',
+      help: 'Failed export attempts, by exporter and reason.',
+      labelNames: ['exporter', 'reason'] as const,
+      registers,
+    }),
+    exporterQueueDepth: new Gauge({
+      name: 'exporter_queue_depth',
+      help: 'Items waiting in an exporter queue.',
+      labelNames: ['exporter'] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    serviceLabel(service: string): string {
+      if (services.has(service)) return service;
+      // A misbehaving client can send a new service name per record; bound the series count.
+      if (services.size >= maxServices || service.length > 100) return 'other';
+      services.add(service);
+      return service;
+    },
+  };
+}

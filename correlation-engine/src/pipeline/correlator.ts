@@ -1,0 +1,456 @@
+// Groups spans and logs into per-trace windows and emits one CorrelationEvent per closed window.
+// Pure: no I/O, no timers; the clock is injected and the owner calls tick() periodically.
+//
+// Why no timer wheel: every window has the same length and the clock only moves forward, so
+// windows become due in the order they were opened. An insertion-ordered Map of open windows is
+// therefore already an expiry queue: tick() pops from its head while the head is due. Opening,
+// joining and closing are O(1) per record however many windows are open.
+import {
+  BUSINESS_KEYS,
+  type BusinessKey,
+  type CorrelationEvent,
+  LINKING_KEYS,
+  type LogSummary,
+  type NormalizedLog,
+  type NormalizedSpan,
+  type RelatedTrace,
+  SEVERITIES,
+  type Severity,
+  type SpanSummary,
+} from './types.js';
+
+export type DropReason =
+  | 'span_detail_cap'
+  | 'log_detail_cap'
+  | 'key_values_cap'
+  | 'related_traces_cap'
+  | 'link_fanout_cap'
+  | 'grace_buffer_full';
+
+export interface CorrelatorOptions {
+  instance: string;
+  windowMs: number;
+  maxOpenWindows: number;
+  maxSpansPerWindow: number;
+  maxLogsPerWindow: number;
+  now: () => number;
+  /** How long a trace-less log waits for a window with its key (default: one window length). */
+  graceMs?: number;
+  /** Trace-less logs kept waiting at most (default 10 000). */
+  maxGraceLogs?: number;
+  /** Distinct values kept per business key per window (default 16). */
+  maxKeyValuesPerWindow?: number;
+  /** Related traces listed per window (default 50). */
+  maxRelatedPerWindow?: number;
+  /** Open windows one trace-less log may join (default 100). */
+  maxLinkFanout?: number;
+  /** Trace ids remembered after close, to flag continuations (default maxOpenWindows). */
+  maxClosedRemembered?: number;
+  /** Told about every bounded-state decision, so none is silent. */
+  onDrop?: (reason: DropReason, count: number) => void;
+  /** Told when a full table forces the oldest window to close early. */
+  onEvict?: () => void;
+}
+
+const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
+const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
+
+interface Window {
+  traceId: string;
+  startMs: number;
+  closeAt: number;
+  continuation: boolean;
+  services: Set<string>;
+  spanCount: number;
+  logCount: number;
+  linkedLogCount: number;
+  errorCount: number;
+  highestRank: number;
+  keys: Map<BusinessKey, Set<string>>;
+  root: NormalizedSpan | undefined;
+  spans: SpanSummary[];
+  logs: LogSummary[];
+  spansCapped: boolean;
+  logsCapped: boolean;
+  related: Map<string, RelatedTrace>;
+  /** Trace-less logs already joined, so a log carrying two keys joins once. */
+  linked: Set<NormalizedLog> | undefined;
+}
+
+interface GraceEntry {
+  log: NormalizedLog;
+  expiresAt: number;
+  indexKeys: string[];
+}
+
+const indexKey = (key: BusinessKey, value: string): string => `${key}\u0000${value}`;
+
+/** Root = a span without a parent; among several (or none), the earliest. */
+function betterRoot(candidate: NormalizedSpan, current: NormalizedSpan | undefined): boolean {
+  if (!current) return true;
+  const candRoot = !candidate.parentSpanId;
+  const curRoot = !current.parentSpanId;
+  if (candRoot !== curRoot) return candRoot;
+  return candidate.startUnixMs < current.startUnixMs;
+}
+
+export class Correlator {
+  private readonly open = new Map<string, Window>();
+  /** (key, value) -> open windows that have seen it; kept in step with closes. */
+  private readonly keyIndex = new Map<string, Set<Window>>();
+  /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
+  private readonly grace: GraceEntry[] = [];
+  private graceHead = 0;
+  private readonly graceIndex = new Map<string, Set<GraceEntry>>();
+  private readonly closedTraces = new Map<string, true>();
+  private pending: CorrelationEvent[] = [];
+  private lastNow = Number.NEGATIVE_INFINITY;
+  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> &
+    Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
+
+  constructor(options: CorrelatorOptions) {
+    this.o = {
+      graceMs: options.windowMs,
+      maxGraceLogs: 10_000,
+      maxKeyValuesPerWindow: 16,
+      maxRelatedPerWindow: 50,
+      maxLinkFanout: 100,
+      maxClosedRemembered: options.maxOpenWindows,
+      ...options,
+    };
+  }
+
+  /** Windows currently open. */
+  get openWindowCount(): number {
+    return this.open.size;
+  }
+
+  /** Trace-less logs currently waiting for a window. */
+  get graceLogCount(): number {
+    return this.grace.length - this.graceHead;
+  }
+
+  addSpans(spans: readonly NormalizedSpan[]): void {
+    const now = this.clock();
+    this.expire(now);
+    for (const span of spans) {
+      const w = this.windowFor(span.traceId, now);
+      w.spanCount += 1;
+      w.services.add(span.service);
+      if (span.status === 'ERROR') {
+        w.errorCount += 1;
+        if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
+      }
+      if (betterRoot(span, w.root)) w.root = span;
+      if (w.spans.length < this.o.maxSpansPerWindow) {
+        w.spans.push({
+          spanId: span.spanId,
+          ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+          name: span.name,
+          service: span.service,
+          startUnixMs: span.startUnixMs,
+          durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
+          status: span.status,
+        });
+      } else {
+        w.spansCapped = true;
+        this.drop('span_detail_cap', 1);
+      }
+      this.addKeys(w, span.keys, now);
+    }
+  }
+
+  addLogs(logs: readonly NormalizedLog[]): void {
+    const now = this.clock();
+    this.expire(now);
+    for (const log of logs) {
+      if (log.traceId) {
+        const w = this.windowFor(log.traceId, now);
+        this.joinLog(w, log, undefined);
+        this.addKeys(w, log.keys, now);
+      } else {
+        this.linkTraceless(log, now);
+      }
+    }
+  }
+
+  /** Closes every due window; returns their events (and any closed early since the last call). */
+  tick(): CorrelationEvent[] {
+    this.expire(this.clock());
+    return this.drain();
+  }
+
+  /** Closes every open window now (shutdown) and returns all pending events. */
+  flush(): CorrelationEvent[] {
+    const now = this.clock();
+    for (const w of this.open.values()) this.close(w, now);
+    this.grace.length = 0;
+    this.graceHead = 0;
+    this.graceIndex.clear();
+    return this.drain();
+  }
+
+  /** The injected clock, never moving backwards (a step back would break the FIFO expiry order). */
+  private clock(): number {
+    const now = this.o.now();
+    if (now > this.lastNow) this.lastNow = now;
+    return this.lastNow;
+  }
+
+  private drain(): CorrelationEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    return events;
+  }
+
+  private drop(reason: DropReason, count: number): void {
+    this.o.onDrop?.(reason, count);
+  }
+
+  private windowFor(traceId: string, now: number): Window {
+    const existing = this.open.get(traceId);
+    if (existing) return existing;
+    if (this.open.size >= this.o.maxOpenWindows) {
+      // Evicting the oldest loses nothing already seen (its event is emitted now, just early);
+      // refusing the new trace would lose the freshest data instead.
+      const oldest = this.open.values().next().value;
+      if (oldest) {
+        this.close(oldest, now);
+        this.o.onEvict?.();
+      }
+    }
+    const w: Window = {
+      traceId,
+      startMs: now,
+      closeAt: now + this.o.windowMs,
+      continuation: this.closedTraces.delete(traceId),
+      services: new Set(),
+      spanCount: 0,
+      logCount: 0,
+      linkedLogCount: 0,
+      errorCount: 0,
+      highestRank: -1,
+      keys: new Map(),
+      root: undefined,
+      spans: [],
+      logs: [],
+      spansCapped: false,
+      logsCapped: false,
+      related: new Map(),
+      linked: undefined,
+    };
+    this.open.set(traceId, w);
+    return w;
+  }
+
+  private joinLog(w: Window, log: NormalizedLog, linkedBy: LogSummary['linkedBy']): void {
+    w.logCount += 1;
+    if (linkedBy) w.linkedLogCount += 1;
+    w.services.add(log.service);
+    const rank = SEVERITY_RANK.get(log.severity) ?? 0;
+    if (rank > w.highestRank) w.highestRank = rank;
+    if (rank >= ERROR_RANK) w.errorCount += 1;
+    if (w.logs.length < this.o.maxLogsPerWindow) {
+      w.logs.push({
+        timeUnixMs: log.timeUnixMs,
+        severity: log.severity,
+        service: log.service,
+        message: log.message,
+        ...(log.spanId ? { spanId: log.spanId } : {}),
+        ...(linkedBy ? { linkedBy } : {}),
+      });
+    } else {
+      w.logsCapped = true;
+      this.drop('log_detail_cap', 1);
+    }
+  }
+
+  /** Records the business keys of a trace record; new linking values meet other windows and waiting logs. */
+  private addKeys(w: Window, keys: NormalizedLog['keys'], now: number): void {
+    for (const key of BUSINESS_KEYS) {
+      const value = keys[key];
+      if (!value) continue;
+      let values = w.keys.get(key);
+      if (!values) {
+        values = new Set();
+        w.keys.set(key, values);
+      }
+      if (values.has(value)) continue;
+      if (values.size >= this.o.maxKeyValuesPerWindow) {
+        this.drop('key_values_cap', 1);
+        continue;
+      }
+      values.add(value);
+      if (!(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
+
+      const ik = indexKey(key, value);
+      let windows = this.keyIndex.get(ik);
+      if (!windows) {
+        windows = new Set();
+        this.keyIndex.set(ik, windows);
+      }
+      for (const other of windows) this.relate(w, other, key, value);
+      windows.add(w);
+
+      const waiting = this.graceIndex.get(ik);
+      if (waiting) {
+        for (const entry of waiting) {
+          if (entry.expiresAt <= now) continue;
+          this.joinLinked(w, entry.log, key, value);
+        }
+      }
+    }
+  }
+
+  private relate(a: Window, b: Window, key: BusinessKey, value: string): void {
+    this.addRelated(a, { traceId: b.traceId, key, value });
+    this.addRelated(b, { traceId: a.traceId, key, value });
+  }
+
+  private addRelated(w: Window, rel: RelatedTrace): void {
+    // One entry per related trace is enough to navigate; the first shared key names the link.
+    if (w.related.has(rel.traceId)) return;
+    if (w.related.size >= this.o.maxRelatedPerWindow) {
+      this.drop('related_traces_cap', 1);
+      return;
+    }
+    w.related.set(rel.traceId, rel);
+  }
+
+  private joinLinked(w: Window, log: NormalizedLog, key: BusinessKey, value: string): boolean {
+    w.linked ??= new Set();
+    if (w.linked.has(log)) return false;
+    w.linked.add(log);
+    this.joinLog(w, log, { key, value });
+    return true;
+  }
+
+  /** A log without trace context joins every open window sharing a linking key, or waits for one. */
+  private linkTraceless(log: NormalizedLog, now: number): void {
+    let joined = 0;
+    let fanoutDropped = 0;
+    const indexKeys: string[] = [];
+    for (const key of LINKING_KEYS) {
+      const value = log.keys[key];
+      if (!value) continue;
+      const ik = indexKey(key, value);
+      indexKeys.push(ik);
+      const windows = this.keyIndex.get(ik);
+      if (!windows) continue;
+      for (const w of windows) {
+        if (joined >= this.o.maxLinkFanout) {
+          fanoutDropped += 1;
+          continue;
+        }
+        if (this.joinLinked(w, log, key, value)) joined += 1;
+      }
+    }
+    if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
+    if (joined > 0 || indexKeys.length === 0) return;
+    this.waitForWindow(log, indexKeys, now);
+  }
+
+  private waitForWindow(log: NormalizedLog, indexKeys: string[], now: number): void {
+    if (this.graceLogCount >= this.o.maxGraceLogs) {
+      this.removeOldestGrace();
+      this.drop('grace_buffer_full', 1);
+    }
+    const entry: GraceEntry = { log, expiresAt: now + this.o.graceMs, indexKeys };
+    this.grace.push(entry);
+    for (const ik of indexKeys) {
+      let set = this.graceIndex.get(ik);
+      if (!set) {
+        set = new Set();
+        this.graceIndex.set(ik, set);
+      }
+      set.add(entry);
+    }
+  }
+
+  private removeOldestGrace(): void {
+    const entry = this.grace[this.graceHead];
+    if (!entry) return;
+    this.grace[this.graceHead] = undefined as unknown as GraceEntry;
+    this.graceHead += 1;
+    for (const ik of entry.indexKeys) {
+      const set = this.graceIndex.get(ik);
+      set?.delete(entry);
+      if (set?.size === 0) this.graceIndex.delete(ik);
+    }
+    // Compact once the consumed head dominates, keeping the array O(live entries).
+    if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
+      this.grace.splice(0, this.graceHead);
+      this.graceHead = 0;
+    }
+  }
+
+  private expire(now: number): void {
+    for (const w of this.open.values()) {
+      if (w.closeAt > now) break;
+      this.close(w, now);
+    }
+    for (;;) {
+      const entry = this.grace[this.graceHead];
+      if (!entry || entry.expiresAt > now) break;
+      this.removeOldestGrace();
+    }
+  }
+
+  private close(w: Window, now: number): void {
+    this.open.delete(w.traceId);
+    for (const [key, values] of w.keys) {
+      if (!(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
+      for (const value of values) {
+        const ik = indexKey(key, value);
+        const set = this.keyIndex.get(ik);
+        set?.delete(w);
+        if (set?.size === 0) this.keyIndex.delete(ik);
+      }
+    }
+    this.closedTraces.set(w.traceId, true);
+    if (this.closedTraces.size > this.o.maxClosedRemembered) {
+      const oldest = this.closedTraces.keys().next().value;
+      if (oldest !== undefined) this.closedTraces.delete(oldest);
+    }
+    this.pending.push(this.toEvent(w, Math.min(now, w.closeAt)));
+  }
+
+  private toEvent(w: Window, endMs: number): CorrelationEvent {
+    const keys: CorrelationEvent['keys'] = {};
+    for (const key of BUSINESS_KEYS) {
+      const values = w.keys.get(key);
+      if (values && values.size > 0) keys[key] = [...values];
+    }
+    const root = w.root;
+    return {
+      id: `${this.o.instance}:${w.traceId}:${w.startMs}`,
+      instance: this.o.instance,
+      traceId: w.traceId,
+      windowStart: new Date(w.startMs).toISOString(),
+      windowEnd: new Date(endMs).toISOString(),
+      continuation: w.continuation,
+      services: [...w.services].sort(),
+      spanCount: w.spanCount,
+      logCount: w.logCount,
+      linkedLogCount: w.linkedLogCount,
+      errorCount: w.errorCount,
+      highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
+      keys,
+      rootSpan: root
+        ? {
+            spanId: root.spanId,
+            name: root.name,
+            service: root.service,
+            durationMs: Math.max(0, root.endUnixMs - root.startUnixMs),
+          }
+        : null,
+      relatedTraces: [...w.related.values()],
+      detail: {
+        spans: w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
+        logs: w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
+        spansCapped: w.spansCapped,
+        logsCapped: w.logsCapped,
+      },
+    };
+  }
+}

@@ -1,0 +1,55 @@
+// The engine's entry point: reads .env and the environment, listens, and shuts down cleanly on
+// SIGTERM/SIGINT (not ready -> stop accepting -> close all windows -> flush delivery -> exit).
+import { config as loadDotenv } from 'dotenv';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { type Delivery, NoopDelivery } from './exporters/delivery.js';
+import { createMetrics } from './metrics.js';
+
+/** How long shutdown may spend delivering what is queued before giving up. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  loadDotenv({ quiet: true });
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`correlation-engine: ${err.message}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const metrics = createMetrics({ instanceId: config.instanceId });
+  const delivery: Delivery = new NoopDelivery();
+  const app = await buildApp({ config, metrics, delivery });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    app.engine.state.shuttingDown = true;
+    app.log.info({ signal }, 'shutting down');
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    try {
+      // Stops accepting, waits for in-flight requests, then closes every window (onClose).
+      await app.close();
+      await delivery.shutdown(deadline);
+      app.log.info('shutdown complete');
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', (s) => void shutdown(s));
+  process.once('SIGINT', (s) => void shutdown(s));
+
+  await app.listen({ port: config.port, host: config.host });
+  delivery.start();
+}
+
+main().catch((err: unknown) => {
+  console.error('correlation-engine: failed to start', err);
+  process.exitCode = 1;
+});

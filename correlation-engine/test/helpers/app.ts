@@ -1,0 +1,53 @@
+// Builds apps for tests from a literal environment (never process.env), with a controllable clock.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { Delivery } from '../../src/exporters/delivery.js';
+import { createMetrics } from '../../src/metrics.js';
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ ENGINE_INSTANCE_ID: 'test-engine', LOG_LEVEL: 'silent', ...env });
+}
+
+/** A clock tests move by hand. */
+export class ManualClock {
+  ms: number;
+  constructor(startMs = Date.parse('2026-11-25T10:00:00.000Z')) {
+    this.ms = startMs;
+  }
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: ManualClock;
+  delivery?: Delivery;
+  logStream?: NodeJS.WritableStream;
+}
+
+/** An app with its interval off when a manual clock is given (the test calls tick()). */
+export async function testApp(options: TestAppOptions = {}): Promise<FastifyInstance> {
+  const config = testConfig(options.env);
+  return buildApp({
+    config,
+    metrics: createMetrics({ instanceId: config.instanceId, defaultMetrics: false }),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(options.clock ? { now: options.clock.now, tickIntervalMs: 0 } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+}
+
+/** Reads one sample of a metric from the app's /metrics text (sum over matching label sets). */
+export async function metricValue(app: FastifyInstance, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  let total = 0;
+  for (const line of res.body.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (ok) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
