@@ -1,0 +1,3 @@
+module observability-poc/gateway/healthcheck
+
+go 1.25
