@@ -24,6 +24,10 @@ export interface Metrics {
   exporterSent: Counter<'exporter'>;
   exporterFailed: Counter<'exporter' | 'reason'>;
   exporterQueueDepth: Gauge<'exporter'>;
+  exporterRetries: Counter<'exporter'>;
+  exporterDeadLetter: Counter<'exporter'>;
+  exporterOldestUnsentAge: Gauge<'exporter'>;
+  deliveryBacklogBytes: Gauge<never>;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Maps a service name to a bounded label value. */
   serviceLabel(service: string): string;
@@ -94,6 +98,29 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'exporter_queue_depth',
       help: 'Items waiting in an exporter queue.',
       labelNames: ['exporter'] as const,
+      registers,
+    }),
+    exporterRetries: new Counter({
+      name: 'exporter_retries_total',
+      help: 'Export requests retried after a transient failure (network, timeout, 408/429/5xx).',
+      labelNames: ['exporter'] as const,
+      registers,
+    }),
+    exporterDeadLetter: new Counter({
+      name: 'exporter_dead_letter_total',
+      help: 'Records written to the dead-letter file after a permanent rejection.',
+      labelNames: ['exporter'] as const,
+      registers,
+    }),
+    exporterOldestUnsentAge: new Gauge({
+      name: 'exporter_oldest_unsent_age_seconds',
+      help: 'Age of the oldest queued record an exporter has not delivered yet (0 when caught up).',
+      labelNames: ['exporter'] as const,
+      registers,
+    }),
+    deliveryBacklogBytes: new Gauge({
+      name: 'delivery_backlog_bytes',
+      help: 'Bytes of records held in the durable export queue (compared with QUEUE_MAX_BYTES).',
       registers,
     }),
     httpDuration: new Histogram({

@@ -1,6 +1,6 @@
-// The metric handles exporters update. Structural, so the app's metrics module can hand over its
-// prom-client instruments; `createExporterMetrics` builds a standalone set (tests, tools).
-import { Counter, Gauge, type Registry } from 'prom-client';
+// The metric handles exporters update: a structural slice of the app's metrics (metrics.ts owns
+// the instruments; create-delivery.ts maps them), so exporters do not depend on the whole registry.
+import type { Counter, Gauge } from 'prom-client';
 
 export interface ExporterMetrics {
   /** Records delivered (2xx), per exporter. */
@@ -17,33 +17,4 @@ export interface ExporterMetrics {
   oldestUnsentAge: Pick<Gauge<'exporter'>, 'set'>;
   /** Bytes held by the durable queue. */
   backlogBytes: Pick<Gauge, 'set'>;
-}
-
-/** Registers the exporter metrics on `registry` (for use without the app's metrics module). */
-export function createExporterMetrics(registry: Registry): ExporterMetrics {
-  const registers = [registry];
-  return {
-    sent: new Counter({ name: 'exporter_sent_total', help: 'Records delivered by an exporter', labelNames: ['exporter'], registers }),
-    failed: new Counter({
-      name: 'exporter_failed_total',
-      help: 'Failed export attempts (retryable) and rejected records, by reason',
-      labelNames: ['exporter', 'reason'],
-      registers,
-    }),
-    retries: new Counter({ name: 'exporter_retries_total', help: 'Export requests retried', labelNames: ['exporter'], registers }),
-    deadLetter: new Counter({
-      name: 'exporter_dead_letter_total',
-      help: 'Records set aside in the dead-letter file after a permanent rejection',
-      labelNames: ['exporter'],
-      registers,
-    }),
-    queueDepth: new Gauge({ name: 'exporter_queue_depth', help: 'Queued records not yet delivered', labelNames: ['exporter'], registers }),
-    oldestUnsentAge: new Gauge({
-      name: 'exporter_oldest_unsent_age_seconds',
-      help: 'Age of the oldest queued record not yet delivered',
-      labelNames: ['exporter'],
-      registers,
-    }),
-    backlogBytes: new Gauge({ name: 'delivery_backlog_bytes', help: 'Bytes of records held in the durable delivery queue', registers }),
-  };
 }
