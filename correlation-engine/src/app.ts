@@ -14,6 +14,7 @@ import type { AppState, RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { otlpRoutes } from './routes/otlp.js';
+import { uiRoutes } from './routes/ui.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -50,7 +51,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: config.bodyLimitBytes,
     // Bodies must keep their JSON types ("message": 5 is an error, not "5"); query strings are
     // declared as strings with patterns instead of relying on coercion.
-    ajv: { customOptions: { coerceTypes: false, verbose: true } },
+    ajv: { customOptions: { coerceTypes: false, verbose: true, allowUnionTypes: true } },
     // Load balancers see 503 while draining.
     return503OnClosing: true,
   });
@@ -77,6 +78,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(logRoutes, deps);
   await app.register(correlationRoutes, deps);
   await app.register(otlpRoutes, { ...deps, prefix: '/api/otlp' });
+  await app.register(uiRoutes, { grafanaUrl: config.grafanaUrl });
 
   const interval = options.tickIntervalMs ?? Math.min(1000, Math.max(10, config.windowMs / 10));
   app.addHook('onReady', async () => pipeline.start(interval));
