@@ -1,0 +1,229 @@
+// @ts-check
+// The page's controller: reads filters from the URL, polls the engine for correlation events,
+// keeps the list and the detail view in step with the URL (so a view can be shared).
+
+import { safeGrafanaBase } from './grafana-links.js';
+import { eventDetail, eventRow, h } from './render.js';
+import { apiQuery, filtersToSearch, matchesFilters, mergeEvents, newestWindowEnd, readFilters } from './view-model.js';
+
+/** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
+/** @typedef {import('./view-model.js').Filters} Filters */
+
+/** Polling keeps the page working through proxies that buffer server-sent events. */
+const POLL_MS = 2000;
+const MAX_EVENTS = 200;
+const SINCE_SLACK_MS = 5000;
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const form = /** @type {HTMLFormElement} */ ($('filters'));
+const tbody = /** @type {HTMLTableSectionElement} */ (document.querySelector('#events tbody'));
+const emptyNote = $('empty');
+const statusLine = $('status');
+const announcer = $('announce');
+const countLine = $('count');
+const detailPane = $('detail');
+const serviceOptions = $('service-options');
+
+const state = {
+  filters: readFilters(location.search),
+  /** @type {CorrelationEvent[]} */
+  events: [],
+  /** @type {Set<string>} ids that arrived with the latest poll (highlighted) */
+  fresh: new Set(),
+  /** @type {string | null} */
+  grafanaBase: null,
+  loaded: false,
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  timer: undefined,
+  /** Bumped when filters change so answers to older requests are dropped. */
+  generation: 0,
+};
+
+function visibleEvents() {
+  return state.events.filter((e) => matchesFilters(e, state.filters));
+}
+
+function syncForm() {
+  for (const name of /** @type {const} */ (['circuit_id', 'service', 'trace_id'])) {
+    /** @type {HTMLInputElement} */ (form.elements.namedItem(name)).value = state.filters[name];
+  }
+  /** @type {HTMLInputElement} */ (form.elements.namedItem('errors')).checked = state.filters.errors;
+}
+
+/** @param {'push' | 'replace'} mode */
+function writeUrl(mode) {
+  const url = `${location.pathname}${filtersToSearch(state.filters)}`;
+  if (url === `${location.pathname}${location.search}`) return;
+  if (mode === 'push') history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
+
+function renderList() {
+  const events = visibleEvents();
+  const rows = events.map((event) =>
+    eventRow(event, { selected: event.id === state.filters.event, fresh: state.fresh.has(event.id), onOpen: openEvent }),
+  );
+  tbody.replaceChildren(...rows);
+  emptyNote.hidden = events.length > 0 || !state.loaded;
+  countLine.textContent = state.loaded ? `(${events.length})` : '';
+  const services = new Set(state.events.flatMap((e) => e.services));
+  serviceOptions.replaceChildren(...[...services].sort().map((s) => h('option', { value: s })));
+}
+
+function renderDetail() {
+  const id = state.filters.event;
+  const event = id ? state.events.find((e) => e.id === id) : undefined;
+  if (!event) {
+    detailPane.hidden = true;
+    detailPane.replaceChildren();
+    document.body.classList.remove('with-detail');
+    return false;
+  }
+  if (detailPane.firstElementChild?.getAttribute('data-event-id') === event.id && detailPane.dataset.version === versionOf(event)) {
+    return true; // unchanged: keep scroll position and focus
+  }
+  detailPane.dataset.version = versionOf(event);
+  detailPane.replaceChildren(eventDetail(event, { grafanaBase: state.grafanaBase, onClose: closeDetail, onOpenTrace: openTrace }));
+  detailPane.hidden = false;
+  document.body.classList.add('with-detail');
+  return true;
+}
+
+/** @param {CorrelationEvent} event */
+function versionOf(event) {
+  return `${event.windowEnd}|${event.spanCount}|${event.logCount}|${state.grafanaBase ?? ''}`;
+}
+
+function render() {
+  renderList();
+  renderDetail();
+}
+
+/** @param {string} id */
+function openEvent(id) {
+  state.filters.event = id;
+  writeUrl('push');
+  render();
+  /** @type {HTMLElement | null} */ (document.getElementById('detail-title'))?.focus();
+}
+
+function closeDetail() {
+  const id = state.filters.event;
+  state.filters.event = '';
+  writeUrl('push');
+  render();
+  /** @type {HTMLElement | null} */ (tbody.querySelector(`tr[data-event-id="${CSS.escape(id)}"] button`))?.focus();
+}
+
+/** Related traces: show that trace's events and open the newest one. @param {string} traceId */
+function openTrace(traceId) {
+  state.filters = { ...state.filters, circuit_id: '', service: '', errors: false, trace_id: traceId, event: '' };
+  syncForm();
+  writeUrl('push');
+  refetch({ openNewest: true });
+}
+
+/** @param {string} text @param {'ok' | 'warn'} [kind] */
+function setStatus(text, kind = 'ok') {
+  statusLine.textContent = text;
+  statusLine.dataset.kind = kind;
+}
+
+/**
+ * Fetches events newer than the newest we have (all of them on the first call after a filter change).
+ * @param {{ openNewest?: boolean }} [opts]
+ */
+async function poll(opts = {}) {
+  const generation = state.generation;
+  const newest = state.loaded ? newestWindowEnd(state.events) : undefined;
+  // Ask a little further back than the newest event: windows that close almost together may be
+  // listed out of order, and merging by id makes the overlap harmless.
+  const since = newest ? new Date(Date.parse(newest) - SINCE_SLACK_MS).toISOString() : undefined;
+  try {
+    const res = await fetch(`/api/correlations${apiQuery(state.filters, MAX_EVENTS, since)}`, { headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`engine answered ${res.status}`);
+    const incoming = /** @type {CorrelationEvent[]} */ (await res.json());
+    if (generation !== state.generation) return;
+    const { events, added } = mergeEvents(state.events, Array.isArray(incoming) ? incoming : [], MAX_EVENTS);
+    const firstLoad = !state.loaded;
+    state.events = events;
+    state.loaded = true;
+    // Only the latest arrivals are highlighted; the list is rebuilt on each render.
+    if (!firstLoad && added.length > 0) state.fresh = new Set(added);
+    if (opts.openNewest) {
+      const newest = visibleEvents()[0];
+      if (newest) state.filters.event = newest.id;
+      writeUrl('replace');
+    }
+    if (firstLoad || added.length > 0 || opts.openNewest) render();
+    const fresh = firstLoad ? 0 : added.filter((id) => state.events.some((e) => e.id === id && matchesFilters(e, state.filters))).length;
+    setStatus(`Live · updated ${new Date().toLocaleTimeString()}`);
+    // Screen readers hear about arrivals, not about every poll.
+    if (fresh > 0) announcer.textContent = `${fresh} new correlation event${fresh === 1 ? '' : 's'}`;
+  } catch (err) {
+    if (generation !== state.generation) return;
+    setStatus(`Engine unreachable (${err instanceof Error ? err.message : String(err)}); retrying…`, 'warn');
+  } finally {
+    if (generation === state.generation) {
+      clearTimeout(state.timer);
+      state.timer = setTimeout(() => void poll(), POLL_MS);
+    }
+  }
+}
+
+/** Starts over with the current filters (server-side filters change what the engine returns). */
+function refetch(/** @type {{ openNewest?: boolean }} */ opts = {}) {
+  state.generation += 1;
+  clearTimeout(state.timer);
+  state.events = [];
+  state.fresh = new Set();
+  state.loaded = false;
+  render();
+  void poll(opts);
+}
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const data = new FormData(form);
+  state.filters = readFilters(`?${new URLSearchParams(/** @type {any} */ (data)).toString()}`);
+  writeUrl('push');
+  refetch();
+});
+
+$('clear').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  state.filters = readFilters('');
+  syncForm();
+  writeUrl('push');
+  refetch();
+});
+
+window.addEventListener('popstate', () => {
+  const next = readFilters(location.search);
+  const sameQuery = ['circuit_id', 'service', 'trace_id'].every((k) => next[/** @type {'circuit_id'} */ (k)] === state.filters[/** @type {'circuit_id'} */ (k)]);
+  state.filters = next;
+  syncForm();
+  if (sameQuery) render();
+  else refetch();
+});
+
+document.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape' && state.filters.event) closeDetail();
+});
+
+async function loadConfig() {
+  try {
+    const res = await fetch('/api/ui-config', { headers: { accept: 'application/json' } });
+    if (res.ok) {
+      const config = await res.json();
+      state.grafanaBase = safeGrafanaBase(config?.grafanaUrl);
+    }
+  } catch {
+    // The page works without Grafana links.
+  }
+}
+
+syncForm();
+render();
+await loadConfig();
+void poll();
