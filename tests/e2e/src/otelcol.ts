@@ -1,0 +1,100 @@
+// The collector binary built from gateway/builder-config.yaml, the gateway's environment for
+// loopback ports, and the small stand-in configs that play Tempo and Loki's OTLP endpoint.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const gatewayConfig = join(repoRoot, 'gateway/otel-config.yaml');
+export const basicAuthOverlay = join(repoRoot, 'gateway/otel-config.basicauth.yaml');
+export const mtlsOverlay = join(repoRoot, 'gateway/otel-config.mtls.yaml');
+
+export class MissingCollectorError extends Error {
+  override name = 'MissingCollectorError';
+}
+
+/** Path of otelcol-obs; fails with the command that builds it when it is not there. */
+export function otelcolBinary(): string {
+  const binary = join(repoRoot, '.cache/bin/otelcol-obs');
+  if (!existsSync(binary)) {
+    throw new MissingCollectorError(`${binary} is missing: run \`bash scripts/lib/ensure-otelcol.sh\` (or make e2e) first`);
+  }
+  return binary;
+}
+
+export interface GatewayPorts {
+  grpc: number;
+  http: number;
+  health: number;
+  telemetry: number;
+  prometheus: number;
+}
+
+export interface GatewayTargets {
+  /** OTLP/HTTP base URL of the engine, e.g. http://127.0.0.1:8080/api/otlp */
+  engine: string;
+  /** host:port of Tempo's OTLP gRPC receiver */
+  tempoGrpc: string;
+  /** base URL of Loki's OTLP endpoint, e.g. http://127.0.0.1:3100/otlp */
+  lokiOtlp: string;
+}
+
+/** The only thing that differs from compose: addresses, the storage folder and faster retries. */
+export function gatewayEnv(ports: GatewayPorts, targets: GatewayTargets, storageDir: string): Record<string, string> {
+  return {
+    GATEWAY_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
+    GATEWAY_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
+    GATEWAY_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
+    GATEWAY_TELEMETRY_HOST: '127.0.0.1',
+    GATEWAY_TELEMETRY_PORT: String(ports.telemetry),
+    GATEWAY_PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.prometheus}`,
+    GATEWAY_STORAGE_DIR: storageDir,
+    ENGINE_OTLP_ENDPOINT: targets.engine,
+    TEMPO_OTLP_GRPC_ENDPOINT: targets.tempoGrpc,
+    LOKI_OTLP_ENDPOINT: targets.lokiOtlp,
+    // The test's outage is 20 s: retry often enough to notice the engine is back within seconds.
+    GATEWAY_RETRY_INITIAL_INTERVAL: '1s',
+    GATEWAY_RETRY_MAX_INTERVAL: '3s',
+  };
+}
+
+export interface SinkPorts {
+  tempoGrpc: number;
+  tempoHttp: number;
+  lokiOtlpHttp: number;
+}
+
+/**
+ * One collector standing in for Tempo's OTLP receivers (gRPC from the gateway, HTTP from the
+ * engine) and for Loki's native OTLP endpoint (/otlp/v1/logs from the gateway); each writes what
+ * it receives, as OTLP/JSON lines, to its own file.
+ */
+export function writeSinkConfig(dir: string, ports: SinkPorts): { config: string; tempoFile: string; lokiOtlpFile: string } {
+  const tempoFile = join(dir, 'tempo-spans.jsonl');
+  const lokiOtlpFile = join(dir, 'loki-otlp-logs.jsonl');
+  const config = join(dir, 'sink-collector.yaml');
+  writeFileSync(
+    config,
+    `receivers:
+  otlp/tempo:
+    protocols:
+      grpc: { endpoint: "127.0.0.1:${ports.tempoGrpc}" }
+      http: { endpoint: "127.0.0.1:${ports.tempoHttp}" }
+  otlp/loki:
+    protocols:
+      http:
+        endpoint: "127.0.0.1:${ports.lokiOtlpHttp}"
+        logs_url_path: /otlp/v1/logs
+exporters:
+  file/tempo: { path: "${tempoFile}", format: json, flush_interval: 200ms }
+  file/loki: { path: "${lokiOtlpFile}", format: json, flush_interval: 200ms }
+service:
+  telemetry:
+    metrics: { level: none }
+  pipelines:
+    traces: { receivers: [otlp/tempo], exporters: [file/tempo] }
+    logs: { receivers: [otlp/loki], exporters: [file/loki] }
+`,
+  );
+  return { config, tempoFile, lokiOtlpFile };
+}
