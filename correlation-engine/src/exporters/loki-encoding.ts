@@ -40,11 +40,15 @@ const TRUNCATION_MARKER = '…[truncated]';
 /** Rough per-entry framing cost, so many tiny lines still respect the byte bound. */
 const ENTRY_OVERHEAD_BYTES = 32;
 
-/** Unix ms (fraction = sub-ms precision) to a nanosecond decimal string, exact for whole ms. */
+/**
+ * Unix ms (fraction = sub-ms precision) to a nanosecond decimal string. A double holding today's
+ * Unix ms resolves only ~0.25 µs, so the fraction is rounded to whole microseconds: digits below
+ * that would be float noise, not the source's nanoseconds.
+ */
 export function unixMsToNs(ms: number): string {
   const whole = Math.floor(ms);
-  const subMs = Math.min(999_999, Math.max(0, Math.round((ms - whole) * 1e6)));
-  return (BigInt(whole) * 1_000_000n + BigInt(subMs)).toString();
+  const micros = Math.min(999, Math.max(0, Math.round((ms - whole) * 1e3)));
+  return (BigInt(whole) * 1_000_000n + BigInt(micros) * 1000n).toString();
 }
 
 /** Cuts `text` to at most `maxBytes` of UTF-8 without splitting a character. */
