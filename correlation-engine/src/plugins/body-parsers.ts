@@ -32,6 +32,8 @@ export async function decodeContentEncoding(request: FastifyRequest, raw: Buffer
 export function registerJsonParser(app: FastifyInstance, bodyLimit: number): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // No route takes plain text; without its parser a text body gets 415 instead of a schema error.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, raw, done) => {
     decodeContentEncoding(request, raw as Buffer, bodyLimit).then(
       (body) => parseJson(request, body.toString('utf8'), done),

@@ -73,6 +73,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (error.validation) {
       return sendError(request, reply, 400, describeValidation(error.validation, error.validationContext));
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const accepts = (request.routeOptions.config as { accepts?: string[] } | undefined)?.accepts ?? ['application/json'];
+      const type = request.headers['content-type'] ?? '(none)';
+      return sendError(request, reply, 415, `unsupported Content-Type "${type}": send ${accepts.join(' or ')}`);
+    }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
       request.log.info({ statusCode: status, code: error.code, msg: error.message }, 'request rejected');

@@ -50,7 +50,7 @@ function answer(reply: FastifyReply, signal: OtlpSignal, r: Rejections, format: 
 export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { pipeline, config, now } = deps;
   registerProtobufParser(app, config.bodyLimitBytes);
-  const routeConfig = { config: { otlp: true } };
+  const routeConfig = { config: { otlp: true, accepts: ['application/x-protobuf', 'application/json'] } };
 
   app.post('/v1/traces', routeConfig, async (request, reply) => {
     const format = formatOf(request);
