@@ -1,0 +1,143 @@
+// mdso-alloy/install.sh and scripts/setup-mdso-alloy.sh: dry runs on Debian- and RHEL-family
+// os-release files (nothing may change on this machine), argument errors, and the gateway
+// connectivity check against real local HTTP servers.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Fixture, closedPort, startFixture } from '../lib/http-fixture.js';
+import { repoRoot, runScript } from '../lib/run-script.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mdso-install-'));
+const debian = join(dir, 'debian');
+const rocky = join(dir, 'rocky');
+const unknown = join(dir, 'unknown');
+writeFileSync(debian, 'PRETTY_NAME="Debian GNU/Linux 12"\nID=debian\n');
+writeFileSync(rocky, 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n');
+writeFileSync(unknown, 'ID=alpine\n');
+
+let ok: Fixture;
+let unauthorized: Fixture;
+
+beforeAll(async () => {
+  ok = await startFixture(() => ({ status: 200, body: '{"partialSuccess":{}}' }));
+  unauthorized = await startFixture(() => ({ status: 401 }));
+});
+
+afterAll(async () => {
+  await ok?.close();
+  await unauthorized?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const watched = ['/etc/alloy/config.alloy', '/etc/systemd/system/alloy.service', '/etc/default/alloy', '/etc/sysconfig/alloy'];
+const snapshot = () => watched.map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : null));
+
+describe('mdso-alloy/install.sh', () => {
+  it('--dry-run on Debian prints the apt repository, files, ACLs and service steps and changes nothing', async () => {
+    const before = snapshot();
+    const r = await runScript('mdso-alloy/install.sh', ['--dry-run', '--gateway', 'http://10.1.2.3:4318', '--env', 'staging'], {
+      env: { OS_RELEASE_FILE: debian, LOG_DIRS: '/var/log/ciena /bp2/log', ALLOY_BIN: '' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('environment file /etc/default/alloy');
+    expect(r.stdout).toMatch(/deb \[signed-by=\/etc\/apt\/keyrings\/grafana\.gpg\] https:\/\/apt\.grafana\.com stable main/);
+    expect(r.stdout).toMatch(/\[dry-run\] apt-get install -y -q alloy=\d+\.\d+\.\d+/);
+    expect(r.stdout).toContain('write /etc/alloy/config.alloy');
+    expect(r.stdout).toContain('set GATEWAY_OTLP_ENDPOINT=http://10.1.2.3:4318 in /etc/default/alloy');
+    expect(r.stdout).toContain('set DEPLOYMENT_ENVIRONMENT=staging in /etc/default/alloy');
+    expect(r.stdout).toContain('EnvironmentFile=/etc/default/alloy');
+    expect(r.stdout).toContain('[dry-run] setfacl -R -m u:alloy:rX /var/log/ciena');
+    expect(r.stdout).toContain('[dry-run] setfacl -d -m u:alloy:rX /bp2/log');
+    expect(r.stdout).toContain('[dry-run] systemctl restart alloy');
+    expect(r.stdout).toContain('http://10.1.2.3:4318/v1/logs');
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('--dry-run on a RHEL-family host uses dnf, the rpm repository and /etc/sysconfig/alloy', async () => {
+    const r = await runScript('mdso-alloy/install.sh', ['--dry-run', '--no-start', '--skip-connectivity'], {
+      env: { OS_RELEASE_FILE: rocky, ALLOY_BIN: '' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('write /etc/yum.repos.d/grafana.repo');
+    expect(r.stdout).toMatch(/\[dry-run\] dnf install -y alloy-\d+\.\d+\.\d+/);
+    expect(r.stdout).toContain('EnvironmentFile=/etc/sysconfig/alloy');
+    expect(r.stdout).not.toContain('systemctl restart');
+    expect(r.stdout).not.toContain('apt-get');
+  });
+
+  it('installs from --package-file or ALLOY_BIN instead of the repository (offline hosts)', async () => {
+    const pkg = join(dir, 'alloy-1.18.1-1.amd64.rpm');
+    writeFileSync(pkg, 'not really an rpm');
+    const fromFile = await runScript('mdso-alloy/install.sh', ['--dry-run', '--skip-connectivity', '--package-file', pkg], {
+      env: { OS_RELEASE_FILE: rocky, ALLOY_BIN: '' },
+    });
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toContain(`[dry-run] dnf install -y ${pkg}`);
+    expect(fromFile.stdout).not.toContain('grafana.repo');
+
+    const bin = join(dir, 'alloy');
+    writeFileSync(bin, '#!/bin/sh\necho alloy v1.18.1\n', { mode: 0o755 });
+    const fromBin = await runScript('mdso-alloy/install.sh', ['--dry-run', '--skip-connectivity'], {
+      env: { OS_RELEASE_FILE: debian, ALLOY_BIN: bin },
+    });
+    expect(fromBin.code, fromBin.stderr).toBe(0);
+    expect(fromBin.stdout).toContain(`[dry-run] install -m 0755 ${bin} /usr/bin/alloy`);
+    expect(fromBin.stdout).not.toContain('apt.grafana.com');
+  });
+
+  it('refuses unknown distributions, missing package files and unknown options with a clear message', async () => {
+    const alpine = await runScript('mdso-alloy/install.sh', ['--dry-run'], { env: { OS_RELEASE_FILE: unknown } });
+    expect(alpine.code).toBe(1);
+    expect(alpine.stderr).toMatch(/unsupported distribution 'alpine'/);
+    const missing = await runScript('mdso-alloy/install.sh', ['--dry-run', '--package-file', join(dir, 'nope.deb')], {
+      env: { OS_RELEASE_FILE: debian },
+    });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.deb does not exist/);
+    const bad = await runScript('mdso-alloy/install.sh', ['--frobnicate']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unknown option --frobnicate/);
+  });
+
+  it('--uninstall --dry-run lists what it removes', async () => {
+    const r = await runScript('mdso-alloy/install.sh', ['--uninstall', '--purge', '--dry-run'], { env: { OS_RELEASE_FILE: debian } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('[dry-run] systemctl disable --now alloy');
+    expect(r.stdout).toContain('[dry-run] rm -f /etc/systemd/system/alloy.service');
+    expect(r.stdout).toContain('[dry-run] apt-get remove -y alloy');
+  });
+
+  it('--check-connectivity POSTs an empty OTLP logs request and reports the status', async () => {
+    const good = await runScript('mdso-alloy/install.sh', ['--check-connectivity', '--gateway', ok.url], { env: { OS_RELEASE_FILE: debian } });
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/answered HTTP 200: connectivity OK/);
+    const request = ok.requests.at(-1);
+    expect(request).toMatchObject({ method: 'POST', url: '/v1/logs', body: '{"resourceLogs":[]}' });
+    expect(request?.headers['content-type']).toBe('application/json');
+
+    const denied = await runScript('mdso-alloy/install.sh', ['--check-connectivity', '--gateway', unauthorized.url], {
+      env: { OS_RELEASE_FILE: debian },
+    });
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toMatch(/HTTP 401: check GATEWAY_BASIC_AUTH_/);
+
+    const port = await closedPort();
+    const down = await runScript('mdso-alloy/install.sh', ['--check-connectivity', '--gateway', `http://127.0.0.1:${port}`], {
+      env: { OS_RELEASE_FILE: debian },
+    });
+    expect(down.code).toBe(2);
+    expect(down.stderr).toMatch(/unreachable/);
+  });
+});
+
+describe('scripts/setup-mdso-alloy.sh', () => {
+  it('passes GATEWAY_OTLP_ENDPOINT to install.sh as --gateway', async () => {
+    const r = await runScript('scripts/setup-mdso-alloy.sh', ['--dry-run', '--no-start', '--skip-connectivity'], {
+      env: { OS_RELEASE_FILE: debian, GATEWAY_OTLP_ENDPOINT: 'https://gw.example:4318', ALLOY_BIN: '' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('set GATEWAY_OTLP_ENDPOINT=https://gw.example:4318');
+    expect(existsSync(join(repoRoot, 'mdso-alloy', 'install.sh'))).toBe(true);
+  });
+});
