@@ -3,7 +3,9 @@
 import { config as loadDotenv } from 'dotenv';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { type Delivery, NoopDelivery } from './exporters/delivery.js';
+import { createDelivery } from './exporters/create-delivery.js';
+import type { Delivery } from './exporters/delivery.js';
+import { DeferredLogger } from './exporters/delivery-logger.js';
 import { createMetrics } from './metrics.js';
 
 /** How long shutdown may spend delivering what is queued before giving up. */
@@ -22,8 +24,10 @@ async function main(): Promise<void> {
   }
 
   const metrics = createMetrics({ instanceId: config.instanceId });
-  const delivery: Delivery = new NoopDelivery();
+  const deliveryLog = new DeferredLogger();
+  const delivery: Delivery = createDelivery(config, { metrics, logger: deliveryLog });
   const app = await buildApp({ config, metrics, delivery });
+  deliveryLog.attach(app.log);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
