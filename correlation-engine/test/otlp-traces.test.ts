@@ -24,8 +24,8 @@ function expected(span: ReadableSpan): NormalizedSpan {
     service: 'beorn',
     env: 'test',
     kind: span.kind + 1, // API SpanKind is 0-based INTERNAL; OTLP adds UNSPECIFIED = 0
-    startUnixMs: expect.closeTo(hrToMs(span.startTime), 6) as unknown as number,
-    endUnixMs: expect.closeTo(hrToMs(span.endTime), 6) as unknown as number,
+    startUnixMs: expect.closeTo(hrToMs(span.startTime), 3) as unknown as number,
+    endUnixMs: expect.closeTo(hrToMs(span.endTime), 3) as unknown as number,
     status: (['UNSET', 'OK', 'ERROR'] as const)[span.status.code],
     statusMessage: span.status.message,
     keys,

@@ -211,6 +211,8 @@ function logFieldsFromJson(r: Obj, path: string, b: LogBuilder): LogRecordFields
   const text = pick(r, 'severityText', 'severity_text');
   if (typeof text === 'string' && text.length > 0) f.severityText = text;
   f.body = jsonAnyValue(r.body);
+  const eventName = pick(r, 'eventName', 'event_name');
+  if (typeof eventName === 'string' && eventName.length > 0) b.attribute('event.name', eventName, true);
   const traceId = optionalId(pick(r, 'traceId', 'trace_id'), normalizeTraceId);
   const spanId = optionalId(pick(r, 'spanId', 'span_id'), normalizeSpanId);
   if (traceId === false) f.invalid = 'invalid trace id';

@@ -107,12 +107,18 @@ export class ProtoReader {
     return at;
   }
 
-  /** fixed64 nanoseconds -> milliseconds, split so the sub-ms part keeps its precision. */
+  /**
+   * fixed64 nanoseconds -> milliseconds. A ns timestamp (~1.8e18) does not fit a double, so the
+   * whole milliseconds are computed exactly in integer steps (2^32 ns = 4294 ms + 967296 ns) and
+   * only the sub-ms fraction is rounded.
+   */
   fixed64Millis(): number {
     const at = this.need(8);
     const lo = this.view.getUint32(at, true);
     const hi = this.view.getUint32(at + 4, true);
-    return hi * (TWO_32 / 1e6) + lo / 1e6;
+    const restNs = hi * 967_296 + lo; // < 2^53: exact
+    const restMs = Math.floor(restNs / 1e6);
+    return hi * 4294 + restMs + (restNs - restMs * 1e6) / 1e6;
   }
 
   double(): number {
