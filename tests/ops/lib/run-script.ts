@@ -20,7 +20,7 @@ export function runScript(
     const child = spawn('bash', [join(repoRoot, script), ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -39,6 +39,10 @@ export function runScript(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A script may exit before reading its input: that is its answer, not a test error.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
   });
 }
