@@ -85,7 +85,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Open windows are closed, not dropped: their events go to delivery before it shuts down.
   app.addHook('onClose', async () => {
     state.shuttingDown = true;
-    await pipeline.flush();
+    const events = await pipeline.flush();
+    app.log.info({ events: events.length }, 'closed all open windows');
   });
 
   return app;
