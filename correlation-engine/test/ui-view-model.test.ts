@@ -107,7 +107,8 @@ describe('formatting', () => {
   it('formats durations by magnitude', () => {
     expect(vm.formatDuration(0.25)).toBe('250 µs');
     expect(vm.formatDuration(3.456)).toBe('3.46 ms');
-    expect(vm.formatDuration(123.45)).toBe('123.5 ms');
+    expect(vm.formatDuration(42.25)).toBe('42.3 ms');
+    expect(vm.formatDuration(123.45)).toBe('123 ms');
     expect(vm.formatDuration(2500)).toBe('2.50 s');
     expect(vm.formatDuration(Number.NaN)).toBe('—');
   });

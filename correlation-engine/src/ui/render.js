@@ -54,10 +54,25 @@ function serviceChip(service) {
   return h('span', { class: `chip svc-${serviceColorIndex(service)}` }, service);
 }
 
+/** Short labels keep a row's chips narrow; the full key name is in the tooltip. */
+const KEY_LABELS = /** @type {Record<string, string>} */ ({
+  circuit_id: 'circuit',
+  product_id: 'product',
+  resource_id: 'resource',
+  resource_type_id: 'type',
+  request_id: 'request',
+});
+
 /** @param {CorrelationEvent} event */
 function keyChips(event) {
   return keyEntries(event).map(([key, values]) =>
-    h('span', { class: key === 'circuit_id' ? 'kv kv-primary' : 'kv' }, h('span', { class: 'k' }, key), '=', values.join(', ')),
+    h(
+      'span',
+      { class: key === 'circuit_id' ? 'kv kv-primary' : 'kv', title: `${key}=${values.join(', ')}`, 'data-key': key },
+      h('span', { class: 'k' }, KEY_LABELS[key] ?? key),
+      ' ',
+      values.join(', '),
+    ),
   );
 }
 
@@ -76,7 +91,7 @@ export function eventRow(event, opts) {
       class: ['event', errors ? 'has-errors' : '', opts.selected ? 'selected' : '', opts.fresh ? 'fresh' : ''].join(' ').trim(),
       'aria-current': opts.selected ? 'true' : null,
     },
-    h('td', { class: 'time' }, h('time', { datetime: event.windowEnd, title: event.windowEnd }, formatClock(event.windowEnd))),
+    h('td', { class: 'time' }, h('time', { datetime: event.windowEnd, title: event.windowEnd }, formatClock(event.windowEnd, false))),
     h(
       'td',
       { class: 'trace' },
@@ -87,12 +102,17 @@ export function eventRow(event, opts) {
       ),
       event.continuation ? h('span', { class: 'badge cont', title: 'Continuation: an earlier window for this trace had already closed' }, 'cont.') : null,
     ),
-    h('td', { class: 'services' }, event.services.map(serviceChip)),
-    h('td', { class: 'keys' }, keyChips(event)),
-    h('td', { class: 'num' }, String(event.spanCount)),
-    h('td', { class: 'num' }, String(event.logCount)),
-    h('td', { class: 'num' }, event.linkedLogCount > 0 ? h('span', { class: 'linked-count' }, String(event.linkedLogCount)) : '0'),
-    h('td', { class: 'num' }, errors ? h('span', { class: 'err-count' }, String(event.errorCount)) : '0'),
+    h('td', { class: 'services' }, h('div', { class: 'svc-line' }, event.services.map(serviceChip)), h('div', { class: 'key-line' }, keyChips(event))),
+    h('td', { class: 'num', 'data-label': 'Spans' }, String(event.spanCount)),
+    h(
+      'td',
+      { class: 'num', 'data-label': 'Logs' },
+      String(event.logCount),
+      event.linkedLogCount > 0
+        ? h('span', { class: 'linked-count', title: 'Logs without trace context joined through a business key' }, `${event.linkedLogCount} linked`)
+        : null,
+    ),
+    h('td', { class: 'num', 'data-label': 'Errors' }, errors ? h('span', { class: 'err-count' }, String(event.errorCount)) : '0'),
   );
 }
 
@@ -111,6 +131,9 @@ function grafanaLinks(event, grafanaBase) {
   );
 }
 
+/** `1 span`, `2 spans`. @param {number} n @param {string} noun */
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** @param {CorrelationEvent} event */
 function summary(event) {
   const windowMs = Date.parse(event.windowEnd) - Date.parse(event.windowStart);
@@ -119,8 +142,8 @@ function summary(event) {
     ['Window', `${formatClock(event.windowStart)} → ${formatClock(event.windowEnd)} (${formatDuration(windowMs)})`],
     ['Services', event.services.map(serviceChip)],
     ['Root span', event.rootSpan ? `${event.rootSpan.name} · ${event.rootSpan.service} · ${formatDuration(event.rootSpan.durationMs)}` : 'not seen'],
-    ['Counts', `${event.spanCount} spans · ${event.logCount} logs (${event.linkedLogCount} linked) · ${event.errorCount} errors`],
-    ['Highest severity', event.highestSeverity ?? '—'],
+    ['Counts', `${plural(event.spanCount, 'span')} · ${plural(event.logCount, 'log')} (${event.linkedLogCount} linked) · ${plural(event.errorCount, 'error')}`],
+    ['Highest severity', event.highestSeverity ? h('span', { class: `sev sev-${event.highestSeverity.toLowerCase()}` }, event.highestSeverity) : '—'],
     ['Engine instance', event.instance],
   ];
   for (const [key, values] of keyEntries(event)) items.push([key, values.join(', ')]);
@@ -182,7 +205,7 @@ function logRow(log) {
   const sev = log.severity.toLowerCase();
   return h(
     'tr',
-    { class: `log sev-${sev}${log.linkedBy ? ' linked' : ''}`, 'data-service': log.service },
+    { class: `log lvl-${sev}${log.linkedBy ? ' linked' : ''}`, 'data-service': log.service },
     h('td', { class: 'time mono' }, formatClock(log.timeUnixMs)),
     h('td', {}, h('span', { class: `sev sev-${sev}` }, log.severity)),
     h('td', {}, serviceChip(log.service)),

@@ -128,21 +128,24 @@ export function shortId(/** @type {string} */ id) {
 const pad = (/** @type {number} */ n, width = 2) => String(n).padStart(width, '0');
 
 /**
- * `HH:MM:SS.mmm` in the viewer's time zone.
+ * `HH:MM:SS.mmm` (or `HH:MM:SS`) in the viewer's time zone.
  * @param {string | number} time ISO string or Unix milliseconds
+ * @param {boolean} [withMs]
  */
-export function formatClock(time) {
+export function formatClock(time, withMs = true) {
   const date = new Date(time);
   if (Number.isNaN(date.getTime())) return '—';
-  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return withMs ? `${clock}.${pad(date.getMilliseconds(), 3)}` : clock;
 }
 
-/** Human duration: µs below 1 ms, ms below 1 s, then seconds. */
+/** Human duration, about three significant digits: µs below 1 ms, ms below 1 s, then seconds. */
 export function formatDuration(/** @type {number} */ ms) {
   if (!Number.isFinite(ms) || ms < 0) return '—';
   if (ms < 1) return `${Math.round(ms * 1000)} µs`;
   if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
 }
@@ -229,7 +232,7 @@ export function layoutWaterfall(spans) {
  * @param {number} count
  * @returns {Array<{ pct: number, label: string }>}
  */
-export function axisTicks(totalMs, count = 4) {
+export function axisTicks(totalMs, count = 3) {
   if (!(totalMs > 0)) return [{ pct: 0, label: '0 ms' }];
   const ticks = [];
   for (let i = 0; i <= count; i += 1) {
