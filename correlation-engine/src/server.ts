@@ -8,9 +8,6 @@ import type { Delivery } from './exporters/delivery.js';
 import { DeferredLogger } from './exporters/delivery-logger.js';
 import { createMetrics } from './metrics.js';
 
-/** How long shutdown may spend delivering what is queued before giving up. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   let config: ReturnType<typeof loadConfig>;
@@ -35,7 +32,8 @@ async function main(): Promise<void> {
     stopping = true;
     app.engine.state.shuttingDown = true;
     app.log.info({ signal }, 'shutting down');
-    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    // EXPORT_SHUTDOWN_DEADLINE_MS: what is not delivered by then stays queued for the next start.
+    const deadline = Date.now() + config.exporters.delivery.shutdownDeadlineMs;
     try {
       // Stops accepting, waits for in-flight requests, then closes every window (onClose).
       await app.close();

@@ -98,7 +98,7 @@ describe('app wiring', () => {
 
   it('passes promtool check metrics (apart from prom-client default-metric names)', async (ctx) => {
     const which = spawnSync('promtool', ['--version']);
-    if (which.error) ctx.skip(); // installed by scripts/lib/ensure-promtool.sh
+    if (which.error) ctx.skip(); // installed by scripts/lib/ensure-prometheus.sh (bootstrap)
     const { buildApp } = await import('../src/app.js');
     const { createMetrics } = await import('../src/metrics.js');
     const { testConfig } = await import('./helpers/app.js');
