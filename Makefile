@@ -18,3 +18,10 @@ install: ## Install Node 24, pnpm and the workspace dependencies
 test: ## Install what the tests need, build, and run every test (last line: N passed, N failed)
 	@bash scripts/bootstrap.sh
 	@$(TOOLCHAIN) pnpm build && pnpm test
+
+.PHONY: demo demo-once
+demo: ## Start engine + beorn/palantir/arda locally, send traffic, print correlations; Ctrl-C stops (DEMO_EXIT=1: exit when done)
+	@$(TOOLCHAIN) node scripts/demo.mjs
+
+demo-once: ## Like demo, but stop everything and exit when the correlations are printed
+	@$(TOOLCHAIN) DEMO_EXIT=1 node scripts/demo.mjs

@@ -1,6 +1,6 @@
 // arda: the last hop (Fastify). `?fail=true` makes it fail so the error path can be followed
 // across the trace.
-import { businessKeysPlugin, businessKeysServerFactory, InvalidFailFlagError, type Logger, parseFailFlag } from '@obs/sense-common';
+import { businessKeysPlugin, currentTraceId, businessKeysServerFactory, InvalidFailFlagError, type Logger, parseFailFlag } from '@obs/sense-common';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -40,7 +40,7 @@ export function buildApp(options: ArdaOptions): ArdaApp {
       try {
         request.log.info({ fail }, 'arda provisioning resource');
         if (fail) throw new ProvisioningError(`provisioning failed for circuit ${keys.circuit_id ?? '(none)'}`);
-        const result = { service: 'arda', keys, provisioned: true };
+        const result = { service: 'arda', trace_id: currentTraceId(), keys, provisioned: true };
         request.log.info('arda provisioned resource');
         return result;
       } catch (err) {
@@ -56,7 +56,7 @@ export function buildApp(options: ArdaOptions): ArdaApp {
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof ProvisioningError) {
       request.log.error({ err }, 'arda failed');
-      return reply.code(500).send({ error: 'provisioning_failed', service: 'arda', failedHop: 'arda', message: err.message });
+      return reply.code(500).send({ error: 'provisioning_failed', service: 'arda', trace_id: currentTraceId(), failedHop: 'arda', message: err.message });
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

@@ -10,6 +10,7 @@ export {
   MAX_KEY_LENGTH,
   resolveBusinessKeys,
 } from './business-keys.js';
+export { currentTraceId } from './current-trace.js';
 export { businessKeysMiddleware, expressBusinessKeys } from './express-business-keys.js';
 export { InvalidFailFlagError, parseFailFlag } from './fail-flag.js';
 export { businessKeysPlugin, businessKeysServerFactory, withBusinessKeys } from './fastify-business-keys.js';

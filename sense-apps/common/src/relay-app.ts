@@ -1,5 +1,6 @@
 // The Express app of a relay hop (beorn, palantir): answers /api/test by calling the next hop.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { currentTraceId } from './current-trace.js';
 import { businessKeysMiddleware, expressBusinessKeys } from './express-business-keys.js';
 import { InvalidFailFlagError, parseFailFlag } from './fail-flag.js';
 import type { Logger } from './logger.js';
@@ -37,11 +38,11 @@ export function buildRelayApp(options: RelayAppOptions): Express {
     try {
       const downstream = await callNextHop(nextHop, keys, { fail, timeoutMs: options.nextHopTimeoutMs });
       logger.info({ next_hop: nextHop.name }, `${nextHop.name} answered ${service}`);
-      res.json({ service, keys, downstream });
+      res.json({ service, trace_id: currentTraceId(), keys, downstream });
     } catch (err) {
       if (!(err instanceof NextHopError)) throw err;
       logger.error({ next_hop: nextHop.name, failed_hop: err.failedHop, status: err.status }, err.message);
-      res.status(502).json({ error: 'bad_gateway', service, failedHop: err.failedHop, status: err.status, message: err.message });
+      res.status(502).json({ error: 'bad_gateway', service, trace_id: currentTraceId(), failedHop: err.failedHop, status: err.status, message: err.message });
     }
   });
 
