@@ -39,6 +39,9 @@ const engineEnvSchema = z.object({
     GRAFANA_URL: envOptionalUrl(),
   });
 
+/** The engine's own variables (the exporters' are in exporters/config.ts). */
+export const ENGINE_ENV_VARS = Object.keys(engineEnvSchema.shape);
+
 export interface BasicAuthConfig {
   user: string;
   pass: string;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
+import { ConfigError, ENGINE_ENV_VARS, loadConfig } from '../src/config.js';
+import { exportersEnvSchema } from '../src/exporters/config.js';
 
 function configError(env: Record<string, string>): string {
   try {
@@ -94,5 +97,16 @@ describe('loadConfig', () => {
     expect(configError({ DATADOG_API_KEY: 'x', PORT: 'bad', BASIC_AUTH_PASS: 'hunter2', ENABLE_BASIC_AUTH: 'true' })).not.toContain(
       'hunter2',
     );
+  });
+
+  it('.env.example documents every engine variable and holds the defaults', () => {
+    const example = parse(readFileSync(new URL('../.env.example', import.meta.url), 'utf8'));
+    for (const name of [...ENGINE_ENV_VARS, 'LOKI_URL', 'TEMPO_OTLP_URL', 'DATADOG_API_KEY', 'DATADOG_SITE']) {
+      expect(Object.keys(example), name).toContain(name);
+    }
+    const { instanceId: _a, ...fromExample } = loadConfig(example);
+    const { instanceId: _b, ...defaults } = loadConfig({});
+    expect(fromExample).toEqual(defaults);
+    expect(exportersEnvSchema.safeParse(example).success).toBe(true);
   });
 });
