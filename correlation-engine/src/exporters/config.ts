@@ -24,6 +24,7 @@ export const exportersEnvSchema = z
     QUEUE_MAX_BYTES: envInt(256 * 1024 * 1024, 1024),
     QUEUE_SYNC: envEnum(['full', 'normal'] as const, 'full'),
     EXPORT_BATCH_MAX_RECORDS: envInt(500, 1, 100_000),
+    EXPORT_BATCH_MAX_BYTES: envInt(4 * 1024 * 1024, 1024),
     EXPORT_LINGER_MS: envInt(200, 0),
     EXPORT_RETRY_INITIAL_MS: envInt(500, 1),
     EXPORT_RETRY_MAX_MS: envInt(30_000, 1),
@@ -66,6 +67,8 @@ export const exportersEnvSchema = z
     },
     delivery: {
       batchMaxRecords: env.EXPORT_BATCH_MAX_RECORDS,
+      /** Bytes of queued records one exporter holds in memory per batch. */
+      batchMaxBytes: env.EXPORT_BATCH_MAX_BYTES,
       lingerMs: env.EXPORT_LINGER_MS,
       retryInitialMs: env.EXPORT_RETRY_INITIAL_MS,
       retryMaxMs: Math.max(env.EXPORT_RETRY_INITIAL_MS, env.EXPORT_RETRY_MAX_MS),

@@ -53,6 +53,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
     logger: deps.logger,
     deadLetterDir: join(ex.dataDir, 'dead-letter'),
     batchMaxRecords: ex.delivery.batchMaxRecords,
+    batchMaxBytes: ex.delivery.batchMaxBytes,
     lingerMs: ex.delivery.lingerMs,
     retry: { initialMs: ex.delivery.retryInitialMs, maxMs: ex.delivery.retryMaxMs, maxAttempts: ex.delivery.maxAttempts },
     requestTimeoutMs: ex.delivery.requestTimeoutMs,

@@ -5,7 +5,7 @@
 // A crash between delivery and commit re-sends that batch after restart: at-least-once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
-import type { DurableQueue, QueueEntry } from '../queue/durable-queue.js';
+import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue.js';
 import { DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
@@ -43,6 +43,8 @@ export interface QueueExporterOptions {
   deadLetterDir: string;
   /** Records read from the queue per batch. */
   batchMaxRecords: number;
+  /** Bytes of queued records read per batch (at least one record is always read). */
+  batchMaxBytes: number;
   /** How long a part-filled batch may wait for more records. */
   lingerMs: number;
   retry: RetryOptions;
@@ -79,6 +81,11 @@ export abstract class QueueExporter {
 
   /** Whether this exporter ships the record at all (others are skipped and committed). */
   protected abstract wants(record: QueuedRecord): boolean;
+
+  /** Cheap pre-filter on the entry kind, checked before a body is parsed. */
+  protected wantsKind(_kind: EntryKind): boolean {
+    return true;
+  }
 
   /** Turns records into wire requests within the backend's limits. */
   protected abstract encode(records: QueuedRecord[]): Promise<EncodedBatch>;
@@ -149,9 +156,9 @@ export abstract class QueueExporter {
   }
 
   private async run(): Promise<void> {
-    const { queue, batchMaxRecords, lingerMs } = this.options;
+    const { queue, batchMaxRecords, batchMaxBytes, lingerMs } = this.options;
     while (!this.abort.signal.aborted) {
-      let entries = queue.read(this.name, batchMaxRecords);
+      let entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
       if (entries.length === 0) {
         this.releaseFlushWaiters(false);
         if (this.stopping) return;
@@ -163,9 +170,9 @@ export abstract class QueueExporter {
       if (entries.length < batchMaxRecords && age < lingerMs && !this.stopping && this.flushWaiters.length === 0) {
         // Part-filled batch: give it a moment to fill so the backend sees fewer, larger requests.
         await this.pause(lingerMs - age);
-        entries = queue.read(this.name, batchMaxRecords);
+        entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
       }
-      const records = this.decode(entries).filter((r) => this.wants(r));
+      const records = this.decode(entries.filter((e) => this.wantsKind(e.kind))).filter((r) => this.wants(r));
       if (records.length > 0 && !(await this.export(records))) return;
       const last = entries[entries.length - 1] as QueueEntry;
       queue.commit(this.name, last.seq);

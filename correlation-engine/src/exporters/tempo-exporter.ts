@@ -2,6 +2,7 @@
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { EntryKind } from '../queue/durable-queue.js';
 import { ENGINE_SERVICE } from './loki-encoding.js';
 import { QueueExporter, type EncodedBatch, type QueueExporterOptions, type QueuedRecord } from './queue-exporter.js';
 import { eventToSpan } from './tempo-span.js';
@@ -28,6 +29,11 @@ export class TempoExporter extends QueueExporter {
   /** Correlation events only: the logs' own traces reach Tempo through the gateway. */
   protected wants(record: QueuedRecord): boolean {
     return record.kind === 'event';
+  }
+
+  /** Logs are skipped without parsing them. */
+  protected override wantsKind(kind: EntryKind): boolean {
+    return kind === 'event';
   }
 
   /** ExportTraceServiceRequest protobuf bodies of at most `batchMaxSpans` spans each. */

@@ -82,7 +82,7 @@ export class DurableQueue {
     this.consumers = [...options.consumers];
     this.db = openDatabase(this.file, options.sync, options.onWarning);
     this.insert = this.db.prepare('INSERT INTO entries (kind, size, enqueued_at, body) VALUES (?, ?, ?, ?)');
-    this.readAfter = this.db.prepare('SELECT seq, kind, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
     this.setCursor = this.db.prepare(
       'INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq',
@@ -114,11 +114,21 @@ export class DurableQueue {
     });
   }
 
-  /** Up to `limit` entries after the consumer's committed position, oldest first. */
-  read(consumer: string, limit: number): QueueEntry[] {
-    const after = this.position(consumer);
-    const rows = this.readAfter.all(after, limit) as { seq: number; kind: number; enqueued_at: number; body: string }[];
-    return rows.map((r) => ({ seq: r.seq, kind: KIND_NAME[r.kind] ?? 'log', body: r.body, enqueuedAtMs: r.enqueued_at }));
+  /**
+   * Entries after the consumer's committed position, oldest first: at most `limit` of them and,
+   * past the first, no more than `maxBytes` of bodies (so a batch of large records stays small in
+   * memory). Rows are pulled one by one and the scan stops at the budget.
+   */
+  read(consumer: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): QueueEntry[] {
+    const out: QueueEntry[] = [];
+    let bytes = 0;
+    for (const row of this.readAfter.iterate(this.position(consumer), limit)) {
+      const r = row as { seq: number; kind: number; size: number; enqueued_at: number; body: string };
+      if (out.length > 0 && bytes + r.size > maxBytes) break;
+      bytes += r.size;
+      out.push({ seq: r.seq, kind: KIND_NAME[r.kind] ?? 'log', body: r.body, enqueuedAtMs: r.enqueued_at });
+    }
+    return out;
   }
 
   /** Marks everything up to and including `seq` as delivered for this consumer. */
