@@ -5,8 +5,6 @@ import { severityFromValue } from './normalize-severity.js';
 import { timeFromValue } from './normalize-time.js';
 import type { AttributeValue } from './types.js';
 
-/** Key=value pairs read from one text; more are ignored (attributes are capped anyway). */
-export const MAX_PAIRS = 64;
 const MAX_KEY_LENGTH = 128;
 
 // Fields of a structured record (JSON line, logfmt line, OTLP kvlist body) with a meaning of their
@@ -160,7 +158,9 @@ export function scanKeyValues(b: LogBuilder, text: string, structured: boolean):
       if (value.length > 0) {
         if (structured) applyStructuredField(b, key, value, false);
         else b.field(key, value, false);
-        if (++pairs >= MAX_PAIRS) break;
+        // No cap on pairs: the scan is linear in the (already capped) line length, and a business
+        // key late in a long line must still be found; the attribute set caps itself.
+        pairs++;
       }
       i = j;
       keyStart = j;

@@ -191,7 +191,11 @@ function jsonBody(b: LogBuilder, text: string, from: number): boolean {
   return true;
 }
 
-/** Looks for a level word among the first few words (`[ERROR] x`, `WARN: y`, `app ERROR z`). */
+/**
+ * Looks for a level word among the first few words (`[ERROR] x`, `WARN: y`, `app ERROR z`,
+ * `error: z`). A bare lowercase word is prose ("no error here"), so a bare word must be upper
+ * case; a decorated one (`[warn]`, `Error:`) may be any case.
+ */
 function levelFromLeadingWords(b: LogBuilder, line: string, start: number): void {
   let i = skipSpaces(line, start);
   for (let w = 0; w < LEVEL_SEARCH_WORDS && i < line.length; w++) {
@@ -201,7 +205,9 @@ function levelFromLeadingWords(b: LogBuilder, line: string, start: number): void
     // Strip decoration: [ERROR], <warn>, ERROR:, (info)
     while (s < e && isDecoration(line.charCodeAt(s))) s++;
     while (e > s && isDecoration(line.charCodeAt(e - 1))) e--;
-    const level = e - s >= 3 ? severityFromWord(line.slice(s, e)) : undefined;
+    const word = e - s >= 3 && e - s <= 13 ? line.slice(s, e) : '';
+    const decorated = s > i || e < end;
+    const level = word && (decorated || word === word.toUpperCase()) ? severityFromWord(word) : undefined;
     if (level) {
       b.setSeverity(level, false);
       return;
