@@ -160,6 +160,27 @@ describe('fault tests (engine as a child process)', () => {
     expect(deliveredBeforeCrash).toBeLessThan(acked.size); // the restart really had work to do
   }, 60_000);
 
+  it('(4) SIGTERM flushes what is queued before the process exits', async () => {
+    const loki = await lokiSink();
+    // A long linger: without the shutdown flush these records would still be waiting to batch up.
+    const engine = await startEngine({ LOKI_URL: loki.url, ENGINE_DATA_DIR: dataDir(), EXPORT_LINGER_MS: '5000' });
+    const load = new LoadClient({ url: engine.url, service: 'load-4', batchSize: 50, senders: 2, pauseMs: 20, maxRetryWaitMs: 200 });
+    load.start();
+    await sleep(600);
+    await load.stop();
+    const acked = load.stats.acknowledged;
+    const beforeStop = deliveredIds(loki, 'load-4').length;
+    const t0 = Date.now();
+    await engine.stop();
+    const exitMs = Date.now() - t0;
+    const delivered = new Set(deliveredIds(loki, 'load-4'));
+    report('sigterm-flush', { acknowledged: acked.size, delivered_before_sigterm: beforeStop, delivered: delivered.size, exit_ms: exitMs, exit_code: String(engine.child.exitCode) });
+    expect(beforeStop).toBeLessThan(acked.size);
+    expect([...acked].filter((id) => !delivered.has(id))).toEqual([]);
+    expect(engine.child.exitCode).toBe(0);
+    expect(exitMs).toBeLessThan(5000);
+  }, 30_000);
+
   it('(3) a batch answered 400 goes to the dead-letter file and the rest flows', async () => {
     const dir = dataDir();
     const loki = await lokiSink();
