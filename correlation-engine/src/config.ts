@@ -21,23 +21,23 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const engineEnvSchema = z.object({
-    PORT: envInt(8080, 0, 65535),
-    HOST: envString('0.0.0.0'),
-    LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
-    CORR_WINDOW_SECONDS: envPositiveNumber(60),
-    CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
-    CORR_MAX_SPANS_PER_WINDOW: envInt(200, 0),
-    CORR_MAX_LOGS_PER_WINDOW: envInt(200, 0),
-    CORR_RECENT_EVENTS: envInt(1000, 1),
-    CORR_RECENT_LOGS: envInt(2000, 1),
-    ENGINE_INSTANCE_ID: envString(hostname()),
-    DEFAULT_ENV: envString('dev'),
-    BODY_LIMIT_BYTES: envInt(5 * 1024 * 1024, 1024),
-    ENABLE_BASIC_AUTH: envBoolean(false),
-    BASIC_AUTH_USER: envOptionalString(),
-    BASIC_AUTH_PASS: envOptionalString(),
-    GRAFANA_URL: envOptionalUrl(),
-  });
+  PORT: envInt(8080, 0, 65535),
+  HOST: envString('0.0.0.0'),
+  LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
+  CORR_WINDOW_SECONDS: envPositiveNumber(60),
+  CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
+  CORR_MAX_SPANS_PER_WINDOW: envInt(200, 0),
+  CORR_MAX_LOGS_PER_WINDOW: envInt(200, 0),
+  CORR_RECENT_EVENTS: envInt(1000, 1),
+  CORR_RECENT_LOGS: envInt(2000, 1),
+  ENGINE_INSTANCE_ID: envString(hostname()),
+  DEFAULT_ENV: envString('dev'),
+  BODY_LIMIT_BYTES: envInt(5 * 1024 * 1024, 1024),
+  ENABLE_BASIC_AUTH: envBoolean(false),
+  BASIC_AUTH_USER: envOptionalString(),
+  BASIC_AUTH_PASS: envOptionalString(),
+  GRAFANA_URL: envOptionalUrl(),
+});
 
 /** The engine's own variables (the exporters' are in exporters/config.ts). */
 export const ENGINE_ENV_VARS = Object.keys(engineEnvSchema.shape);

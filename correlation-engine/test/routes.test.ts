@@ -201,3 +201,87 @@ describe('GET /api/correlations filters', () => {
     }
   });
 });
+
+describe('OTLP routes', () => {
+  const resource = (service: string) => ({ attributes: [{ key: 'service.name', value: { stringValue: service } }] });
+
+  it('OTLP/JSON logs are normalized, listed and counted; the answer is an ExportLogsServiceResponse', async () => {
+    app = await testApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/logs',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      payload: {
+        resourceLogs: [
+          {
+            resource: resource('palantir'),
+            scopeLogs: [{ logRecords: [{ severityText: 'WARN', body: { stringValue: 'slow' }, traceId: TRACE }] }],
+          },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('application/json');
+    expect(res.json()).not.toHaveProperty('partialSuccess.rejectedLogRecords');
+    const [log] = (await app.inject('/api/logs?service=palantir')).json();
+    expect(log).toMatchObject({ service: 'palantir', severity: 'WARN', message: 'slow', traceId: TRACE, env: 'dev', source: 'otlp' });
+    expect(await metricValue(app, 'correlation_records_received_total', { signal: 'logs', service: 'palantir' })).toBe(1);
+  });
+
+  it('reports rejected spans as partial success and keeps the good ones', async () => {
+    app = await testApp();
+    const span = (traceId: string) => ({ traceId, spanId: '00f067aa0ba902b7', name: 'op', startTimeUnixNano: '1', endTimeUnixNano: '2' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/traces',
+      payload: { resourceSpans: [{ resource: resource('arda'), scopeSpans: [{ spans: [span(TRACE), span('nope')] }] }] },
+    });
+    expect(res.statusCode).toBe(200);
+    // int64 fields are strings in proto3 JSON.
+    expect(Number(res.json().partialSuccess.rejectedSpans)).toBe(1);
+    expect(await metricValue(app, 'correlation_records_received_total', { signal: 'traces', service: 'arda' })).toBe(1);
+    expect((await app.inject('/health')).json().openWindows).toBe(1);
+  });
+
+  it('counts OTLP metric data points', async () => {
+    app = await testApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/metrics',
+      payload: {
+        resourceMetrics: [
+          {
+            resource: resource('beorn'),
+            scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ asDouble: 1 }, { asDouble: 2 }] } }] }],
+          },
+        ],
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await metricValue(app, 'correlation_records_received_total', { signal: 'metrics', service: 'beorn' })).toBe(2);
+  });
+
+  it('sheds load with 429 + Retry-After while delivery is over its bound, and /ready says so', async () => {
+    const delivery = {
+      acceptLogs: async () => {},
+      acceptEvents: async () => {},
+      backpressure: () => ({ retryAfterSeconds: 5, reason: 'backlog 300 MiB' }),
+      start: () => {},
+      shutdown: async () => {},
+    };
+    app = await testApp({ delivery });
+    const res = await app.inject({ method: 'POST', url: '/api/otlp/v1/traces', payload: { resourceSpans: [] } });
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({ code: 8 });
+    expect((await app.inject('/ready')).statusCode).toBe(503);
+  });
+
+  it('/ready answers 503 once shutdown has begun', async () => {
+    app = await testApp();
+    app.engine.state.shuttingDown = true;
+    const res = await app.inject('/ready');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'shutting_down' });
+  });
+});
