@@ -181,7 +181,8 @@ function waterfall(event) {
       h('span', { class: 'span-name' }, span.name),
       h('span', { class: `svc-text svc-${serviceColorIndex(span.service)}` }, span.service),
     );
-    label.style.paddingInlineStart = `${Math.min(row.depth, 12) * 0.9}rem`;
+    // Deep call chains (a dozen levels across three services) must still leave room for the name.
+    label.style.paddingInlineStart = `${Math.min(row.depth, 10) * 0.55}rem`;
     list.appendChild(
       h(
         'li',

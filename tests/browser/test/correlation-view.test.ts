@@ -1,7 +1,8 @@
 // The correlation view in a real browser (Debian's Chromium via playwright-core) against the real
-// engine (built dist, BasicAuth on, short windows), fed by real traffic: a three-service trace,
-// a trace-less Blue Planet line that joins it by circuit_id, and log lines carrying markup that
-// must stay inert text.
+// engine (built dist, BasicAuth on, short windows), fed by real traffic: a request through the
+// real sense apps beorn -> palantir -> arda (or, where their sources are absent, the same trace
+// shape sent as OTLP/JSON), a trace-less Blue Planet line that joins it by circuit_id, and log
+// lines carrying markup that must stay inert text.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
+import { ensureBuilt, type RunningApps, senseAppsPresent, startSenseApps } from '../src/sense-apps.js';
 import { newTraceId, threeServiceTrace } from '../src/synthetic-trace.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-const WINDOW_SECONDS = 3;
+const WINDOW_SECONDS = 4;
+const USE_APPS = senseAppsPresent(ROOT);
 const USER = 'viewer';
 const PASS = randomBytes(9).toString('base64url');
 const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}` };
@@ -27,11 +30,12 @@ const XSS_IMG = '<img src=x onerror="window.__xss=2">';
 const run = `${Date.now().toString(36)}`;
 const CIRCUIT = `CKT-UI-${run}`;
 const OTHER_CIRCUIT = `CKT-OTHER-${run}`;
-const TRACE = newTraceId();
-const OTHER_TRACE = newTraceId();
+let TRACE = newTraceId();
+let OTHER_TRACE = newTraceId();
 
 let workDir: string;
 let engine: Started | undefined;
+let apps: RunningApps | undefined;
 let engineUrl: string;
 let context: BrowserContext | undefined;
 let page: Page;
@@ -53,10 +57,24 @@ function blueplanetLine(circuit: string): string {
   return `${stamp} INFO  [bpocore-worker-3] com.ciena.bp.orchestrate.ResourceManager - Resource activation requested resource_id=7f3c2a10-5b1e-4c2d-9a44-0e1f2b3c4d5e resource_type_id=tosca.resourceTypes.EthernetCircuit circuit_id=${circuit}`;
 }
 
-/** One request across the three services plus the logs of this scenario. */
+/** Calls beorn (which calls palantir, which calls arda) and returns the trace id it reports. */
+async function callBeorn(query: string): Promise<string> {
+  const res = await fetch(`${apps?.urls.beorn}/api/test?${query}`);
+  const body = (await res.json()) as { trace_id?: string };
+  if (!body.trace_id) throw new Error(`beorn answered ${res.status} without a trace_id: ${JSON.stringify(body)}`);
+  return body.trace_id;
+}
+
+/** One request across the three services (plus one for another circuit) and this scenario's logs. */
 async function produceTraffic(): Promise<void> {
-  await post('/api/otlp/v1/traces', threeServiceTrace(TRACE, CIRCUIT));
-  await post('/api/otlp/v1/traces', threeServiceTrace(OTHER_TRACE, OTHER_CIRCUIT));
+  if (apps) {
+    // fail=true makes the last hop (arda) fail: the trace then shows error spans too.
+    TRACE = await callBeorn(`circuit_id=${CIRCUIT}&product_id=PROD-ETH-10G&fail=true`);
+    OTHER_TRACE = await callBeorn(`circuit_id=${OTHER_CIRCUIT}`);
+  } else {
+    await post('/api/otlp/v1/traces', threeServiceTrace(TRACE, CIRCUIT));
+    await post('/api/otlp/v1/traces', threeServiceTrace(OTHER_TRACE, OTHER_CIRCUIT));
+  }
   const now = new Date().toISOString();
   await post('/api/logs', {
     resource: { service: 'beorn', host: 'server-124', env: 'dev' },
@@ -98,6 +116,10 @@ beforeAll(async () => {
     },
   });
   await waitForHttp(engine, `${engineUrl}/ready`);
+  if (USE_APPS) {
+    ensureBuilt(ROOT);
+    apps = await startSenseApps(ROOT, `${engineUrl}/api/otlp`, AUTH.authorization);
+  }
 
   context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
@@ -116,11 +138,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
+  await Promise.all((apps?.procs ?? []).map((proc) => stop(proc)));
   await stop(engine);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('correlation view in Chromium', () => {
+describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' : 'synthetic OTLP'})`, () => {
   it('loads the page behind BasicAuth and starts polling', async () => {
     const res = await page.goto(`${engineUrl}/`);
     expect(res?.status()).toBe(200);
@@ -181,7 +204,7 @@ describe('correlation view in Chromium', () => {
 
   it('looks right at 1280px and on a narrow screen (screenshots in test-artifacts/)', async () => {
     // Tall enough that the sticky detail pane shows its logs without inner scrolling.
-    await page.setViewportSize({ width: 1280, height: 1300 });
+    await page.setViewportSize({ width: 1280, height: 1900 });
     await page.screenshot({ path: join(ARTIFACTS, 'correlation-view.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
