@@ -13,7 +13,7 @@ const apps: RunningProcess[] = [];
 const urls: Record<string, string> = {};
 
 beforeAll(async () => {
-  buildPackages('./sense-apps/*');
+  buildPackages('sense-apps/common', 'sense-apps/beorn', 'sense-apps/palantir', 'sense-apps/arda');
   receiver = await startOtlpJsonReceiver();
   const ports = { beorn: await freePort(), palantir: await freePort(), arda: await freePort() };
   for (const app of SERVICES) urls[app] = `http://127.0.0.1:${ports[app]}`;

@@ -1,6 +1,7 @@
 // Test helpers: build the sense apps, start them (and the engine) as real processes on
 // loopback, wait for health, and stop them again.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +9,19 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const senseAppsDir = join(repoRoot, 'sense-apps');
 
-/** Builds the given workspace packages (tsc; dependencies first). */
-export function buildPackages(...filters: string[]): void {
-  const args = filters.flatMap((f) => ['--filter', f]);
-  execFileSync('pnpm', [...args, 'run', 'build'], { cwd: repoRoot, stdio: 'pipe' });
+/**
+ * Builds the given workspace packages (dirs relative to the repo root) unless their dist is
+ * newer than their sources. Test files run in parallel and several need the same packages:
+ * flock serialises them, and the freshness check keeps a second build from rewriting dist
+ * files that another file's processes are loading.
+ */
+export function buildPackages(...pkgDirs: string[]): void {
+  mkdirSync(join(repoRoot, '.cache'), { recursive: true });
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'build-if-stale.mjs');
+  execFileSync('flock', [join(repoRoot, '.cache', 'test-build.lock'), process.execPath, script, ...pkgDirs], {
+    cwd: repoRoot,
+    stdio: 'pipe',
+  });
 }
 
 export async function freePort(): Promise<number> {
