@@ -73,8 +73,8 @@ interface Window {
   spansCapped: boolean;
   logsCapped: boolean;
   related: Map<string, RelatedTrace>;
-  /** Trace-less logs already joined, so a log carrying two keys joins once. */
-  linked: Set<NormalizedLog> | undefined;
+  /** Waiting logs already picked up, so one carrying two keys joins once (bounded by the grace buffer). */
+  pickedUp: Set<GraceEntry> | undefined;
 }
 
 interface GraceEntry {
@@ -237,7 +237,7 @@ export class Correlator {
       spansCapped: false,
       logsCapped: false,
       related: new Map(),
-      linked: undefined,
+      pickedUp: undefined,
     };
     this.open.set(traceId, w);
     return w;
@@ -296,7 +296,10 @@ export class Correlator {
       if (waiting) {
         for (const entry of waiting) {
           if (entry.expiresAt <= now) continue;
-          this.joinLinked(w, entry.log, key, value);
+          w.pickedUp ??= new Set();
+          if (w.pickedUp.has(entry)) continue;
+          w.pickedUp.add(entry);
+          this.joinLog(w, entry.log, { key, value });
         }
       }
     }
@@ -317,17 +320,10 @@ export class Correlator {
     w.related.set(rel.traceId, rel);
   }
 
-  private joinLinked(w: Window, log: NormalizedLog, key: BusinessKey, value: string): boolean {
-    w.linked ??= new Set();
-    if (w.linked.has(log)) return false;
-    w.linked.add(log);
-    this.joinLog(w, log, { key, value });
-    return true;
-  }
-
   /** A log without trace context joins every open window sharing a linking key, or waits for one. */
   private linkTraceless(log: NormalizedLog, now: number): void {
-    let joined = 0;
+    // Window -> the key that links it; a log carrying both linking keys joins a window once.
+    const targets = new Map<Window, { key: BusinessKey; value: string }>();
     let fanoutDropped = 0;
     const indexKeys: string[] = [];
     for (const key of LINKING_KEYS) {
@@ -338,15 +334,17 @@ export class Correlator {
       const windows = this.keyIndex.get(ik);
       if (!windows) continue;
       for (const w of windows) {
-        if (joined >= this.o.maxLinkFanout) {
+        if (targets.has(w)) continue;
+        if (targets.size >= this.o.maxLinkFanout) {
           fanoutDropped += 1;
           continue;
         }
-        if (this.joinLinked(w, log, key, value)) joined += 1;
+        targets.set(w, { key, value });
       }
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (joined > 0 || indexKeys.length === 0) return;
+    for (const [w, linkedBy] of targets) this.joinLog(w, log, linkedBy);
+    if (targets.size > 0 || indexKeys.length === 0) return;
     this.waitForWindow(log, indexKeys, now);
   }
 
