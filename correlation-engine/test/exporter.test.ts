@@ -297,12 +297,16 @@ describe('durable delivery', () => {
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const loki = createLokiSink();
     await sinkUp(loki);
-    const first = startDelivery({ LOKI_URL: loki.url }, dataDir);
+    const first = startDelivery({ LOKI_URL: loki.url, EXPORT_SHUTDOWN_DEADLINE_MS: '300' }, dataDir);
     await first.delivery.acceptLogs([makeLog(1), makeLog(2)]);
     await flushAll(first.delivery);
     await loki.down();
     await first.delivery.acceptLogs([makeLog(3), makeLog(4)]);
-    await first.delivery.shutdown(300); // backend down: these stay on disk
+    const t0 = Date.now();
+    await first.delivery.shutdown(10_000); // backend down: EXPORT_SHUTDOWN_DEADLINE_MS cuts it short, records stay on disk
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(first.delivery.backpressure()?.reason).toBe('shutting down');
+    await expect(first.delivery.acceptLogs([makeLog(5)])).rejects.toMatchObject({ name: 'BackpressureError' });
     expect(loki.accepted).toHaveLength(2);
 
     await loki.up();

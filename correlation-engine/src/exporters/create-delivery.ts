@@ -91,7 +91,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
       }),
     );
   }
-  return new DurableDelivery({ queue, exporters, maxBytes: ex.queue.maxBytes, metrics, logger: deps.logger });
+  return new DurableDelivery({ queue, exporters, maxBytes: ex.queue.maxBytes, shutdownDeadlineMs: ex.delivery.shutdownDeadlineMs, metrics, logger: deps.logger });
 }
 
 /** The exporter-facing view of the app's metrics registry. */

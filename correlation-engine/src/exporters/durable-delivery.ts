@@ -13,6 +13,8 @@ export interface DurableDeliveryOptions {
   exporters: readonly QueueExporter[];
   /** Backlog bound in bytes of queued records (QUEUE_MAX_BYTES). */
   maxBytes: number;
+  /** Longest flush on shutdown (EXPORT_SHUTDOWN_DEADLINE_MS), whatever deadline the caller passes. */
+  shutdownDeadlineMs?: number;
   metrics: ExporterMetrics;
   logger: DeliveryLogger;
 }
@@ -90,7 +92,9 @@ export class DurableDelivery implements Delivery {
   async shutdown(deadlineMs: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const deadlineAt = deadlineMs > 1e12 ? deadlineMs : Date.now() + deadlineMs;
+    const requested = deadlineMs > 1e12 ? deadlineMs : Date.now() + deadlineMs;
+    const ownLimit = this.options.shutdownDeadlineMs;
+    const deadlineAt = ownLimit === undefined ? requested : Math.min(requested, Date.now() + ownLimit);
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await Promise.all(this.exporters.map((e) => e.shutdown(deadlineAt)));
     const left = this.exporters.filter((e) => this.queue.depth(e.name) > 0).map((e) => `${e.name}=${this.queue.depth(e.name)}`);
