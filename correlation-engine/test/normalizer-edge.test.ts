@@ -277,3 +277,23 @@ describe('parseLine: level words in free text', () => {
     expect(parse(line).severity).toBe(severity);
   });
 });
+
+describe('parseLine: timestamp arithmetic', () => {
+  it('agrees with Date.UTC for any date and offset', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date(Date.UTC(1970, 0, 1)), max: new Date(Date.UTC(2199, 11, 31)), noInvalidDate: true }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        (date, offsetMin) => {
+          const local = new Date(date.getTime() + offsetMin * 60_000);
+          const sign = offsetMin < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMin);
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const iso = `${local.toISOString().slice(0, 23)}${zone}`;
+          expect(parse(`${iso} INFO x`).timeUnixMs).toBe(date.getTime());
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -118,65 +118,75 @@ function isValueEnd(c: number): boolean {
  * line and msg/level/time/... set the log's properties; otherwise (free text after a header)
  * every pair is an attribute/key/id and never overrides what the header said.
  * Returns the number of pairs found.
+ *
+ * Speed: most characters of a message are not `=`, so the scan jumps from `=` to `=` with the
+ * native indexOf and only looks back from each one for its key (at most MAX_KEY_LENGTH chars,
+ * never past the previous pair, so the total work stays linear).
  */
 export function scanKeyValues(b: LogBuilder, text: string, structured: boolean): number {
   const n = text.length;
   let pairs = 0;
-  let keyStart = 0;
-  let keyOk = true;
+  // Everything before `from` is consumed (a previous pair's value).
+  let from = 0;
   // Position from which no `"` exists any more; guards the unterminated-quote case, where a
   // naive "search for the closing quote" per pair would make the scan quadratic.
   let noQuoteFrom = n + 1;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 61 /* = */) {
-      const keyLength = i - keyStart;
-      if (!keyOk || keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
-        // `=` with no usable key in front: skip this token.
-        keyOk = false;
-        i++;
-        continue;
-      }
-      const key = text.slice(keyStart, i);
-      let value: string;
-      let j = i + 1;
-      if (text.charCodeAt(j) === 34 /* " */ && j + 1 < noQuoteFrom) {
-        const close = findClosingQuote(text, j + 1);
-        if (close < 0) {
-          noQuoteFrom = j + 1;
-          value = readBare(text, j + 1);
-          j = j + 1 + value.length;
-        } else {
-          value = unescapeQuoted(text, j + 1, close);
-          j = close + 1;
-        }
-      } else {
-        value = readBare(text, j);
-        j += value.length;
-      }
-      if (value.length > 0) {
-        if (structured) applyStructuredField(b, key, value, false);
-        else b.field(key, value, false);
-        // No cap on pairs: the scan is linear in the (already capped) line length, and a business
-        // key late in a long line must still be found; the attribute set caps itself.
-        pairs++;
-      }
-      i = j;
-      keyStart = j;
-      keyOk = true;
+  for (let eq = text.indexOf('=', from); eq >= 0; eq = text.indexOf('=', from)) {
+    const keyStart = keyStartBefore(text, eq, from);
+    if (keyStart < 0) {
+      from = eq + 1;
       continue;
     }
-    if (isValueEnd(c)) {
-      keyStart = i + 1;
-      keyOk = true;
-    } else if (c >= 128 || KEY_CHAR[c] !== 1) {
-      keyOk = false;
+    const key = text.slice(keyStart, eq);
+    let value: string;
+    let j = eq + 1;
+    if (text.charCodeAt(j) === 34 /* " */ && j + 1 < noQuoteFrom) {
+      const close = findClosingQuote(text, j + 1);
+      if (close < 0) {
+        noQuoteFrom = j + 1;
+        value = readBare(text, j + 1);
+        j = j + 1 + value.length;
+      } else {
+        value = unescapeQuoted(text, j + 1, close);
+        j = close + 1;
+      }
+    } else {
+      value = readBare(text, j);
+      j += value.length;
     }
-    i++;
+    if (value.length > 0) {
+      if (structured) applyStructuredField(b, key, value, false);
+      else b.field(key, value, false);
+      // No cap on pairs: the scan is linear in the (already capped) line length, and a business
+      // key late in a long line must still be found; the attribute set caps itself.
+      pairs++;
+    }
+    from = j;
   }
   b.pairCount += pairs;
   return pairs;
+}
+
+/**
+ * Start of the key that ends at `eq`, or -1 when there is none: the key is the run of key
+ * characters right before `=`, preceded by a delimiter, the line start or the previous pair
+ * (`min`). `a:b=c`, `http://x?a=b` and `=x` have no key.
+ */
+function keyStartBefore(text: string, eq: number, min: number): number {
+  const lowest = Math.max(min, eq - MAX_KEY_LENGTH);
+  let p = eq - 1;
+  while (p >= lowest) {
+    const c = text.charCodeAt(p);
+    if (c < 128 && KEY_CHAR[c] === 1) {
+      p--;
+      continue;
+    }
+    // Stopped on a non-key character: only a delimiter may precede a key.
+    return isValueEnd(c) && p < eq - 1 ? p + 1 : -1;
+  }
+  // Ran into the consumed region / line start: fine unless the key would be too long or empty.
+  if (p < min) return p + 1 < eq ? p + 1 : -1;
+  return -1;
 }
 
 function readBare(text: string, start: number): string {
