@@ -5,28 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../src/exporters/delivery.js';
-import type { CorrelationEvent, NormalizedLog } from '../src/pipeline/types.js';
 import { ManualClock, metricValue, testApp } from './helpers/app.js';
+import { RecordingDelivery } from './helpers/delivery.js';
 import { eventually, listen } from './helpers/listen.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
-
-class RecordingDelivery implements Delivery {
-  logs: NormalizedLog[] = [];
-  events: CorrelationEvent[] = [];
-  async acceptLogs(logs: readonly NormalizedLog[]): Promise<void> {
-    this.logs.push(...logs);
-  }
-  async acceptEvents(events: readonly CorrelationEvent[]): Promise<void> {
-    this.events.push(...events);
-  }
-  backpressure(): null {
-    return null;
-  }
-  start(): void {}
-  async shutdown(): Promise<void> {}
-}
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BackpressureError } from '../src/exporters/delivery.js';
 import { ManualClock, metricValue, testApp } from './helpers/app.js';
+import { RecordingDelivery } from './helpers/delivery.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -44,17 +46,10 @@ describe('health, ready, metrics', () => {
   });
 
   it('GET /ready is 200, then 503 with Retry-After under backpressure', async () => {
-    let bp: { retryAfterSeconds: number; reason: string } | null = null;
-    const delivery = {
-      acceptLogs: async () => {},
-      acceptEvents: async () => {},
-      backpressure: () => bp,
-      start: () => {},
-      shutdown: async () => {},
-    };
+    const delivery = new RecordingDelivery();
     app = await testApp({ delivery });
     expect((await app.inject('/ready')).statusCode).toBe(200);
-    bp = { retryAfterSeconds: 7, reason: 'queue full' };
+    delivery.pressure = { retryAfterSeconds: 7, reason: 'queue full' };
     const res = await app.inject('/ready');
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('7');
@@ -142,16 +137,8 @@ describe('POST /api/logs', () => {
   });
 
   it('answers 429 with Retry-After when delivery refuses, and does not correlate the refused batch', async () => {
-    const { BackpressureError } = await import('../src/exporters/delivery.js');
-    const delivery = {
-      acceptLogs: async () => {
-        throw new BackpressureError('queue over bound', 3);
-      },
-      acceptEvents: async () => {},
-      backpressure: () => null,
-      start: () => {},
-      shutdown: async () => {},
-    };
+    const delivery = new RecordingDelivery();
+    delivery.refuseLogs = new BackpressureError('queue over bound', 3);
     app = await testApp({ delivery });
     const res = await app.inject({ method: 'POST', url: '/api/logs', payload: JSON.parse(demoLog) });
     expect(res.statusCode).toBe(429);
@@ -262,13 +249,8 @@ describe('OTLP routes', () => {
   });
 
   it('sheds load with 429 + Retry-After while delivery is over its bound, and /ready says so', async () => {
-    const delivery = {
-      acceptLogs: async () => {},
-      acceptEvents: async () => {},
-      backpressure: () => ({ retryAfterSeconds: 5, reason: 'backlog 300 MiB' }),
-      start: () => {},
-      shutdown: async () => {},
-    };
+    const delivery = new RecordingDelivery();
+    delivery.pressure = { retryAfterSeconds: 5, reason: 'backlog 300 MiB' };
     app = await testApp({ delivery });
     const res = await app.inject({ method: 'POST', url: '/api/otlp/v1/traces', payload: { resourceSpans: [] } });
     expect(res.statusCode).toBe(429);
