@@ -20,7 +20,8 @@ const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
 const WINDOW_SECONDS = 4;
-const USE_APPS = senseAppsPresent(ROOT);
+// BROWSER_TEST_TRAFFIC=synthetic skips the apps (to tell a page problem from an app problem).
+const USE_APPS = process.env.BROWSER_TEST_TRAFFIC !== 'synthetic' && senseAppsPresent(ROOT);
 const USER = 'viewer';
 const PASS = randomBytes(9).toString('base64url');
 const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASS}`).toString('base64')}` };
@@ -32,6 +33,8 @@ const CIRCUIT = `CKT-UI-${run}`;
 const OTHER_CIRCUIT = `CKT-OTHER-${run}`;
 let TRACE = newTraceId();
 let OTHER_TRACE = newTraceId();
+/** A separate request for the same circuit: the engine lists it as a related trace. */
+let RELATED_TRACE = newTraceId();
 
 let workDir: string;
 let engine: Started | undefined;
@@ -58,10 +61,10 @@ function blueplanetLine(circuit: string): string {
 }
 
 /** Calls beorn (which calls palantir, which calls arda) and returns the trace id it reports. */
-async function callBeorn(query: string): Promise<string> {
-  const res = await fetch(`${apps?.urls.beorn}/api/test?${query}`);
+async function callApp(app: 'beorn' | 'palantir', query: string): Promise<string> {
+  const res = await fetch(`${apps?.urls[app]}/api/test?${query}`);
   const body = (await res.json()) as { trace_id?: string };
-  if (!body.trace_id) throw new Error(`beorn answered ${res.status} without a trace_id: ${JSON.stringify(body)}`);
+  if (!body.trace_id) throw new Error(`${app} answered ${res.status} without a trace_id: ${JSON.stringify(body)}`);
   return body.trace_id;
 }
 
@@ -69,11 +72,13 @@ async function callBeorn(query: string): Promise<string> {
 async function produceTraffic(): Promise<void> {
   if (apps) {
     // fail=true makes the last hop (arda) fail: the trace then shows error spans too.
-    TRACE = await callBeorn(`circuit_id=${CIRCUIT}&product_id=PROD-ETH-10G&fail=true`);
-    OTHER_TRACE = await callBeorn(`circuit_id=${OTHER_CIRCUIT}`);
+    TRACE = await callApp('beorn', `circuit_id=${CIRCUIT}&product_id=PROD-ETH-10G&fail=true`);
+    OTHER_TRACE = await callApp('beorn', `circuit_id=${OTHER_CIRCUIT}`);
+    RELATED_TRACE = await callApp('palantir', `circuit_id=${CIRCUIT}`);
   } else {
     await post('/api/otlp/v1/traces', threeServiceTrace(TRACE, CIRCUIT));
     await post('/api/otlp/v1/traces', threeServiceTrace(OTHER_TRACE, OTHER_CIRCUIT));
+    await post('/api/otlp/v1/traces', threeServiceTrace(RELATED_TRACE, CIRCUIT));
   }
   const now = new Date().toISOString();
   await post('/api/logs', {
@@ -158,13 +163,14 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
     });
     await produceTraffic();
     const row = page.locator(`#events tr[data-trace-id="${TRACE}"]`);
-    await row.waitFor({ timeout: (WINDOW_SECONDS + 12) * 1000 });
+    await row.waitFor({ timeout: (WINDOW_SECONDS + 25) * 1000 });
     await page.locator(`#events tr[data-trace-id="${OTHER_TRACE}"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`#events tr[data-trace-id="${RELATED_TRACE}"]`).waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     const text = await row.textContent();
     expect(text).toContain(CIRCUIT);
     for (const service of ['beorn', 'palantir', 'arda', 'blueplanet']) expect(text).toContain(service);
-  });
+  }, 60_000);
 
   it('narrows the list by circuit_id and keeps the filter in the URL', async () => {
     await page.fill('input[name="circuit_id"]', CIRCUIT);
@@ -172,7 +178,7 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
     await page.locator(`#events tr[data-trace-id="${OTHER_TRACE}"]`).waitFor({ state: 'detached', timeout: 10_000 });
     await page.locator(`#events tr[data-trace-id="${TRACE}"]`).waitFor({ timeout: 10_000 });
     const traces = await page.locator('#events tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
-    expect(traces).toEqual([TRACE]);
+    expect(traces.sort()).toEqual([TRACE, RELATED_TRACE].sort());
     expect(new URL(page.url()).searchParams.get('circuit_id')).toBe(CIRCUIT);
   });
 
@@ -200,6 +206,18 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
     expect(await detail.locator('.msg-text', { hasText: XSS_SCRIPT }).count()).toBe(1);
     expect(await detail.locator('.msg-text', { hasText: XSS_IMG }).count()).toBe(1);
     expect(await page.locator('#detail img, #detail script').count()).toBe(0);
+  });
+
+  it('opens a related trace from the detail, and Back returns to the first one', async () => {
+    const firstUrl = page.url();
+    await page.locator(`#detail .related button[data-trace-id="${RELATED_TRACE}"]`).click();
+    await page.locator(`#detail article[data-event-id*="${RELATED_TRACE}"]`).waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).searchParams.get('trace_id')).toBe(RELATED_TRACE);
+    expect(await page.locator('input[name="trace_id"]').inputValue()).toBe(RELATED_TRACE);
+    await page.goBack();
+    await page.locator(`#detail article[data-event-id*="${TRACE}"]`).waitFor({ timeout: 10_000 });
+    expect(page.url()).toBe(firstUrl);
+    expect(await page.locator('input[name="circuit_id"]').inputValue()).toBe(CIRCUIT);
   });
 
   it('looks right at 1280px and on a narrow screen (screenshots in test-artifacts/)', async () => {
