@@ -47,7 +47,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (s) => void shutdown(s));
   process.once('SIGINT', (s) => void shutdown(s));
 
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // e.g. the port is taken: release what was opened (queue files, timers) so the process ends.
+    app.log.error({ err }, 'cannot listen');
+    process.exitCode = 1;
+    await app.close();
+    await delivery.shutdown(Date.now());
+    return;
+  }
   delivery.start();
 }
 

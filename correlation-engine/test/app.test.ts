@@ -133,6 +133,25 @@ describe('server process (dist/server.js)', () => {
     expect(run.stderr).toContain('BASIC_AUTH_USER: must be set when ENABLE_BASIC_AUTH=true');
   });
 
+  it('exits 1 when the port is taken, without hanging', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const run = spawnSync(process.execPath, [join(engineDir, 'dist/server.js')], {
+        cwd,
+        env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.signal).toBeNull(); // ended by itself, not by the timeout
+      expect(run.status).toBe(1);
+      expect(run.stdout).toContain('cannot listen');
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('serves, then on SIGTERM closes open windows and exits 0', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [join(engineDir, 'dist/server.js')], {

@@ -177,8 +177,8 @@ describe('GET /api/correlations filters', () => {
     expect(await ids(`?since=${clock.ms - 500}`)).toEqual(['3']);
 
     for (const [q, field] of [
-      ['?limit=0', 'querystring.limit'],
-      ['?limit=abc', 'querystring.limit'],
+      ['?limit=0', 'querystring.limit: must be a whole number from 1'],
+      ['?limit=abc', 'querystring.limit: must be a whole number from 1'],
       ['?since=yesterday', 'querystring.since'],
       ['?trace_id=xyz', 'querystring.trace_id'],
     ]) {

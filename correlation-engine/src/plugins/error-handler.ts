@@ -10,6 +10,8 @@ interface ValidationIssue {
   message?: string;
   keyword: string;
   params: Record<string, unknown>;
+  /** Present because ajv runs with `verbose: true`. */
+  parentSchema?: unknown;
 }
 
 /** `/records/3/trace_id` -> `records[3].trace_id`. */
@@ -30,7 +32,13 @@ function describeValidation(issues: readonly ValidationIssue[], context: string 
   const missing = issue.keyword === 'required' ? String(issue.params.missingProperty ?? '') : undefined;
   const path = fieldPath(issue.instancePath, missing);
   const where = context === 'body' ? path || 'body' : path ? `${context}.${path}` : (context ?? 'request');
-  const message = missing ? 'is required' : (issue.message ?? 'is invalid');
+  // Query values are strings with patterns; the schema's description says what the pattern means.
+  const description = (issue.parentSchema as { description?: string } | undefined)?.description;
+  const message = missing
+    ? 'is required'
+    : issue.keyword === 'pattern' && description
+      ? `must be ${description}`
+      : (issue.message ?? 'is invalid');
   return `${where}: ${message}`;
 }
 
