@@ -2,13 +2,14 @@
 // in a temp copy of the build context (the files `docker build .` would send), the `pnpm deploy`
 // output is started like the runtime stage starts it, and the image's HEALTHCHECK command and
 // `promtool check metrics` run against it.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDockerfile, stageEnv, type Stage } from '../src/dockerfile.js';
 import { startEngine, type RunningEngine } from '../src/engine-process.js';
-import { REPO_ROOT, repoPath } from '../src/paths.js';
+import { copyRepoFiles } from '../src/build-context.js';
+import { repoPath } from '../src/paths.js';
 import { describe as show, run } from '../src/run.js';
 
 const dockerfile = readDockerfile(repoPath('correlation-engine', 'Dockerfile'));
@@ -22,21 +23,6 @@ const stage = (name: string): Stage => {
 // resources); promtool flags that naming. They are the library's, not ours, so exactly these
 // complaints are tolerated and anything else fails.
 const TOLERATED_PROMTOOL = /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
-
-/** The build context as `docker build` sees it: tracked and new files, minus ignored ones. */
-function copyBuildContext(to: string): void {
-  const list = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT });
-  if (list.code !== 0) throw new Error(show(list));
-  for (const file of list.stdout.split('\0').filter(Boolean)) {
-    if (/(^|\/)(node_modules|dist|data|\.cache)(\/|$)/.test(file)) continue; // .dockerignore
-    mkdirSync(join(to, dirname(file)), { recursive: true });
-    try {
-      cpSync(join(REPO_ROOT, file), join(to, file));
-    } catch {
-      // deleted in the working tree but still in the index
-    }
-  }
-}
 
 describe('correlation-engine/Dockerfile', () => {
   it('pins its base image, runs as non-root, has a healthcheck and a data volume', () => {
@@ -67,7 +53,7 @@ describe('correlation-engine/Dockerfile', () => {
       work = mkdtempSync(join(tmpdir(), 'engine-image-'));
       const src = join(work, 'src');
       const out = join(work, 'out');
-      copyBuildContext(src);
+      copyRepoFiles(src); // the build context `docker build .` would send
       const build = stage('build');
       const env = { ...process.env, ...stageEnv(build) };
       // The steps after WORKDIR (the pnpm install before it is the toolchain's pnpm here).
