@@ -10,6 +10,7 @@ import { NoopDelivery, type Delivery } from '../src/exporters/delivery.js';
 import type { DeliveryLogger } from '../src/exporters/delivery-logger.js';
 import { DurableDelivery } from '../src/exporters/durable-delivery.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
+import { decodeTraces } from '../src/otlp/index.js';
 import { createDatadogSink } from './sinks/datadog-sink.js';
 import type { HttpSink } from './sinks/http-sink.js';
 import { createLokiSink } from './sinks/loki-sink.js';
@@ -217,6 +218,10 @@ describe('Tempo exporter', () => {
         attributes: { 'correlation.link.key': 'circuit_id', 'correlation.link.value': 'CIRCUIT-9', circuit_id: 'CIRCUIT-9' },
       },
     ]);
+    // The engine's own OTLP reader agrees (the span would correlate if it ever came back in).
+    const own = decodeTraces(new Uint8Array(tempo.received[0]?.raw ?? []), 'protobuf').spans.find((s) => s.traceId === event.traceId);
+    expect(own).toMatchObject({ spanId: span?.spanId, parentSpanId: '00f067aa0ba902b7', name: 'correlation.window', service: 'correlation-engine' });
+    expect(own?.keys.circuit_id).toBe('CIRCUIT-9');
     const orphan = tempo.accepted.find((s) => s.traceId !== event.traceId);
     expect(orphan?.parentSpanId).toBe('');
     expect(orphan?.status.code).toBe(0);

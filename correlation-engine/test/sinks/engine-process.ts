@@ -1,15 +1,30 @@
 // Runs the built engine (`node dist/server.js`) as a child process for fault tests: a free port,
 // its own environment, readiness wait, RSS sampling from /proc, and SIGKILL/SIGTERM by pid.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const engineDir = fileURLToPath(new URL('../..', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** Builds dist/ once (tsc); fault tests run the real entry point, not the sources. */
+/** Newest modification time of any file under `dir`. */
+function newestMtimeMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds dist/ unless it is newer than every source file (`make test` builds first). Skipping a
+ * needless rebuild also keeps us from rewriting dist/ while another test file runs the server.
+ */
 export function buildEngine(): void {
+  const server = join(engineDir, 'dist/server.js');
+  if (existsSync(server) && statSync(server).mtimeMs >= newestMtimeMs(join(engineDir, 'src'))) return;
   const run = spawnSync('pnpm', ['--filter', './correlation-engine', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
   if (run.status !== 0) throw new Error(`engine build failed:\n${run.stdout}\n${run.stderr}`);
 }
