@@ -2,7 +2,7 @@
 // the durable queue before accept* resolves (so before the route answers 2xx), and each exporter
 // drains the queue on its own. The queue's byte bound is the only place ingest is pushed back.
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
-import type { DurableQueue } from '../queue/durable-queue.js';
+import type { DurableQueue, NewEntry } from '../queue/durable-queue.js';
 import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
@@ -24,6 +24,7 @@ const RESUME_RATIO = 0.9;
 /** Correlation events may use this much room above the bound: refusing them would lose them. */
 const EVENT_HEADROOM_RATIO = 0.1;
 const SHUTDOWN_RETRY_AFTER_S = 5;
+const STORAGE_RETRY_AFTER_S = 5;
 
 export class DurableDelivery implements Delivery {
   readonly queue: DurableQueue;
@@ -44,8 +45,7 @@ export class DurableDelivery implements Delivery {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
-    await this.queue.append(logs.map((log) => ({ kind: 'log' as const, body: JSON.stringify(log) })));
-    this.options.metrics.backlogBytes.set(this.queue.backlogBytes());
+    await this.persist(logs.map((log) => ({ kind: 'log' as const, body: JSON.stringify(log) })));
   }
 
   /** Commits events; they pass the soft bound (up to a headroom) because the correlator cannot resend them. */
@@ -55,7 +55,20 @@ export class DurableDelivery implements Delivery {
     if (this.queue.backlogBytes() >= hardLimit) {
       throw new BackpressureError(`export backlog over ${Math.round(hardLimit)} bytes; correlation events refused`, this.retryAfterSeconds());
     }
-    await this.queue.append(events.map((event) => ({ kind: 'event' as const, body: JSON.stringify(event) })));
+    await this.persist(events.map((event) => ({ kind: 'event' as const, body: JSON.stringify(event) })));
+  }
+
+  /**
+   * A failed disk write (disk full, I/O error) is reported as backpressure: the client keeps the
+   * records and retries later, which beats a 500 that some clients would not retry.
+   */
+  private async persist(entries: NewEntry[]): Promise<void> {
+    try {
+      await this.queue.append(entries);
+    } catch (err) {
+      this.options.logger.error({ err: (err as Error).message }, 'could not persist accepted records; refusing them');
+      throw new BackpressureError(`records could not be persisted: ${(err as Error).message}`, STORAGE_RETRY_AFTER_S);
+    }
     this.options.metrics.backlogBytes.set(this.queue.backlogBytes());
   }
 
