@@ -3,9 +3,12 @@
 export class HttpError extends Error {
   override name = 'HttpError';
   readonly statusCode: number;
+  /** Sent as Retry-After (429/503 answers clients should retry). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(statusCode: number, message: string) {
+  constructor(statusCode: number, message: string, retryAfterSeconds?: number) {
     super(message);
     this.statusCode = statusCode;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }

@@ -146,6 +146,16 @@ describe('POST /api/logs', () => {
     expect(res.json().message).toContain('queue over bound');
     expect((await app.inject('/health')).json().openWindows).toBe(0);
   });
+  it('answers 503 with Retry-After, hiding the cause, when delivery fails otherwise', async () => {
+    const delivery = new RecordingDelivery();
+    delivery.refuseLogs = new Error('SQLITE_FULL: database or disk is full at /secret/path');
+    app = await testApp({ delivery });
+    const res = await app.inject({ method: 'POST', url: '/api/logs', payload: JSON.parse(demoLog) });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json().message).toBe('records could not be persisted; retry later');
+    expect(res.body).not.toContain('secret');
+  });
 });
 
 describe('GET /api/correlations filters', () => {

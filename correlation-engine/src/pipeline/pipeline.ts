@@ -3,10 +3,14 @@
 // events of closed windows (recent list, delivery, metrics).
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../exporters/delivery.js';
+import { HttpError } from '../http-error.js';
 import type { Metrics } from '../metrics.js';
 import { Correlator } from './correlator.js';
 import { RecentBuffer } from './recent-buffer.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan, Signal } from './types.js';
+
+/** Retry-After when delivery failed for a reason other than backpressure. */
+const PERSIST_RETRY_AFTER_SECONDS = 5;
 
 export interface PipelineLogger {
   warn(obj: object, msg: string): void;
@@ -73,7 +77,15 @@ export class Pipeline {
   /** Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice. */
   async ingestLogs(logs: readonly NormalizedLog[]): Promise<void> {
     if (logs.length === 0) return;
-    await this.delivery.acceptLogs(logs);
+    try {
+      await this.delivery.acceptLogs(logs);
+    } catch (err) {
+      if (err instanceof BackpressureError) throw err;
+      // The records are not safe (e.g. the queue's disk failed): tell the client to retry rather
+      // than answer 2xx, and keep the cause in our log, not in the answer.
+      this.log.error({ err }, 'delivery could not persist logs');
+      throw new HttpError(503, 'records could not be persisted; retry later', PERSIST_RETRY_AFTER_SECONDS);
+    }
     this.count('logs', logs);
     for (const log of logs) this.recentLogs.push(log);
     this.correlator.addLogs(logs);

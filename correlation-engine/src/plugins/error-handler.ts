@@ -2,6 +2,7 @@
 // (validation errors are rewritten to name the field); 5xx answers hide internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError } from '../exporters/delivery.js';
+import { HttpError } from '../http-error.js';
 import { encodeStatusProtobuf, grpcCodeFor } from '../routes/otlp-status.js';
 import { PROTOBUF_TYPES } from './body-parsers.js';
 
@@ -86,8 +87,12 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       const type = request.headers['content-type'] ?? '(none)';
       return sendError(request, reply, 415, `unsupported Content-Type "${type}": send ${accepts.join(' or ')}`);
     }
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
+    // HttpErrors carry messages written for clients, 503s included.
+    if ((status >= 400 && status < 500) || error instanceof HttpError) {
       request.log.info({ statusCode: status, code: error.code, msg: error.message }, 'request rejected');
       return sendError(request, reply, status, error.message);
     }
