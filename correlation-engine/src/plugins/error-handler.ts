@@ -93,7 +93,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     // HttpErrors carry messages written for clients, 503s included.
     if ((status >= 400 && status < 500) || error instanceof HttpError) {
-      request.log.info({ statusCode: status, code: error.code, msg: error.message }, 'request rejected');
+      request.log.info({ statusCode: status, code: error.code, reason: error.message }, 'request rejected');
       return sendError(request, reply, status, error.message);
     }
     request.log.error({ err: error }, 'request failed');
