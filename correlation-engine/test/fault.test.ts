@@ -78,6 +78,7 @@ describe('fault tests (engine as a child process)', () => {
     const lokiUrl = loki.url;
     await loki.down();
     const engine = await startEngine({ LOKI_URL: lokiUrl, ENGINE_DATA_DIR: dataDir(), QUEUE_MAX_BYTES: String(256 * 1024) });
+    const rssIdle = engine.sampleRss();
     const load = new LoadClient({ url: engine.url, service: 'load-1', batchSize: 50, senders: 4, pauseMs: 20, maxRetryWaitMs: 200 });
     load.start();
     let notReady = 0;
@@ -111,6 +112,7 @@ describe('fault tests (engine as a child process)', () => {
       backpressure_responses: load.stats.backpressured,
       ready_503_polls: notReady,
       retry_after: [...load.stats.retryAfterSeen].join('/'),
+      rss_idle_mb: (rssIdle / MB).toFixed(1),
       rss_outage_mb: (rssDuringOutage / MB).toFixed(1),
       peak_rss_mb: (engine.peakRssBytes / MB).toFixed(1),
     });
