@@ -19,9 +19,64 @@ test: ## Install what the tests need, build, and run every test (last line: N pa
 	@bash scripts/bootstrap.sh
 	@$(TOOLCHAIN) pnpm build && pnpm test
 
+.PHONY: e2e
+e2e: ## Real pipeline on loopback: built collector (gateway + Tempo/Loki stand-ins), engine, apps, Prometheus
+	@[ -d node_modules ] || { $(TOOLCHAIN) pnpm install --frozen-lockfile; }
+	@bash scripts/lib/ensure-otelcol.sh
+	@bash scripts/lib/ensure-prometheus.sh
+	@$(TOOLCHAIN) pnpm build && pnpm test tests/e2e
+
 .PHONY: demo demo-once
 demo: ## Start engine + beorn/palantir/arda locally, send traffic, print correlations; Ctrl-C stops (DEMO_EXIT=1: exit when done)
 	@$(TOOLCHAIN) node scripts/demo.mjs
 
 demo-once: ## Like demo, but stop everything and exit when the correlations are printed
 	@$(TOOLCHAIN) DEMO_EXIT=1 node scripts/demo.mjs
+
+# --- Server-124 (Docker host) and operations: see ops/runbook.md ------------------------------
+# YES=1 answers the confirmation of clean/purge/restore; SERVICE=<name> narrows logs/restart.
+
+.PHONY: setup build up down health logs restart clean purge backup restore certs traffic lint
+setup: ## Phase 0 checks on the Docker host (Docker/Compose, ports, disk); creates .env if missing
+	@bash scripts/setup-server-124.sh
+
+build: ## Build the engine, sense-app and gateway images (docker compose build)
+	@$(COMPOSE) build
+
+up: ## Start the whole stack in the background (docker compose up -d)
+	@$(COMPOSE) up -d
+
+down: ## Stop and remove the containers; keeps all data
+	@bash scripts/cleanup.sh stop
+
+health: ## Check every component and print a table (HOST=..., or *_URL overrides; see --help)
+	@bash ops/health-checks.sh
+
+logs: ## Follow the logs of all services, or one: make logs SERVICE=correlation-engine
+	@$(COMPOSE) logs -f --tail=100 $(SERVICE)
+
+restart: ## Restart all services, or one: make restart SERVICE=otel-gateway
+	@$(COMPOSE) restart $(SERVICE)
+
+clean: ## DESTRUCTIVE: stop and delete all data volumes (asks first; YES=1 to skip)
+	@bash scripts/cleanup.sh data $(if $(YES),--yes)
+
+purge: ## DESTRUCTIVE: clean + delete the stack's images and local build output (asks first; YES=1)
+	@bash scripts/cleanup.sh purge $(if $(YES),--yes)
+
+backup: ## Archive the named volumes into backups/<UTC time>/ with SHA256SUMS
+	@bash scripts/backup.sh
+
+restore: ## Restore volumes from BACKUP=backups/<time> (default: latest); asks first (YES=1 to skip)
+	@bash scripts/restore.sh $(if $(YES),--yes) $(or $(BACKUP),latest)
+
+certs: ## Generate the mTLS CA, gateway and Alloy certificates into certs/out (never overwrites)
+	@bash scripts/certs/generate-certs.sh
+
+traffic: ## Send demo traffic (beorn requests + engine log records); prints the circuit and trace ids
+	@bash ops/test-traffic.sh
+
+lint: ## Biome (TypeScript/JSON), ShellCheck (every *.sh) and actionlint (workflows)
+	@$(TOOLCHAIN) pnpm lint
+	@bash scripts/lib/ensure-shellcheck.sh && git ls-files -z '*.sh' | xargs -0 shellcheck -x
+	@bash scripts/lib/ensure-actionlint.sh && .cache/bin/actionlint

@@ -62,6 +62,8 @@ export interface SinkPorts {
   tempoGrpc: number;
   tempoHttp: number;
   lokiOtlpHttp: number;
+  /** health_check on GET /ready, like Tempo's readiness endpoint (for ops/health-checks.sh). */
+  ready?: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export function writeSinkConfig(dir: string, ports: SinkPorts): { config: string
   const config = join(dir, 'sink-collector.yaml');
   writeFileSync(
     config,
-    `receivers:
+    `${ports.ready ? `extensions:\n  health_check: { endpoint: "127.0.0.1:${ports.ready}", path: /ready }\n` : ''}receivers:
   otlp/tempo:
     protocols:
       grpc: { endpoint: "127.0.0.1:${ports.tempoGrpc}" }
@@ -89,6 +91,7 @@ exporters:
   file/tempo: { path: "${tempoFile}", format: json, flush_interval: 200ms }
   file/loki: { path: "${lokiOtlpFile}", format: json, flush_interval: 200ms }
 service:
+  extensions: [${ports.ready ? 'health_check' : ''}]
   telemetry:
     metrics: { level: none }
   pipelines:

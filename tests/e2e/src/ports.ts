@@ -22,3 +22,13 @@ export async function freePorts(count: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   }
 }
+
+/** Free ports by name: `const p = await namedPorts(['http', 'grpc'])` then `p.http`. */
+export async function namedPorts<const K extends string>(names: readonly K[]): Promise<Record<K, number>> {
+  const ports = await freePorts(names.length);
+  const out = {} as Record<K, number>;
+  names.forEach((name, i) => {
+    out[name] = ports[i] as number;
+  });
+  return out;
+}
