@@ -185,10 +185,11 @@ function walk(
 
 /** An id bytes field: 0 bytes = absent, all-zero = absent, wrong length = false (invalid). */
 function readId(r: ProtoReader, length: number): string | undefined | false {
-  const [buf, start, end] = r.bytes();
+  const start = r.bytesStart();
+  const end = r.pos;
   if (end === start) return undefined;
   if (end - start !== length) return false;
-  return bytesToHexId(buf, start, end);
+  return bytesToHexId(r.buffer, start, end);
 }
 
 function readSpan(r: ProtoReader): SpanDraft {

@@ -125,8 +125,11 @@ export class ProtoReader {
     return this.view.getFloat64(this.need(8), true);
   }
 
-  /** Reads a length prefix and returns [start, end) of the payload, checked against the limit. */
-  lengthDelimited(): [number, number] {
+  /**
+   * Reads a length prefix, checks it against the limit and returns the payload length; `pos` is
+   * left at the payload start. (A number, not a [start, end] tuple: this runs for every field.)
+   */
+  length(): number {
     const lengthAt = this.pos;
     const length = this.varint();
     const remaining = this.limit - this.pos;
@@ -135,33 +138,45 @@ export class ProtoReader {
         `truncated protobuf at offset ${lengthAt}: length ${length} exceeds the ${remaining} bytes left`,
       );
     }
-    const start = this.pos;
-    this.pos = start + length;
-    return [start, start + length];
+    return length;
+  }
+
+  /** Skips a length-delimited payload. */
+  skipLength(): void {
+    const length = this.length();
+    this.pos += length;
   }
 
   string(): string {
-    const [start, end] = this.lengthDelimited();
-    return start === end ? '' : this.text.toString('utf8', start, end);
+    const length = this.length();
+    const start = this.pos;
+    const end = start + length;
+    this.pos = end;
+    return length === 0 ? '' : this.text.toString('utf8', start, end);
   }
 
-  /** Bytes field as a view into the request (no copy): [buffer, start, end]. */
-  bytes(): [Uint8Array, number, number] {
-    const [start, end] = this.lengthDelimited();
-    return [this.buf, start, end];
+  /** Start of a bytes field's payload (a view into the request, no copy); its end is `pos`. */
+  bytesStart(): number {
+    const length = this.length();
+    const start = this.pos;
+    this.pos = start + length;
+    return start;
+  }
+
+  get buffer(): Uint8Array {
+    return this.buf;
   }
 
   base64(): string {
-    const [start, end] = this.lengthDelimited();
-    return this.text.toString('base64', start, end);
+    const start = this.bytesStart();
+    return this.text.toString('base64', start, this.pos);
   }
 
   /** Enters a length-delimited sub-message; returns the outer limit to pass to `leave`. */
   enter(): number {
-    const [start, end] = this.lengthDelimited();
+    const length = this.length();
     const outer = this.limit;
-    this.pos = start;
-    this.limit = end;
+    this.limit = this.pos + length;
     return outer;
   }
 
@@ -196,7 +211,7 @@ export class ProtoReader {
         this.need(8);
         return;
       case WIRE_LEN:
-        this.lengthDelimited();
+        this.skipLength();
         return;
       case WIRE_I32:
         this.need(4);
