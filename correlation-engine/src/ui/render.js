@@ -162,8 +162,12 @@ function waterfall(event) {
     return section;
   }
   const { rows, totalMs } = layoutWaterfall(spans);
-  const axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' }, h('div', { class: 'wf-label' }), h('div', { class: 'wf-track' },
-    axisTicks(totalMs).map((t) => h('span', { class: 'tick', 'data-pct': t.pct }, t.label))));
+  const ticks = axisTicks(totalMs).map((t) => {
+    const tick = h('span', { class: 'tick' }, t.label);
+    tick.style.left = `${t.pct}%`;
+    return tick;
+  });
+  const axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' }, h('div', { class: 'wf-label' }), h('div', { class: 'wf-track' }, ticks));
   const list = h('ol', { class: 'waterfall', 'aria-label': 'Span waterfall' });
   for (const row of rows) {
     const { span } = row;
@@ -192,10 +196,6 @@ function waterfall(event) {
         h('div', { class: 'wf-meta' }, h('span', { class: 'dur' }, formatDuration(span.durationMs)), h('span', { class: `span-status st-${span.status.toLowerCase()}` }, span.status)),
       ),
     );
-  }
-  for (const tick of axis.querySelectorAll('.tick')) {
-    const el = /** @type {HTMLElement} */ (tick);
-    el.style.left = `${el.dataset.pct}%`;
   }
   section.append(axis, list);
   return section;

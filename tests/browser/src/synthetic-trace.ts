@@ -53,3 +53,22 @@ export function threeServiceTrace(traceId: string, circuitId: string, nowMs = Da
     })),
   };
 }
+
+/** A root span with `count - 1` children: more spans than the engine keeps per event when capped. */
+export function wideTrace(traceId: string, circuitId: string, count: number, nowMs = Date.now()) {
+  const rootId = newSpanId();
+  const spans = Array.from({ length: count }, (_, i) => ({
+    traceId,
+    spanId: i === 0 ? rootId : newSpanId(),
+    ...(i === 0 ? {} : { parentSpanId: rootId }),
+    name: i === 0 ? 'POST /api/batch' : `step ${i}`,
+    kind: i === 0 ? 2 : 1,
+    startTimeUnixNano: nanos(nowMs - 500 + i * 10),
+    endTimeUnixNano: nanos(nowMs - 500 + i * 10 + (i === 0 ? count * 10 : 8)),
+    attributes: [attr('circuit_id', circuitId)],
+    status: { code: 0 },
+  }));
+  return {
+    resourceSpans: [{ resource: { attributes: [attr('service.name', 'batcher')] }, scopeSpans: [{ scope: { name: 'browser-test' }, spans }] }],
+  };
+}

@@ -13,13 +13,16 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { ensureBuilt, type RunningApps, senseAppsPresent, startSenseApps } from '../src/sense-apps.js';
-import { newTraceId, threeServiceTrace } from '../src/synthetic-trace.js';
+import { newTraceId, threeServiceTrace, wideTrace } from '../src/synthetic-trace.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
 const WINDOW_SECONDS = 4;
+/** The engine keeps this many span summaries per event; CAPPED_TRACE has more. */
+const SPAN_CAP = 15;
+const CAPPED_TRACE = newTraceId();
 // BROWSER_TEST_TRAFFIC=synthetic skips the apps (to tell a page problem from an app problem).
 const USE_APPS = process.env.BROWSER_TEST_TRAFFIC !== 'synthetic' && senseAppsPresent(ROOT);
 const USER = 'viewer';
@@ -80,6 +83,7 @@ async function produceTraffic(): Promise<void> {
     await post('/api/otlp/v1/traces', threeServiceTrace(OTHER_TRACE, OTHER_CIRCUIT));
     await post('/api/otlp/v1/traces', threeServiceTrace(RELATED_TRACE, CIRCUIT));
   }
+  await post('/api/otlp/v1/traces', wideTrace(CAPPED_TRACE, `CKT-WIDE-${run}`, SPAN_CAP + 5));
   const now = new Date().toISOString();
   await post('/api/logs', {
     resource: { service: 'beorn', host: 'server-124', env: 'dev' },
@@ -118,6 +122,7 @@ beforeAll(async () => {
       BASIC_AUTH_USER: USER,
       BASIC_AUTH_PASS: PASS,
       GRAFANA_URL: 'http://grafana.example:3000',
+      CORR_MAX_SPANS_PER_WINDOW: String(SPAN_CAP),
     },
   });
   await waitForHttp(engine, `${engineUrl}/ready`);
@@ -231,6 +236,16 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
     await page.setViewportSize({ width: 1280, height: 900 });
     expect(existsSync(join(ARTIFACTS, 'correlation-view.png'))).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says when the engine capped the detail it keeps', async () => {
+    await page.goto(`${engineUrl}/?trace_id=${CAPPED_TRACE}`);
+    await page.locator(`#events tr[data-trace-id="${CAPPED_TRACE}"] button`).click();
+    const note = page.locator('#detail .capped');
+    await note.waitFor({ timeout: 10_000 });
+    expect(await note.textContent()).toBe(`Showing ${SPAN_CAP} of ${SPAN_CAP + 5} spans: the engine caps the detail it keeps per event.`);
+    expect(await page.locator('#detail .wf-row').count()).toBe(SPAN_CAP);
     expect(pageErrors).toEqual([]);
   });
 });
