@@ -62,7 +62,32 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   '"': '"',
 };
 
-const PUNCTUATION = ['==', '!=', '<=', '>=', '&&', '||', '{', '}', '[', ']', '(', ')', ',', '.', '=', '+', '-', '*', '/', '%', '^', '<', '>', '!'];
+const PUNCTUATION = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ',',
+  '.',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '^',
+  '<',
+  '>',
+  '!',
+];
 
 function unescapeString(body: string, line: number): string {
   let out = '';

@@ -1,6 +1,6 @@
 // Tiny HTTP servers on 127.0.0.1:<ephemeral> for script tests: each records the requests it got
 // and answers with a status chosen per path.
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   AlloySyntaxError,
-  type Block,
   attribute,
+  type Block,
   collectCalls,
   collectReferences,
   constantString,
@@ -257,7 +257,11 @@ describe('mdso-alloy/config.alloy', () => {
     if (!multiline) throw new Error('no stage.multiline');
     const firstline = re2ToJs(stageAttr(multiline, 'firstline'));
     for (const line of sampleLines) expect(firstline.test(line), line).toBe(true);
-    for (const continuation of ['\tat com.ciena.bp.ra.DeviceAdapter.push(DeviceAdapter.java:88)', 'Caused by: java.net.SocketTimeoutException: Read timed out', '\t... 12 more']) {
+    for (const continuation of [
+      '\tat com.ciena.bp.ra.DeviceAdapter.push(DeviceAdapter.java:88)',
+      'Caused by: java.net.SocketTimeoutException: Read timed out',
+      '\t... 12 more',
+    ]) {
       expect(firstline.test(continuation), continuation).toBe(false);
     }
     expect(firstline.test('Nov 24 21:40:08 mdso-dev bpocore[2231]: rsyslog wrote this without a priority')).toBe(true);

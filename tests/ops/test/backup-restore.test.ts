@@ -1,7 +1,7 @@
 // scripts/backup.sh and scripts/restore.sh in folder mode (--volumes-root): the same code paths
 // as on the Docker host except the copy itself, against temporary folders.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,11 +52,17 @@ describe('scripts/backup.sh', () => {
     expect(sums).toHaveLength(6);
     for (const line of sums) {
       const [hash, file] = line.split(/\s+/);
-      expect(createHash('sha256').update(readFileSync(join(dir, file))).digest('hex')).toBe(hash);
+      expect(
+        createHash('sha256')
+          .update(readFileSync(join(dir, file)))
+          .digest('hex'),
+      ).toBe(hash);
     }
     const manifest = readFileSync(join(dir, 'MANIFEST'), 'utf8');
     expect(manifest).toMatch(/^created=\d{8}T\d{6}Z$/m);
-    expect(manifest).toMatch(/^volume=grafana docker_volume=observability-poc_grafana-data archive=observability-poc_grafana-data\.tar\.gz bytes=\d+$/m);
+    expect(manifest).toMatch(
+      /^volume=grafana docker_volume=observability-poc_grafana-data archive=observability-poc_grafana-data\.tar\.gz bytes=\d+$/m,
+    );
   });
 
   it('backs up only --only volumes, skips missing ones, and rejects unknown names', async () => {

@@ -68,9 +68,20 @@ describe('scripts/certs/generate-certs.sh', () => {
   const out = join(work, 'certs');
 
   it('creates a CA, server and client chain that openssl verify accepts, keys private', async () => {
-    const r = await runScript('scripts/certs/generate-certs.sh', ['--out', out, '--server-names', 'server-124,159.56.4.94,localhost,127.0.0.1']);
+    const r = await runScript('scripts/certs/generate-certs.sh', [
+      '--out',
+      out,
+      '--server-names',
+      'server-124,159.56.4.94,localhost,127.0.0.1',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const verify = execFileSync('openssl', ['verify', '-CAfile', join(out, 'ca.crt'), join(out, 'server.crt'), join(out, 'client.crt')]).toString();
+    const verify = execFileSync('openssl', [
+      'verify',
+      '-CAfile',
+      join(out, 'ca.crt'),
+      join(out, 'server.crt'),
+      join(out, 'client.crt'),
+    ]).toString();
     expect(verify).toContain(`${join(out, 'server.crt')}: OK`);
     expect(verify).toContain(`${join(out, 'client.crt')}: OK`);
     const server = execFileSync('openssl', ['x509', '-in', join(out, 'server.crt'), '-noout', '-text']).toString();
@@ -128,7 +139,14 @@ describe('scripts/certs/generate-certs.sh', () => {
     expect(again.stderr).toMatch(/refusing to overwrite/);
     expect(readFileSync(join(out, 'server.crt'), 'utf8')).toBe(serverBefore);
 
-    const rotated = await runScript('scripts/certs/generate-certs.sh', ['--out', out, '--keep-ca', '--force', '--server-names', 'server-124']);
+    const rotated = await runScript('scripts/certs/generate-certs.sh', [
+      '--out',
+      out,
+      '--keep-ca',
+      '--force',
+      '--server-names',
+      'server-124',
+    ]);
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(readFileSync(join(out, 'ca.crt'), 'utf8')).toBe(caBefore);
     expect(readFileSync(join(out, 'server.crt'), 'utf8')).not.toBe(serverBefore);

@@ -12,7 +12,22 @@ describe('Makefile', () => {
   it('make help lists every target of the seed and of the operations side', () => {
     const help = make('help');
     const listed = new Set([...help.matchAll(/^ {2}(\S+)\s+\S/gm)].map((m) => m[1]));
-    for (const target of ['build', 'up', 'down', 'health', 'logs', 'restart', 'clean', 'purge', 'test', 'demo', 'backup', 'restore', 'certs', 'lint']) {
+    for (const target of [
+      'build',
+      'up',
+      'down',
+      'health',
+      'logs',
+      'restart',
+      'clean',
+      'purge',
+      'test',
+      'demo',
+      'backup',
+      'restore',
+      'certs',
+      'lint',
+    ]) {
       expect(listed, target).toContain(target);
     }
   });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, closedPort, startFixture } from '../lib/http-fixture.js';
+import { closedPort, type Fixture, startFixture } from '../lib/http-fixture.js';
 import { repoRoot, runScript } from '../lib/run-script.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdso-install-'));
@@ -109,7 +109,9 @@ describe('mdso-alloy/install.sh', () => {
   });
 
   it('--check-connectivity POSTs an empty OTLP logs request and reports the status', async () => {
-    const good = await runScript('mdso-alloy/install.sh', ['--check-connectivity', '--gateway', ok.url], { env: { OS_RELEASE_FILE: debian } });
+    const good = await runScript('mdso-alloy/install.sh', ['--check-connectivity', '--gateway', ok.url], {
+      env: { OS_RELEASE_FILE: debian },
+    });
     expect(good.code, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/answered HTTP 200: connectivity OK/);
     const request = ok.requests.at(-1);

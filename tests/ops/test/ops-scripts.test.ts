@@ -1,6 +1,6 @@
 // ops/health-checks.sh and ops/test-traffic.sh against real local HTTP servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, closedPort, startFixture } from '../lib/http-fixture.js';
+import { closedPort, type Fixture, startFixture } from '../lib/http-fixture.js';
 import { runScript } from '../lib/run-script.js';
 
 let healthy: Fixture;
@@ -47,14 +47,27 @@ describe('ops/health-checks.sh', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^engine \/health\s+\S+\s+UP\s+200/m);
     expect(r.stdout).toMatch(/^engine \/ready\s+\S+\s+DOWN\s+503\s+\d+ms\s+HTTP 503/m);
-    expect(r.stdout).toMatch(new RegExp(`^loki\\s+http://127\\.0\\.0\\.1:${port}/ready\\s+DOWN\\s+000\\s+\\d+ms\\s+connection refused`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(`^loki\\s+http://127\\.0\\.0\\.1:${port}/ready\\s+DOWN\\s+000\\s+\\d+ms\\s+connection refused`, 'm'),
+    );
     expect(r.stdout).toContain('health: 1 up, 2 down');
   });
 
   it('checks all nine components by default, on HOST', async () => {
     const r = await runScript('ops/health-checks.sh', ['--timeout', '1'], { env: { HOST: '127.0.0.1', ENGINE_URL: healthy.url } });
     expect(r.code).toBe(1);
-    for (const name of ['engine /health', 'engine /ready', 'gateway', 'loki', 'tempo', 'prometheus', 'grafana', 'beorn', 'palantir', 'arda']) {
+    for (const name of [
+      'engine /health',
+      'engine /ready',
+      'gateway',
+      'loki',
+      'tempo',
+      'prometheus',
+      'grafana',
+      'beorn',
+      'palantir',
+      'arda',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
     }
     expect(r.stdout).toMatch(/^grafana\s+http:\/\/127\.0\.0\.1:3000\/api\/health/m);
@@ -97,7 +110,9 @@ describe('ops/test-traffic.sh', () => {
     expect(demo.records[0]).toMatchObject({ trace_id: traces[0], circuit_id: circuits[0], product_id: 'PROD-001', severity: 'INFO' });
     expect(Number.isNaN(Date.parse(demo.records[0].timestamp))).toBe(false);
     expect(bp.resource.service).toBe('blueplanet');
-    expect(bp.records[0].message).toMatch(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3} INFO  \\[.+\\] \\S+ - .*circuit_id=${circuits[0]}$`));
+    expect(bp.records[0].message).toMatch(
+      new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},\\d{3} INFO  \\[.+\\] \\S+ - .*circuit_id=${circuits[0]}$`),
+    );
     expect(bp.records[0]).not.toHaveProperty('trace_id');
 
     const otlp = JSON.parse(gateway.requests[0]?.body ?? '{}');
@@ -106,7 +121,9 @@ describe('ops/test-traffic.sh', () => {
   });
 
   it('exits 1 and says which request failed when the engine answers 500', async () => {
-    const r = await runScript('ops/test-traffic.sh', ['--no-apps'], { env: { ENGINE_URL: failingEngine.url, COUNT: '1', GATEWAY_OTLP_URL: '' } });
+    const r = await runScript('ops/test-traffic.sh', ['--no-apps'], {
+      env: { ENGINE_URL: failingEngine.url, COUNT: '1', GATEWAY_OTLP_URL: '' },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAIL {2}engine \/api\/logs demo record .* HTTP 500/);
     expect(r.stdout).toMatch(/^circuits: DEMO-\d+-1$/m);

@@ -35,7 +35,13 @@ describe('ops/runbook.md', () => {
   });
 
   it('covers backup/restore, disaster recovery, network exposure, credential rotation and troubleshooting', () => {
-    for (const title of ['Backup and restore', 'Disaster recovery: rebuild Server-124', 'Network exposure', 'Credential rotation', 'Troubleshooting']) {
+    for (const title of [
+      'Backup and restore',
+      'Disaster recovery: rebuild Server-124',
+      'Network exposure',
+      'Credential rotation',
+      'Troubleshooting',
+    ]) {
       expect(headings).toContain(title);
     }
     expect(runbook).toContain('scripts/backup.sh');

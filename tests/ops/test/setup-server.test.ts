@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, closedPort, startFixture } from '../lib/http-fixture.js';
+import { closedPort, type Fixture, startFixture } from '../lib/http-fixture.js';
 import { repoRoot, runScript } from '../lib/run-script.js';
 
 const work = mkdtempSync(join(tmpdir(), 'obs-setup-'));
@@ -54,7 +54,12 @@ describe('scripts/setup-server-124.sh', () => {
   it('creates .env from .env.example (mode 0600) and passes on a ready host', async () => {
     const envFile = join(work, 'ready.env');
     const r = await runScript('scripts/setup-server-124.sh', ['--mdso-ip', '10.9.8.7'], {
-      env: { ...fakeDocker(join(work, 'bin-ok2'), '27.3.1', 'v2.29.7'), PORTS: String(await closedPort()), MIN_DISK_GB: '0', ENV_FILE: envFile },
+      env: {
+        ...fakeDocker(join(work, 'bin-ok2'), '27.3.1', 'v2.29.7'),
+        PORTS: String(await closedPort()),
+        MIN_DISK_GB: '0',
+        ENV_FILE: envFile,
+      },
     });
     expect(r.code, r.stdout).toBe(0);
     expect(readFileSync(envFile, 'utf8')).toBe(readFileSync(join(repoRoot, '.env.example'), 'utf8'));
