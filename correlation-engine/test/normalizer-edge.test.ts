@@ -273,6 +273,8 @@ describe('parseLine: level words in free text', () => {
     ['no error here', 'INFO'],
     ['the warning light is off', 'INFO'],
     ['one two three four ERROR five', 'INFO'], // only the first four words count
+    ['2026-11-24 21:40:02 myapp ERROR boom', 'ERROR'],
+    ['2026-11-24 21:40:02 myapp: WARN: low disk', 'WARN'],
   ])('%s -> %s', (line, severity) => {
     expect(parse(line).severity).toBe(severity);
   });

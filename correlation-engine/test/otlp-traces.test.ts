@@ -150,6 +150,7 @@ describe('decodeTraces: OTLP/JSON details', () => {
     expect(() => decodeTraces([], 'json')).toThrow(OtlpDecodeError);
     expect(() => decodeTraces('text', 'json')).toThrow(OtlpDecodeError);
     expect(() => decodeTraces(null, 'json')).toThrow(OtlpDecodeError);
+    expect(() => decodeTraces(new Uint8Array([123, 125]), 'json')).toThrow(/must be a JSON object/);
     expect(() => decodeTraces({ resourceSpans: [{ scopeSpans: 5 }] }, 'json')).toThrow(/resourceSpans\[0\]\.scopeSpans must be an array/);
     expect(() => decodeTraces({ resourceSpans: [1] }, 'json')).toThrow(/resourceSpans\[0\] must be an object/);
   });

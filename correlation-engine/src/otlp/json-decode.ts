@@ -31,7 +31,8 @@ function pick(o: Obj, camel: string, snake: string): unknown {
 }
 
 function topObject(body: unknown): Obj {
-  if (!isObj(body)) throw new OtlpDecodeError('OTLP/JSON body must be a JSON object');
+  // Raw bytes here mean the caller skipped JSON parsing: refuse rather than decode nothing.
+  if (!isObj(body) || ArrayBuffer.isView(body)) throw new OtlpDecodeError('OTLP/JSON body must be a JSON object');
   return body;
 }
 

@@ -155,6 +155,8 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
     }
   }
   if (javaStyle) b.format = 'blueplanet';
+  // `2026-... myapp ERROR boom`: the level was not right after the time; look a little further.
+  if (b.severity === undefined) levelFromLeadingWords(b, line, i);
   body(b, line.slice(i), false);
 }
 
