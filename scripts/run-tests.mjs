@@ -8,7 +8,8 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const outDir = join(root, '.cache');
-const outFile = join(outDir, 'vitest-report.json');
+// One report per run: several runs at once (developers, agents) must not read each other's.
+const outFile = join(outDir, `vitest-report-${process.pid}.json`);
 mkdirSync(outDir, { recursive: true });
 rmSync(outFile, { force: true });
 
@@ -32,5 +33,6 @@ try {
   failed += 1;
 }
 if (run.status !== 0 && failed === 0) failed = 1; // vitest failed for a reason the report does not show
+rmSync(outFile, { force: true });
 process.exitCode = failed > 0 ? 1 : 0;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
