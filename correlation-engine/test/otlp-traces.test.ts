@@ -144,6 +144,33 @@ describe('decodeTraces: OTLP/JSON details', () => {
     expect(out.message).toContain('trace id');
   });
 
+  it('a malformed span (attributes not an array, AnyValue too deep) is rejected on its own', () => {
+    let deep: unknown = { stringValue: 'leaf' };
+    for (let i = 0; i < 40; i++) deep = { arrayValue: { values: [deep] } };
+    const ids = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+    const out = decodeTraces(
+      {
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  { ...ids, name: 'bad attributes', attributes: { key: 'x' } },
+                  { ...ids, name: 'too deep', attributes: [{ key: 'deep', value: deep }] },
+                  { ...ids, name: 'fine' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      'json',
+    );
+    expect(out.spans.map((s) => s.name)).toEqual(['fine']);
+    expect(out.rejected).toBe(2);
+    expect(out.message).toContain('spans[0]: resourceSpans[0].scopeSpans[0].spans[0].attributes must be an array');
+  });
+
   it('an empty request is valid; a wrongly shaped one throws OtlpDecodeError naming the field', () => {
     expect(decodeTraces({}, 'json')).toEqual({ spans: [], rejected: 0 });
     expect(() => decodeTraces({ resourceSpans: {} }, 'json')).toThrow(/resourceSpans must be an array/);

@@ -134,6 +134,20 @@ function optionalId(v: unknown, normalize: (v: unknown) => string | undefined): 
   return typeof v === 'string' && /^0+$/.test(v) && (v.length === 32 || v.length === 16) ? undefined : false;
 }
 
+/**
+ * Reads one item; a malformed item (e.g. `attributes` not an array, AnyValue nested too deep) is
+ * rejected on its own instead of failing the whole batch.
+ */
+function perItem<T>(rejections: RejectionCounter, path: string, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof OtlpDecodeError)) throw err;
+    rejections.reject(path, err.message);
+    return undefined;
+  }
+}
+
 export function decodeTracesJson(body: unknown): { spans: NormalizedSpan[] } & Rejections {
   const top = topObject(body);
   const spans: NormalizedSpan[] = [];
@@ -148,7 +162,8 @@ export function decodeTracesJson(body: unknown): { spans: NormalizedSpan[] } & R
       list(ss, 'spans', 'spans', sPath).forEach((spanValue, k) => {
         const path = `${sPath}.spans[${k}]`;
         if (!isObj(spanValue)) return rejections.reject(path, 'span must be an object');
-        const draft = spanFromJson(spanValue, path);
+        const draft = perItem(rejections, path, () => spanFromJson(spanValue, path));
+        if (draft === undefined) return;
         const problem = draft.problem();
         if (problem !== undefined) rejections.reject(path, problem);
         else spans.push(draft.toSpan(resource));
@@ -194,7 +209,8 @@ export function decodeLogsJson(body: unknown, nowMs: number): { logs: Normalized
         const path = `${sPath}.logRecords[${k}]`;
         if (!isObj(recordValue)) return rejections.reject(path, 'log record must be an object');
         const b = new LogBuilder();
-        const f = logFieldsFromJson(recordValue, path, b);
+        const f = perItem(rejections, path, () => logFieldsFromJson(recordValue, path, b));
+        if (f === undefined) return;
         if (f.invalid !== undefined) return rejections.reject(path, f.invalid);
         completeLog(b, f, nowMs);
         logs.push(finishLog(b, resource, nowMs));

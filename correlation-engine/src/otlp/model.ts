@@ -2,7 +2,7 @@
 // decoded log record becomes a NormalizedLog. Both decoders feed values (AnyValue already turned
 // into JS: string | number | boolean | array | object) into these, so the mapping rules live once.
 import { type BuilderDefaults, LogBuilder, MAX_BUSINESS_KEY_LENGTH } from '../pipeline/normalize-builder.js';
-import { applyObject, toAttributeValue } from '../pipeline/normalize-fields.js';
+import { applyObject, scanKeyValues, toAttributeValue } from '../pipeline/normalize-fields.js';
 import { severityFromOtlpNumber, severityFromWord } from '../pipeline/normalize-severity.js';
 import { parseLineInto } from '../pipeline/normalizer.js';
 import {
@@ -156,7 +156,9 @@ export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): v
   } else if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     applyObject(b, body as Record<string, unknown>, false);
     b.format = 'json';
-    if (b.message === undefined) b.message = toAttributeValue(body) as string;
+    // Business keys mentioned in the message text count, as for JSON lines.
+    if (b.message !== undefined) scanKeyValues(b, b.message, false);
+    else b.message = toAttributeValue(body) as string;
   } else if (body !== undefined) {
     b.message = String(toAttributeValue(body) ?? '');
   } else {
