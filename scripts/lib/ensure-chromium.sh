@@ -16,4 +16,4 @@ if ! apt-cache show chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
 fi
 $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
-chromium --version
+chromium --version 2>/dev/null
