@@ -64,7 +64,7 @@ async function main() {
   mkdirSync(logDir, { recursive: true });
 
   say(`checking ports ${Object.entries(ports).map(([k, v]) => `${v} (${k})`).join(', ')}`);
-  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what === 'engine' ? 'correlation engine, DEMO_ENGINE_PORT' : `${what}, DEMO_${what.toUpperCase()}_PORT`);
+  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what === 'engine' ? 'correlation engine' : what, `DEMO_${what.toUpperCase()}_PORT`);
 
   if (env.DEMO_SKIP_BUILD !== '1') {
     run('install', 'pnpm', ['install', '--frozen-lockfile', '--prefer-offline']);

@@ -9,13 +9,13 @@ export class PortBusyError extends Error {
   name = 'PortBusyError';
 }
 
-/** Rejects with a message naming `what` when 127.0.0.1:`port` is taken. */
-export function assertPortFree(port, what) {
+/** Rejects with a message naming `what` and the variable that moves it when 127.0.0.1:`port` is taken. */
+export function assertPortFree(port, what, variable) {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (err) => {
       const reason = err.code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${err.code})`;
-      reject(new PortBusyError(`port ${port} (${what}) ${reason}; stop what listens there or set the port variable shown in the README`));
+      reject(new PortBusyError(`port ${port} (${what}) ${reason}: stop what listens there, or pick another port with ${variable}=<port>`));
     });
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
@@ -46,15 +46,18 @@ export class ProcessGroup {
     return this.#children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
   }
 
-  /** Stops every child still running; waits for all of them. */
+  /**
+   * Stops the children in reverse start order, each before the next: the apps go first and
+   * flush their telemetry into the still-running engine, then the engine flushes its own.
+   */
   async stopAll(graceMs = 5000) {
-    const running = this.#children.filter((c) => c.child.exitCode === null && c.child.signalCode === null);
-    for (const c of running) c.child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      for (const c of running) if (c.child.exitCode === null) c.child.kill('SIGKILL');
-    }, graceMs);
-    await Promise.all(running.map((c) => c.exited));
-    clearTimeout(timer);
+    for (const c of [...this.#children].reverse()) {
+      if (c.child.exitCode !== null || c.child.signalCode !== null) continue;
+      c.child.kill('SIGTERM');
+      const timer = setTimeout(() => c.child.kill('SIGKILL'), graceMs);
+      await c.exited;
+      clearTimeout(timer);
+    }
   }
 }
 
