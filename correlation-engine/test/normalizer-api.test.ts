@@ -64,7 +64,13 @@ describe('normalizeApiRecord', () => {
       resource,
       NOW,
     );
-    expect(log).toMatchObject({ service: 'market', host: 'mdso-dev', env: 'prod', keys: { product_id: 'PROD-ETH-1G' }, message: 'order submitted' });
+    expect(log).toMatchObject({
+      service: 'market',
+      host: 'mdso-dev',
+      env: 'prod',
+      keys: { product_id: 'PROD-ETH-1G' },
+      message: 'order submitted',
+    });
   });
 
   it('a plain message with no parsable content', () => {

@@ -93,7 +93,9 @@ describe('parseLine: trace context', () => {
   });
 
   it('a future traceparent version with extra fields is accepted', () => {
-    expect(parse('x traceparent=01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab').traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(parse('x traceparent=01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab').traceId).toBe(
+      '4bf92f3577b34da6a3ce929d0e0e4736',
+    );
   });
 
   it('an invalid trace_id is kept as an attribute, not as the trace', () => {
@@ -133,7 +135,12 @@ describe('parseLine: formats', () => {
 
   it('JSON with an ISO @timestamp, a word level and business keys in the message text', () => {
     const log = parse('{"@timestamp":"2026-11-24T21:40:02.5Z","severity":"warning","message":"retry resource_id=R-1"}');
-    expect(log).toMatchObject({ timeUnixMs: Date.UTC(2026, 10, 24, 21, 40, 2, 500), severity: 'WARN', message: 'retry resource_id=R-1', keys: { resource_id: 'R-1' } });
+    expect(log).toMatchObject({
+      timeUnixMs: Date.UTC(2026, 10, 24, 21, 40, 2, 500),
+      severity: 'WARN',
+      message: 'retry resource_id=R-1',
+      keys: { resource_id: 'R-1' },
+    });
   });
 
   it('broken JSON degrades to text', () => {
@@ -159,7 +166,12 @@ describe('parseLine: formats', () => {
   it('ISO timestamps with offsets and fractions', () => {
     expect(parse('2026-11-24T22:40:02.123456+01:00 ERROR x').timeUnixMs).toBeCloseTo(Date.UTC(2026, 10, 24, 21, 40, 2, 123) + 0.456, 6);
     expect(parse('2026-11-24T16:40:02-0500 INFO x').timeUnixMs).toBe(Date.UTC(2026, 10, 24, 21, 40, 2));
-    expect(parse('2026-11-24 21:40:02 [main] WARN com.x.Y - msg')).toMatchObject({ severity: 'WARN', attributes: { thread: 'main', logger: 'com.x.Y' }, message: 'msg', format: 'blueplanet' });
+    expect(parse('2026-11-24 21:40:02 [main] WARN com.x.Y - msg')).toMatchObject({
+      severity: 'WARN',
+      attributes: { thread: 'main', logger: 'com.x.Y' },
+      message: 'msg',
+      format: 'blueplanet',
+    });
   });
 
   it.each([
@@ -197,7 +209,12 @@ describe('parseLine: formats', () => {
   });
 
   it('RFC 3164 without hostname, and syslog files without PRI', () => {
-    expect(parse('<27>Nov  4 01:02:03 sshd[99]: failed')).toMatchObject({ severity: 'ERROR', service: 'sshd', host: undefined, message: 'failed' });
+    expect(parse('<27>Nov  4 01:02:03 sshd[99]: failed')).toMatchObject({
+      severity: 'ERROR',
+      service: 'sshd',
+      host: undefined,
+      message: 'failed',
+    });
     expect(parse('Nov 24 21:40:08 mdso-dev bpocore[2231]: ERROR plan failed circuit_id=C-1')).toMatchObject({
       timeUnixMs: Date.UTC(2026, 10, 24, 21, 40, 8),
       severity: 'ERROR',
@@ -249,15 +266,22 @@ describe('parseLine: robustness and speed', () => {
 
   it('never throws and always returns a well-formed record (random strings)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ maxLength: 300 }), fc.constantFrom('<14>1 ', '2026-11-24 ', '{"', 'Nov 24 ').chain((p) => fc.string({ maxLength: 200 }).map((s) => p + s))), (line) => {
-        const log = parse(line);
-        expect(SEVERITIES).toContain(log.severity);
-        expect(Number.isFinite(log.timeUnixMs)).toBe(true);
-        expect(typeof log.message).toBe('string');
-        if (log.traceId !== undefined) expect(log.traceId).toMatch(/^[0-9a-f]{32}$/);
-        if (log.spanId !== undefined) expect(log.spanId).toMatch(/^[0-9a-f]{16}$/);
-        expect(Object.keys(log.attributes).length).toBeLessThanOrEqual(MAX_ATTRIBUTES + 1);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.string({ maxLength: 300 }),
+          fc.constantFrom('<14>1 ', '2026-11-24 ', '{"', 'Nov 24 ').chain((p) => fc.string({ maxLength: 200 }).map((s) => p + s)),
+        ),
+        (line) => {
+          const log = parse(line);
+          expect(SEVERITIES).toContain(log.severity);
+          expect(Number.isFinite(log.timeUnixMs)).toBe(true);
+          expect(typeof log.message).toBe('string');
+          if (log.traceId !== undefined) expect(log.traceId).toMatch(/^[0-9a-f]{32}$/);
+          if (log.spanId !== undefined) expect(log.spanId).toMatch(/^[0-9a-f]{16}$/);
+          expect(Object.keys(log.attributes).length).toBeLessThanOrEqual(MAX_ATTRIBUTES + 1);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

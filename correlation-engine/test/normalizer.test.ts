@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { parseLine } from '../src/pipeline/normalizer.js';
 import type { NormalizedLog } from '../src/pipeline/types.js';
 
-const lines = readFileSync(new URL('./fixtures/blueplanet.log', import.meta.url), 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = readFileSync(new URL('./fixtures/blueplanet.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
 const defaults = { service: 'mdso', env: 'lab', host: 'mdso-host', nowMs: NOW };
 const at = (h: number, m: number, s: number, ms = 0) => Date.UTC(2026, 10, 24, h, m, s, ms);

@@ -31,7 +31,10 @@ describe('OTLP decoders under random input', async () => {
   const logs = ProtobufLogsSerializer.serializeRequest(sdkLogRecords() as never) as Uint8Array;
 
   it('random bytes decode or throw OtlpDecodeError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (b) => allSignals(b, 'protobuf')), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => allSignals(b, 'protobuf')),
+      { numRuns: 2000 },
+    );
   });
 
   it('real messages with random bytes overwritten decode or throw OtlpDecodeError', () => {
@@ -43,19 +46,27 @@ describe('OTLP decoders under random input', async () => {
           for (const [at, value] of edits) copy[at] = value;
           return copy;
         });
-    fc.assert(fc.property(fc.oneof(mutated(traces), mutated(logs)), (b) => allSignals(b, 'protobuf')), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.oneof(mutated(traces), mutated(logs)), (b) => allSignals(b, 'protobuf')),
+      { numRuns: 2000 },
+    );
   });
 
   it('random JSON values decode or throw OtlpDecodeError', () => {
     const otlpish = fc.record(
       {
-        resourceSpans: fc.array(fc.record({ resource: fc.anything(), scopeSpans: fc.array(fc.record({ spans: fc.array(fc.anything()) })) })),
+        resourceSpans: fc.array(
+          fc.record({ resource: fc.anything(), scopeSpans: fc.array(fc.record({ spans: fc.array(fc.anything()) })) }),
+        ),
         resourceLogs: fc.array(fc.record({ scopeLogs: fc.anything() })),
         resourceMetrics: fc.anything(),
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything(), otlpish), (v) => allSignals(v, 'json')), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.anything(), otlpish), (v) => allSignals(v, 'json')),
+      { numRuns: 1000 },
+    );
   });
 
   it('decoding never leaks an unrelated error for a message cut or extended with junk', () => {

@@ -70,7 +70,12 @@ describe('decodeLogs: OTLP/JSON details', () => {
 
   it('accepts uppercase ids and a severity enum name or number', () => {
     const a = decodeLogs(
-      body({ traceId: '4BF92F3577B34DA6A3CE929D0E0E4736', spanId: '00F067AA0BA902B7', severityNumber: 'SEVERITY_NUMBER_ERROR2', body: { stringValue: 'x' } }),
+      body({
+        traceId: '4BF92F3577B34DA6A3CE929D0E0E4736',
+        spanId: '00F067AA0BA902B7',
+        severityNumber: 'SEVERITY_NUMBER_ERROR2',
+        body: { stringValue: 'x' },
+      }),
       'json',
       NOW,
     ).logs[0];
@@ -82,7 +87,12 @@ describe('decodeLogs: OTLP/JSON details', () => {
   it('time falls back to the line, then observed time, then now', () => {
     const line = '<131>Nov 24 21:40:09 mdso-dev bpocore[2231]: plan step failed circuit_id=CKT-2040-DAL';
     const fromLine = decodeLogs(body({ observedTimeUnixNano: '1795556500000000000', body: { stringValue: line } }), 'json', NOW).logs[0];
-    expect(fromLine).toMatchObject({ timeUnixMs: Date.UTC(2026, 10, 24, 21, 40, 9), severity: 'ERROR', service: 'bpocore', host: 'mdso-dev' });
+    expect(fromLine).toMatchObject({
+      timeUnixMs: Date.UTC(2026, 10, 24, 21, 40, 9),
+      severity: 'ERROR',
+      service: 'bpocore',
+      host: 'mdso-dev',
+    });
     const observed = decodeLogs(body({ observedTimeUnixNano: '1795556500000000000', body: { stringValue: 'plain' } }), 'json', NOW).logs[0];
     expect(observed?.timeUnixMs).toBe(1795556500000);
     const none = decodeLogs(body({ body: { stringValue: 'plain' } }), 'json', NOW).logs[0];
@@ -90,8 +100,11 @@ describe('decodeLogs: OTLP/JSON details', () => {
   });
 
   it('a service label forwarded as an attribute names the service when the resource does not', () => {
-    const log = decodeLogs(body({ body: { stringValue: 'x' }, attributes: [{ key: 'service_name', value: { stringValue: 'mdso' } }] }), 'json', NOW)
-      .logs[0];
+    const log = decodeLogs(
+      body({ body: { stringValue: 'x' }, attributes: [{ key: 'service_name', value: { stringValue: 'mdso' } }] }),
+      'json',
+      NOW,
+    ).logs[0];
     expect(log?.service).toBe('mdso');
     expect(decodeLogs(body({ body: { stringValue: 'x' } }), 'json', NOW).logs[0]?.service).toBe('unknown_service');
   });
@@ -118,7 +131,10 @@ describe('decodeLogs: OTLP/JSON details', () => {
     );
     expect(out.logs.map((l) => l.message)).toEqual(['zero', 'fine']);
     expect(out.logs[0]?.traceId).toBeUndefined();
-    expect(out).toMatchObject({ rejected: 1, message: expect.stringContaining('resourceLogs[0].scopeLogs[0].logRecords[0]: invalid trace id') });
+    expect(out).toMatchObject({
+      rejected: 1,
+      message: expect.stringContaining('resourceLogs[0].scopeLogs[0].logRecords[0]: invalid trace id'),
+    });
   });
 
   it('non-string bodies become the message', () => {
@@ -142,8 +158,17 @@ describe('decodeLogs: OTLP/JSON details', () => {
 
 describe('decodeLogs: protobuf details', () => {
   it('reads a hand-made record with unknown fields and a kvlist body', () => {
-    const kvBody = len(6, [...len(1, [...str(1, 'msg'), ...len(2, str(1, 'hello'))]), ...len(1, [...str(1, 'product_id'), ...len(2, str(1, 'PROD-1'))])]);
-    const record = [...len(5, kvBody), ...uint(2, 17), ...hex(9, '4bf92f3577b34da6a3ce929d0e0e4736'), ...uint(77, 1), ...kvString(6, 'k', 'v')];
+    const kvBody = len(6, [
+      ...len(1, [...str(1, 'msg'), ...len(2, str(1, 'hello'))]),
+      ...len(1, [...str(1, 'product_id'), ...len(2, str(1, 'PROD-1'))]),
+    ]);
+    const record = [
+      ...len(5, kvBody),
+      ...uint(2, 17),
+      ...hex(9, '4bf92f3577b34da6a3ce929d0e0e4736'),
+      ...uint(77, 1),
+      ...kvString(6, 'k', 'v'),
+    ];
     const body = bytes(len(1, [...len(1, kvString(1, 'service.name', 'arda')), ...len(2, len(2, record))]));
     const log = decodeLogs(body, 'protobuf', NOW).logs[0];
     expect(log).toMatchObject({

@@ -41,7 +41,14 @@ function resourceMetrics(service: string | undefined) {
           metric('requests', SUM, [point(10)], { isMonotonic: true }),
           metric('latency', HISTOGRAM, [point({ buckets: { boundaries: [1, 5], counts: [1, 2, 0] }, sum: 7, count: 3, min: 0.5, max: 4 })]),
           metric('size', EXPONENTIAL_HISTOGRAM, [
-            point({ count: 2, sum: 3, scale: 1, zeroCount: 0, positive: { offset: 0, bucketCounts: [1, 1] }, negative: { offset: 0, bucketCounts: [] } }),
+            point({
+              count: 2,
+              sum: 3,
+              scale: 1,
+              zeroCount: 0,
+              positive: { offset: 0, bucketCounts: [1, 1] },
+              negative: { offset: 0, bucketCounts: [] },
+            }),
           ]),
         ],
       },
@@ -94,7 +101,9 @@ describe('encodeExportResponse', () => {
       const protoBytes = encodeExportResponse(signal, r, 'protobuf') as Uint8Array;
       expect(proto.deserializeResponse(protoBytes)).toEqual({ partialSuccess: { [field]: 300, errorMessage: r.message } });
       const jsonBody = encodeExportResponse(signal, r, 'json');
-      const viaJson = json.deserializeResponse(new TextEncoder().encode(JSON.stringify(jsonBody))) as { partialSuccess: Record<string, unknown> };
+      const viaJson = json.deserializeResponse(new TextEncoder().encode(JSON.stringify(jsonBody))) as {
+        partialSuccess: Record<string, unknown>;
+      };
       expect(Number(viaJson.partialSuccess[field])).toBe(300);
       expect(viaJson.partialSuccess.errorMessage).toBe(r.message);
     });

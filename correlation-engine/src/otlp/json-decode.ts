@@ -2,20 +2,12 @@
 // field names (the original snake_case names are accepted too, as protobuf JSON parsers do),
 // trace/span ids as hex strings (any case), enums and int64s as numbers or strings.
 import { normalizeSpanId, normalizeTraceId } from '../pipeline/ids.js';
+import { LogBuilder } from '../pipeline/normalize-builder.js';
 import { toAttributeValue } from '../pipeline/normalize-fields.js';
 import { nanosToMs } from '../pipeline/normalize-time.js';
 import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
 import { OtlpDecodeError } from './errors.js';
-import {
-  completeLog,
-  finishLog,
-  LogBuilder,
-  LogRecordFields,
-  MAX_ANY_VALUE_DEPTH,
-  ResourceInfo,
-  SpanDraft,
-  UNKNOWN_SERVICE,
-} from './model.js';
+import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
 import { RejectionCounter, type Rejections } from './rejections.js';
 
 type Obj = Record<string, unknown>;
@@ -161,12 +153,12 @@ export function decodeTracesJson(body: unknown): { spans: NormalizedSpan[] } & R
       const ss = element(ssValue, sPath);
       list(ss, 'spans', 'spans', sPath).forEach((spanValue, k) => {
         const path = `${sPath}.spans[${k}]`;
-        if (!isObj(spanValue)) return rejections.reject(path, 'span must be an object');
-        const draft = perItem(rejections, path, () => spanFromJson(spanValue, path));
-        if (draft === undefined) return;
-        const problem = draft.problem();
+        const draft = isObj(spanValue)
+          ? perItem(rejections, path, () => spanFromJson(spanValue, path))
+          : rejections.reject(path, 'span must be an object');
+        const problem = draft?.problem();
         if (problem !== undefined) rejections.reject(path, problem);
-        else spans.push(draft.toSpan(resource));
+        else if (draft !== undefined) spans.push(draft.toSpan(resource));
       });
     });
   });
@@ -207,13 +199,15 @@ export function decodeLogsJson(body: unknown, nowMs: number): { logs: Normalized
       const sl = element(slValue, sPath);
       list(sl, 'logRecords', 'log_records', sPath).forEach((recordValue, k) => {
         const path = `${sPath}.logRecords[${k}]`;
-        if (!isObj(recordValue)) return rejections.reject(path, 'log record must be an object');
         const b = new LogBuilder();
-        const f = perItem(rejections, path, () => logFieldsFromJson(recordValue, path, b));
-        if (f === undefined) return;
-        if (f.invalid !== undefined) return rejections.reject(path, f.invalid);
-        completeLog(b, f, nowMs);
-        logs.push(finishLog(b, resource, nowMs));
+        const f = isObj(recordValue)
+          ? perItem(rejections, path, () => logFieldsFromJson(recordValue, path, b))
+          : rejections.reject(path, 'log record must be an object');
+        if (f?.invalid !== undefined) rejections.reject(path, f.invalid);
+        else if (f !== undefined) {
+          completeLog(b, f, nowMs);
+          logs.push(finishLog(b, resource, nowMs));
+        }
       });
     });
   });

@@ -1,7 +1,7 @@
 // What the protobuf and JSON decoders have in common: resource info, span drafts, and how a
 // decoded log record becomes a NormalizedLog. Both decoders feed values (AnyValue already turned
 // into JS: string | number | boolean | array | object) into these, so the mapping rules live once.
-import { type BuilderDefaults, LogBuilder, MAX_BUSINESS_KEY_LENGTH } from '../pipeline/normalize-builder.js';
+import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH } from '../pipeline/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../pipeline/normalize-fields.js';
 import { severityFromOtlpNumber, severityFromWord } from '../pipeline/normalize-severity.js';
 import { parseLineInto } from '../pipeline/normalizer.js';
@@ -187,5 +187,3 @@ export function finishLog(b: LogBuilder, resource: ResourceInfo, nowMs: number):
   const defaults: BuilderDefaults = { service: UNKNOWN_SERVICE, env: resource.env, host: resource.host, nowMs };
   return b.build(defaults, 'otlp');
 }
-
-export { LogBuilder };

@@ -15,19 +15,11 @@
 //   resource/v1/resource.proto  Resource: 1 attributes
 // Unknown fields (events, links, scopes, schema urls, future additions) are skipped by wire type.
 import { bytesToHexId } from '../pipeline/ids.js';
+import { LogBuilder } from '../pipeline/normalize-builder.js';
 import { toAttributeValue } from '../pipeline/normalize-fields.js';
 import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
 import { OtlpDecodeError } from './errors.js';
-import {
-  completeLog,
-  finishLog,
-  LogBuilder,
-  LogRecordFields,
-  MAX_ANY_VALUE_DEPTH,
-  ResourceInfo,
-  SpanDraft,
-  UNKNOWN_SERVICE,
-} from './model.js';
+import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 import { RejectionCounter, type Rejections } from './rejections.js';
 
@@ -103,7 +95,7 @@ function readKeyValue(r: ProtoReader, depth: number): [string, unknown] {
     if (tag === LEN(1)) key = r.string();
     else if (tag === LEN(2)) value = readAnyValue(r, depth);
     else {
-      if ((tag >>> 3) <= 2) r.expect(tag, WIRE_LEN, `KeyValue field ${tag >>> 3}`);
+      if (tag >>> 3 <= 2) r.expect(tag, WIRE_LEN, `KeyValue field ${tag >>> 3}`);
       r.skip(tag);
     }
   }

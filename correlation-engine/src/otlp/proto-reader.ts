@@ -134,9 +134,7 @@ export class ProtoReader {
     const length = this.varint();
     const remaining = this.limit - this.pos;
     if (length > remaining) {
-      throw new OtlpDecodeError(
-        `truncated protobuf at offset ${lengthAt}: length ${length} exceeds the ${remaining} bytes left`,
-      );
+      throw new OtlpDecodeError(`truncated protobuf at offset ${lengthAt}: length ${length} exceeds the ${remaining} bytes left`);
     }
     return length;
   }

@@ -11,9 +11,11 @@ export class RejectionCounter {
   /** The first reason is kept; later ones only add to the count (bounded message). */
   private first: string | undefined;
 
-  reject(where: string, reason: string): void {
+  /** Counts one rejected item; returns undefined so callers can use it in place of the item. */
+  reject(where: string, reason: string): undefined {
     this.rejected++;
     if (this.first === undefined) this.first = `${where}: ${reason}`;
+    return undefined;
   }
 
   result(noun: string): Rejections {

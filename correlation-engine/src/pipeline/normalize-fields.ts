@@ -40,32 +40,42 @@ const SPECIAL = new Map<string, number>([
  */
 export function applyStructuredField(b: LogBuilder, key: string, value: unknown, override: boolean): void {
   const special = SPECIAL.get(key);
-  if (special !== undefined) {
-    switch (special) {
-      case MESSAGE:
-        if (typeof value === 'string') return b.setMessage(value, override);
-        break;
-      case LEVEL: {
-        const s = severityFromValue(value);
-        if (s !== undefined) return b.setSeverity(s, override);
-        break;
-      }
-      case TIME: {
-        const t = timeFromValue(value);
-        if (t !== undefined) return b.setTime(t, override);
-        break;
-      }
-      case HOST:
-        if (typeof value === 'string' && value.length > 0) return b.setHost(value, override);
-        break;
-      case SERVICE:
-        if (typeof value === 'string' && value.length > 0) return b.setService(value, override);
-        break;
-    }
-    // A special field that did not parse (e.g. `level: {}`) is still kept as an attribute.
-  }
+  // A special field that does not parse (e.g. `level: {}`) is still kept as an attribute.
+  if (special !== undefined && applySpecial(b, special, value, override)) return;
   const v = toAttributeValue(value);
   if (v !== undefined) b.field(key, v, override);
+}
+
+/** Sets the log property a special field stands for; false when the value does not fit it. */
+function applySpecial(b: LogBuilder, special: number, value: unknown, override: boolean): boolean {
+  switch (special) {
+    case MESSAGE:
+      if (typeof value !== 'string') return false;
+      b.setMessage(value, override);
+      return true;
+    case LEVEL: {
+      const s = severityFromValue(value);
+      if (s === undefined) return false;
+      b.setSeverity(s, override);
+      return true;
+    }
+    case TIME: {
+      const t = timeFromValue(value);
+      if (t === undefined) return false;
+      b.setTime(t, override);
+      return true;
+    }
+    case HOST:
+      if (typeof value !== 'string' || value.length === 0) return false;
+      b.setHost(value, override);
+      return true;
+    case SERVICE:
+      if (typeof value !== 'string' || value.length === 0) return false;
+      b.setService(value, override);
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Applies every field of a parsed JSON object (or an OTLP kvlist turned into one). */

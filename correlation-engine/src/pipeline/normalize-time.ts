@@ -197,7 +197,6 @@ export function nanosToMs(v: unknown): number | undefined {
     const c = v.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
   }
-  const ms =
-    v.length > 6 ? Number(v.slice(0, v.length - 6)) + Number(v.slice(v.length - 6)) / 1e6 : Number(v) / 1e6;
+  const ms = v.length > 6 ? Number(v.slice(0, v.length - 6)) + Number(v.slice(v.length - 6)) / 1e6 : Number(v) / 1e6;
   return ms > 0 ? ms : undefined;
 }

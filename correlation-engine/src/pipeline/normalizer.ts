@@ -64,10 +64,13 @@ function parseFormats(b: LogBuilder, line: string, nowMs: number): void {
       let msgStart = -1;
       if (c >= 49 && c <= 57 && line.charCodeAt(afterPri + 1) === 32) msgStart = parseRfc5424(line, afterPri, value, b);
       if (msgStart < 0) msgStart = parseRfc3164(line, afterPri, value, nowMs, b);
-      if (msgStart >= 0) return body(b, line.slice(msgStart), false);
-      // PRI but no recognisable header: the PRI still tells the severity.
-      b.setSeverity(severityFromSyslogPri(value), false);
-      return body(b, line.slice(afterPri), false);
+      if (msgStart < 0) {
+        // PRI but no recognisable header: the PRI still tells the severity.
+        b.setSeverity(severityFromSyslogPri(value), false);
+        msgStart = afterPri;
+      }
+      body(b, line.slice(msgStart), false);
+      return;
     }
   }
   if (c0 === 123 /* { */ && jsonBody(b, line, 0)) {
@@ -77,14 +80,18 @@ function parseFormats(b: LogBuilder, line: string, nowMs: number): void {
   // `2026-11-24...`: ISO / Java-style timestamp header.
   if (c0 >= 48 && c0 <= 57) {
     const t = parseIsoTimestamp(line, 0);
-    if (t) return timestampedLine(b, line, t.ms, t.end);
+    if (t) {
+      timestampedLine(b, line, t.ms, t.end);
+      return;
+    }
   }
   // `Nov 24 21:40:08 host tag: msg` without PRI (syslog files on disk).
   if (c0 >= 65 && c0 <= 90 && monthAt(line, 0) >= 0) {
     const msgStart = parseRfc3164(line, 0, -1, nowMs, b);
     if (msgStart >= 0) {
       levelFromLeadingWords(b, line, msgStart);
-      return body(b, line.slice(msgStart), false);
+      body(b, line.slice(msgStart), false);
+      return;
     }
   }
   // logfmt (`level=info msg="..." circuit_id=...`): the first word is a key=value pair.
