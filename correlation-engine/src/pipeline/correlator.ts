@@ -110,13 +110,13 @@ export class Correlator {
 
   constructor(options: CorrelatorOptions) {
     this.o = {
-      graceMs: options.windowMs,
-      maxGraceLogs: 10_000,
-      maxKeyValuesPerWindow: 16,
-      maxRelatedPerWindow: 50,
-      maxLinkFanout: 100,
-      maxClosedRemembered: options.maxOpenWindows,
       ...options,
+      graceMs: options.graceMs ?? options.windowMs,
+      maxGraceLogs: options.maxGraceLogs ?? 10_000,
+      maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 50,
+      maxLinkFanout: options.maxLinkFanout ?? 100,
+      maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
     };
   }
 
