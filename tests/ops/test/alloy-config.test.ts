@@ -15,14 +15,16 @@ import {
   parseAlloy,
   walkBlocks,
 } from '../lib/alloy-syntax.js';
+import { readMdsoAlloyConfig } from '../lib/mdso-alloy.js';
 import { re2ToJs } from '../lib/re2-compat.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const configText = readFileSync(join(root, 'mdso-alloy', 'config.alloy'), 'utf8');
+const mdso = readMdsoAlloyConfig();
+const configText = mdso.text;
 const sampleLines = readFileSync(join(root, 'mdso-alloy', 'test-fixtures', 'blueplanet.log'), 'utf8')
   .split('\n')
   .filter((line) => line.trim() !== '');
-const config = parseAlloy(configText);
+const config = mdso.statements;
 
 // Component names and the fields they export, checked against Alloy's component reference
 // (grafana.com/docs/alloy/latest/reference/components/...).
@@ -83,14 +85,6 @@ function stageAttr(stage: Block, name: string): string {
   const text = value === undefined ? undefined : constantString(value);
   if (text === undefined) throw new Error(`${stage.name} (line ${stage.line}) has no constant ${name}`);
   return text;
-}
-
-/** The OTTL statements of the transform processor, as Alloy hands them to the collector. */
-function ottlStatements(): string[] {
-  const transform = components.find((b) => b.name === 'otelcol.processor.transform');
-  const statements = transform?.body.find((s): s is Block => s.type === 'block' && s.name === 'log_statements');
-  const list = statements && attribute(statements, 'statements');
-  return list?.kind === 'list' ? list.items.map((i) => constantString(i) ?? '') : [];
 }
 
 /** Runs the regex stages over a line the way loki.process does: later matches overwrite keys. */
@@ -241,7 +235,7 @@ describe('mdso-alloy/config.alloy', () => {
         if (value) patterns.push(constantString(value) ?? '');
       }
     }
-    const ottl = ottlStatements();
+    const ottl = mdso.ottl;
     expect(ottl.length).toBeGreaterThan(5);
     for (const statement of ottl) {
       for (const m of statement.matchAll(/(?:ExtractPatterns\([^,]+, |IsMatch\([^,]+, )"((?:[^"\\]|\\.)*)"/g)) {
@@ -309,7 +303,7 @@ describe('mdso-alloy/config.alloy', () => {
   });
 
   it('turns a traceparent in the text into the record trace context', () => {
-    const statements = ottlStatements();
+    const statements = mdso.ottl;
     const extractStatement = statements.find((s) => s.includes('ExtractPatterns(body'));
     const pattern = /ExtractPatterns\(body, "((?:[^"\\]|\\.)*)"\)/.exec(extractStatement ?? '')?.[1];
     expect(pattern).toBeDefined();
