@@ -45,6 +45,19 @@ describe('BasicAuth', () => {
     }
   });
 
+  it('answers OTLP clients with a google.rpc.Status (code 16 UNAUTHENTICATED)', async () => {
+    app = await testApp({ env: AUTH_ENV });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/traces',
+      headers: { 'content-type': 'application/x-protobuf' },
+      payload: Buffer.alloc(0),
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toContain('application/x-protobuf');
+    expect([...res.rawPayload.subarray(0, 2)]).toEqual([0x08, 16]);
+  });
+
   it('lets the right credentials through (password may contain ":")', async () => {
     app = await testApp({ env: AUTH_ENV });
     const authorization = basic('obs-admin', 'pa:ss w0rd');
