@@ -95,11 +95,26 @@ export function metricFamilies(exposition: string): Map<string, string> {
   return families;
 }
 
-/** Series names a family exposes: histograms add _bucket/_sum/_count, summaries _sum/_count. */
-export function seriesNames(families: Map<string, string>): Set<string> {
+// What Prometheus (2.x and 3.x) asks a target for; the answer decides the stored names.
+export const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** Scrapes like Prometheus does and returns the series names it would store. */
+export async function scrapeSeriesNames(url: string): Promise<Set<string>> {
+  const res = await fetch(url, { headers: { accept: PROMETHEUS_ACCEPT } });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  const openMetrics = (res.headers.get('content-type') ?? '').includes('openmetrics');
+  return seriesNames(metricFamilies(await res.text()), openMetrics);
+}
+
+/**
+ * Series names a family exposes: histograms add _bucket/_sum/_count, summaries _sum/_count, and
+ * in OpenMetrics a counter family `x` has samples `x_total`.
+ */
+export function seriesNames(families: Map<string, string>, openMetrics = false): Set<string> {
   const names = new Set<string>();
   for (const [name, type] of families) {
-    names.add(name);
+    names.add(openMetrics && type === 'counter' && !name.endsWith('_total') ? `${name}_total` : name);
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
     if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
   }
