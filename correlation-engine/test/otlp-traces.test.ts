@@ -266,7 +266,7 @@ describe('decodeTraces: protobuf robustness', async () => {
   });
 
   it('names malformed input: bad wire type for a known field, invalid wire type, field 0, long varint', () => {
-    expect(() => decodeTraces(request([...uint(1, 5)]), 'protobuf')).toThrow(/Span field 1 has wire type 0, expected 2/);
+    expect(() => decodeTraces(request([...uint(1, 5)]), 'protobuf')).toThrow(/Span.trace_id has wire type 0, expected 2/);
     expect(() => decodeTraces(bytes([...tag(7, 7)]), 'protobuf')).toThrow(/invalid wire type 7/);
     expect(() => decodeTraces(bytes([0x00]), 'protobuf')).toThrow(/invalid field number 0/);
     expect(() => decodeTraces(bytes([0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 'protobuf')).toThrow(

@@ -23,10 +23,9 @@ import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceI
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './proto-reader.js';
 import { RejectionCounter, type Rejections } from './rejections.js';
 
-// Tags precomputed as (field << 3 | wire type), so the field switch compares one number.
-const LEN = (field: number): number => (field << 3) | WIRE_LEN;
-const VARINT = (field: number): number => (field << 3) | WIRE_VARINT;
-const I64 = (field: number): number => (field << 3) | WIRE_I64;
+// Every reader switches on the field number (literal cases compile to a jump table) and checks
+// the wire type of a known field with `r.expect`: a known field with the wrong wire type is
+// malformed input, not an unknown field to skip.
 
 /** Reads one AnyValue message into a JS value; undefined when no value field is set. */
 function readAnyValue(r: ProtoReader, depth: number): unknown {
@@ -35,55 +34,72 @@ function readAnyValue(r: ProtoReader, depth: number): unknown {
   let value: unknown;
   while (r.pos < r.limit) {
     const tag = r.tag();
-    switch (tag) {
-      case LEN(1):
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WIRE_LEN, 'AnyValue.string_value');
         value = r.string();
         break;
-      case VARINT(2):
+      case 2:
+        r.expect(tag, WIRE_VARINT, 'AnyValue.bool_value');
         value = r.bool();
         break;
-      case VARINT(3):
+      case 3:
+        r.expect(tag, WIRE_VARINT, 'AnyValue.int_value');
         value = r.int64();
         break;
-      case I64(4):
+      case 4:
+        r.expect(tag, WIRE_I64, 'AnyValue.double_value');
         value = r.double();
         break;
-      case LEN(5): {
-        const items: unknown[] = [];
-        const inner = r.enter();
-        while (r.pos < r.limit) {
-          const t = r.tag();
-          if (t === LEN(1)) items.push(readAnyValue(r, depth + 1));
-          else r.skip(t);
-        }
-        r.leave(inner);
-        value = items;
+      case 5:
+        r.expect(tag, WIRE_LEN, 'AnyValue.array_value');
+        value = readArrayValue(r, depth);
         break;
-      }
-      case LEN(6): {
-        const obj: Record<string, unknown> = {};
-        const inner = r.enter();
-        while (r.pos < r.limit) {
-          const t = r.tag();
-          if (t === LEN(1)) {
-            const [key, v] = readKeyValue(r, depth + 1);
-            if (key !== '__proto__') obj[key] = v;
-          } else r.skip(t);
-        }
-        r.leave(inner);
-        value = obj;
+      case 6:
+        r.expect(tag, WIRE_LEN, 'AnyValue.kvlist_value');
+        value = readKeyValueList(r, depth);
         break;
-      }
-      case LEN(7):
+      case 7:
+        r.expect(tag, WIRE_LEN, 'AnyValue.bytes_value');
         value = r.base64();
         break;
       default:
-        checkKnown(r, tag, ANY_VALUE_WIRE_TYPES, 'AnyValue');
         r.skip(tag);
     }
   }
   r.leave(outer);
   return value;
+}
+
+/** ArrayValue { repeated AnyValue values = 1 } -> array. */
+function readArrayValue(r: ProtoReader, depth: number): unknown[] {
+  const items: unknown[] = [];
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag >>> 3 === 1) {
+      r.expect(tag, WIRE_LEN, 'ArrayValue.values');
+      items.push(readAnyValue(r, depth + 1));
+    } else r.skip(tag);
+  }
+  r.leave(outer);
+  return items;
+}
+
+/** KeyValueList { repeated KeyValue values = 1 } -> plain object. */
+function readKeyValueList(r: ProtoReader, depth: number): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag >>> 3 === 1) {
+      r.expect(tag, WIRE_LEN, 'KeyValueList.values');
+      const [key, v] = readKeyValue(r, depth + 1);
+      if (key !== '__proto__') obj[key] = v;
+    } else r.skip(tag);
+  }
+  r.leave(outer);
+  return obj;
 }
 
 function readKeyValue(r: ProtoReader, depth: number): [string, unknown] {
@@ -92,12 +108,14 @@ function readKeyValue(r: ProtoReader, depth: number): [string, unknown] {
   let value: unknown;
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (tag === LEN(1)) key = r.string();
-    else if (tag === LEN(2)) value = readAnyValue(r, depth);
-    else {
-      if (tag >>> 3 <= 2) r.expect(tag, WIRE_LEN, `KeyValue field ${tag >>> 3}`);
-      r.skip(tag);
-    }
+    const field = tag >>> 3;
+    if (field === 1) {
+      r.expect(tag, WIRE_LEN, 'KeyValue.key');
+      key = r.string();
+    } else if (field === 2) {
+      r.expect(tag, WIRE_LEN, 'KeyValue.value');
+      value = readAnyValue(r, depth);
+    } else r.skip(tag);
   }
   r.leave(outer);
   return [key, value];
@@ -107,66 +125,79 @@ function readResource(r: ProtoReader, info: ResourceInfo): void {
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (tag === LEN(1)) {
+    if (tag >>> 3 === 1) {
+      r.expect(tag, WIRE_LEN, 'Resource.attributes');
       const [key, value] = readKeyValue(r, 0);
       if (value !== undefined) info.attribute(key, value);
-    } else {
-      known(r, tag, 1, WIRE_LEN, 'Resource.attributes');
-      r.skip(tag);
-    }
+    } else r.skip(tag);
   }
   r.leave(outer);
 }
 
-/** A known field number with an unexpected wire type is malformed, not unknown. */
-function known(r: ProtoReader, tag: number, field: number, wireType: number, what: string): void {
-  if (tag >>> 3 === field) r.expect(tag, wireType, what);
+/**
+ * Where an item sits in the request. One mutable instance per request: the text path is only
+ * built when an item is rejected, not for every span/log record.
+ */
+class ItemPosition {
+  resource = 0;
+  scope = 0;
+  item = 0;
+  constructor(private readonly names: { resource: string; scope: string; item: string }) {}
+
+  path(): string {
+    const n = this.names;
+    return `${n.resource}[${this.resource}].${n.scope}[${this.scope}].${n.item}[${this.item}]`;
+  }
 }
 
 /**
  * Walks Export*ServiceRequest -> Resource* -> Scope* and calls `item` for each item field
- * (span / log record / metric) with its index path; `done` runs once per resource after all its
+ * (span / log record / metric) with its position; `done` runs once per resource after all its
  * items, when the resource (which may follow the items on the wire) is known.
  */
 function walk(
   body: Uint8Array,
   names: { resource: string; scope: string; item: string },
-  onResource: (resource: ResourceInfo, path: string) => { item: (r: ProtoReader, path: string) => void; done: () => void },
+  onResource: (resource: ResourceInfo) => { item: (r: ProtoReader, where: ItemPosition) => void; done: () => void },
 ): void {
   const r = new ProtoReader(body);
+  const position = new ItemPosition(names);
   let ri = 0;
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (tag !== LEN(1)) {
-      known(r, tag, 1, WIRE_LEN, names.resource);
+    if (tag >>> 3 !== 1) {
       r.skip(tag);
       continue;
     }
-    const rPath = `${names.resource}[${ri++}]`;
+    r.expect(tag, WIRE_LEN, names.resource);
     const resource = new ResourceInfo();
-    const handler = onResource(resource, rPath);
+    const handler = onResource(resource);
+    position.resource = ri++;
     const outerR = r.enter();
     let si = 0;
     while (r.pos < r.limit) {
       const rTag = r.tag();
-      if (rTag === LEN(1)) {
+      const rField = rTag >>> 3;
+      if (rField === 1) {
+        r.expect(rTag, WIRE_LEN, 'resource');
         readResource(r, resource);
-      } else if (rTag === LEN(2)) {
-        const sPath = `${rPath}.${names.scope}[${si++}]`;
+      } else if (rField === 2) {
+        r.expect(rTag, WIRE_LEN, names.scope);
+        position.scope = si++;
         const outerS = r.enter();
         let ii = 0;
         while (r.pos < r.limit) {
           const sTag = r.tag();
-          if (sTag === LEN(2)) handler.item(r, `${sPath}.${names.item}[${ii++}]`);
-          else {
-            known(r, sTag, 2, WIRE_LEN, names.item);
+          if (sTag >>> 3 === 2) {
+            r.expect(sTag, WIRE_LEN, names.item);
+            position.item = ii++;
+            handler.item(r, position);
+          } else {
             r.skip(sTag);
           }
         }
         r.leave(outerS);
       } else {
-        known(r, rTag, 1, WIRE_LEN, 'resource');
-        known(r, rTag, 2, WIRE_LEN, names.scope);
         r.skip(rTag);
       }
     }
@@ -189,47 +220,55 @@ function readSpan(r: ProtoReader): SpanDraft {
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
-    switch (tag) {
-      case LEN(1): {
+    switch (tag >>> 3) {
+      case 1: {
+        r.expect(tag, WIRE_LEN, 'Span.trace_id');
         const id = readId(r, 16);
         if (id === false) d.invalid = 'trace id must be 16 bytes';
         else d.traceId = id;
         break;
       }
-      case LEN(2): {
+      case 2: {
+        r.expect(tag, WIRE_LEN, 'Span.span_id');
         const id = readId(r, 8);
         if (id === false) d.invalid = 'span id must be 8 bytes';
         else d.spanId = id;
         break;
       }
-      case LEN(4): {
+      case 4: {
+        r.expect(tag, WIRE_LEN, 'Span.parent_span_id');
         const id = readId(r, 8);
         if (id === false) d.invalid = 'parent span id must be 8 bytes';
         else d.parentSpanId = id;
         break;
       }
-      case LEN(5):
+      case 5:
+        r.expect(tag, WIRE_LEN, 'Span.name');
         d.name = r.string();
         break;
-      case VARINT(6):
+      case 6:
+        r.expect(tag, WIRE_VARINT, 'Span.kind');
         d.kind = r.varint();
         break;
-      case I64(7):
+      case 7:
+        r.expect(tag, WIRE_I64, 'Span.start_time_unix_nano');
         d.startMs = r.fixed64Millis();
         break;
-      case I64(8):
+      case 8:
+        r.expect(tag, WIRE_I64, 'Span.end_time_unix_nano');
         d.endMs = r.fixed64Millis();
         break;
-      case LEN(9): {
+      case 9: {
+        r.expect(tag, WIRE_LEN, 'Span.attributes');
         const [key, value] = readKeyValue(r, 0);
         if (value !== undefined) d.attribute(key, value);
         break;
       }
-      case LEN(15):
+      case 15:
+        r.expect(tag, WIRE_LEN, 'Span.status');
         readStatus(r, d);
         break;
       default:
-        checkKnown(r, tag, SPAN_WIRE_TYPES, 'Span');
         r.skip(tag);
     }
   }
@@ -237,31 +276,19 @@ function readSpan(r: ProtoReader): SpanDraft {
   return d;
 }
 
-// Wire types of the Span/LogRecord fields we read, to tell "known field, wrong type" from unknown.
-const SPAN_WIRE_TYPES: Record<number, number> = { 1: 2, 2: 2, 4: 2, 5: 2, 6: 0, 7: 1, 8: 1, 9: 2, 15: 2 };
-const ANY_VALUE_WIRE_TYPES: Record<number, number> = { 1: 2, 2: 0, 3: 0, 4: 1, 5: 2, 6: 2, 7: 2 };
-const LOG_WIRE_TYPES: Record<number, number> = { 1: 1, 2: 0, 3: 2, 5: 2, 6: 2, 9: 2, 10: 2, 11: 1, 12: 2 };
-
-function checkKnown(r: ProtoReader, tag: number, types: Record<number, number>, message: string): void {
-  const field = tag >>> 3;
-  const want = types[field];
-  if (want !== undefined) r.expect(tag, want, `${message} field ${field}`);
-}
-
 function readStatus(r: ProtoReader, d: SpanDraft): void {
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (tag === LEN(2)) {
+    const field = tag >>> 3;
+    if (field === 2) {
+      r.expect(tag, WIRE_LEN, 'Status.message');
       const message = r.string();
       if (message.length > 0) d.statusMessage = message;
-    } else if (tag === VARINT(3)) {
+    } else if (field === 3) {
+      r.expect(tag, WIRE_VARINT, 'Status.code');
       d.statusCode = r.varint();
-    } else {
-      known(r, tag, 2, WIRE_LEN, 'Status.message');
-      known(r, tag, 3, WIRE_VARINT, 'Status.code');
-      r.skip(tag);
-    }
+    } else r.skip(tag);
   }
   r.leave(outer);
 }
@@ -272,11 +299,11 @@ export function decodeTracesProtobuf(body: Uint8Array): { spans: NormalizedSpan[
   walk(body, { resource: 'resource_spans', scope: 'scope_spans', item: 'spans' }, (resource) => {
     const drafts: SpanDraft[] = [];
     return {
-      item: (r, path) => {
+      item: (r, where) => {
         const d = readSpan(r);
         const problem = d.problem();
         if (problem === undefined) drafts.push(d);
-        else rejections.reject(path, problem);
+        else rejections.reject(where.path(), problem);
       },
       done: () => {
         for (const d of drafts) spans.push(d.toSpan(resource));
@@ -290,47 +317,55 @@ function readLogRecord(r: ProtoReader, b: LogBuilder, f: LogRecordFields): void 
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
-    switch (tag) {
-      case I64(1):
+    switch (tag >>> 3) {
+      case 1:
+        r.expect(tag, WIRE_I64, 'LogRecord.time_unix_nano');
         f.timeMs = r.fixed64Millis();
         break;
-      case VARINT(2):
+      case 2:
+        r.expect(tag, WIRE_VARINT, 'LogRecord.severity_number');
         f.severityNumber = r.varint();
         break;
-      case LEN(3):
+      case 3:
+        r.expect(tag, WIRE_LEN, 'LogRecord.severity_text');
         f.severityText = r.string();
         break;
-      case LEN(5):
+      case 5:
+        r.expect(tag, WIRE_LEN, 'LogRecord.body');
         f.body = readAnyValue(r, 0);
         break;
-      case LEN(6): {
+      case 6: {
+        r.expect(tag, WIRE_LEN, 'LogRecord.attributes');
         const [key, value] = readKeyValue(r, 0);
         const v = toAttributeValue(value);
         if (v !== undefined) b.field(key, v, true);
         break;
       }
-      case LEN(9): {
+      case 9: {
+        r.expect(tag, WIRE_LEN, 'LogRecord.trace_id');
         const id = readId(r, 16);
         if (id === false) f.invalid = 'trace id must be 16 bytes';
         else f.traceId = id;
         break;
       }
-      case LEN(10): {
+      case 10: {
+        r.expect(tag, WIRE_LEN, 'LogRecord.span_id');
         const id = readId(r, 8);
         if (id === false) f.invalid = 'span id must be 8 bytes';
         else f.spanId = id;
         break;
       }
-      case I64(11):
+      case 11:
+        r.expect(tag, WIRE_I64, 'LogRecord.observed_time_unix_nano');
         f.observedMs = r.fixed64Millis();
         break;
-      case LEN(12): {
+      case 12: {
+        r.expect(tag, WIRE_LEN, 'LogRecord.event_name');
         const name = r.string();
         if (name.length > 0) b.attribute('event.name', name, true);
         break;
       }
       default:
-        checkKnown(r, tag, LOG_WIRE_TYPES, 'LogRecord');
         r.skip(tag);
     }
   }
@@ -343,11 +378,11 @@ export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): { logs: Nor
   walk(body, { resource: 'resource_logs', scope: 'scope_logs', item: 'log_records' }, (resource) => {
     const builders: LogBuilder[] = [];
     return {
-      item: (r, path) => {
+      item: (r, where) => {
         const b = new LogBuilder();
         const f = new LogRecordFields();
         readLogRecord(r, b, f);
-        if (f.invalid !== undefined) return rejections.reject(path, f.invalid);
+        if (f.invalid !== undefined) return rejections.reject(where.path(), f.invalid);
         completeLog(b, f, nowMs);
         builders.push(b);
       },
@@ -359,21 +394,26 @@ export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): { logs: Nor
   return { logs, ...rejections.result('log records') };
 }
 
-// Metric fields holding data (gauge, sum, histogram, exponential_histogram, summary): each is a
-// message whose field 1 is the repeated data_points.
-const METRIC_DATA_TAGS = new Set([LEN(5), LEN(7), LEN(9), LEN(10), LEN(11)]);
+// Metric fields holding data (gauge 5, sum 7, histogram 9, exponential_histogram 10, summary 11):
+// each is a message whose field 1 is the repeated data_points.
+function isMetricData(field: number): boolean {
+  return field === 5 || field === 7 || field === 9 || field === 10 || field === 11;
+}
 
 function countDataPoints(r: ProtoReader): number {
   let count = 0;
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (METRIC_DATA_TAGS.has(tag)) {
+    if (isMetricData(tag >>> 3)) {
+      r.expect(tag, WIRE_LEN, `Metric field ${tag >>> 3}`);
       const inner = r.enter();
       while (r.pos < r.limit) {
         const t = r.tag();
-        if (t === LEN(1)) count++;
-        else known(r, t, 1, WIRE_LEN, 'data_points');
+        if (t >>> 3 === 1) {
+          r.expect(t, WIRE_LEN, 'data_points');
+          count++;
+        }
         r.skip(t);
       }
       r.leave(inner);
