@@ -54,7 +54,9 @@ export class LokiStandIn {
   private async handle(req: IncomingMessage): Promise<{ status: number; body: string | Buffer; type?: string }> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/ready') return { status: 200, body: 'ready' };
-    const raw = Buffer.concat(await Array.fromAsync(req as AsyncIterable<Buffer>));
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
     if (req.method === 'POST' && path === '/loki/api/v1/push') {
       const result = this.push(req, raw);
       this.pushStatuses.push(result.status);
@@ -87,7 +89,7 @@ export class LokiStandIn {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
-    const res = await fetch(this.otlpForwardUrl, { method: 'POST', headers, body: raw });
+    const res = await fetch(this.otlpForwardUrl, { method: 'POST', headers, body: new Uint8Array(raw) });
     return {
       status: res.status,
       body: Buffer.from(await res.arrayBuffer()),

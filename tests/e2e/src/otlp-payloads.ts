@@ -77,9 +77,7 @@ export function counterRequest(resource: Record<string, string>, name: string, v
                 sum: {
                   aggregationTemporality: 2,
                   isMonotonic: true,
-                  dataPoints: [
-                    { asInt: String(value), startTimeUnixNano: String(now - 1_000_000_000n), timeUnixNano: String(now) },
-                  ],
+                  dataPoints: [{ asInt: String(value), startTimeUnixNano: String(now - 1_000_000_000n), timeUnixNano: String(now) }],
                 },
               },
             ],

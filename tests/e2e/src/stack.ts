@@ -64,8 +64,19 @@ export async function startStack(set: ProcessSet, dir: string): Promise<Stack> {
   for (const app of APPS) requireBuilt(join(repoRoot, 'sense-apps', app, 'dist/server.js'));
 
   const p = await namedPorts([
-    'gwGrpc', 'gwHttp', 'gwHealth', 'gwTelemetry', 'gwProm', 'tempoGrpc', 'tempoHttp', 'tempoReady',
-    'lokiOtlp', 'loki', 'engine', 'prometheus', ...APPS,
+    'gwGrpc',
+    'gwHttp',
+    'gwHealth',
+    'gwTelemetry',
+    'gwProm',
+    'tempoGrpc',
+    'tempoHttp',
+    'tempoReady',
+    'lokiOtlp',
+    'loki',
+    'engine',
+    'prometheus',
+    ...APPS,
   ]);
 
   const sink = writeSinkConfig(dir, { tempoGrpc: p.tempoGrpc, tempoHttp: p.tempoHttp, lokiOtlpHttp: p.lokiOtlp, ready: p.tempoReady });

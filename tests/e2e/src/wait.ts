@@ -30,9 +30,5 @@ export async function waitFor<T>(
 
 /** GET url until it answers 2xx. */
 export async function waitForHttpOk(url: string, timeoutMs: number, init?: RequestInit): Promise<void> {
-  await waitFor(
-    `${url} to answer 2xx`,
-    async () => (await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) })).ok,
-    timeoutMs,
-  );
+  await waitFor(`${url} to answer 2xx`, async () => (await fetch(url, { ...init, signal: AbortSignal.timeout(2_000) })).ok, timeoutMs);
 }

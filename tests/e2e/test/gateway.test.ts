@@ -3,29 +3,30 @@
 // resource attributes, fans traces/logs/metrics out to the engine, Tempo and Loki, exposes its
 // metrics, and — with the overlays — sends BasicAuth to the engine and requires client certs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureServer } from '../src/capture-server.js';
 import { postJson, type RunningGateway, startGateway, startSinkCollector } from '../src/collectors.js';
+import { basicAuthOverlay, gatewayConfig, gatewayEnv, mtlsOverlay, otelcolBinary, repoRoot, writeSinkConfig } from '../src/otelcol.js';
 import { readLogs, readSpans } from '../src/otlp-json.js';
-import {
-  basicAuthOverlay,
-  gatewayConfig,
-  gatewayEnv,
-  mtlsOverlay,
-  otelcolBinary,
-  repoRoot,
-  writeSinkConfig,
-} from '../src/otelcol.js';
 import { counterRequest, logsRequest, newTraceId, tracesRequest } from '../src/otlp-payloads.js';
-import { freePorts } from '../src/ports.js';
+import { namedPorts } from '../src/ports.js';
 import { ProcessSet } from '../src/processes.js';
 import { waitFor } from '../src/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'obs-gateway-'));
+let failed = false;
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') failed = true;
+});
+// The collectors' logs stay for a failed run (the path is printed); a green run leaves nothing.
+afterAll(() => {
+  if (failed) console.log(`gateway test artifacts: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+});
 
 describe('gateway config: validate', () => {
   const env = { GATEWAY_STORAGE_DIR: join(dir, 'validate'), ENGINE_AUTHORIZATION: 'Basic dGVzdDp0ZXN0' };
@@ -62,21 +63,21 @@ describe('gateway: running with the shipped config', () => {
 
   beforeAll(async () => {
     set = new ProcessSet(join(dir, 'shipped'));
-    const [grpc, http, health, telemetry, prometheus, tempoGrpc, tempoHttp, lokiOtlp] = await freePorts(8);
-    sink = writeSinkConfig(join(dir, 'shipped'), { tempoGrpc, tempoHttp, lokiOtlpHttp: lokiOtlp });
-    await startSinkCollector(set, 'sink', sink.config, `http://127.0.0.1:${tempoHttp}/`);
+    const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus', 'tempoGrpc', 'tempoHttp', 'lokiOtlp']);
+    sink = writeSinkConfig(join(dir, 'shipped'), { tempoGrpc: p.tempoGrpc, tempoHttp: p.tempoHttp, lokiOtlpHttp: p.lokiOtlp });
+    await startSinkCollector(set, 'sink', sink.config, `http://127.0.0.1:${p.tempoHttp}/`);
     const engineUrl = await engine.listen();
     const env = {
       ...gatewayEnv(
-        { grpc, http, health, telemetry, prometheus },
-        { engine: `${engineUrl}/api/otlp`, tempoGrpc: `127.0.0.1:${tempoGrpc}`, lokiOtlp: `http://127.0.0.1:${lokiOtlp}/otlp` },
+        p,
+        { engine: `${engineUrl}/api/otlp`, tempoGrpc: `127.0.0.1:${p.tempoGrpc}`, lokiOtlp: `http://127.0.0.1:${p.lokiOtlp}/otlp` },
         join(dir, 'storage'),
       ),
       DEPLOYMENT_ENV: 'e2e',
     };
     gateway = await startGateway(set, 'gateway', env);
-    promUrl = `http://127.0.0.1:${prometheus}/metrics`;
-    telemetryUrl = `http://127.0.0.1:${telemetry}/metrics`;
+    promUrl = `http://127.0.0.1:${p.prometheus}/metrics`;
+    telemetryUrl = `http://127.0.0.1:${p.telemetry}/metrics`;
   });
 
   afterAll(async () => {
@@ -100,33 +101,52 @@ describe('gateway: running with the shipped config', () => {
     // deployment.environment from the sender is overwritten (upsert); service.version kept (insert).
     const appResource = { 'service.name': 'gw-app', 'service.version': '9.9.9', 'deployment.environment': 'laptop' };
     const bareResource = { 'service.name': 'gw-bare' };
-    for (const [resource, name] of [[appResource, 'GET /a'], [bareResource, 'GET /b']] as const) {
+    for (const [resource, name] of [
+      [appResource, 'GET /a'],
+      [bareResource, 'GET /b'],
+    ] as const) {
       expect((await postJson(`${gateway.httpUrl}/v1/traces`, tracesRequest(resource, traceId, name))).status).toBe(200);
     }
     expect((await postJson(`${gateway.httpUrl}/v1/logs`, logsRequest(appResource, traceId, 'hello from gw-app'))).status).toBe(200);
 
-    const spans = await waitFor('both spans in the Tempo sink', () => {
-      const found = readSpans(sink.tempoFile).filter((s) => s.traceId === traceId);
-      return found.length === 2 && found;
-    }, 15_000);
+    const spans = await waitFor(
+      'both spans in the Tempo sink',
+      () => {
+        const found = readSpans(sink.tempoFile).filter((s) => s.traceId === traceId);
+        return found.length === 2 && found;
+      },
+      15_000,
+    );
     const byService = Object.fromEntries(spans.map((s) => [s.resource['service.name'], s.resource]));
-    expect(byService['gw-app']).toMatchObject({ 'deployment.environment': 'e2e', 'service.version': '9.9.9', 'telemetry.sdk.language': 'nodejs' });
+    expect(byService['gw-app']).toMatchObject({
+      'deployment.environment': 'e2e',
+      'service.version': '9.9.9',
+      'telemetry.sdk.language': 'nodejs',
+    });
     expect(byService['gw-bare']).toMatchObject({ 'deployment.environment': 'e2e', 'service.version': '1.0.0' });
 
-    const logs = await waitFor('the log in the Loki OTLP sink', () => {
-      const found = readLogs(sink.lokiOtlpFile).filter((l) => l.traceId === traceId);
-      return found.length > 0 && found;
-    }, 15_000);
+    const logs = await waitFor(
+      'the log in the Loki OTLP sink',
+      () => {
+        const found = readLogs(sink.lokiOtlpFile).filter((l) => l.traceId === traceId);
+        return found.length > 0 && found;
+      },
+      15_000,
+    );
     // The two resource attributes Loki indexes as its only labels.
     expect(logs[0]?.resource).toMatchObject({ service: 'gw-app', env: 'e2e', 'service.name': 'gw-app' });
     expect(logs[0]?.body).toBe('hello from gw-app');
     // Only the Loki path gets the label copies; Tempo spans keep the plain resource.
     expect(byService['gw-app']).not.toHaveProperty('service');
 
-    await waitFor('the engine to receive traces and logs', () => {
-      const paths = new Set(engine.requests.map((r) => r.path));
-      return paths.has('/api/otlp/v1/traces') && paths.has('/api/otlp/v1/logs');
-    }, 15_000);
+    await waitFor(
+      'the engine to receive traces and logs',
+      () => {
+        const paths = new Set(engine.requests.map((r) => r.path));
+        return paths.has('/api/otlp/v1/traces') && paths.has('/api/otlp/v1/logs');
+      },
+      15_000,
+    );
     const traces = engine.requests.find((r) => r.path === '/api/otlp/v1/traces');
     expect(traces?.headers['content-type']).toBe('application/x-protobuf');
     expect(traces?.headers['content-encoding']).toBe('gzip');
@@ -136,19 +156,27 @@ describe('gateway: running with the shipped config', () => {
   it('re-exposes app metrics for Prometheus on the prometheus exporter and sends them to the engine', async () => {
     const res = await postJson(`${gateway.httpUrl}/v1/metrics`, counterRequest({ 'service.name': 'gw-app' }, 'gw_test_requests', 7));
     expect(res.status).toBe(200);
-    const text = await waitFor('gw_test_requests_total on the prometheus exporter', async () => {
-      const body = await (await fetch(promUrl)).text();
-      return body.includes('gw_test_requests_total') && body;
-    }, 15_000);
+    const text = await waitFor(
+      'gw_test_requests_total on the prometheus exporter',
+      async () => {
+        const body = await (await fetch(promUrl)).text();
+        return body.includes('gw_test_requests_total') && body;
+      },
+      15_000,
+    );
     expect(text).toMatch(/gw_test_requests_total\{[^}]*job="gw-app"[^}]*\} 7/);
     await waitFor('the engine to receive metrics', () => engine.requests.some((r) => r.path === '/api/otlp/v1/metrics'), 15_000);
   });
 
   it('exposes its own telemetry (otelcol_*) for Prometheus', async () => {
-    const text = await waitFor('otelcol_receiver_accepted_spans', async () => {
-      const body = await (await fetch(telemetryUrl)).text();
-      return body.includes('otelcol_receiver_accepted_spans') && body;
-    }, 15_000);
+    const text = await waitFor(
+      'otelcol_receiver_accepted_spans',
+      async () => {
+        const body = await (await fetch(telemetryUrl)).text();
+        return body.includes('otelcol_receiver_accepted_spans') && body;
+      },
+      15_000,
+    );
     expect(text).toMatch(/otelcol_exporter_sent_spans[^\n]*exporter="otlp_http\/engine"/);
   });
 });
@@ -163,14 +191,14 @@ describe('gateway overlays: BasicAuth to the engine, mTLS on the receivers', () 
   beforeAll(async () => {
     set = new ProcessSet(join(dir, 'overlays'));
     makeCerts(certs);
-    const [grpc, http, health, telemetry, prometheus, tempoGrpc, lokiOtlp] = await freePorts(7);
-    httpsPort = http;
+    const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus', 'tempoGrpc', 'lokiOtlp']);
+    httpsPort = p.http;
     const engineUrl = await engine.listen();
     const env = {
       ...gatewayEnv(
-        { grpc, http, health, telemetry, prometheus },
+        p,
         // Nothing listens on the Tempo/Loki ports: only the engine path matters here.
-        { engine: `${engineUrl}/api/otlp`, tempoGrpc: `127.0.0.1:${tempoGrpc}`, lokiOtlp: `http://127.0.0.1:${lokiOtlp}/otlp` },
+        { engine: `${engineUrl}/api/otlp`, tempoGrpc: `127.0.0.1:${p.tempoGrpc}`, lokiOtlp: `http://127.0.0.1:${p.lokiOtlp}/otlp` },
         join(dir, 'storage-overlays'),
       ),
       ENGINE_AUTHORIZATION: `Basic ${Buffer.from('obs-admin:s3cret').toString('base64')}`,
@@ -194,7 +222,11 @@ describe('gateway overlays: BasicAuth to the engine, mTLS on the receivers', () 
       key: readFileSync(join(certs, 'client.key')),
     });
     expect(status).toBe(200);
-    const forwarded = await waitFor('the engine to receive the trace', () => engine.requests.find((r) => r.path === '/api/otlp/v1/traces'), 15_000);
+    const forwarded = await waitFor(
+      'the engine to receive the trace',
+      () => engine.requests.find((r) => r.path === '/api/otlp/v1/traces'),
+      15_000,
+    );
     expect(forwarded.headers.authorization).toBe(`Basic ${Buffer.from('obs-admin:s3cret').toString('base64')}`);
     expect(gateway.proc.tail(200)).not.toContain('s3cret');
   });
@@ -216,7 +248,23 @@ function makeCerts(out: string): void {
   ] as const) {
     writeFileSync(join(out, `${name}.ext`), ext);
     sh(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=e2e-${name}`]);
-    sh(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
+    sh([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   }
 }
 

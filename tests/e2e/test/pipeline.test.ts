@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FlatSpan, readLogs, readSpans } from '../src/otlp-json.js';
 import { repoRoot } from '../src/otelcol.js';
+import { type FlatSpan, readLogs, readSpans } from '../src/otlp-json.js';
 import { ProcessSet } from '../src/processes.js';
 import { promQuery } from '../src/prometheus.js';
 import { APPS, E2E_ENV, type Stack, startStack, WINDOW_SECONDS } from '../src/stack.js';
@@ -95,10 +95,14 @@ describe('pipeline: test traffic through gateway, engine, Loki, Tempo and Promet
   }, 70_000);
 
   it('Tempo stand-in has each request as one trace across beorn, palantir and arda (through the gateway)', async () => {
-    const grouped = await waitFor('all three services in every trace', () => {
-      const g = byTrace(appSpans(readSpans(stack.tempoFile)));
-      return traces.every((id) => new Set(g.get(id)?.map((s) => s.resource['service.name'])).size === 3) && g;
-    }, 20_000);
+    const grouped = await waitFor(
+      'all three services in every trace',
+      () => {
+        const g = byTrace(appSpans(readSpans(stack.tempoFile)));
+        return traces.every((id) => new Set(g.get(id)?.map((s) => s.resource['service.name'])).size === 3) && g;
+      },
+      20_000,
+    );
     for (const id of traces) {
       const spans = grouped.get(id) ?? [];
       expect(spans.every((s) => s.resource['deployment.environment'] === E2E_ENV)).toBe(true);
@@ -110,10 +114,15 @@ describe('pipeline: test traffic through gateway, engine, Loki, Tempo and Promet
   it('the engine received the apps spans and logs through the gateway and closed one event per request', async () => {
     const t = Date.now();
     // Windows close CORR_WINDOW_SECONDS after their first record.
-    const events = await waitFor('a correlation event for every trace', async () => {
-      const found = await Promise.all(traces.map((id) => correlations(`trace_id=${id}`)));
-      return found.every((list) => list.length > 0) && found;
-    }, (WINDOW_SECONDS + 20) * 1000, 500);
+    const events = await waitFor(
+      'a correlation event for every trace',
+      async () => {
+        const found = await Promise.all(traces.map((id) => correlations(`trace_id=${id}`)));
+        return found.every((list) => list.length > 0) && found;
+      },
+      (WINDOW_SECONDS + 20) * 1000,
+      500,
+    );
     for (const list of events) {
       const services = new Set(list.flatMap((e) => e.services));
       for (const app of APPS) expect(services).toContain(app);
@@ -126,18 +135,31 @@ describe('pipeline: test traffic through gateway, engine, Loki, Tempo and Promet
       .filter((line) => line.startsWith('correlation_records_received_total{') && !line.endsWith(' 0'))
       .map((line) => `${line.match(/service="([^"]*)"/)?.[1]}:${line.match(/signal="([^"]*)"/)?.[1]}`);
     for (const app of APPS) {
-      expect(received, metrics.split('\n').filter((l) => l.includes('records_received')).join('\n')).toEqual(
-        expect.arrayContaining([expect.stringMatching(new RegExp(`^${app}:(spans?|traces)$`)), expect.stringMatching(new RegExp(`^${app}:logs?$`))]),
+      expect(
+        received,
+        metrics
+          .split('\n')
+          .filter((l) => l.includes('records_received'))
+          .join('\n'),
+      ).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^${app}:(spans?|traces)$`)),
+          expect.stringMatching(new RegExp(`^${app}:logs?$`)),
+        ]),
       );
     }
     summary.push(`correlation events for ${traces.length}/${traces.length} traces after ${Date.now() - t}ms`);
   }, 40_000);
 
   it('Loki stand-in got the engine pushes (labels service+env only; trace_id and keys as metadata)', async () => {
-    const entries = await waitFor('pushed entries for every trace', () => {
-      const ids = new Set(stack.loki.entries.map((e) => e.metadata.trace_id));
-      return traces.every((id) => ids.has(id)) && stack.loki.entries;
-    }, 20_000);
+    const entries = await waitFor(
+      'pushed entries for every trace',
+      () => {
+        const ids = new Set(stack.loki.entries.map((e) => e.metadata.trace_id));
+        return traces.every((id) => ids.has(id)) && stack.loki.entries;
+      },
+      20_000,
+    );
     for (const entry of entries) {
       expect(Object.keys(entry.labels).sort()).toEqual(['env', 'service']);
     }
@@ -148,53 +170,79 @@ describe('pipeline: test traffic through gateway, engine, Loki, Tempo and Promet
   }, 30_000);
 
   it('Loki stand-in got the gateway OTLP logs with resource attributes service and env', async () => {
-    const logs = await waitFor('app logs of every trace in the Loki OTLP file', () => {
-      const all = readLogs(stack.lokiOtlpFile);
-      return traces.every((id) => all.some((l) => l.traceId === id)) && all;
-    }, 20_000);
+    const logs = await waitFor(
+      'app logs of every trace in the Loki OTLP file',
+      () => {
+        const all = readLogs(stack.lokiOtlpFile);
+        return traces.every((id) => all.some((l) => l.traceId === id)) && all;
+      },
+      20_000,
+    );
     const services = new Set(logs.filter((l) => traces.includes(l.traceId)).map((l) => l.resource.service));
     for (const app of APPS) expect(services).toContain(app);
     expect(logs.every((l) => l.resource.env === E2E_ENV && l.resource.service === l.resource['service.name'])).toBe(true);
   }, 30_000);
 
   it('Tempo stand-in got a synthetic correlation span in each request trace', async () => {
-    await waitFor('a correlation.window span for every trace', () => {
-      const ids = new Set(readSpans(stack.tempoFile).filter((s) => s.name === CORRELATION_SPAN).map((s) => s.traceId));
-      return traces.every((id) => ids.has(id));
-    }, 20_000);
+    await waitFor(
+      'a correlation.window span for every trace',
+      () => {
+        const ids = new Set(
+          readSpans(stack.tempoFile)
+            .filter((s) => s.name === CORRELATION_SPAN)
+            .map((s) => s.traceId),
+        );
+        return traces.every((id) => ids.has(id));
+      },
+      20_000,
+    );
   }, 30_000);
 
   it('Prometheus (shipped config, targets rewritten) answers correlation_events_total > 0', async () => {
     const t = Date.now();
     // The shipped scrape interval is 15 s: the first scrape after the events can take that long.
-    const samples = await waitFor('correlation_events_total > 0', async () => {
-      const result = await promQuery(stack.prometheusUrl, 'correlation_events_total > 0');
-      return result.length > 0 && result;
-    }, 40_000, 1_000);
+    const samples = await waitFor(
+      'correlation_events_total > 0',
+      async () => {
+        const result = await promQuery(stack.prometheusUrl, 'correlation_events_total > 0');
+        return result.length > 0 && result;
+      },
+      40_000,
+      1_000,
+    );
     expect(Number(samples[0]?.value[1])).toBeGreaterThan(0);
     // Each target has its own offset in the 15 s interval: wait until all three were scraped.
-    await waitFor('the engine, gateway and sense-apps targets up', async () => {
-      const up = await promQuery(stack.prometheusUrl, 'up{job=~"correlation-engine|otel-gateway|sense-apps"} == 1');
-      return up.length === 3;
-    }, 20_000, 1_000);
+    await waitFor(
+      'the engine, gateway and sense-apps targets up',
+      async () => {
+        const up = await promQuery(stack.prometheusUrl, 'up{job=~"correlation-engine|otel-gateway|sense-apps"} == 1');
+        return up.length === 3;
+      },
+      20_000,
+      1_000,
+    );
     summary.push(`prometheus: correlation_events_total > 0 after ${Date.now() - t}ms; rewritten ${stack.prometheusTargets.join('; ')}`);
   }, 70_000);
 
   it('ops/health-checks.sh reports every started component healthy', async () => {
-    const { stdout } = await run('bash', [join(repoRoot, 'ops/health-checks.sh'), '--only', 'engine,gateway,loki,tempo,prometheus,beorn,palantir,arda'], {
-      env: {
-        ...process.env,
-        ENGINE_URL: stack.engineUrl,
-        GATEWAY_HEALTH_URL: stack.gateway.healthUrl,
-        LOKI_URL: stack.lokiUrl,
-        TEMPO_URL: stack.tempoUrl,
-        PROMETHEUS_URL: stack.prometheusUrl,
-        BEORN_URL: stack.appUrls.beorn,
-        PALANTIR_URL: stack.appUrls.palantir,
-        ARDA_URL: stack.appUrls.arda,
+    const { stdout } = await run(
+      'bash',
+      [join(repoRoot, 'ops/health-checks.sh'), '--only', 'engine,gateway,loki,tempo,prometheus,beorn,palantir,arda'],
+      {
+        env: {
+          ...process.env,
+          ENGINE_URL: stack.engineUrl,
+          GATEWAY_HEALTH_URL: stack.gateway.healthUrl,
+          LOKI_URL: stack.lokiUrl,
+          TEMPO_URL: stack.tempoUrl,
+          PROMETHEUS_URL: stack.prometheusUrl,
+          BEORN_URL: stack.appUrls.beorn,
+          PALANTIR_URL: stack.appUrls.palantir,
+          ARDA_URL: stack.appUrls.arda,
+        },
+        timeout: 30_000,
       },
-      timeout: 30_000,
-    });
+    );
     expect(stdout).toMatch(/health: 9 up, 0 down/);
     summary.push(stdout.trim().split('\n').at(-1) ?? '');
   }, 40_000);
@@ -209,7 +257,9 @@ describe('fault: the engine is down for 20 s under traffic', () => {
     // Steady traffic (about 4 requests/s) for the whole outage, bounded by the flag below.
     const traffic = (async () => {
       for (let i = 0; sending && i < 1_000; i += 1) {
-        const res = await fetch(`${stack.appUrls.beorn}/api/test?circuit_id=FAULT-${i}`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+        const res = await fetch(`${stack.appUrls.beorn}/api/test?circuit_id=FAULT-${i}`, { signal: AbortSignal.timeout(10_000) }).catch(
+          () => undefined,
+        );
         if (res?.ok) sent += 1;
         else failedRequests += 1;
         await res?.arrayBuffer();
@@ -219,7 +269,9 @@ describe('fault: the engine is down for 20 s under traffic', () => {
     let maxQueued = 0;
     const engineQueueSize = async (): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${stack.gatewayPorts.telemetry}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith('otelcol_exporter_queue_size{') && l.includes('exporter="otlp_http/engine"') && l.includes('traces'));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('otelcol_exporter_queue_size{') && l.includes('exporter="otlp_http/engine"') && l.includes('traces'));
       return Number(line?.split(' ').at(-1) ?? 0);
     };
     const faultTraces = () => {
@@ -251,17 +303,22 @@ describe('fault: the engine is down for 20 s under traffic', () => {
     // synthetic spans of that trace's windows — from both engine lifetimes, since windows
     // open at shutdown are closed and exported on SIGTERM.
     const deadline = (WINDOW_SECONDS + 45) * 1000;
-    const missing = await waitFor('the engine to account for every span the apps sent', () => {
-      const expected = faultTraces();
-      if (expected.size < sent) return false;
-      const counted = new Map<string, number>();
-      for (const s of readSpans(stack.tempoFile)) {
-        if (s.name !== CORRELATION_SPAN) continue;
-        counted.set(s.traceId, (counted.get(s.traceId) ?? 0) + Number(s.attributes['correlation.span_count'] ?? 0));
-      }
-      const short = [...expected].filter(([id, spans]) => (counted.get(id) ?? 0) < spans.length);
-      return short.length === 0 && { expected, counted };
-    }, deadline, 1_000);
+    const missing = await waitFor(
+      'the engine to account for every span the apps sent',
+      () => {
+        const expected = faultTraces();
+        if (expected.size < sent) return false;
+        const counted = new Map<string, number>();
+        for (const s of readSpans(stack.tempoFile)) {
+          if (s.name !== CORRELATION_SPAN) continue;
+          counted.set(s.traceId, (counted.get(s.traceId) ?? 0) + Number(s.attributes['correlation.span_count'] ?? 0));
+        }
+        const short = [...expected].filter(([id, spans]) => (counted.get(id) ?? 0) < spans.length);
+        return short.length === 0 && { expected, counted };
+      },
+      deadline,
+      1_000,
+    );
     const appTotal = [...missing.expected.values()].reduce((n, spans) => n + spans.length, 0);
     const engineTotal = [...missing.expected.keys()].reduce((n, id) => n + (missing.counted.get(id) ?? 0), 0);
     expect(engineTotal).toBeGreaterThanOrEqual(appTotal);
