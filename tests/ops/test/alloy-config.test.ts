@@ -1,7 +1,8 @@
 // Proves mdso-alloy/config.alloy without the alloy binary: it parses (our Alloy-syntax parser),
 // uses only real component/stage names, every reference points at a declared component export,
-// every regex is RE2-compatible, and the pipeline's regexes/timestamp formats/level mapping give
-// the expected fields on the Blue Planet sample lines.
+// and — evaluated with Go's regexp, time.Parse and text/template, the libraries Alloy uses — its
+// regexes, timestamp layouts and level template give the expected fields on the Blue Planet
+// sample lines.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +16,8 @@ import {
   parseAlloy,
   walkBlocks,
 } from '../lib/alloy-syntax.js';
+import { runGoAlloyCheck } from '../lib/go-alloy-check.js';
 import { readMdsoAlloyConfig } from '../lib/mdso-alloy.js';
-import { re2ToJs } from '../lib/re2-compat.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const mdso = readMdsoAlloyConfig();
@@ -76,9 +77,8 @@ const components = topBlocks.filter((b) => !CONFIG_BLOCKS.has(b.name));
 const processBlock = components.find((b) => b.name === 'loki.process');
 if (!processBlock) throw new Error('config.alloy has no loki.process block');
 const stages = processBlock.body.filter((s): s is Block => s.type === 'block');
-const stageRegexes = stages
-  .filter((s) => s.name === 'stage.regex')
-  .map((s) => re2ToJs(constantString(attribute(s, 'expression') ?? { kind: 'null', line: 0 }) ?? ''));
+const regexStages = stages.filter((s) => s.name === 'stage.regex');
+const timestampStages = stages.filter((s) => s.name === 'stage.timestamp');
 
 function stageAttr(stage: Block, name: string): string {
   const value = attribute(stage, name);
@@ -87,57 +87,51 @@ function stageAttr(stage: Block, name: string): string {
   return text;
 }
 
-/** Runs the regex stages over a line the way loki.process does: later matches overwrite keys. */
-function extract(line: string): Record<string, string> {
+const multiline = stages.find((s) => s.name === 'stage.multiline');
+const levelTemplate = stages.find((s) => s.name === 'stage.template');
+if (!multiline || !levelTemplate) throw new Error('config.alloy lacks stage.multiline or stage.template');
+const ottlPatterns = mdso.ottl.flatMap((statement) =>
+  [...statement.matchAll(/(?:ExtractPatterns|IsMatch)\([^,]+, "((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string),
+);
+const continuationLines = [
+  '\tat com.ciena.bp.ra.DeviceAdapter.push(DeviceAdapter.java:88)',
+  'Caused by: java.net.SocketTimeoutException: Read timed out',
+  '\t... 12 more',
+];
+const rsyslogLine = 'Nov 24 21:40:08 mdso-dev bpocore[2231]: rsyslog wrote this without a priority';
+const goLines = [...sampleLines, ...continuationLines, rsyslogLine];
+
+// Pass 1 (Go): every regex of the config over every line.
+const regexPass = runGoAlloyCheck({
+  regexes: [stageAttr(multiline, 'firstline'), ...ottlPatterns, ...regexStages.map((s) => stageAttr(s, 'expression'))],
+  lines: goLines,
+});
+const captures = regexPass.captures ?? [];
+const firstlineMatches = captures[0] ?? [];
+const ottlCaptures = captures.slice(1, 1 + ottlPatterns.length);
+const stageCaptures = captures.slice(1 + ottlPatterns.length);
+
+/** What the regex stages leave in loki.process' extracted map for line i (later stages overwrite). */
+function extracted(i: number): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const re of stageRegexes) {
-    const groups = re.exec(line)?.groups ?? {};
-    for (const [key, value] of Object.entries(groups)) if (value !== undefined) out[key] = value;
-  }
+  for (const perLine of stageCaptures) Object.assign(out, perLine[i] ?? {});
   return out;
 }
+const sampleValues = sampleLines.map((_, i) => extracted(i));
 
-/** Turns a Go time layout (or a named one) into a regex for the values it parses. */
-function goLayoutRegex(layout: string): RegExp {
-  const named: Record<string, string> = { RFC3339Nano: '2006-01-02T15:04:05.999999999Z07:00', Stamp: 'Jan _2 15:04:05' };
-  const go = named[layout] ?? layout;
-  const tokens: [string, string][] = [
-    ['2006', '\\d{4}'],
-    ['Jan', '[A-Z][a-z]{2}'],
-    ['_2', '[ \\d]\\d'],
-    ['01', '\\d{2}'],
-    ['02', '\\d{2}'],
-    ['15', '\\d{2}'],
-    ['04', '\\d{2}'],
-    ['05', '\\d{2}'],
-    [',000', ',\\d{3}'],
-    ['.999999999', '(?:\\.\\d{1,9})?'],
-    ['Z07:00', '(?:Z|[+-]\\d{2}:\\d{2})'],
-  ];
-  let out = '';
-  let rest = go;
-  while (rest.length > 0) {
-    const token = tokens.find(([t]) => rest.startsWith(t));
-    if (token) {
-      out += token[1];
-      rest = rest.slice(token[0].length);
-    } else {
-      out += rest[0].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      rest = rest.slice(1);
-    }
-  }
-  return new RegExp(`^${out}$`);
-}
-
-/** Evaluates the level template for the shape used in config.alloy (if/else-if eq chains). */
-function templateLevel(template: string, values: Record<string, string>): string {
-  if (values.pri === undefined) return (values.level ?? '').toLowerCase();
-  const branches = [...template.matchAll(/eq \.pri ((?:"\d+" ?)+)\}\}(\w+)/g)];
-  for (const [, numbers, level] of branches) {
-    if (numbers.match(/\d+/g)?.includes(values.pri)) return level;
-  }
-  return /\{\{ else \}\}(\w+)\{\{ end \}\}/.exec(template)?.[1] ?? '';
-}
+// Pass 2 (Go): each line's timestamp through its stage's layout, and the level template over
+// every sample line plus every syslog priority.
+const timestampInputs = sampleValues.map((values) => {
+  const stage = timestampStages.find((s) => values[stageAttr(s, 'source')] !== undefined);
+  const location = stage && attribute(stage, 'location') ? 'UTC' : undefined;
+  return stage ? { layout: stageAttr(stage, 'format'), value: values[stageAttr(stage, 'source')], location } : { layout: '', value: '' };
+});
+const priorities = Array.from({ length: 192 }, (_, pri) => ({ pri: String(pri) }));
+const evalPass = runGoAlloyCheck({
+  timestamps: timestampInputs,
+  template: stageAttr(levelTemplate, 'template'),
+  values: [...sampleValues, ...priorities, { level: 'WARN' }],
+});
 
 describe('mdso-alloy/config.alloy', () => {
   it('parses as Alloy syntax, and the parser rejects broken files', () => {
@@ -227,67 +221,49 @@ describe('mdso-alloy/config.alloy', () => {
     expect(keysOf(labels)).toEqual(['level']);
   });
 
-  it('has only RE2-compatible regexes (stages and OTTL patterns)', () => {
-    const patterns: string[] = [];
+  it('has only regexes that Go (RE2) compiles: stages, multiline and OTTL patterns', () => {
+    expect(regexPass.regexErrors?.length).toBeGreaterThanOrEqual(12);
+    expect(regexPass.regexErrors?.filter((e) => e !== '')).toEqual([]);
+    // Nothing escapes the check: every regex-valued attribute anywhere in the file was in the run.
+    let regexAttributes = 0;
     for (const { block } of walkBlocks(config)) {
-      for (const key of ['expression', 'firstline']) {
-        const value = attribute(block, key);
-        if (value) patterns.push(constantString(value) ?? '');
-      }
+      for (const key of ['expression', 'firstline', 'regex', 'source_regex']) if (attribute(block, key)) regexAttributes += 1;
     }
-    const ottl = mdso.ottl;
-    expect(ottl.length).toBeGreaterThan(5);
-    for (const statement of ottl) {
-      for (const m of statement.matchAll(/(?:ExtractPatterns\([^,]+, |IsMatch\([^,]+, )"((?:[^"\\]|\\.)*)"/g)) {
-        patterns.push(JSON.parse(`"${m[1]}"`));
-      }
-    }
-    expect(patterns.length).toBeGreaterThanOrEqual(12);
-    for (const pattern of patterns) expect(() => re2ToJs(pattern), pattern).not.toThrow();
+    expect(regexAttributes + ottlPatterns.length).toBe(regexPass.regexErrors?.length);
   });
 
   it('starts a new record on every sample line, and glues stack-trace lines to the previous one', () => {
-    const multiline = stages.find((s) => s.name === 'stage.multiline');
-    if (!multiline) throw new Error('no stage.multiline');
-    const firstline = re2ToJs(stageAttr(multiline, 'firstline'));
-    for (const line of sampleLines) expect(firstline.test(line), line).toBe(true);
-    for (const continuation of [
-      '\tat com.ciena.bp.ra.DeviceAdapter.push(DeviceAdapter.java:88)',
-      'Caused by: java.net.SocketTimeoutException: Read timed out',
-      '\t... 12 more',
-    ]) {
-      expect(firstline.test(continuation), continuation).toBe(false);
-    }
-    expect(firstline.test('Nov 24 21:40:08 mdso-dev bpocore[2231]: rsyslog wrote this without a priority')).toBe(true);
+    for (const [i, line] of sampleLines.entries()) expect(firstlineMatches[i], line).not.toBeNull();
+    for (const [i, line] of continuationLines.entries()) expect(firstlineMatches[sampleLines.length + i], line).toBeNull();
+    expect(firstlineMatches.at(-1), rsyslogLine).not.toBeNull();
   });
 
-  it('extracts a timestamp matching its stage format and the right level from every sample line', () => {
-    const timestampStages = stages.filter((s) => s.name === 'stage.timestamp');
-    const template = stageAttr(stages.find((s) => s.name === 'stage.template') as Block, 'template');
-    const expectedLevels = ['info', 'debug', 'warn', 'error', 'info', 'info', 'info', 'info', 'info', 'error', 'info', 'error', 'info'];
-    expect(sampleLines).toHaveLength(expectedLevels.length);
-    sampleLines.forEach((line, i) => {
-      const values = extract(line);
-      const used = timestampStages.filter((s) => values[stageAttr(s, 'source')] !== undefined);
-      expect(used, `exactly one timestamp for: ${line}`).toHaveLength(1);
-      const stage = used[0] as Block;
-      expect(values[stageAttr(stage, 'source')]).toMatch(goLayoutRegex(stageAttr(stage, 'format')));
-      expect(templateLevel(template, values), line).toBe(expectedLevels[i]);
-    });
+  it('parses a timestamp from every sample line with its stage layout (Go time.Parse)', () => {
+    const instants = evalPass.timestamps ?? [];
+    expect(instants).toHaveLength(sampleLines.length);
+    for (const [i, line] of sampleLines.entries()) expect(instants[i], line).not.toMatch(/^error|^$/);
+    expect(instants[0]).toBe('2026-11-24T21:40:02.114Z'); // Java/Log4j, comma millis, BP_LOG_TIMEZONE default UTC
+    expect(instants[sampleLines.findIndex((l) => l.includes('sync complete'))]).toBe('2026-11-24T21:40:07.415Z'); // ISO
+    expect(instants[sampleLines.findIndex((l) => l.includes('order submitted'))]).toBe('2026-11-24T21:40:10.201Z'); // RFC 5424
+    // RFC 3164 has no year: Go leaves year 0, Alloy's timestamp stage puts in the current one.
+    expect(instants[sampleLines.findIndex((l) => l.startsWith('<134>'))]).toBe('0000-11-24T21:40:08Z');
+  });
+
+  it('derives the level of every sample line with the template (Go text/template)', () => {
+    const expected = ['info', 'debug', 'warn', 'error', 'info', 'info', 'info', 'info', 'info', 'error', 'info', 'error', 'info'];
+    expect(sampleLines).toHaveLength(expected.length);
+    expect((evalPass.template ?? []).slice(0, sampleLines.length)).toEqual(expected);
   });
 
   it('maps every syslog priority 0..191 to the severity priority mod 8 means', () => {
-    const template = stageAttr(stages.find((s) => s.name === 'stage.template') as Block, 'template');
     const bySeverity = ['critical', 'critical', 'critical', 'error', 'warn', 'info', 'info', 'debug'];
-    for (let pri = 0; pri < 192; pri++) {
-      expect(templateLevel(template, { pri: String(pri) }), `pri ${pri}`).toBe(bySeverity[pri % 8]);
-    }
-    // Lines without a priority keep their own level word.
-    expect(templateLevel(template, { level: 'WARN' })).toBe('warn');
+    const out = (evalPass.template ?? []).slice(sampleLines.length);
+    expect(out.slice(0, 192)).toEqual(priorities.map((_, pri) => bySeverity[pri % 8]));
+    expect(out[192]).toBe('warn'); // no priority: the level word, lower-cased
   });
 
   it('extracts the business keys from key=value text, JSON and RFC 5424 structured data', () => {
-    const find = (needle: string) => extract(sampleLines.find((l) => l.includes(needle)) ?? '');
+    const find = (needle: string) => sampleValues[sampleLines.findIndex((l) => l.includes(needle))] ?? {};
     expect(find('Resource activation requested')).toMatchObject({
       circuit_id: 'CKT-1001-NYC',
       resource_id: '7f3c2a10-5b1e-4c2d-9a44-0e1f2b3c4d5e',
@@ -299,20 +275,16 @@ describe('mdso-alloy/config.alloy', () => {
     expect(find('Executing plan')).toMatchObject({ product_id: 'PROD-ETH-10G' });
     expect(find('Purged 1243')).not.toHaveProperty('circuit_id');
     // resource_type_id must not be mistaken for resource_id.
-    expect(extract('x resource_type_id=T1')).not.toHaveProperty('resource_id');
+    expect(find('Resource activation requested').resource_id).not.toBe('tosca.resourceTypes.EthernetCircuit');
   });
 
   it('turns a traceparent in the text into the record trace context', () => {
-    const statements = mdso.ottl;
-    const extractStatement = statements.find((s) => s.includes('ExtractPatterns(body'));
-    const pattern = /ExtractPatterns\(body, "((?:[^"\\]|\\.)*)"\)/.exec(extractStatement ?? '')?.[1];
-    expect(pattern).toBeDefined();
-    const re = re2ToJs(JSON.parse(`"${pattern}"`));
-    const line = sampleLines.find((l) => l.includes('traceparent=')) ?? '';
-    expect({ ...re.exec(line)?.groups }).toEqual({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
-    expect(statements.some((s) => s.startsWith('set(trace_id.string, attributes["trace_id"])'))).toBe(true);
-    expect(statements).toContain('set(resource.attributes["service.name"], "blueplanet")');
-    expect(statements.some((s) => s.startsWith('set(resource.attributes["deployment.environment.name"]'))).toBe(true);
+    const i = sampleLines.findIndex((l) => l.includes('traceparent='));
+    const extract = ottlCaptures.find((perLine) => perLine[i] && Object.keys(perLine[i] ?? {}).length > 0);
+    expect(extract?.[i]).toEqual({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
+    expect(mdso.ottl.some((s) => s.startsWith('set(trace_id.string, attributes["trace_id"])'))).toBe(true);
+    expect(mdso.ottl).toContain('set(resource.attributes["service.name"], "blueplanet")');
+    expect(mdso.ottl.some((s) => s.startsWith('set(resource.attributes["deployment.environment.name"]'))).toBe(true);
   });
 
   it('documents every environment variable it reads in alloy.env.example', () => {

@@ -1,0 +1,5 @@
+package main
+
+import "regexp"
+
+func compile(pattern string) (*regexp.Regexp, error) { return regexp.Compile(pattern) }

@@ -1,0 +1,3 @@
+module alloycheck
+
+go 1.25
