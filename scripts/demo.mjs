@@ -41,10 +41,14 @@ function run(label, cmd, args) {
 function sleep(ms) {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    stopRequested.signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    stopRequested.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -59,12 +63,22 @@ async function correlationsFor(engineUrl, circuits) {
 }
 
 async function main() {
-  const ports = { engine: num('DEMO_ENGINE_PORT', 8080), beorn: num('DEMO_BEORN_PORT', 5001), palantir: num('DEMO_PALANTIR_PORT', 5002), arda: num('DEMO_ARDA_PORT', 5003) };
+  const ports = {
+    engine: num('DEMO_ENGINE_PORT', 8080),
+    beorn: num('DEMO_BEORN_PORT', 5001),
+    palantir: num('DEMO_PALANTIR_PORT', 5002),
+    arda: num('DEMO_ARDA_PORT', 5003),
+  };
   const windowSeconds = num('DEMO_WINDOW_SECONDS', 5);
   mkdirSync(logDir, { recursive: true });
 
-  say(`checking ports ${Object.entries(ports).map(([k, v]) => `${v} (${k})`).join(', ')}`);
-  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what === 'engine' ? 'correlation engine' : what, `DEMO_${what.toUpperCase()}_PORT`);
+  say(
+    `checking ports ${Object.entries(ports)
+      .map(([k, v]) => `${v} (${k})`)
+      .join(', ')}`,
+  );
+  for (const [what, port] of Object.entries(ports))
+    await assertPortFree(port, what === 'engine' ? 'correlation engine' : what, `DEMO_${what.toUpperCase()}_PORT`);
 
   if (env.DEMO_SKIP_BUILD !== '1') {
     run('install', 'pnpm', ['install', '--frozen-lockfile', '--prefer-offline']);
@@ -134,7 +148,9 @@ async function main() {
 
   const headline = events.find((e) => isHeadlineEvent(e, circuits.ok));
   if (headline) {
-    say(`OK: trace ${headline.traceId} spans beorn -> palantir -> arda with circuit_id=${circuits.ok} and links the Blue Planet line by circuit_id`);
+    say(
+      `OK: trace ${headline.traceId} spans beorn -> palantir -> arda with circuit_id=${circuits.ok} and links the Blue Planet line by circuit_id`,
+    );
   } else {
     process.exitCode = 1;
     say(`FAILED: no event spans beorn, palantir and arda with circuit_id=${circuits.ok} and a linked Blue Planet line (logs: ${logDir})`);

@@ -15,7 +15,9 @@ function describeServices(event) {
 
 export function formatEvent(event) {
   const lines = [];
-  const root = event.rootSpan ? `${event.rootSpan.service} "${event.rootSpan.name}" ${Math.round(event.rootSpan.durationMs)} ms` : 'no root span (logs only)';
+  const root = event.rootSpan
+    ? `${event.rootSpan.service} "${event.rootSpan.name}" ${Math.round(event.rootSpan.durationMs)} ms`
+    : 'no root span (logs only)';
   lines.push(`trace ${event.traceId}${event.continuation ? ' (continuation)' : ''}`);
   lines.push(`  services   ${describeServices(event)}`);
   lines.push(`  root       ${root}`);

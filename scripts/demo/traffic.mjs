@@ -45,13 +45,15 @@ export async function sendTraffic({ engineUrl, appUrls, circuits, say }) {
     const { status, requestId, body } = await getJson(call.url);
     const circuit = new URL(call.url).searchParams.get('circuit_id');
     const outcome = status === 200 ? 'ok' : `${body.error ?? 'error'} (failed hop: ${body.failedHop ?? '?'})`;
-    say(`GET ${call.label.padEnd(15)} circuit_id=${circuit}  -> ${status} ${outcome}  trace_id=${body.trace_id ?? '?'} request_id=${requestId}`);
+    say(
+      `GET ${call.label.padEnd(15)} circuit_id=${circuit}  -> ${status} ${outcome}  trace_id=${body.trace_id ?? '?'} request_id=${requestId}`,
+    );
     if (body.trace_id) traces.push({ traceId: body.trace_id, services: call.services });
   }
 
   // The apps export in batches; a trace-less log links only to windows already open, so wait
   // until the engine has seen every service of every trace before sending the Blue Planet line.
-  say('waiting until the engine has received the apps\' spans and logs ...');
+  say("waiting until the engine has received the apps' spans and logs ...");
   const missing = await waitForTraces(engineUrl, traces, 15_000);
   if (missing.length) say(`still missing after 15 s: ${missing.join(', ')} (continuing)`);
 

@@ -1,8 +1,16 @@
 // arda: the last hop (Fastify). `?fail=true` makes it fail so the error path can be followed
 // across the trace.
-import { businessKeysPlugin, currentTraceId, businessKeysServerFactory, InvalidFailFlagError, type Logger, parseFailFlag } from '@obs/sense-common';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  businessKeysPlugin,
+  businessKeysServerFactory,
+  currentTraceId,
+  InvalidFailFlagError,
+  type Logger,
+  parseFailFlag,
+} from '@obs/sense-common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 export class ProvisioningError extends Error {
@@ -56,7 +64,9 @@ export function buildApp(options: ArdaOptions): ArdaApp {
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof ProvisioningError) {
       request.log.error({ err }, 'arda failed');
-      return reply.code(500).send({ error: 'provisioning_failed', service: 'arda', trace_id: currentTraceId(), failedHop: 'arda', message: err.message });
+      return reply
+        .code(500)
+        .send({ error: 'provisioning_failed', service: 'arda', trace_id: currentTraceId(), failedHop: 'arda', message: err.message });
     }
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {

@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { BusinessKeys } from './business-keys.js';
 import { enterBusinessContext } from './business-context.js';
+import type { BusinessKeys } from './business-keys.js';
 import { InvalidBusinessKeyError, invalidKeyBody, resolveRequestKeys } from './request-keys.js';
 
 /** The keys of the current request, set by businessKeysMiddleware. */

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { context } from '@opentelemetry/api';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { BusinessKeys } from './business-keys.js';
 import { enterBusinessContext } from './business-context.js';
+import type { BusinessKeys } from './business-keys.js';
 import { InvalidBusinessKeyError, invalidKeyBody, resolveRequestKeys } from './request-keys.js';
 
 const kKeys = Symbol('sense.businessKeys');

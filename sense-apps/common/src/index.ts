@@ -1,4 +1,3 @@
-export { BusinessKeysSpanProcessor } from './business-keys-span-processor.js';
 export { businessKeysFromContext, enterBusinessContext, withBusinessBaggage } from './business-context.js';
 export {
   BUSINESS_KEYS,
@@ -10,6 +9,7 @@ export {
   MAX_KEY_LENGTH,
   resolveBusinessKeys,
 } from './business-keys.js';
+export { BusinessKeysSpanProcessor } from './business-keys-span-processor.js';
 export { currentTraceId } from './current-trace.js';
 export { businessKeysMiddleware, expressBusinessKeys } from './express-business-keys.js';
 export { InvalidFailFlagError, parseFailFlag } from './fail-flag.js';

@@ -42,7 +42,14 @@ export function buildRelayApp(options: RelayAppOptions): Express {
     } catch (err) {
       if (!(err instanceof NextHopError)) throw err;
       logger.error({ next_hop: nextHop.name, failed_hop: err.failedHop, status: err.status }, err.message);
-      res.status(502).json({ error: 'bad_gateway', service, trace_id: currentTraceId(), failedHop: err.failedHop, status: err.status, message: err.message });
+      res.status(502).json({
+        error: 'bad_gateway',
+        service,
+        trace_id: currentTraceId(),
+        failedHop: err.failedHop,
+        status: err.status,
+        message: err.message,
+      });
     }
   });
 

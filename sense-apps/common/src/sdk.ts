@@ -1,5 +1,7 @@
 // Builds and starts the OpenTelemetry NodeSDK for a sense app. Imported by telemetry.ts only
 // after the ESM hook is registered, so the instrumented modules load through it.
+
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { OTLPLogExporter as OTLPLogExporterJson } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as OTLPLogExporterProto } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
@@ -8,7 +10,6 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -47,8 +48,13 @@ export function startSdk(env: NodeJS.ProcessEnv, cwd: string): Telemetry {
     serviceName: env.OTEL_SERVICE_NAME || serviceNameFromPackage(pkg),
     resource: resourceFromAttributes(defaultResourceAttributes(env, pkg)),
     // Order matters: the keys must be on the span before anything exports it.
-    spanProcessors: [new BusinessKeysSpanProcessor(), new BatchSpanProcessor({ exporter: traceExporter, scheduledDelayMillis: scheduleDelayMs(env.OTEL_BSP_SCHEDULE_DELAY) })],
-    logRecordProcessors: [new BatchLogRecordProcessor({ exporter: logExporter, scheduledDelayMillis: scheduleDelayMs(env.OTEL_BLRP_SCHEDULE_DELAY) })],
+    spanProcessors: [
+      new BusinessKeysSpanProcessor(),
+      new BatchSpanProcessor({ exporter: traceExporter, scheduledDelayMillis: scheduleDelayMs(env.OTEL_BSP_SCHEDULE_DELAY) }),
+    ],
+    logRecordProcessors: [
+      new BatchLogRecordProcessor({ exporter: logExporter, scheduledDelayMillis: scheduleDelayMs(env.OTEL_BLRP_SCHEDULE_DELAY) }),
+    ],
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => isHealthProbe(req.url) }),
       new UndiciInstrumentation(),

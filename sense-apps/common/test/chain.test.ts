@@ -52,7 +52,9 @@ async function traceOf(requestId: string): Promise<ReceivedSpan[]> {
     () => {
       const spans = spansWith(requestId);
       const services = new Set(spans.map((s) => s.service));
-      return SERVICES.every((s) => services.has(s)) && spans.some((s) => s.service === 'beorn' && s.name.startsWith('GET')) ? spans : undefined;
+      return SERVICES.every((s) => services.has(s)) && spans.some((s) => s.service === 'beorn' && s.name.startsWith('GET'))
+        ? spans
+        : undefined;
     },
     10_000,
     `spans of request ${requestId} from all three services`,
@@ -79,7 +81,13 @@ describe('beorn -> palantir -> arda', () => {
     // Server, framework, client and custom spans: far more than one per service.
     expect(trace.length).toBeGreaterThanOrEqual(8);
     expect(trace.some((s) => s.name === 'arda.provision')).toBe(true);
-    const expected = { circuit_id: 'CIR-CHAIN-1', product_id: 'PROD-7', resource_id: 'RES-42', resource_type_id: 'RT-ROUTER', request_id: 'req-chain-1' };
+    const expected = {
+      circuit_id: 'CIR-CHAIN-1',
+      product_id: 'PROD-7',
+      resource_id: 'RES-42',
+      resource_type_id: 'RT-ROUTER',
+      request_id: 'req-chain-1',
+    };
     for (const span of trace) {
       const got = Object.fromEntries(KEYS.map((k) => [k, span.attributes[k]]));
       expect(got, `${span.service} span "${span.name}"`).toEqual(expected);
@@ -105,7 +113,10 @@ describe('beorn -> palantir -> arda', () => {
     expect(res.status).toBe(200);
     const requestId = res.headers.get('x-request-id') ?? '';
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const body = (await res.json()) as { keys: { request_id: string }; downstream: { keys: { request_id: string }; downstream: { keys: { request_id: string } } } };
+    const body = (await res.json()) as {
+      keys: { request_id: string };
+      downstream: { keys: { request_id: string }; downstream: { keys: { request_id: string } } };
+    };
     expect(body.downstream.keys.request_id).toBe(requestId);
     expect(body.downstream.downstream.keys.request_id).toBe(requestId);
     const spans = await traceOf(requestId);
@@ -125,7 +136,9 @@ describe('beorn -> palantir -> arda', () => {
       'the arda.provision span',
     );
     expect(provision.statusCode).toBe(2);
-    expect(provision.events.some((e) => e.name === 'exception' && String(e.attributes['exception.message']).includes('CIR-FAIL'))).toBe(true);
+    expect(provision.events.some((e) => e.name === 'exception' && String(e.attributes['exception.message']).includes('CIR-FAIL'))).toBe(
+      true,
+    );
 
     for (const app of SERVICES) expect((await fetch(`${urls[app]}/health`)).status).toBe(200);
   });

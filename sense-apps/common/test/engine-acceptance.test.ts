@@ -6,7 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPackages, eventually, freePort, repoRoot, type RunningProcess, startProcess, startSenseApp, waitForHealth } from './helpers/processes.js';
+import {
+  buildPackages,
+  eventually,
+  freePort,
+  type RunningProcess,
+  repoRoot,
+  startProcess,
+  startSenseApp,
+  waitForHealth,
+} from './helpers/processes.js';
 
 const CHAIN = ['beorn', 'palantir', 'arda'] as const;
 const WINDOW_SECONDS = 2;
@@ -105,7 +114,11 @@ describe('sense apps -> correlation engine', () => {
     expect(event.rootSpan).toMatchObject({ service: 'beorn' });
     expect(event.detail.spansCapped).toBe(false);
     expect(event.detail.spans.length).toBe(event.spanCount);
-    for (const app of CHAIN) expect(event.detail.spans.some((s) => s.service === app), `spans of ${app}`).toBe(true);
+    for (const app of CHAIN)
+      expect(
+        event.detail.spans.some((s) => s.service === app),
+        `spans of ${app}`,
+      ).toBe(true);
     expect(event.detail.spans.some((s) => s.name === 'arda.provision')).toBe(true);
     // The engine reports the keys per window, not per span (SpanSummary has no attributes):
     // exactly one value per key means no span carried a different one.
@@ -118,7 +131,11 @@ describe('sense apps -> correlation engine', () => {
     });
 
     const logs = (await (await fetch(`${engineUrl}/api/logs?trace_id=${traceId}&limit=200`)).json()) as LogLike[];
-    for (const app of CHAIN) expect(logs.some((l) => l.service === app), `logs of ${app}`).toBe(true);
+    for (const app of CHAIN)
+      expect(
+        logs.some((l) => l.service === app),
+        `logs of ${app}`,
+      ).toBe(true);
     for (const log of logs) {
       expect(log.traceId, `${log.service}: ${log.message}`).toBe(traceId);
       expect(log.keys, `${log.service}: ${log.message}`).toMatchObject({ circuit_id: circuit, request_id: 'req-acc-1' });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyRepoFiles } from '../../../tests/stack/src/build-context.js';
 import { readDockerfile, type Stage, stageEnv } from '../../../tests/stack/src/dockerfile.js';
-import { describe as show, run } from '../../../tests/stack/src/run.js';
+import { run, describe as show } from '../../../tests/stack/src/run.js';
 import { freePort, type RunningProcess, repoRoot, startProcess, waitForHealth } from './helpers/processes.js';
 
 const APP = 'arda';
@@ -31,7 +31,9 @@ describe('sense-apps/Dockerfile', () => {
     expect(runtime.instructions.filter((i) => i.keyword === 'USER').at(-1)?.args).toBe('node');
     expect(execForm(runtime.instructions.find((i) => i.keyword === 'ENTRYPOINT')?.args)[0]).toBe('dumb-init');
     expect(runtime.instructions.some((i) => i.keyword === 'HEALTHCHECK')).toBe(true);
-    const copies = stage('build').instructions.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+    const copies = stage('build')
+      .instructions.filter((i) => i.keyword === 'COPY')
+      .map((i) => i.args);
     expect(copies[0]).toContain('pnpm-lock.yaml');
   });
 

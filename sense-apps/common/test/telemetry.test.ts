@@ -3,7 +3,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OtlpJsonReceiver, startOtlpJsonReceiver } from './helpers/otlp-json-receiver.js';
-import { buildPackages, eventually, freePort, type RunningProcess, senseAppsDir, startProcess, startSenseApp, waitForHealth } from './helpers/processes.js';
+import {
+  buildPackages,
+  eventually,
+  freePort,
+  type RunningProcess,
+  senseAppsDir,
+  startProcess,
+  startSenseApp,
+  waitForHealth,
+} from './helpers/processes.js';
 
 const commonDir = join(senseAppsDir, 'common');
 // Prints which tracer provider the process ended up with.
@@ -55,7 +64,12 @@ describe('telemetry bootstrap', () => {
 
   it('never breaks the app: an unusable endpoint still lets arda serve', async () => {
     const port = await freePort();
-    const arda = startSenseApp('arda', { HOST: '127.0.0.1', PORT: String(port), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1/nothing-listens', OTEL_METRICS_EXPORTER: 'none' });
+    const arda = startSenseApp('arda', {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1/nothing-listens',
+      OTEL_METRICS_EXPORTER: 'none',
+    });
     started.push(arda);
     await waitForHealth(`http://127.0.0.1:${port}/health`, arda);
     const res = await fetch(`http://127.0.0.1:${port}/api/test?circuit_id=C-X`);

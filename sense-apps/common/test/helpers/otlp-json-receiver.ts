@@ -58,7 +58,10 @@ export async function startOtlpJsonReceiver(): Promise<OtlpJsonReceiver> {
               name: s.name,
               attributes: flat(s.attributes),
               statusCode: s.status?.code ?? 0,
-              events: (s.events ?? []).map((e: { name: string; attributes?: KeyValue[] }) => ({ name: e.name, attributes: flat(e.attributes) })),
+              events: (s.events ?? []).map((e: { name: string; attributes?: KeyValue[] }) => ({
+                name: e.name,
+                attributes: flat(e.attributes),
+              })),
             });
           }
         }
@@ -67,7 +70,12 @@ export async function startOtlpJsonReceiver(): Promise<OtlpJsonReceiver> {
         const resource = flat(rl.resource?.attributes);
         for (const sl of rl.scopeLogs ?? []) {
           for (const r of sl.logRecords ?? []) {
-            logs.push({ service: String(resource['service.name']), traceId: r.traceId ?? '', body: r.body?.stringValue ?? '', attributes: flat(r.attributes) });
+            logs.push({
+              service: String(resource['service.name']),
+              traceId: r.traceId ?? '',
+              body: r.body?.stringValue ?? '',
+              attributes: flat(r.attributes),
+            });
           }
         }
       }
