@@ -142,7 +142,12 @@ class ItemPosition {
   resource = 0;
   scope = 0;
   item = 0;
-  constructor(private readonly names: { resource: string; scope: string; item: string }) {}
+  private readonly names: { resource: string; scope: string; item: string };
+
+  // A plain field, not a constructor parameter property: Node's type stripping rejects those.
+  constructor(names: { resource: string; scope: string; item: string }) {
+    this.names = names;
+  }
 
   path(): string {
     const n = this.names;
