@@ -6,6 +6,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"strings"
 	"text/template"
 	"time"
@@ -47,7 +48,7 @@ func main() {
 	}
 	var out output
 	for _, pattern := range in.Regexes {
-		re, err := compile(pattern)
+		re, err := regexp.Compile(pattern)
 		if err != nil {
 			out.RegexErrors = append(out.RegexErrors, err.Error())
 			out.Captures = append(out.Captures, nil)
