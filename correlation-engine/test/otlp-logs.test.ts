@@ -150,6 +150,57 @@ describe('decodeLogs: OTLP/JSON details', () => {
     expect(logs.map((l) => l.message)).toEqual(['5', '["a"]', '']);
   });
 
+  it('accepts the original snake_case field names too', () => {
+    const log = decodeLogs(
+      {
+        resource_logs: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { string_value: 'palantir' } }] },
+            scope_logs: [
+              {
+                log_records: [
+                  {
+                    time_unix_nano: '1795556402114000000',
+                    severity_number: 17,
+                    trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+                    body: { string_value: 'x' },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      'json',
+      NOW,
+    ).logs[0];
+    expect(log).toMatchObject({
+      service: 'palantir',
+      timeUnixMs: 1795556402114,
+      severity: 'ERROR',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
+  });
+
+  it('a JSON line in a string body is parsed like a JSON log line; resource keys fill gaps', () => {
+    const line = JSON.stringify({ level: 'error', msg: 'boom', request_id: 'req-1', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    const log = decodeLogs(
+      body({ body: { stringValue: line } }, [
+        { key: 'service.name', value: { stringValue: 'beorn' } },
+        { key: 'circuit_id', value: { stringValue: 'CKT-RES' } },
+      ]),
+      'json',
+      NOW,
+    ).logs[0];
+    expect(log).toMatchObject({
+      message: 'boom',
+      severity: 'ERROR',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      keys: { request_id: 'req-1', circuit_id: 'CKT-RES' },
+      format: 'json',
+    });
+  });
+
   it('throws OtlpDecodeError on a wrongly shaped body', () => {
     expect(() => decodeLogs({ resourceLogs: 'x' }, 'json', NOW)).toThrow(OtlpDecodeError);
     expect(() => decodeLogs(42, 'json', NOW)).toThrow(/must be a JSON object/);
@@ -179,6 +230,17 @@ describe('decodeLogs: protobuf details', () => {
       keys: { product_id: 'PROD-1' },
       attributes: { k: 'v' },
       timeUnixMs: NOW,
+    });
+  });
+
+  it('rejects a record whose trace id has the wrong length and keeps the next one', () => {
+    const bad = len(2, [...len(5, str(1, 'x')), ...hex(9, 'abcdef')]);
+    const good = len(2, len(5, str(1, 'fine')));
+    const out = decodeLogs(bytes(len(1, len(2, [...bad, ...good]))), 'protobuf', NOW);
+    expect(out.logs.map((l) => l.message)).toEqual(['fine']);
+    expect(out).toMatchObject({
+      rejected: 1,
+      message: expect.stringContaining('resource_logs[0].scope_logs[0].log_records[0]: trace id must be 16 bytes'),
     });
   });
 
