@@ -130,11 +130,13 @@ async function main() {
   const deadline = Date.now() + (windowSeconds * 3 + 20) * 1000;
   let events = [];
   let lastSay = 0;
+  const waitStart = Date.now();
   while (!stopRequested.signal.aborted) {
     events = await correlationsFor(engineUrl, all);
     if (events.length >= expected || Date.now() > deadline) break;
     if (Date.now() - lastSay >= 2000) {
-      say(`waiting for the ${windowSeconds} s correlation windows to close: ${events.length}/${expected} events so far`);
+      const waited = Math.round((Date.now() - waitStart) / 1000);
+      say(`waiting for the ${windowSeconds} s correlation windows to close (${waited} s): ${events.length}/${expected} events so far`);
       lastSay = Date.now();
     }
     const crashed = group.crashed();
