@@ -50,6 +50,14 @@ describe('normalizeApiRecord', () => {
     });
   });
 
+  it('an explicit trace_id replaces the parsed trace context, including its span id', () => {
+    const line = 'x traceparent=00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const other = normalizeApiRecord({ message: line, trace_id: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, resource, NOW);
+    expect(other).toMatchObject({ traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', spanId: undefined });
+    const same = normalizeApiRecord({ message: line, trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' }, resource, NOW);
+    expect(same).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
+  });
+
   it('accepts epoch timestamps in seconds or milliseconds; a bad timestamp or severity falls back to the parsed one', () => {
     expect(normalizeApiRecord({ message: 'x', timestamp: 1795556402 }, resource, NOW).timeUnixMs).toBe(1795556402000);
     expect(normalizeApiRecord({ message: 'x', timestamp: 1795556402114 }, resource, NOW).timeUnixMs).toBe(1795556402114);

@@ -168,8 +168,7 @@ export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): v
   else if (f.observedMs > 0) b.setTime(f.observedMs, false);
   const severity = severityFromOtlpNumber(f.severityNumber) ?? (f.severityText ? severityFromWord(f.severityText) : undefined);
   b.setSeverity(severity, true);
-  if (f.traceId !== undefined) b.traceId = f.traceId;
-  if (f.spanId !== undefined) b.spanId = f.spanId;
+  b.setTraceContext(f.traceId, f.spanId);
 }
 
 /**

@@ -140,6 +140,18 @@ export class LogBuilder {
     }
   }
 
+  /**
+   * Explicit trace context (record fields, OTLP ids) over what the text said. A span id parsed from
+   * the text belongs to the parsed trace, so it is dropped when the explicit trace differs.
+   */
+  setTraceContext(traceId: string | undefined, spanId: string | undefined): void {
+    if (traceId !== undefined) {
+      if (traceId !== this.traceId) this.spanId = undefined;
+      this.traceId = traceId;
+    }
+    if (spanId !== undefined) this.spanId = spanId;
+  }
+
   setMessage(m: string, override: boolean): void {
     if (override || this.message === undefined) this.message = m;
   }

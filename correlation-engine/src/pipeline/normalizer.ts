@@ -268,10 +268,7 @@ export function normalizeApiRecord(
   const b = parseLineInto(new LogBuilder(), record.message, nowMs);
   if (record.timestamp !== undefined) b.setTime(timeFromValue(record.timestamp), true);
   if (record.severity !== undefined) b.setSeverity(severityFromValue(record.severity), true);
-  const traceId = normalizeTraceId(record.trace_id);
-  if (traceId) b.traceId = traceId;
-  const spanId = normalizeSpanId(record.span_id);
-  if (spanId) b.spanId = spanId;
+  b.setTraceContext(normalizeTraceId(record.trace_id), normalizeSpanId(record.span_id));
   for (const key of BUSINESS_KEYS) {
     const v = record[key];
     if (typeof v === 'string') b.businessKey(key, v, true);
