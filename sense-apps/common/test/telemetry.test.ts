@@ -76,6 +76,24 @@ describe('telemetry bootstrap', () => {
     expect(res.status).toBe(200);
   });
 
+  it('keeps SIGTERM fatal for a program without its own handler (flush, then the default)', async () => {
+    const p = startProcess(
+      'no-handler',
+      ['--import', './dist/telemetry.js', '--input-type=module', '-e', 'setInterval(() => {}, 1000); console.log("ready");'],
+      commonDir,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_METRICS_EXPORTER: 'none',
+      },
+    );
+    started.push(p);
+    await eventually(() => (p.output().includes('ready') ? true : undefined), 10_000, 'the program to start');
+    p.child.kill('SIGTERM');
+    await p.exited;
+    expect(p.child.signalCode).toBe('SIGTERM');
+  });
+
   it('flushes on SIGTERM and lets the app exit 0', async () => {
     const port = await freePort();
     const arda = startSenseApp('arda', {
