@@ -24,6 +24,9 @@ export function formatEvent(event) {
   lines.push(
     `  counts     spans ${event.spanCount}, logs ${event.logCount} (${event.linkedLogCount} linked by business key), errors ${event.errorCount}, highest severity ${event.highestSeverity ?? '-'}`,
   );
+  // The error span that started last is usually where the failure began (callers fail after it).
+  const failed = (event.detail?.spans ?? []).filter((sp) => sp.status === 'ERROR').sort((a, b) => b.startUnixMs - a.startUnixMs)[0];
+  if (failed) lines.push(`  failed at  ${failed.service} "${failed.name}"`);
   const keys = Object.entries(event.keys ?? {})
     .filter(([k]) => k !== 'request_id')
     .map(([k, v]) => `${k}=${v.join(',')}`);
