@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFakeDocker } from '../lib/fake-docker.js';
 import { runScript } from '../lib/run-script.js';
 
 let work: string;
@@ -142,5 +143,36 @@ describe('scripts/restore.sh', () => {
     const r = await runScript('scripts/restore.sh', ['--yes', '--volumes-root', volumes, work]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/has no SHA256SUMS/);
+  });
+});
+
+describe('docker mode (through a docker CLI stand-in that runs the container commands on the host)', () => {
+  it('backs up each volume read-only with the pinned busybox image and restores it after the checks', async () => {
+    const docker = createFakeDocker(join(work, 'docker'));
+    const loki = join(docker.volumesDir, 'observability-poc_loki-data');
+    mkdirSync(join(loki, 'chunks'), { recursive: true });
+    writeFileSync(join(loki, 'chunks', 'c1'), 'log chunk');
+
+    const r = await runScript('scripts/backup.sh', ['--out', backups, '--only', 'loki,tempo'], { env: docker.env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('skip tempo: volume observability-poc_tempo-data does not exist');
+    const run = docker.calls().find((c) => c.startsWith('run '));
+    expect(run).toMatch(
+      /^run --rm -v observability-poc_loki-data:\/data:ro -v \S+:\/backup busybox:1\.37\.0 tar -czf \/backup\/observability-poc_loki-data\.tar\.gz -C \/data \.$/,
+    );
+    const dir = /^backup: (\/.+)$/m.exec(r.stdout.trim().split('\n').at(-1) ?? '')?.[1] ?? '';
+
+    writeFileSync(join(loki, 'chunks', 'c1'), 'overwritten');
+    docker.setRunningContainers(['3f2a1b']);
+    const busy = await runScript('scripts/restore.sh', ['--yes', dir], { env: docker.env });
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(/in use by a running container: stop the stack first/);
+    expect(readFileSync(join(loki, 'chunks', 'c1'), 'utf8')).toBe('overwritten');
+
+    docker.setRunningContainers([]);
+    const ok = await runScript('scripts/restore.sh', ['--yes', dir], { env: docker.env });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(readFileSync(join(loki, 'chunks', 'c1'), 'utf8')).toBe('log chunk');
+    expect(docker.calls()).toContain('volume create observability-poc_loki-data');
   });
 });

@@ -1,35 +1,25 @@
 // scripts/cleanup.sh (with a recording stand-in for the docker CLI) and
 // scripts/certs/generate-certs.sh (openssl verify + a real mutual-TLS handshake in Node).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpsServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createFakeDocker } from '../lib/fake-docker.js';
 import { runScript } from '../lib/run-script.js';
 
 const work = mkdtempSync(join(tmpdir(), 'obs-cleanup-certs-'));
-const fakeBin = join(work, 'bin');
-const dockerLog = join(work, 'docker.log');
-execFileSync('mkdir', ['-p', fakeBin]);
-writeFileSync(join(fakeBin, 'docker'), `#!/usr/bin/env bash\necho "$*" >> ${JSON.stringify(dockerLog)}\n`);
-chmodSync(join(fakeBin, 'docker'), 0o755);
-const withFakeDocker = { PATH: `${fakeBin}:${process.env.PATH}` };
-const dockerCalls = () => {
-  try {
-    return readFileSync(dockerLog, 'utf8').trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
+const docker = createFakeDocker(join(work, 'docker'));
+const withFakeDocker = docker.env;
+const downCalls = () => docker.calls().filter((c) => c.includes(' down'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('scripts/cleanup.sh', () => {
   it('--dry-run lists every volume it would delete and runs nothing', async () => {
-    rmSync(dockerLog, { force: true });
     const r = await runScript('scripts/cleanup.sh', ['data', '--dry-run'], { env: withFakeDocker });
     expect(r.code, r.stderr).toBe(0);
     for (const key of ['loki-data', 'tempo-data', 'prometheus-data', 'grafana-data', 'gateway-data', 'engine-data']) {
@@ -37,22 +27,20 @@ describe('scripts/cleanup.sh', () => {
     }
     expect(r.stdout).toMatch(/command: docker compose .* down --remove-orphans --volumes$/m);
     expect(r.stdout).toContain('dry run, nothing changed');
-    expect(dockerCalls().filter((c) => c.includes(' down'))).toEqual([]);
+    expect(downCalls()).toEqual([]);
   });
 
   it('refuses to delete data without --yes when there is no terminal', async () => {
-    rmSync(dockerLog, { force: true });
     const r = await runScript('scripts/cleanup.sh', ['purge'], { env: withFakeDocker });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/refusing to delete without --yes/);
-    expect(dockerCalls().filter((c) => c.includes(' down'))).toEqual([]);
+    expect(downCalls()).toEqual([]);
   });
 
   it('with --yes runs compose down with volumes (data) and images (purge); stop keeps volumes', async () => {
-    rmSync(dockerLog, { force: true });
     expect((await runScript('scripts/cleanup.sh', ['data', '--yes'], { env: withFakeDocker })).code).toBe(0);
     expect((await runScript('scripts/cleanup.sh', ['stop'], { env: withFakeDocker })).code).toBe(0);
-    const downs = dockerCalls().filter((c) => c.includes(' down'));
+    const downs = downCalls();
     expect(downs).toHaveLength(2);
     expect(downs[0]).toMatch(/^compose --project-directory \S+ -f \S+docker-compose\.yml down --remove-orphans --volumes$/);
     expect(downs[1]).toMatch(/down --remove-orphans$/);

@@ -74,6 +74,23 @@ describe('ops/health-checks.sh', () => {
     expect(r.stdout).toMatch(/^prometheus\s+http:\/\/127\.0\.0\.1:9090\/-\/healthy/m);
   });
 
+  it('--wait retries until a starting component comes up', async () => {
+    const upAt = Date.now() + 2500;
+    const starting = await startFixture(() => ({ status: Date.now() >= upAt ? 200 : 503 }));
+    try {
+      const r = await runScript('ops/health-checks.sh', ['--only', 'loki', '--wait', '20'], { env: { LOKI_URL: starting.url } });
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toContain('health: 1 up, 0 down');
+      expect(starting.requests.length).toBeGreaterThan(1);
+      const fast = await runScript('ops/health-checks.sh', ['--only', 'loki'], {
+        env: { LOKI_URL: `http://127.0.0.1:${await closedPort()}` },
+      });
+      expect(fast.code).toBe(1);
+    } finally {
+      await starting.close();
+    }
+  });
+
   it('rejects unknown components and options with exit 64', async () => {
     const r = await runScript('ops/health-checks.sh', ['--only', 'engine,nope']);
     expect(r.code).toBe(64);
