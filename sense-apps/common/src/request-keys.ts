@@ -4,8 +4,11 @@ import type { IncomingMessage } from 'node:http';
 import { type BusinessKeys, InvalidBusinessKeyError, resolveBusinessKeys } from './business-keys.js';
 
 export function resolveRequestKeys(req: IncomingMessage): BusinessKeys {
-  // Only the query string matters; the base is a placeholder for URL parsing.
-  const query = new URL(req.url ?? '/', 'http://placeholder').searchParams;
+  // Only the query string matters. URLSearchParams never throws, unlike new URL() on a
+  // request target such as `//[` (which would crash a plain request listener).
+  const url = req.url ?? '';
+  const at = url.indexOf('?');
+  const query = new URLSearchParams(at === -1 ? '' : url.slice(at + 1));
   return resolveBusinessKeys(query, req.headers);
 }
 

@@ -1,6 +1,7 @@
 // The three sense apps as real processes exporting OTLP/JSON to an in-test receiver: one
 // request to beorn must become one trace over beorn -> palantir -> arda whose every span and
 // log carries the business keys.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OtlpJsonReceiver, type ReceivedSpan, startOtlpJsonReceiver } from './helpers/otlp-json-receiver.js';
 import { buildPackages, eventually, freePort, type RunningProcess, startSenseApp, waitForHealth } from './helpers/processes.js';
@@ -59,6 +60,18 @@ async function traceOf(requestId: string): Promise<ReceivedSpan[]> {
     10_000,
     `spans of request ${requestId} from all three services`,
   );
+}
+
+/** Sends a raw request line (fetch would normalise the target) and returns the status code. */
+function rawStatus(baseUrl: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    let data = '';
+    socket.on('data', (c: Buffer) => (data += c.toString()));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
 }
 
 describe('beorn -> palantir -> arda', () => {
@@ -157,5 +170,14 @@ describe('beorn -> palantir -> arda', () => {
     expect(((await bad.json()) as { key: string }).key).toBe('resource_id');
     const badFlag = await fetch(`${urls.beorn}/api/test?fail=maybe`);
     expect(badFlag.status).toBe(400);
+  });
+
+  it('survives request targets that are not URLs', async () => {
+    for (const app of SERVICES) {
+      const status = await rawStatus(urls[app] as string, '//[?circuit_id=C-RAW');
+      expect(status, app).toBeGreaterThanOrEqual(400);
+      expect(status, app).toBeLessThan(500);
+      expect((await fetch(`${urls[app]}/health`)).status, app).toBe(200);
+    }
   });
 });
