@@ -49,8 +49,8 @@ up: ## Start the whole stack in the background (docker compose up -d)
 down: ## Stop and remove the containers; keeps all data
 	@bash scripts/cleanup.sh stop
 
-health: ## Check every component and print a table (HOST=..., or *_URL overrides; see --help)
-	@bash ops/health-checks.sh
+health: ## Check every component and print a table (ONLY=loki,tempo WAIT=120 HOST=...; see ops/health-checks.sh --help)
+	@bash ops/health-checks.sh $(if $(ONLY),--only $(ONLY)) $(if $(WAIT),--wait $(WAIT))
 
 logs: ## Follow the logs of all services, or one: make logs SERVICE=correlation-engine
 	@$(COMPOSE) logs -f --tail=100 $(SERVICE)

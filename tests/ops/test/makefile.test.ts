@@ -45,7 +45,8 @@ describe('Makefile', () => {
     expect(make('-n', 'purge', 'YES=1')).toMatch(/bash scripts\/cleanup\.sh purge --yes/);
     expect(make('-n', 'restore')).toMatch(/bash scripts\/restore\.sh\s+latest/);
     expect(make('-n', 'restore', 'BACKUP=backups/x', 'YES=1')).toMatch(/bash scripts\/restore\.sh --yes backups\/x/);
-    expect(make('-n', 'health')).toContain('bash ops/health-checks.sh');
+    expect(make('-n', 'health')).toMatch(/bash ops\/health-checks\.sh\s*$/m);
+    expect(make('-n', 'health', 'ONLY=loki,tempo', 'WAIT=60')).toContain('bash ops/health-checks.sh --only loki,tempo --wait 60');
     expect(make('-n', 'backup')).toContain('bash scripts/backup.sh');
     expect(make('-n', 'logs', 'SERVICE=loki')).toMatch(/docker compose logs -f --tail=100 loki/);
   });
