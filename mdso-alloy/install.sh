@@ -35,6 +35,7 @@ Environment:
   ALLOY_VERSION=X.Y.Z    package version to install from the repository (default 1.18.1)
   OS_RELEASE_FILE=PATH   read the distribution from here instead of /etc/os-release
   LOG_DIRS="a b"         folders to grant read access to (default: /var/log/ciena /bp2/log)
+  INSTALL_ROOT=DIR       write config, env file, unit and state under DIR (tests/staging)
 
 Exit codes: 0 done; 1 usage or install error; 2 installed but the gateway did not accept the
 test request (see the message for the status it returned).
@@ -121,9 +122,14 @@ os_family() {
 }
 
 family="$(os_family)"
-if [ "$family" = debian ]; then env_file=/etc/default/alloy; else env_file=/etc/sysconfig/alloy; fi
-config_dest=/etc/alloy/config.alloy
-unit_dest=/etc/systemd/system/alloy.service
+if [ "$family" = debian ]; then env_file_system=/etc/default/alloy; else env_file_system=/etc/sysconfig/alloy; fi
+# INSTALL_ROOT stages the files under a folder (tests); package installs are not redirected.
+root="${INSTALL_ROOT:-}"
+env_file="$root$env_file_system"
+config_dest="$root/etc/alloy/config.alloy"
+unit_dest="$root/etc/systemd/system/alloy.service"
+state_dir="$root/var/lib/alloy"
+alloy_bin="$root/usr/bin/alloy"
 read -r -a log_dirs <<<"${LOG_DIRS:-/var/log/ciena /bp2/log}"
 
 # Reads KEY from the env file (empty when absent).
@@ -219,9 +225,9 @@ if $uninstall; then
   if $purge; then
     if [ "$family" = debian ]; then run apt-get remove -y alloy || true; else run dnf remove -y alloy || true; fi
     run rm -f "$env_file"
-    run rm -rf /var/lib/alloy
+    run rm -rf "$state_dir"
   else
-    log "kept the alloy package, $env_file and /var/lib/alloy (add --purge to remove them)"
+    log "kept the alloy package, $env_file and $state_dir (add --purge to remove them)"
   fi
   log "done"
   exit 0
@@ -259,10 +265,10 @@ install_alloy() {
     esac
   elif [ -n "${ALLOY_BIN:-}" ]; then
     [ -x "$ALLOY_BIN" ] || die "ALLOY_BIN=$ALLOY_BIN is not an executable file"
-    log "installing the Alloy binary $ALLOY_BIN as /usr/bin/alloy"
-    run install -m 0755 "$ALLOY_BIN" /usr/bin/alloy
-  elif command -v alloy >/dev/null 2>&1 || [ -x /usr/bin/alloy ]; then
-    log "Alloy already installed ($(/usr/bin/alloy --version 2>/dev/null | head -n 1 || echo unknown version)); not reinstalling"
+    log "installing the Alloy binary $ALLOY_BIN as $alloy_bin"
+    run install -D -m 0755 "$ALLOY_BIN" "$alloy_bin"
+  elif [ -x "$alloy_bin" ] || { [ -z "$root" ] && command -v alloy >/dev/null 2>&1; }; then
+    log "Alloy already installed ($("$alloy_bin" --version 2>/dev/null | head -n 1 || echo unknown version)); not reinstalling"
   else
     log "installing Alloy $ALLOY_VERSION from Grafana's $family repository"
     install_repo_package
@@ -277,7 +283,8 @@ install_alloy() {
   for group in adm systemd-journal; do
     if getent group "$group" >/dev/null 2>&1; then run usermod -a -G "$group" alloy; fi
   done
-  run install -d -m 0750 -o alloy -g alloy /var/lib/alloy /var/lib/alloy/data
+  run install -d -m 0750 "$state_dir" "$state_dir/data"
+  run chown alloy:alloy "$state_dir" "$state_dir/data"
 }
 
 # set_env KEY VALUE: replaces KEY's line in the env file, or appends it.
@@ -322,11 +329,11 @@ install_env_file() {
   return 0
 }
 
-log "distribution family: $family (environment file $env_file)"
+log "distribution family: $family (environment file $env_file_system)"
 install_alloy
 write_file "$config_dest" 0644 root:alloy <"$here/config.alloy"
 install_env_file
-sed "s|^EnvironmentFile=/etc/default/alloy$|EnvironmentFile=$env_file|" "$here/systemd/alloy.service" |
+sed "s|^EnvironmentFile=/etc/default/alloy$|EnvironmentFile=$env_file_system|" "$here/systemd/alloy.service" |
   write_file "$unit_dest" 0644 root:root
 grant_log_access
 run systemctl daemon-reload
@@ -334,6 +341,8 @@ if $start; then
   run systemctl enable alloy
   # restart (not start) so a changed config or env file takes effect on a re-run.
   run systemctl restart alloy
+  # A bad config makes Alloy exit within a second or two; give it that long before asking.
+  $dry_run || sleep "${ALLOY_START_GRACE_SECONDS:-3}"
   if ! $dry_run && ! systemctl is-active --quiet alloy; then
     die "alloy did not stay up: journalctl -u alloy -n 50 --no-pager"
   fi

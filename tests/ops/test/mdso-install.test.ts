@@ -1,7 +1,7 @@
 // mdso-alloy/install.sh and scripts/setup-mdso-alloy.sh: dry runs on Debian- and RHEL-family
 // os-release files (nothing may change on this machine), argument errors, and the gateway
 // connectivity check against real local HTTP servers.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +82,7 @@ describe('mdso-alloy/install.sh', () => {
       env: { OS_RELEASE_FILE: debian, ALLOY_BIN: bin },
     });
     expect(fromBin.code, fromBin.stderr).toBe(0);
-    expect(fromBin.stdout).toContain(`[dry-run] install -m 0755 ${bin} /usr/bin/alloy`);
+    expect(fromBin.stdout).toContain(`[dry-run] install -D -m 0755 ${bin} /usr/bin/alloy`);
     expect(fromBin.stdout).not.toContain('apt.grafana.com');
   });
 
@@ -141,5 +141,93 @@ describe('scripts/setup-mdso-alloy.sh', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('set GATEWAY_OTLP_ENDPOINT=https://gw.example:4318');
     expect(existsSync(join(repoRoot, 'mdso-alloy', 'install.sh'))).toBe(true);
+  });
+});
+
+describe('mdso-alloy/install.sh for real, staged under INSTALL_ROOT (system commands replaced by recorders)', () => {
+  const stage = join(dir, 'root');
+  const fakes = join(dir, 'fakes');
+  const calls = join(dir, 'calls.log');
+  const logDirs = [join(dir, 'var-log-ciena'), join(dir, 'bp2-log')];
+  const bin = join(dir, 'alloy-bin');
+  const installed = (p: string) => join(stage, p);
+
+  beforeAll(() => {
+    mkdirSync(fakes, { recursive: true });
+    for (const d of logDirs) mkdirSync(d, { recursive: true });
+    writeFileSync(bin, '#!/bin/sh\necho "alloy, version v1.18.1"\n', { mode: 0o755 });
+    // Record the calls that would change users, ACLs and services; `id -u` stays real (root check).
+    for (const cmd of ['systemctl', 'useradd', 'usermod', 'setfacl', 'chown', 'chgrp', 'getent']) {
+      writeFileSync(join(fakes, cmd), `#!/usr/bin/env bash\necho "${cmd} $*" >> ${JSON.stringify(calls)}\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(fakes, 'id'), '#!/usr/bin/env bash\nif [ "$1" = -u ]; then exec /usr/bin/id -u; fi\nexit 1\n', { mode: 0o755 });
+  });
+
+  const install = (args: string[]) =>
+    runScript('mdso-alloy/install.sh', args, {
+      env: {
+        OS_RELEASE_FILE: debian,
+        INSTALL_ROOT: stage,
+        ALLOY_BIN: bin,
+        LOG_DIRS: logDirs.join(' '),
+        ALLOY_START_GRACE_SECONDS: '0',
+        PATH: `${fakes}:${process.env.PATH}`,
+      },
+    });
+  const recorded = () => readFileSync(calls, 'utf8').trim().split('\n');
+
+  it('installs binary, config, env file and unit, grants ACLs, restarts and checks the gateway', async () => {
+    const r = await install(['--gateway', ok.url, '--env', 'staging']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(installed('etc/alloy/config.alloy'), 'utf8')).toBe(
+      readFileSync(join(repoRoot, 'mdso-alloy', 'config.alloy'), 'utf8'),
+    );
+    expect(readFileSync(installed('usr/bin/alloy'), 'utf8')).toContain('v1.18.1');
+    const unit = readFileSync(installed('etc/systemd/system/alloy.service'), 'utf8');
+    expect(unit).toMatch(/^EnvironmentFile=\/etc\/default\/alloy$/m);
+    const envFile = readFileSync(installed('etc/default/alloy'), 'utf8');
+    expect(envFile).toMatch(new RegExp(`^GATEWAY_OTLP_ENDPOINT=${ok.url}$`, 'm'));
+    expect(envFile).toMatch(/^DEPLOYMENT_ENVIRONMENT=staging$/m);
+    const log = recorded();
+    expect(log).toContain('useradd --system --home-dir /var/lib/alloy --no-create-home --shell /usr/sbin/nologin alloy');
+    for (const d of logDirs) {
+      expect(log).toContain(`setfacl -R -m u:alloy:rX ${d}`);
+      expect(log).toContain(`setfacl -d -m u:alloy:rX ${d}`);
+    }
+    expect(log.filter((l) => l.startsWith('systemctl '))).toEqual([
+      'systemctl daemon-reload',
+      'systemctl enable alloy',
+      'systemctl restart alloy',
+      'systemctl is-active --quiet alloy',
+    ]);
+    expect(r.stdout).toMatch(/answered HTTP 200: connectivity OK/);
+  });
+
+  it('is idempotent: a second run changes no file and keeps the operator’s env edits', async () => {
+    const envPath = installed('etc/default/alloy');
+    writeFileSync(
+      envPath,
+      `${readFileSync(envPath, 'utf8').replace(/^DEPLOYMENT_ENVIRONMENT=.*$/m, 'DEPLOYMENT_ENVIRONMENT=prod')}OPERATOR_NOTE=keep\n`,
+    );
+    const before = readFileSync(envPath, 'utf8');
+    const r = await install(['--skip-connectivity']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${installed('etc/alloy/config.alloy')} unchanged`);
+    expect(r.stdout).toContain(`${installed('etc/systemd/system/alloy.service')} unchanged`);
+    expect(r.stdout).toContain('kept existing values, added 0 missing key(s)');
+    expect(readFileSync(envPath, 'utf8')).toBe(before);
+    expect(readdirSync(installed('etc/alloy'))).toEqual(['config.alloy']);
+  });
+
+  it('backs up an installed config that differs before replacing it', async () => {
+    writeFileSync(installed('etc/alloy/config.alloy'), '// edited by hand on the host\n');
+    const r = await install(['--skip-connectivity', '--no-start']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(installed('etc/alloy/config.alloy'), 'utf8')).toBe(
+      readFileSync(join(repoRoot, 'mdso-alloy', 'config.alloy'), 'utf8'),
+    );
+    const backups = readdirSync(installed('etc/alloy')).filter((f) => f.startsWith('config.alloy.bak.'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(installed(`etc/alloy/${backups[0]}`), 'utf8')).toBe('// edited by hand on the host\n');
   });
 });
