@@ -1,0 +1,470 @@
+// `pnpm bench`: the correlation engine side by side with its baselines, on one core each, in one
+// run. Builds the engine and the collector (cached), then for every phase starts the server under
+// test pinned to core 1, drives it from a load generator pinned to core 0, and stops it.
+// Prints the figures and the targets, writes bench/results.json. See BENCHMARKS.md.
+//
+// Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
+// BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
+// BENCH_ONLY=<comma list of phases: w1,w2,mixed,exporter,windows,memory>.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCollector } from './collector.ts';
+import type { LoadOptions, LoadResult } from './load.ts';
+import { probeCorrelationLatency } from './probe.ts';
+import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
+import { atLeast, atMost, median, quantile, round, type Target, table, targetTable } from './report.ts';
+
+const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(benchDir, '..');
+const engineDir = join(repo, 'correlation-engine');
+const collectorBin = join(repo, '.cache/bin/otelcol-obs');
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 1_000_000);
+const WINDOW_SECONDS = 5;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const phase = (name: string) => !ONLY || ONLY.has(name);
+
+const CONNECTIONS = { logs: 32, traces: 16 } as const;
+const work = mkdtempSync(join(tmpdir(), 'obs-bench-'));
+const started = new Set<Proc>();
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function track(p: Proc): Proc {
+  started.add(p);
+  return p;
+}
+
+async function stop(p: Proc): Promise<void> {
+  await p.stop();
+  started.delete(p);
+}
+
+/** One load-generator process (pinned to the load core); resolves with its result line. */
+async function load(options: LoadOptions): Promise<LoadResult> {
+  const p = track(new Proc(process.execPath, [join(benchDir, 'src/load.ts'), JSON.stringify(options)], { core: PINNING?.load }));
+  await new Promise<void>((r) => p.child.once('exit', () => r()));
+  started.delete(p);
+  const line = p.log
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
+  if (!line) throw new Error(`load generator failed:\n${p.log}`);
+  return JSON.parse(line) as LoadResult;
+}
+
+interface Series {
+  itemsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  runs: LoadResult[];
+}
+
+/** Warm-up, then RUNS timed runs; medians. */
+async function series(url: string, workload: LoadOptions['workload'], label: string): Promise<Series> {
+  const connections = workload === 'logs' ? CONNECTIONS.logs : CONNECTIONS.traces;
+  await load({ url, workload, connections, warmupMs: 0, durationMs: WARMUP * 1000 });
+  const runs: LoadResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await load({ url, workload, connections, warmupMs: 500, durationMs: SECONDS * 1000 });
+    const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
+    log(
+      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${workload === 'logs' ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
+    );
+    runs.push(r);
+  }
+  return {
+    itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
+    p50Ms: median(runs.map((r) => r.p50Ms)),
+    p99Ms: median(runs.map((r) => r.p99Ms)),
+    runs,
+  };
+}
+
+interface Engine {
+  proc: Proc;
+  url: string;
+}
+
+async function startEngine(env: Record<string, string>, label: string): Promise<Engine> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(work, `engine-${label}-`));
+  const args = [];
+  if (process.env.BENCH_CPU_PROF)
+    args.push('--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`, `--cpu-prof-name=engine-${label}.cpuprofile`);
+  args.push('dist/server.js');
+  const proc = track(
+    new Proc(process.execPath, args, {
+      core: PINNING?.server,
+      cwd: engineDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ENGINE_INSTANCE_ID: 'bench',
+        ENGINE_DATA_DIR: dataDir,
+        CORR_WINDOW_SECONDS: String(WINDOW_SECONDS),
+        // Room for the probe's events among thousands per second (the query reads this list).
+        CORR_RECENT_EVENTS: '20000',
+        // A 10 s run at full speed must not reach the backlog bound (it would answer 429).
+        QUEUE_MAX_BYTES: String(4 * 1024 * 1024 * 1024),
+        ...env,
+      },
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/ready`);
+  return { proc, url };
+}
+
+async function startSink(port = 0): Promise<{ proc: Proc; url: string }> {
+  const proc = track(
+    new Proc(process.execPath, [join(benchDir, 'src/servers/loki-sink.ts')], {
+      core: PINNING?.load,
+      env: { ...process.env, PORT: String(port) },
+    }),
+  );
+  const m = await proc.waitFor(/listening (http:\S+)/);
+  return { proc, url: m[1] as string };
+}
+
+async function sinkCount(url: string): Promise<{ entries: number; firstAt: number; lastAt: number }> {
+  const res = await fetch(`${url}/count`);
+  return (await res.json()) as { entries: number; firstAt: number; lastAt: number };
+}
+
+async function openWindows(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = text.match(/^correlation_open_windows(?:\{[^}]*\})? (\d+)/m);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+function machine() {
+  const cpu = cpus()[0]?.model ?? 'unknown';
+  return {
+    nproc: availableParallelism(),
+    cpu,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+    pinning: PINNING
+      ? `servers on core ${PINNING.server}, load generator on core ${PINNING.load} (taskset)`
+      : 'none (one core or no taskset)',
+    loadAvgStart: loadavg().map((l) => round(l, 2)),
+    loadAvgEnd: [] as number[],
+  };
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const info = machine();
+  if (PINNING) execFileSync('taskset', ['-pc', PINNING.load, String(process.pid)], { stdio: 'ignore' });
+  if (!process.env.BENCH_SKIP_BUILD) {
+    log('building the engine');
+    execFileSync('pnpm', ['--filter', './correlation-engine', 'run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    log('ensuring the collector build (cached)');
+    execFileSync('bash', [join(repo, 'scripts/lib/ensure-otelcol.sh')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  log(`load average ${info.loadAvgStart.join(' ')}; ${info.pinning}`);
+  const figures: Record<string, unknown> = {};
+  const targets: Target[] = [];
+  const sink = await startSink();
+
+  let w1Engine: Series | undefined;
+  if (phase('w1')) {
+    log('workload 1 (POST /api/logs) against the bare Fastify baseline');
+    const base = track(new Proc(process.execPath, [join(benchDir, 'src/servers/fastify-baseline.ts')], { core: PINNING?.server }));
+    const m = await base.waitFor(/listening (http:\S+)/);
+    const w1Base = await series(m[1] as string, 'logs', 'fastify baseline');
+    await stop(base);
+    log('workload 1 against the engine (correlation on, durable queue + Loki exporter on)');
+    const engine = await startEngine({ LOKI_URL: sink.url }, 'w1');
+    w1Engine = await series(engine.url, 'logs', 'engine');
+    figures.w1 = {
+      engineRecordsPerSec: round(w1Engine.itemsPerSec),
+      baselineRecordsPerSec: round(w1Base.itemsPerSec),
+      engine: w1Engine,
+      baseline: w1Base,
+      engineRssMiB: round(engine.proc.rssBytes() / 1048576),
+    };
+    await stop(engine.proc);
+    targets.push(atLeast('workload 1: records/s vs bare Fastify', w1Engine.itemsPerSec, 'records/s', w1Base.itemsPerSec, 0.5));
+  }
+
+  let w2Engine: Series | undefined;
+  if (phase('w2')) {
+    log(`workload 2 (OTLP protobuf spans) against the collector (groupbytrace ${WINDOW_SECONDS}s -> nop)`);
+    const col = await startCollector(collectorBin, work, WINDOW_SECONDS, PINNING?.server);
+    track(col.proc);
+    const w2Col = await series(col.url, 'traces', 'collector');
+    const colRss = col.proc.rssBytes();
+    await stop(col.proc);
+    log('workload 2 against the engine');
+    const engine = await startEngine({ LOKI_URL: sink.url }, 'w2');
+    w2Engine = await series(engine.url, 'traces', 'engine');
+    figures.w2 = {
+      engineSpansPerSec: round(w2Engine.itemsPerSec),
+      collectorSpansPerSec: round(w2Col.itemsPerSec),
+      engine: w2Engine,
+      collector: w2Col,
+      engineRssMiB: round(engine.proc.rssBytes() / 1048576),
+      collectorRssMiB: round(colRss / 1048576),
+    };
+    await stop(engine.proc);
+    targets.push(atLeast('workload 2: spans/s vs OTel Collector', w2Engine.itemsPerSec, 'spans/s', w2Col.itemsPerSec, 1.0));
+  }
+
+  if (phase('mixed') && w1Engine && w2Engine) {
+    // Half the capacity in total: each workload at a quarter of its own maximum (requests/s).
+    const logsRate = (0.25 * w1Engine.itemsPerSec) / 50;
+    const spansPerRequest =
+      w2Engine.runs.reduce((n, r) => n + r.items, 0) /
+      Math.max(
+        1,
+        w2Engine.runs.reduce((n, r) => n + r.ok, 0),
+      );
+    const tracesRate = (0.25 * w2Engine.itemsPerSec) / spansPerRequest;
+    log(`mixed run at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, with the correlation-latency probe`);
+    const engine = await startEngine({ LOKI_URL: sink.url }, 'mixed');
+    const seconds = Math.max(SECONDS, 12);
+    const [logs, traces, probe] = await Promise.all([
+      load({
+        url: engine.url,
+        workload: 'logs',
+        connections: CONNECTIONS.logs,
+        warmupMs: 1000,
+        durationMs: seconds * 1000,
+        rate: logsRate,
+      }),
+      load({
+        url: engine.url,
+        workload: 'traces',
+        connections: CONNECTIONS.traces,
+        warmupMs: 1000,
+        durationMs: seconds * 1000,
+        rate: tracesRate,
+      }),
+      (async () => {
+        await sleep(1500);
+        return probeCorrelationLatency(engine.url, WINDOW_SECONDS * 1000, (seconds - 1) * 1000 - WINDOW_SECONDS * 1000);
+      })(),
+    ]);
+    await stop(engine.proc);
+    const p99 = quantile(probe.latenciesMs, 0.99);
+    figures.mixed = {
+      logsRecordsPerSec: round(logs.itemsPerSec),
+      logsP50Ms: round(logs.p50Ms, 2),
+      logsP99Ms: round(logs.p99Ms, 2),
+      tracesSpansPerSec: round(traces.itemsPerSec),
+      tracesP50Ms: round(traces.p50Ms, 2),
+      tracesP99Ms: round(traces.p99Ms, 2),
+      correlationLatency: {
+        probes: probe.probes,
+        seen: probe.seen,
+        p50Ms: quantile(probe.latenciesMs, 0.5),
+        p99Ms: p99,
+        maxMs: Math.max(0, ...probe.latenciesMs),
+        windowMs: WINDOW_SECONDS * 1000,
+      },
+      logs,
+      traces,
+    };
+    const missed = probe.probes - probe.seen;
+    // A probe whose event never showed counts as infinitely late.
+    targets.push(
+      atMost(
+        'correlation latency p99 at 50% load (first record -> event visible)',
+        missed > 0 ? Number.POSITIVE_INFINITY : p99,
+        'ms',
+        WINDOW_SECONDS * 1000 + 1000,
+      ),
+    );
+  }
+
+  if (phase('exporter')) {
+    // The backlog is built while Loki is down (nothing listens on its port), then the sink comes up
+    // and the exporter drains with the engine otherwise idle: its own throughput on one core.
+    log('exporter throughput: fill the queue with Loki down, then time the drain into the sink');
+    const port = await freePort();
+    const engine = await startEngine(
+      { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
+      'exporter',
+    );
+    const fill = await load({
+      url: engine.url,
+      workload: 'logs',
+      connections: CONNECTIONS.logs,
+      warmupMs: 0,
+      durationMs: 60_000,
+      maxRequests: 4000,
+    });
+    await sleep(WINDOW_SECONDS * 1000 + 1000); // let the windows close, so their events are queued too
+    const drainSink = await startSink(port);
+    const tStart = Date.now();
+    let last = 0;
+    let lastChange = Date.now();
+    while (Date.now() - lastChange < 2000 && Date.now() - tStart < 120_000) {
+      await sleep(50);
+      const c = await sinkCount(drainSink.url);
+      if (c.entries !== last) {
+        last = c.entries;
+        lastChange = Date.now();
+      }
+    }
+    const c = await sinkCount(drainSink.url);
+    const seconds = (c.lastAt - tStart) / 1000;
+    const rate = seconds > 0 ? c.entries / seconds : 0;
+    await stop(engine.proc);
+    await stop(drainSink.proc);
+    figures.exporter = {
+      filledRecords: fill.items,
+      deliveredEntries: c.entries,
+      drainSeconds: round(seconds, 2),
+      entriesPerSec: round(rate),
+    };
+    log(`exporter drained ${c.entries} entries in ${round(seconds, 2)} s: ${Math.round(rate)}/s`);
+    if (w1Engine)
+      targets.push(atLeast('exporter throughput (Loki, local sink) vs workload 1 ingest', rate, 'records/s', w1Engine.itemsPerSec, 1.0));
+  }
+
+  if (phase('windows')) {
+    log(`throughput with 1k vs ${WINDOWS} open windows (window 3600 s, workload 2)`);
+    const engine = await startEngine(
+      { LOKI_URL: sink.url, CORR_WINDOW_SECONDS: '3600', CORR_MAX_OPEN_WINDOWS: String(WINDOWS * 2) },
+      'windows',
+    );
+    await load({ url: engine.url, workload: 'prefill', connections: 4, warmupMs: 0, durationMs: 600_000, maxRequests: 2 });
+    const small = await openWindows(engine.url);
+    const rssSmall = engine.proc.rssBytes();
+    const at1k = await series(engine.url, 'traces', `engine, ${small} windows`);
+    const before = await openWindows(engine.url);
+    const need = Math.max(0, Math.ceil((WINDOWS - before) / 500));
+    const tFill = Date.now();
+    await load({ url: engine.url, workload: 'prefill', connections: 8, warmupMs: 0, durationMs: 600_000, maxRequests: need });
+    const large = await openWindows(engine.url);
+    const rssLarge = engine.proc.rssBytes();
+    log(`prefilled to ${large} open windows in ${round((Date.now() - tFill) / 1000, 1)} s; engine RSS ${round(rssLarge / 1048576)} MiB`);
+    const at1m = await series(engine.url, 'traces', `engine, ${large} windows`);
+    await stop(engine.proc);
+    figures.windows = {
+      smallWindows: small,
+      largeWindows: large,
+      spansPerSecSmall: round(at1k.itemsPerSec),
+      spansPerSecLarge: round(at1m.itemsPerSec),
+      engineRssSmallMiB: round(rssSmall / 1048576),
+      engineRssLargeMiB: round(rssLarge / 1048576),
+      // In the live engine RSS also holds garbage not yet collected; the child figure below is exact.
+      engineRssPerWindowBytes: round((rssLarge - rssSmall) / Math.max(1, large - small)),
+      small: at1k,
+      large: at1m,
+    };
+    targets.push(atLeast(`throughput at ${large} vs ${small} open windows`, at1m.itemsPerSec, 'spans/s', at1k.itemsPerSec, 0.9));
+  }
+
+  if (phase('memory')) {
+    log(`RSS per open window: ${WINDOWS} windows in the engine's Correlator (child process, after GC)`);
+    const p = track(
+      new Proc(process.execPath, ['--expose-gc', join(benchDir, 'src/window-memory.ts'), String(WINDOWS)], { core: PINNING?.server }),
+    );
+    await new Promise<void>((r) => p.child.once('exit', () => r()));
+    started.delete(p);
+    const line = p.log
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop();
+    if (!line) throw new Error(`window-memory failed:\n${p.log}`);
+    const mem = JSON.parse(line) as { windows: number; rssPerWindowBytes: number; heapPerWindowBytes: number };
+    figures.memory = mem;
+    targets.push(atMost(`RSS per open window at ${mem.windows} windows`, mem.rssPerWindowBytes, 'bytes', 1024));
+  }
+
+  await stop(sink.proc);
+  info.loadAvgEnd = loadavg().map((l) => round(l, 2));
+  const results = {
+    machine: info,
+    runs: RUNS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    windowSeconds: WINDOW_SECONDS,
+    targets,
+    figures,
+    totalSeconds: round((Date.now() - t0) / 1000),
+  };
+  writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${summary(results.figures)}\n\n${targetTable(targets)}\n\n`);
+  process.stdout.write(
+    `machine: ${info.nproc} cores, ${info.cpu}, Node ${info.node}; ${info.pinning}; load average ${info.loadAvgStart.join(' ')} -> ${info.loadAvgEnd.join(' ')}\n`,
+  );
+  process.stdout.write(`wrote bench/results.json (${results.totalSeconds} s)\n`);
+}
+
+/** The raw figures as one table. */
+// biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record built in main()
+function summary(f: Record<string, any>): string {
+  const rows: (string | number)[][] = [];
+  if (f.w1) {
+    rows.push(['workload 1 bare Fastify', `${Math.round(f.w1.baselineRecordsPerSec)} records/s`, f.w1.baseline.p50Ms, f.w1.baseline.p99Ms]);
+    rows.push(['workload 1 engine', `${Math.round(f.w1.engineRecordsPerSec)} records/s`, f.w1.engine.p50Ms, f.w1.engine.p99Ms]);
+  }
+  if (f.w2) {
+    rows.push([
+      'workload 2 OTel Collector',
+      `${Math.round(f.w2.collectorSpansPerSec)} spans/s`,
+      f.w2.collector.p50Ms,
+      f.w2.collector.p99Ms,
+    ]);
+    rows.push(['workload 2 engine', `${Math.round(f.w2.engineSpansPerSec)} spans/s`, f.w2.engine.p50Ms, f.w2.engine.p99Ms]);
+  }
+  if (f.mixed) {
+    rows.push(['mixed 50%: logs', `${Math.round(f.mixed.logsRecordsPerSec)} records/s`, f.mixed.logsP50Ms, f.mixed.logsP99Ms]);
+    rows.push(['mixed 50%: spans', `${Math.round(f.mixed.tracesSpansPerSec)} spans/s`, f.mixed.tracesP50Ms, f.mixed.tracesP99Ms]);
+    const c = f.mixed.correlationLatency;
+    rows.push(['correlation latency (window 5 s)', `${c.seen}/${c.probes} probes`, c.p50Ms, c.p99Ms]);
+  }
+  if (f.exporter) rows.push(['exporter drain into Loki sink', `${Math.round(f.exporter.entriesPerSec)} entries/s`, '-', '-']);
+  if (f.windows) {
+    rows.push([
+      `engine at ${f.windows.smallWindows} open windows`,
+      `${Math.round(f.windows.spansPerSecSmall)} spans/s`,
+      f.windows.small.p50Ms,
+      f.windows.small.p99Ms,
+    ]);
+    rows.push([
+      `engine at ${f.windows.largeWindows} open windows`,
+      `${Math.round(f.windows.spansPerSecLarge)} spans/s`,
+      f.windows.large.p50Ms,
+      f.windows.large.p99Ms,
+    ]);
+    rows.push(['engine RSS small -> large', `${f.windows.engineRssSmallMiB} -> ${f.windows.engineRssLargeMiB} MiB`, '-', '-']);
+  }
+  if (f.memory)
+    rows.push([
+      `RSS per open window (${f.memory.windows})`,
+      `${Math.round(f.memory.rssPerWindowBytes)} B (heap ${Math.round(f.memory.heapPerWindowBytes)} B)`,
+      '-',
+      '-',
+    ]);
+  return table(['figure', 'throughput / size', 'p50 ms', 'p99 ms'], rows);
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const p of started) await p.stop(2000);
+    rmSync(work, { recursive: true, force: true });
+  });

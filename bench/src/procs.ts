@@ -1,0 +1,107 @@
+// Child processes of the benchmark: pinned to a core with taskset when the machine has two or
+// more, started, waited for, measured (RSS from /proc) and always stopped.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
+
+/** Core for servers under test and core for the load generator (both undefined on one core). */
+export const PINNING = (() => {
+  const hasTaskset = (() => {
+    try {
+      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return hasTaskset && availableParallelism() >= 2 ? { server: '1', load: '0' } : undefined;
+})();
+
+export class Proc {
+  readonly child: ChildProcess;
+  private output = '';
+  private readonly exited: Promise<void>;
+
+  constructor(command: string, args: string[], opts: { core?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string }) {
+    const [cmd, argv] = opts.core !== undefined ? ['taskset', ['-c', opts.core, command, ...args]] : [command, args];
+    this.child = spawn(cmd, argv, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (d: Buffer) => {
+      // Keep only the tail: a chatty server must not grow the bench's memory.
+      this.output = (this.output + d.toString()).slice(-20_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Resolves once the output matches `pattern`; rejects on exit or timeout. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const m = this.output.match(pattern);
+      if (m) return m;
+      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${pattern}:\n${this.output}`);
+      await sleep(50);
+    }
+    throw new Error(`timed out waiting for ${pattern}:\n${this.output}`);
+  }
+
+  /** Resident set size in bytes (Linux /proc). */
+  rssBytes(): number {
+    const status = `/proc/${this.pid}/status`;
+    if (!existsSync(status)) return 0;
+    const m = readFileSync(status, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) * 1024 : 0;
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A port free right now on 127.0.0.1 (for servers that cannot report the one they bound). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers 2xx. */
+export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer in ${timeoutMs} ms`);
+}

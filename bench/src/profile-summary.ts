@@ -1,0 +1,48 @@
+// Summarises a V8 .cpuprofile (node --cpu-prof): the functions with the most self time, and the
+// share of time spent under selected frames (total time). Usage: node profile-summary.ts <file> [top]
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
+const top = Number(process.argv[3] ?? 30);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+const label = (n: ProfileNode): string => {
+  const url = n.callFrame.url.replace(/^.*\/(node_modules\/(\.pnpm\/)?[^/]+\/|correlation-engine\/dist\/)/, '').replace(/^node:/, 'node:');
+  return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
+};
+
+const self = new Map<string, number>();
+const total = new Map<string, number>();
+for (const id of profile.samples) {
+  const node = byId.get(id);
+  if (!node) continue;
+  self.set(label(node), (self.get(label(node)) ?? 0) + 1);
+  // Each frame on the stack counts once per sample for its total time.
+  const seen = new Set<string>();
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const n = byId.get(cur);
+    if (!n) break;
+    const l = label(n);
+    if (!seen.has(l)) {
+      seen.add(l);
+      total.set(l, (total.get(l) ?? 0) + 1);
+    }
+  }
+}
+const all = profile.samples.length;
+const pct = (v: number) => `${((100 * v) / all).toFixed(1).padStart(5)}%`;
+console.log(`samples: ${all}\n\nself time:`);
+for (const [l, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${l}`);
+console.log('\ntotal time (inclusive):');
+for (const [l, v] of [...total].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${l}`);

@@ -1,0 +1,41 @@
+// A Loki push API stand-in for the benchmark: accepts /loki/api/v1/push (JSON, gzip or not),
+// counts entries, answers 204. GET /count reports what arrived so the bench can time a drain.
+import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+
+interface PushBody {
+  streams?: { values?: unknown[] }[];
+}
+
+let entries = 0;
+let pushes = 0;
+let firstAt = 0;
+let lastAt = 0;
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/count') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt }));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    let raw = Buffer.concat(chunks);
+    if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+    const body = JSON.parse(raw.toString('utf8')) as PushBody;
+    for (const s of body.streams ?? []) entries += s.values?.length ?? 0;
+    pushes++;
+    const now = Date.now();
+    if (firstAt === 0) firstAt = now;
+    lastAt = now;
+    res.writeHead(204);
+    res.end();
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  const addr = server.address();
+  process.stdout.write(`listening http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}\n`);
+});
+process.once('SIGTERM', () => server.close());
