@@ -73,8 +73,8 @@ restore: ## Restore volumes from BACKUP=backups/<time> (default: latest); asks f
 certs: ## Generate the mTLS CA, gateway and Alloy certificates into certs/out (never overwrites)
 	@bash scripts/certs/generate-certs.sh
 
-traffic: ## Send demo traffic (beorn requests + engine log records); prints the circuit and trace ids
-	@bash ops/test-traffic.sh
+traffic: ## Send demo traffic (beorn requests + engine log records), print circuit/trace ids; VERIFY=90 waits for the correlation
+	@bash ops/test-traffic.sh $(if $(VERIFY),--verify $(VERIFY))
 
 lint: ## Biome (TypeScript/JSON), ShellCheck (every *.sh) and actionlint (workflows)
 	@$(TOOLCHAIN) pnpm lint

@@ -11,7 +11,11 @@ set -euo pipefail
 
 usage() {
   cat <<'USAGE'
-Usage: ops/test-traffic.sh [--no-apps] [--no-logs] [--help]
+Usage: ops/test-traffic.sh [--no-apps] [--no-logs] [--verify SECONDS] [--help]
+
+  --verify SECONDS   afterwards, poll GET $ENGINE_URL/api/correlations?circuit_id=<first circuit>
+                     until a correlation event names it (the window must close first:
+                     CORR_WINDOW_SECONDS + a few seconds), or fail after SECONDS
 
 Environment (defaults in brackets):
   BEORN_URL          beorn base URL                                   [http://localhost:5001]
@@ -25,15 +29,17 @@ Environment (defaults in brackets):
   BASIC_AUTH_USER / BASIC_AUTH_PASS   engine BasicAuth (ENABLE_BASIC_AUTH=true)
   CURL_TIMEOUT       seconds per request                               [10]
 
-Then wait for the correlation window (CORR_WINDOW_SECONDS, 60 s by default) and look:
+Without --verify, wait for the correlation window (CORR_WINDOW_SECONDS, 60 s by default) and look:
   curl "$ENGINE_URL/api/correlations?circuit_id=<one of the printed circuits>"
 USAGE
 }
 
 send_apps=true
 send_logs=true
+verify_seconds=""
 while [ $# -gt 0 ]; do
   case "$1" in
+    --verify) verify_seconds="${2:?--verify needs seconds}"; shift 2 ;;
     --no-apps) send_apps=false; shift ;;
     --no-logs) send_logs=false; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -52,6 +58,7 @@ timeout="${CURL_TIMEOUT:-10}"
 
 # The values end up in URLs and hand-built JSON (no jq on many hosts): allow only safe characters.
 case "$count" in '' | *[!0-9]*) echo "test-traffic: COUNT must be a whole number, got '$count'" >&2; exit 64 ;; esac
+case "$verify_seconds" in *[!0-9]*) echo "test-traffic: --verify takes whole seconds" >&2; exit 64 ;; esac
 for pair in "CIRCUIT_PREFIX=$prefix" "PRODUCT_ID=$product" "DEPLOY_ENV=$env_name"; do
   case "${pair#*=}" in
     '' | *[!A-Za-z0-9._-]*) echo "test-traffic: ${pair%%=*} may contain only letters, digits, '.', '_' and '-'" >&2; exit 64 ;;
@@ -130,4 +137,24 @@ echo "traces: $(joined "${traces[@]}")"
 if [ "$failures" -gt 0 ]; then
   echo "test-traffic: $failures request(s) failed" >&2
   exit 1
+fi
+
+if [ -n "$verify_seconds" ] && [ "$count" -gt 0 ]; then
+  circuit="${circuits[0]}"
+  deadline=$((SECONDS + verify_seconds))
+  echo "test-traffic: waiting up to ${verify_seconds}s for a correlation event naming $circuit"
+  while :; do
+    body="$(curl -s --max-time "$timeout" "${auth[@]}" "${engine%/}/api/correlations?limit=20&circuit_id=$circuit" || true)"
+    # The ids are plain [A-Za-z0-9._-]: a fixed-string search in the JSON is enough (no jq needed).
+    if grep -qF "\"$circuit\"" <<<"$body"; then
+      events="$(grep -oF "\"windowStart\":" <<<"$body" | wc -l | tr -d ' ')"
+      echo "correlated: $circuit ($events event(s))"
+      exit 0
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "test-traffic: no correlation event for $circuit after ${verify_seconds}s" >&2
+      exit 1
+    fi
+    sleep 2
+  done
 fi

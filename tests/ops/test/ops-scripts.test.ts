@@ -146,6 +146,31 @@ describe('ops/test-traffic.sh', () => {
     expect(r.stdout).toMatch(/^circuits: DEMO-\d+-1$/m);
   });
 
+  it('--verify polls /api/correlations until an event names the first circuit', async () => {
+    let polls = 0;
+    const correlating = await startFixture((req) => {
+      if (!req.url.startsWith('/api/correlations')) return { status: 202, body: '{"accepted":1}' };
+      polls += 1;
+      const circuit = new URL(req.url, 'http://x').searchParams.get('circuit_id');
+      const event = { id: 'e1', traceId: 'a'.repeat(32), windowStart: 'x', keys: { circuit_id: [circuit] } };
+      return { status: 200, body: polls < 2 ? '[]' : JSON.stringify([event]) };
+    });
+    try {
+      const r = await runScript('ops/test-traffic.sh', ['--no-apps', '--verify', '20'], {
+        env: { ENGINE_URL: correlating.url, COUNT: '2' },
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const circuit = /^circuits: ([^,\n]+)/m.exec(r.stdout)?.[1];
+      expect(r.stdout).toContain(`correlated: ${circuit} (1 event(s))`);
+      expect(polls).toBe(2);
+      const never = await runScript('ops/test-traffic.sh', ['--no-apps', '--verify', '1'], { env: { ENGINE_URL: engine.url, COUNT: '1' } });
+      expect(never.code).toBe(1);
+      expect(never.stderr).toMatch(/no correlation event for DEMO-\d+-1 after 1s/);
+    } finally {
+      await correlating.close();
+    }
+  });
+
   it('rejects unsafe CIRCUIT_PREFIX and COUNT values', async () => {
     const r = await runScript('ops/test-traffic.sh', [], { env: { CIRCUIT_PREFIX: 'a"b', BEORN_URL: beorn.url } });
     expect(r.code).toBe(64);
