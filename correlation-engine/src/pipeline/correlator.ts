@@ -55,24 +55,30 @@ export interface CorrelatorOptions {
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 
+// Memory: up to CORR_MAX_OPEN_WINDOWS (and 1M in the benchmark) of these live at once, and most
+// hold one or a few records, so a Window allocates only what it uses: one service or key value is
+// kept as a plain string (a Set only from the second distinct one), detail lists and the related
+// map are created on first use, and the root is the span's summary, not the whole decoded span.
+// This took a one-span window from ~2.7 KiB to under 1 KiB of RSS (bench/, BENCHMARKS.md).
 interface Window {
   traceId: string;
   startMs: number;
   closeAt: number;
   continuation: boolean;
-  services: Set<string>;
+  services: string | Set<string> | undefined;
   spanCount: number;
   logCount: number;
   linkedLogCount: number;
   errorCount: number;
   highestRank: number;
-  keys: Map<BusinessKey, Set<string>>;
-  root: NormalizedSpan | undefined;
-  spans: SpanSummary[];
-  logs: LogSummary[];
+  /** Values per business key, indexed like BUSINESS_KEYS. */
+  keys: (string | Set<string> | undefined)[] | undefined;
+  root: SpanSummary | undefined;
+  spans: SpanSummary[] | undefined;
+  logs: LogSummary[] | undefined;
   spansCapped: boolean;
   logsCapped: boolean;
-  related: Map<string, RelatedTrace>;
+  related: Map<string, RelatedTrace> | undefined;
   /** Waiting logs already picked up, so one carrying two keys joins once (bounded by the grace buffer). */
   pickedUp: Set<GraceEntry> | undefined;
 }
@@ -85,8 +91,22 @@ interface GraceEntry {
 
 const indexKey = (key: BusinessKey, value: string): string => `${key}\u0000${value}`;
 
+/** Windows under one (key, value): the window itself while it is the only one (most values), else a Set. */
+type IndexedWindows = Window | Set<Window>;
+
+/** How many distinct values a key slot holds. */
+const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
+
+function addService(w: Window, service: string): void {
+  const s = w.services;
+  if (s === undefined) w.services = service;
+  else if (typeof s === 'string') {
+    if (s !== service) w.services = new Set([s, service]);
+  } else s.add(service);
+}
+
 /** Root = a span without a parent; among several (or none), the earliest. */
-function betterRoot(candidate: NormalizedSpan, current: NormalizedSpan | undefined): boolean {
+function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
   if (!current) return true;
   const candRoot = !candidate.parentSpanId;
   const curRoot = !current.parentSpanId;
@@ -97,7 +117,7 @@ function betterRoot(candidate: NormalizedSpan, current: NormalizedSpan | undefin
 export class Correlator {
   private readonly open = new Map<string, Window>();
   /** (key, value) -> open windows that have seen it; kept in step with closes. */
-  private readonly keyIndex = new Map<string, Set<Window>>();
+  private readonly keyIndex = new Map<string, IndexedWindows>();
   /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
   private readonly grace: GraceEntry[] = [];
   private graceHead = 0;
@@ -136,22 +156,30 @@ export class Correlator {
     for (const span of spans) {
       const w = this.windowFor(span.traceId, now);
       w.spanCount += 1;
-      w.services.add(span.service);
+      addService(w, span.service);
       if (span.status === 'ERROR') {
         w.errorCount += 1;
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
-      if (betterRoot(span, w.root)) w.root = span;
-      if (w.spans.length < this.o.maxSpansPerWindow) {
-        w.spans.push({
-          spanId: span.spanId,
-          ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-          name: span.name,
-          service: span.service,
-          startUnixMs: span.startUnixMs,
-          durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
-          status: span.status,
-        });
+      const better = betterRoot(span, w.root);
+      const listed = (w.spans?.length ?? 0) < this.o.maxSpansPerWindow;
+      // One summary object serves as detail entry and as root (the event reads the same fields).
+      const summary: SpanSummary | undefined =
+        better || listed
+          ? {
+              spanId: span.spanId,
+              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+              name: span.name,
+              service: span.service,
+              startUnixMs: span.startUnixMs,
+              durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
+              status: span.status,
+            }
+          : undefined;
+      if (better) w.root = summary;
+      if (listed && summary) {
+        if (w.spans) w.spans.push(summary);
+        else w.spans = [summary];
       } else {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
@@ -224,19 +252,19 @@ export class Correlator {
       startMs: now,
       closeAt: now + this.o.windowMs,
       continuation: this.closedTraces.delete(traceId),
-      services: new Set(),
+      services: undefined,
       spanCount: 0,
       logCount: 0,
       linkedLogCount: 0,
       errorCount: 0,
       highestRank: -1,
-      keys: new Map(),
+      keys: undefined,
       root: undefined,
-      spans: [],
-      logs: [],
+      spans: undefined,
+      logs: undefined,
       spansCapped: false,
       logsCapped: false,
-      related: new Map(),
+      related: undefined,
       pickedUp: undefined,
     };
     this.open.set(traceId, w);
@@ -246,19 +274,21 @@ export class Correlator {
   private joinLog(w: Window, log: NormalizedLog, linkedBy: LogSummary['linkedBy']): void {
     w.logCount += 1;
     if (linkedBy) w.linkedLogCount += 1;
-    w.services.add(log.service);
+    addService(w, log.service);
     const rank = SEVERITY_RANK.get(log.severity) ?? 0;
     if (rank > w.highestRank) w.highestRank = rank;
     if (rank >= ERROR_RANK) w.errorCount += 1;
-    if (w.logs.length < this.o.maxLogsPerWindow) {
-      w.logs.push({
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
+      const summary: LogSummary = {
         timeUnixMs: log.timeUnixMs,
         severity: log.severity,
         service: log.service,
         message: log.message,
         ...(log.spanId ? { spanId: log.spanId } : {}),
         ...(linkedBy ? { linkedBy } : {}),
-      });
+      };
+      if (w.logs) w.logs.push(summary);
+      else w.logs = [summary];
     } else {
       w.logsCapped = true;
       this.drop('log_detail_cap', 1);
@@ -267,30 +297,32 @@ export class Correlator {
 
   /** Records the business keys of a trace record; new linking values meet other windows and waiting logs. */
   private addKeys(w: Window, keys: NormalizedLog['keys'], now: number): void {
-    for (const key of BUSINESS_KEYS) {
+    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+      const key = BUSINESS_KEYS[k] as BusinessKey;
       const value = keys[key];
       if (!value) continue;
-      let values = w.keys.get(key);
-      if (!values) {
-        values = new Set();
-        w.keys.set(key, values);
-      }
-      if (values.has(value)) continue;
-      if (values.size >= this.o.maxKeyValuesPerWindow) {
+      const slot = w.keys?.[k];
+      if (slot === value || (typeof slot === 'object' && slot.has(value))) continue;
+      if (slotSize(slot) >= this.o.maxKeyValuesPerWindow) {
         this.drop('key_values_cap', 1);
         continue;
       }
-      values.add(value);
+      w.keys ??= new Array(BUSINESS_KEYS.length);
+      if (slot === undefined) w.keys[k] = value;
+      else if (typeof slot === 'string') w.keys[k] = new Set([slot, value]);
+      else slot.add(value);
       if (!(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
 
       const ik = indexKey(key, value);
-      let windows = this.keyIndex.get(ik);
-      if (!windows) {
-        windows = new Set();
-        this.keyIndex.set(ik, windows);
+      const indexed = this.keyIndex.get(ik);
+      if (indexed === undefined) this.keyIndex.set(ik, w);
+      else if (indexed instanceof Set) {
+        for (const other of indexed) this.relate(w, other, key, value);
+        indexed.add(w);
+      } else {
+        this.relate(w, indexed, key, value);
+        this.keyIndex.set(ik, new Set([indexed, w]));
       }
-      for (const other of windows) this.relate(w, other, key, value);
-      windows.add(w);
 
       const waiting = this.graceIndex.get(ik);
       if (waiting) {
@@ -312,11 +344,12 @@ export class Correlator {
 
   private addRelated(w: Window, rel: RelatedTrace): void {
     // One entry per related trace is enough to navigate; the first shared key names the link.
-    if (w.related.has(rel.traceId)) return;
-    if (w.related.size >= this.o.maxRelatedPerWindow) {
+    if (w.related?.has(rel.traceId)) return;
+    if ((w.related?.size ?? 0) >= this.o.maxRelatedPerWindow) {
       this.drop('related_traces_cap', 1);
       return;
     }
+    w.related ??= new Map();
     w.related.set(rel.traceId, rel);
   }
 
@@ -331,9 +364,9 @@ export class Correlator {
       if (!value) continue;
       const ik = indexKey(key, value);
       indexKeys.push(ik);
-      const windows = this.keyIndex.get(ik);
-      if (!windows) continue;
-      for (const w of windows) {
+      const indexed = this.keyIndex.get(ik);
+      if (!indexed) continue;
+      for (const w of indexed instanceof Set ? indexed : [indexed]) {
         if (targets.has(w)) continue;
         if (targets.size >= this.o.maxLinkFanout) {
           fanoutDropped += 1;
@@ -396,13 +429,18 @@ export class Correlator {
 
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
-    for (const [key, values] of w.keys) {
-      if (!(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
-      for (const value of values) {
+    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+      const key = BUSINESS_KEYS[k] as BusinessKey;
+      const slot = w.keys?.[k];
+      if (slot === undefined || !(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
+      for (const value of typeof slot === 'string' ? [slot] : slot) {
         const ik = indexKey(key, value);
-        const set = this.keyIndex.get(ik);
-        set?.delete(w);
-        if (set?.size === 0) this.keyIndex.delete(ik);
+        const indexed = this.keyIndex.get(ik);
+        if (indexed === w) this.keyIndex.delete(ik);
+        else if (indexed instanceof Set) {
+          indexed.delete(w);
+          if (indexed.size === 0) this.keyIndex.delete(ik);
+        }
       }
     }
     this.closedTraces.set(w.traceId, true);
@@ -415,11 +453,12 @@ export class Correlator {
 
   private toEvent(w: Window, endMs: number): CorrelationEvent {
     const keys: CorrelationEvent['keys'] = {};
-    for (const key of BUSINESS_KEYS) {
-      const values = w.keys.get(key);
-      if (values && values.size > 0) keys[key] = [...values];
+    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+      const slot = w.keys?.[k];
+      if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
     }
     const root = w.root;
+    const services = w.services;
     return {
       id: `${this.o.instance}:${w.traceId}:${w.startMs}`,
       instance: this.o.instance,
@@ -427,7 +466,7 @@ export class Correlator {
       windowStart: new Date(w.startMs).toISOString(),
       windowEnd: new Date(endMs).toISOString(),
       continuation: w.continuation,
-      services: [...w.services].sort(),
+      services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
       spanCount: w.spanCount,
       logCount: w.logCount,
       linkedLogCount: w.linkedLogCount,
@@ -439,13 +478,13 @@ export class Correlator {
             spanId: root.spanId,
             name: root.name,
             service: root.service,
-            durationMs: Math.max(0, root.endUnixMs - root.startUnixMs),
+            durationMs: root.durationMs,
           }
         : null,
-      relatedTraces: [...w.related.values()],
+      relatedTraces: w.related ? [...w.related.values()] : [],
       detail: {
-        spans: w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
-        logs: w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
+        spans: w.spans ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [],
+        logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
         spansCapped: w.spansCapped,
         logsCapped: w.logsCapped,
       },
