@@ -1,6 +1,6 @@
 // A stand-in for the correlation engine's OTLP endpoint in the gateway-only tests: records what
 // the gateway's otlp_http exporter posts (path, headers, size) and answers like an OTLP/HTTP
-// server (200 with an empty protobuf Export*ServiceResponse).
+// server (200 with an empty protobuf Export*ServiceResponse, or `status` when set).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -13,6 +13,8 @@ export interface CapturedRequest {
 
 export class CaptureServer {
   readonly requests: CapturedRequest[] = [];
+  /** What every request is answered with; 503 plays an engine that sheds load (retryable). */
+  status = 200;
   private readonly server: Server = createServer((req, res) => {
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
@@ -20,7 +22,7 @@ export class CaptureServer {
     });
     req.on('end', () => {
       this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, bytes });
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.writeHead(this.status, { 'content-type': 'application/x-protobuf' });
       res.end();
     });
   });

@@ -85,11 +85,11 @@ export class ProcessSet {
     return managed;
   }
 
-  /** SIGTERM to the group, SIGKILL after a grace period; resolves once it has exited. */
-  async stop(proc: ManagedProcess, graceMs = STOP_GRACE_MS): Promise<void> {
+  /** `signal` (SIGTERM) to the group, SIGKILL after a grace period; resolves once it has exited. */
+  async stop(proc: ManagedProcess, graceMs = STOP_GRACE_MS, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const pid = proc.child.pid;
     if (pid === undefined || !this.running.has(pid)) return;
-    signalGroup(pid, 'SIGTERM');
+    signalGroup(pid, signal);
     const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
     await proc.exited;
     clearTimeout(timer);

@@ -181,6 +181,68 @@ describe('gateway: running with the shipped config', () => {
   });
 });
 
+describe('gateway: persistent queue across a gateway crash', () => {
+  let set: ProcessSet;
+  const engine = new CaptureServer();
+  let env: Record<string, string>;
+  let telemetryUrl: string;
+
+  beforeAll(async () => {
+    set = new ProcessSet(join(dir, 'crash'));
+    const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus', 'tempoGrpc', 'lokiOtlp']);
+    const engineUrl = await engine.listen();
+    env = gatewayEnv(
+      p,
+      { engine: `${engineUrl}/api/otlp`, tempoGrpc: `127.0.0.1:${p.tempoGrpc}`, lokiOtlp: `http://127.0.0.1:${p.lokiOtlp}/otlp` },
+      join(dir, 'storage-crash'),
+    );
+    telemetryUrl = `http://127.0.0.1:${p.telemetry}/metrics`;
+  });
+
+  afterAll(async () => {
+    await set?.stopAll();
+    await engine.close();
+  });
+
+  const sentToEngine = async (): Promise<number> => {
+    const text = await (await fetch(telemetryUrl)).text();
+    const line = text.split('\n').find((l) => l.startsWith('otelcol_exporter_sent_spans') && l.includes('exporter="otlp_http/engine"'));
+    return Number(line?.split(' ').at(-1) ?? 0);
+  };
+
+  it('spans accepted while the engine answers 503 survive SIGKILL of the gateway and arrive after its restart', async () => {
+    engine.status = 503;
+    const first = await startGateway(set, 'gateway-crash-1', env);
+    const spans = 5;
+    for (let i = 0; i < spans; i += 1) {
+      const res = await postJson(
+        `${first.httpUrl}/v1/traces`,
+        tracesRequest({ 'service.name': 'crash-app' }, newTraceId(), `GET /crash/${i}`),
+      );
+      expect(res.status).toBe(200);
+    }
+    // The engine has been asked (and refused) at least once: the spans are in the queue.
+    await waitFor('a refused export', () => engine.requests.length > 0, 10_000);
+    expect(await sentToEngine()).toBe(0);
+    await set.stop(first.proc, 1_000, 'SIGKILL');
+
+    engine.status = 200;
+    const before = engine.requests.length;
+    await startGateway(set, 'gateway-crash-2', env);
+    // The new process received nothing itself: everything it sends came from the queue on disk.
+    const sent = await waitFor(
+      'the restarted gateway to deliver the queued spans',
+      async () => {
+        const n = await sentToEngine();
+        return n >= spans && n;
+      },
+      20_000,
+    );
+    expect(sent).toBe(spans);
+    expect(engine.requests.length).toBeGreaterThan(before);
+  }, 40_000);
+});
+
 describe('gateway overlays: BasicAuth to the engine, mTLS on the receivers', () => {
   let set: ProcessSet;
   const engine = new CaptureServer();

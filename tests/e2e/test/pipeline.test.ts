@@ -49,7 +49,12 @@ async function correlations(query: string): Promise<CorrelationEvent[]> {
 
 beforeAll(async () => {
   set = new ProcessSet(dir);
-  stack = await startStack(set, dir);
+  try {
+    stack = await startStack(set, dir);
+  } catch (err) {
+    failed = true; // the tests are skipped, so afterEach never sees a failure
+    throw err;
+  }
   summary.push(
     `start-up: ${(Date.now() - started) / 1000}s (sinks ${stack.timings.sinks}ms, engine ${stack.timings.engine}ms, gateway ${stack.timings.gateway}ms, apps ${stack.timings.apps}ms, prometheus ${stack.timings.prometheus}ms)`,
   );
@@ -303,10 +308,12 @@ describe('fault: the engine is down for 20 s under traffic', () => {
     // synthetic spans of that trace's windows — from both engine lifetimes, since windows
     // open at shutdown are closed and exported on SIGTERM.
     const deadline = (WINDOW_SECONDS + 45) * 1000;
+    let progress = 'no fault traces yet';
     const missing = await waitFor(
       'the engine to account for every span the apps sent',
       () => {
         const expected = faultTraces();
+        progress = `${expected.size} of ${sent} request traces in the Tempo stand-in`;
         if (expected.size < sent) return false;
         const counted = new Map<string, number>();
         for (const s of readSpans(stack.tempoFile)) {
@@ -314,11 +321,15 @@ describe('fault: the engine is down for 20 s under traffic', () => {
           counted.set(s.traceId, (counted.get(s.traceId) ?? 0) + Number(s.attributes['correlation.span_count'] ?? 0));
         }
         const short = [...expected].filter(([id, spans]) => (counted.get(id) ?? 0) < spans.length);
+        const lost = short.reduce((n, [id, spans]) => n + spans.length - (counted.get(id) ?? 0), 0);
+        progress = `${short.length} of ${expected.size} traces short of spans in the engine (${lost} spans missing)`;
         return short.length === 0 && { expected, counted };
       },
       deadline,
       1_000,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${progress}`);
+    });
     const appTotal = [...missing.expected.values()].reduce((n, spans) => n + spans.length, 0);
     const engineTotal = [...missing.expected.keys()].reduce((n, id) => n + (missing.counted.get(id) ?? 0), 0);
     expect(engineTotal).toBeGreaterThanOrEqual(appTotal);
