@@ -32,10 +32,10 @@ ensure_go() {
   # Debian's golang package is only useful when it is new enough; never install an old one.
   if command -v apt-cache >/dev/null 2>&1; then
     local candidate
-    candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *2:\{0,1\}1\.\([0-9]*\).*/\1/p')"
+    candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*:\)\{0,1\}1\.\([0-9]*\).*/\2/p')"
     if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
       apt-get update -qq >/dev/null 2>&1 || true
-      candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *2:\{0,1\}1\.\([0-9]*\).*/\1/p')"
+      candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*:\)\{0,1\}1\.\([0-9]*\).*/\2/p')"
     fi
     if [ -n "$candidate" ] && [ "$candidate" -ge "$MIN_GO_MINOR" ]; then
       log "installing golang-go 1.$candidate from apt"
