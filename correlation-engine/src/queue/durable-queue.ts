@@ -18,6 +18,12 @@ import { join } from 'node:path';
 
 export type EntryKind = 'log' | 'event';
 
+/**
+ * Rows bound per INSERT statement in a group commit. One native call per row was the engine's top
+ * self-time frame under workload 1 (flushPending ~19%); a multi-row VALUES list binds many at once.
+ */
+const ROWS_PER_INSERT = 32;
+
 const KIND_CODE: Record<EntryKind, number> = { log: 0, event: 1 };
 const KIND_NAME: EntryKind[] = ['log', 'event'];
 
@@ -64,6 +70,7 @@ export class DurableQueue {
   private readonly db: DatabaseSync;
   private readonly consumers: readonly string[];
   private readonly insert: StatementSync;
+  private readonly insertMany: StatementSync;
   private readonly readAfter: StatementSync;
   private readonly firstAfter: StatementSync;
   private readonly setCursor: StatementSync;
@@ -85,6 +92,9 @@ export class DurableQueue {
     this.consumers = [...options.consumers];
     this.db = openDatabase(this.file, options.sync, options.onWarning);
     this.insert = this.db.prepare('INSERT INTO entries (kind, size, enqueued_at, body) VALUES (?, ?, ?, ?)');
+    this.insertMany = this.db.prepare(
+      `INSERT INTO entries (kind, size, enqueued_at, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`,
+    );
     this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
     this.setCursor = this.db.prepare(
@@ -209,13 +219,24 @@ export class DurableQueue {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
+        // Rows go in ROWS_PER_INSERT at a time, the rest one by one; seqs stay consecutive either way.
+        const params: (number | string)[] = [];
+        const flush = (): void => {
+          const res = this.insertMany.run(...params);
+          this.headSeq = Number(res.lastInsertRowid);
+          params.length = 0;
+        };
         for (const p of batch) {
           for (const e of p.entries) {
             const size = Buffer.byteLength(e.body);
-            const res = this.insert.run(KIND_CODE[e.kind], size, now, e.body);
-            this.headSeq = Number(res.lastInsertRowid);
+            params.push(KIND_CODE[e.kind], size, now, e.body);
             written += size;
+            if (params.length === 4 * ROWS_PER_INSERT) flush();
           }
+        }
+        for (let i = 0; i < params.length; i += 4) {
+          const res = this.insert.run(params[i] as number, params[i + 1] as number, params[i + 2] as number, params[i + 3] as string);
+          this.headSeq = Number(res.lastInsertRowid);
         }
         this.db.exec('COMMIT');
       } catch (err) {
