@@ -119,6 +119,8 @@ async function startEngine(env: Record<string, string>, label: string): Promise<
         CORR_RECENT_EVENTS: '20000',
         // A 10 s run at full speed must not reach the backlog bound (it would answer 429).
         QUEUE_MAX_BYTES: String(4 * 1024 * 1024 * 1024),
+        // Stopping between phases must not wait for a backlog to drain (it stays on disk, then is deleted).
+        EXPORT_SHUTDOWN_DEADLINE_MS: '1000',
         ...env,
       },
     }),

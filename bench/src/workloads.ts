@@ -81,6 +81,14 @@ function circuitId(rand: () => number): string {
   return `CKT-${SENTINEL_HEX}-${pick(rand, SITES)}-${Math.floor(rand() * 1000)}`;
 }
 
+/**
+ * A resource id that changes on every send too: a linking key repeated by every send of the same
+ * body would make a few hot keys shared by hundreds of open windows, which live traffic does not do.
+ */
+function resourceId(rand: () => number): string {
+  return `${SENTINEL_HEX}-${hex(rand, 4)}-4c2d-9a44-${hex(rand, 12)}`;
+}
+
 function isoAt(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -102,7 +110,7 @@ function jsonLine(rand: () => number, ms: number, circuit: string): string {
     level: pick(rand, ['info', 'warn', 'error']),
     msg: 'sync complete',
     circuit_id: circuit,
-    resource_id: hex(rand, 8),
+    resource_id: resourceId(rand),
     durationMs: Math.floor(rand() * 2000),
   });
 }
@@ -117,7 +125,7 @@ export function logsWorkload(bodyCount: number, seed = 1): Workload {
   const bodies: Body[] = [];
   const base = Date.parse('2026-11-24T21:40:00.000Z');
   for (let b = 0; b < bodyCount; b++) {
-    const traces = [0, 1, 2].map(() => ({ traceId: traceId(rand), circuit: circuitId(rand), resource: hex(rand, 8) }));
+    const traces = [0, 1, 2].map(() => ({ traceId: traceId(rand), circuit: circuitId(rand), resource: resourceId(rand) }));
     const records: Record<string, unknown>[] = [];
     for (let i = 0; i < 50; i++) {
       const ms = base + b * 50 + i;
@@ -135,7 +143,7 @@ export function logsWorkload(bodyCount: number, seed = 1): Workload {
       } else if (kind === 1) {
         record.message = syslogLine(rand, ms, circuit);
       } else if (kind === 2) {
-        record.message = bluePlanetLine(rand, ms, circuit, trace?.resource ?? hex(rand, 8));
+        record.message = bluePlanetLine(rand, ms, circuit, trace?.resource ?? resourceId(rand));
       } else {
         record.message = jsonLine(rand, ms, circuit);
       }

@@ -21,7 +21,8 @@ const body = JSON.stringify({
   service: 'mdso',
   env: 'bench',
   host: 'server-124',
-  message: 'Resource activation requested resource_id=7f3c2a10 resource_type_id=tosca.resourceTypes.EthernetCircuit circuit_id=CKT-1001-NYC',
+  message:
+    'Resource activation requested resource_id=7f3c2a10 resource_type_id=tosca.resourceTypes.EthernetCircuit circuit_id=CKT-1001-NYC',
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
   spanId: '00f067aa0ba902b7',
   keys: { circuit_id: 'CKT-1001-NYC', resource_id: '7f3c2a10' },
@@ -47,4 +48,6 @@ while (written < total) {
 const seconds = (performance.now() - t0) / 1000;
 await queue.close();
 rmSync(dir, { recursive: true, force: true });
-process.stdout.write(`${JSON.stringify({ sync, records: written, read: readCount, seconds: Math.round(seconds * 1000) / 1000, recordsPerSec: Math.round(written / seconds) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ sync, records: written, read: readCount, seconds: Math.round(seconds * 1000) / 1000, recordsPerSec: Math.round(written / seconds) })}\n`,
+);

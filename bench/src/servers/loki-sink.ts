@@ -21,6 +21,10 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
+    // Answer first, count after: the exporter's measured throughput should not include the
+    // stand-in's own decoding time (the counting still happens, on the sink's core).
+    res.writeHead(204);
+    res.end();
     let raw = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
     const body = JSON.parse(raw.toString('utf8')) as PushBody;
@@ -29,8 +33,6 @@ const server = createServer((req, res) => {
     const now = Date.now();
     if (firstAt === 0) firstAt = now;
     lastAt = now;
-    res.writeHead(204);
-    res.end();
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -1,0 +1,89 @@
+// Micro-benchmark of the Loki exporter alone: a durable queue pre-filled with normalized logs
+// (workload 1 records run through the engine's own normalizer), drained by the engine's
+// LokiExporter into the bench's Loki sink. Prints entries/s and where the time went.
+// Usage: node src/micro/exporter.ts [records=100000]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Proc } from '../procs.ts';
+import { logsWorkload, stamp } from '../workloads.ts';
+
+const dist = (p: string) => fileURLToPath(new URL(`../../../correlation-engine/dist/${p}`, import.meta.url));
+const { DurableQueue } = (await import(
+  dist('queue/durable-queue.js')
+)) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
+const { LokiExporter } = (await import(
+  dist('exporters/loki-exporter.js')
+)) as typeof import('../../../correlation-engine/src/exporters/loki-exporter.ts');
+const { createMetrics } = (await import(dist('metrics.js'))) as typeof import('../../../correlation-engine/src/metrics.ts');
+const { exporterMetricsFrom } = (await import(
+  dist('exporters/create-delivery.js')
+)) as typeof import('../../../correlation-engine/src/exporters/create-delivery.ts');
+const { normalizeApiRecord } = (await import(
+  dist('pipeline/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
+
+const total = Number(process.argv[2] ?? 100_000);
+const dir = mkdtempSync(join(tmpdir(), 'obs-exporter-bench-'));
+const sink = new Proc(process.execPath, [fileURLToPath(new URL('../servers/loki-sink.ts', import.meta.url))], {
+  core: process.env.SINK_CORE,
+});
+const url = (await sink.waitFor(/listening (http:\S+)/))[1] as string;
+
+const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'full' });
+const workload = logsWorkload(64);
+let n = 0;
+for (let b = 0; n < total; b++) {
+  const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as {
+    resource: { service: string; host: string; env: string };
+    records: Parameters<typeof normalizeApiRecord>[0][];
+  };
+  const logs = body.records.map((r) =>
+    normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, Date.now()),
+  );
+  await queue.append(logs.map((l) => ({ kind: 'log' as const, body: JSON.stringify(l) })));
+  n += logs.length;
+}
+const exporter = new LokiExporter({
+  queue,
+  metrics: exporterMetricsFrom(createMetrics({ instanceId: 'bench', defaultMetrics: false })),
+  logger: { info() {}, warn() {}, error() {} },
+  deadLetterDir: join(dir, 'dead'),
+  batchMaxRecords: Number(process.env.EXPORT_BATCH_MAX_RECORDS ?? 500),
+  lingerMs: 200,
+  retry: { initialMs: 100, maxMs: 1000, maxAttempts: 0 },
+  requestTimeoutMs: 10_000,
+  baseUrl: url,
+  format: 'json',
+  exportOtlpLogs: false,
+  traceIdLabel: false,
+  maxLineBytes: 256 * 1024,
+  // One name for both bounds here, as in create-delivery.ts: the Loki push size wins.
+  batchMaxBytes: 1024 * 1024,
+  defaultEnv: 'bench',
+} as ConstructorParameters<typeof LokiExporter>[0]);
+// PROFILE=<file.cpuprofile>: profile the drain only (not the fill).
+const session = process.env.PROFILE ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+const t0 = performance.now();
+exporter.start();
+await exporter.forceFlush();
+const seconds = (performance.now() - t0) / 1000;
+if (session && process.env.PROFILE) {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+}
+await exporter.shutdown(Date.now() + 1000);
+await queue.close();
+const count = (await (await fetch(`${url}/count`)).json()) as { entries: number };
+await sink.stop();
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(
+  `${JSON.stringify({ records: n, delivered: count.entries, seconds: Math.round(seconds * 1000) / 1000, entriesPerSec: Math.round(count.entries / seconds) })}\n`,
+);
