@@ -18,6 +18,8 @@ import { eventually, listen } from './helpers/listen.js';
 
 const collectorBinary = join(import.meta.dirname, '../../.cache/bin/otelcol-obs');
 const haveCollector = existsSync(collectorBinary);
+// Built by scripts/lib/ensure-otelcol.sh (bootstrap); CI must not pass without it.
+if (!haveCollector && process.env.CI) throw new Error(`${collectorBinary} is missing: run scripts/bootstrap.sh`);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
