@@ -96,9 +96,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 
   const limit = o.maxRequests ?? Number.POSITIVE_INFINITY;
+  let launched = 0;
   if (o.rate === undefined) {
     const sender = async (): Promise<void> => {
-      while (performance.now() < end && requests + errors < limit) await send(performance.now());
+      // Counted at launch, so concurrent senders stop at exactly `limit` requests.
+      while (performance.now() < end && launched < limit) {
+        launched++;
+        await send(performance.now());
+      }
     };
     await Promise.all(Array.from({ length: o.connections }, sender));
   } else {
