@@ -121,6 +121,8 @@ async function startEngine(env: Record<string, string>, label: string): Promise<
         QUEUE_MAX_BYTES: String(4 * 1024 * 1024 * 1024),
         // Stopping between phases must not wait for a backlog to drain (it stays on disk, then is deleted).
         EXPORT_SHUTDOWN_DEADLINE_MS: '1000',
+        // BENCH_ENGINE_NODE_OPTIONS: runtime flags to try on the engine (e.g. --max-semi-space-size=32).
+        ...(process.env.BENCH_ENGINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_ENGINE_NODE_OPTIONS } : {}),
         ...env,
       },
     }),
