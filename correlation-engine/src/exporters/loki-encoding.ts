@@ -70,7 +70,11 @@ export function formatLabels(labels: Record<string, string>): string {
   return `{${parts.join(', ')}}`;
 }
 
+// One test instead of three replace() passes: label values (service, env) almost never need escaping.
+const NEEDS_LABEL_ESCAPE = /[\\"\n]/;
+
 function escapeLabelValue(value: string): string {
+  if (!NEEDS_LABEL_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -153,6 +157,9 @@ export function buildPushes(records: readonly QueuedRecord[], options: LokiEncod
   let streams = new Map<string, LokiStream>();
   let batch: QueuedRecord[] = [];
   let bytes = 0;
+  // Label sets repeat for nearly every record (service/env): format each distinct one once per call
+  // (exporter profile: formatLabels + escapeLabelValue ~4% of a drain).
+  const keys = new Map<string, string>();
   const close = (): void => {
     if (batch.length === 0) return;
     const list = [...streams.values()];
@@ -167,7 +174,17 @@ export function buildPushes(records: readonly QueuedRecord[], options: LokiEncod
     const { labels, entry } = toLokiEntry(record, options);
     const size = entryBytes(entry);
     if (bytes > 0 && bytes + size > options.batchMaxBytes) close();
-    const key = formatLabels(labels);
+    // Length-prefixed, so no two different label sets can give the same cache key.
+    let raw = '';
+    for (const name in labels) {
+      const value = labels[name] ?? '';
+      raw += `${name.length}:${name}${value.length}:${value}`;
+    }
+    let key = keys.get(raw);
+    if (key === undefined) {
+      key = formatLabels(labels);
+      keys.set(raw, key);
+    }
     let stream = streams.get(key);
     if (!stream) {
       stream = { labels, entries: [] };
