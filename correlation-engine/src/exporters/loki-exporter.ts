@@ -1,11 +1,14 @@
 // Ships normalized logs and correlation events to Loki's push API.
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
 import { QueueExporter, type EncodedBatch, type QueueExporterOptions, type QueuedRecord } from './queue-exporter.js';
 
 const gzipAsync = promisify(gzip);
+// Fastest level: the exporter shares the engine's core with ingest (drain profile: zlib ~12% at the
+// default level 6). On workload-1 JSON, level 1 compresses 7.7x against level 6's 8.9x.
+const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' | 'url'>, LokiEncodingOptions {
   /** Base URL, e.g. http://loki:3100 (the push path is appended). */
@@ -43,7 +46,7 @@ export class LokiExporter extends QueueExporter {
               records: push.records,
             }
           : {
-              body: await gzipAsync(encodeJsonPush(push.streams)),
+              body: await gzipAsync(encodeJsonPush(push.streams), GZIP_OPTIONS),
               headers: { ...base, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
               records: push.records,
             },
