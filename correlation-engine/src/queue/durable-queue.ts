@@ -98,6 +98,7 @@ export class DurableQueue {
       `INSERT INTO entries (kind, size, enqueued_at, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`,
     );
     this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.readAfter.setReturnArrays(true);
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
     this.setCursor = this.db.prepare(
       'INSERT INTO cursors (consumer, seq) VALUES (?, ?) ON CONFLICT(consumer) DO UPDATE SET seq = excluded.seq',
@@ -140,10 +141,11 @@ export class DurableQueue {
     const out: QueueEntry[] = [];
     let bytes = 0;
     for (const row of this.readAfter.iterate(this.position(consumer), limit)) {
-      const r = row as { seq: number; kind: number; size: number; enqueued_at: number; body: string };
-      if (out.length > 0 && bytes + r.size > maxBytes) break;
-      bytes += r.size;
-      out.push({ seq: r.seq, kind: KIND_NAME[r.kind] ?? 'log', body: r.body, enqueuedAtMs: r.enqueued_at });
+      // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
+      const [seq, kind, size, enqueuedAt, body] = row as unknown as [number, number, number, number, string];
+      if (out.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, enqueuedAtMs: enqueuedAt });
     }
     return out;
   }
