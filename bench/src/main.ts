@@ -148,11 +148,13 @@ async function sinkCount(url: string): Promise<{ entries: number; firstAt: numbe
   return (await res.json()) as { entries: number; firstAt: number; lastAt: number };
 }
 
-async function openWindows(url: string): Promise<number> {
+async function gauge(url: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const m = text.match(/^correlation_open_windows(?:\{[^}]*\})? (\d+)/m);
+  const m = text.match(pattern);
   return m ? Number(m[1]) : Number.NaN;
 }
+
+const openWindows = (url: string) => gauge(url, /^correlation_open_windows(?:\{[^}]*\})? (\d+)/m);
 
 function machine() {
   const cpu = cpus()[0]?.model ?? 'unknown';
@@ -264,6 +266,8 @@ async function main(): Promise<void> {
         return probeCorrelationLatency(engine.url, WINDOW_SECONDS * 1000, (seconds - 1) * 1000 - WINDOW_SECONDS * 1000);
       })(),
     ]);
+    // Whether the exporter kept up at this load: its backlog once the probe is done (gauge, 1 s).
+    const lokiBacklog = await gauge(engine.url, /^exporter_queue_depth\{[^}]*exporter="loki"[^}]*\} (\d+)/m);
     await stop(engine.proc);
     const p99 = quantile(probe.latenciesMs, 0.99);
     figures.mixed = {
@@ -273,6 +277,7 @@ async function main(): Promise<void> {
       tracesSpansPerSec: round(traces.itemsPerSec),
       tracesP50Ms: round(traces.p50Ms, 2),
       tracesP99Ms: round(traces.p99Ms, 2),
+      lokiQueueDepthAfter: lokiBacklog,
       correlationLatency: {
         probes: probe.probes,
         seen: probe.seen,
@@ -458,6 +463,7 @@ function summary(f: Record<string, any>): string {
     rows.push(['mixed 50%: logs', `${Math.round(f.mixed.logsRecordsPerSec)} records/s`, f.mixed.logsP50Ms, f.mixed.logsP99Ms]);
     rows.push(['mixed 50%: spans', `${Math.round(f.mixed.tracesSpansPerSec)} spans/s`, f.mixed.tracesP50Ms, f.mixed.tracesP99Ms]);
     const c = f.mixed.correlationLatency;
+    rows.push(['mixed 50%: Loki backlog after the run', `${f.mixed.lokiQueueDepthAfter} records`, '-', '-']);
     rows.push(['correlation latency (window 5 s)', `${c.seen}/${c.probes} probes`, c.p50Ms, c.p99Ms]);
   }
   if (f.exporter) rows.push(['exporter drain into Loki sink', `${Math.round(f.exporter.entriesPerSec)} entries/s`, '-', '-']);

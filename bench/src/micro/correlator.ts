@@ -6,8 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { logsWorkload, stamp } from '../workloads.ts';
 
 const dist = (p: string) => fileURLToPath(new URL(`../../../correlation-engine/dist/${p}`, import.meta.url));
-const { Correlator } = (await import(dist('pipeline/correlator.js'))) as typeof import('../../../correlation-engine/src/pipeline/correlator.ts');
-const { normalizeApiRecord } = (await import(dist('pipeline/normalizer.js'))) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
+const { Correlator } = (await import(
+  dist('pipeline/correlator.js')
+)) as typeof import('../../../correlation-engine/src/pipeline/correlator.ts');
+const { normalizeApiRecord } = (await import(
+  dist('pipeline/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
 
 const batches = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -17,12 +21,21 @@ const input = Array.from({ length: batches }, (_, b) => {
     resource: { service: string };
     records: Parameters<typeof normalizeApiRecord>[0][];
   };
-  return body.records.map((r) => normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, 0));
+  return body.records.map((r) =>
+    normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, 0),
+  );
 });
 
 for (let round = 0; round < rounds; round++) {
   let now = 1_764_020_000_000;
-  const correlator = new Correlator({ instance: 'bench', windowMs: 5000, maxOpenWindows: 200_000, maxSpansPerWindow: 200, maxLogsPerWindow: 200, now: () => now });
+  const correlator = new Correlator({
+    instance: 'bench',
+    windowMs: 5000,
+    maxOpenWindows: 200_000,
+    maxSpansPerWindow: 200,
+    maxLogsPerWindow: 200,
+    now: () => now,
+  });
   let events = 0;
   const t0 = performance.now();
   for (const logs of input) {
@@ -31,5 +44,7 @@ for (let round = 0; round < rounds; round++) {
     events += correlator.tick().length;
   }
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ round, records: batches * 50, events, recordsPerSec: Math.round((batches * 50) / seconds) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ round, records: batches * 50, events, recordsPerSec: Math.round((batches * 50) / seconds) })}\n`,
+  );
 }
