@@ -5,7 +5,7 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,w2,mixed,exporter,windows,memory>.
+// BENCH_ONLY=<comma list of phases: w1,w2,mixed,exporter,windows,memory>, BENCH_ENGINE_DIR.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,8 @@ import { atLeast, atMost, median, quantile, round, type Target, table, targetTab
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(benchDir, '..');
-const engineDir = join(repo, 'correlation-engine');
+// BENCH_ENGINE_DIR: measure another build of the engine (e.g. an older commit) with the same load.
+const engineDir = resolve(process.env.BENCH_ENGINE_DIR ?? join(repo, 'correlation-engine'));
 const collectorBin = join(repo, '.cache/bin/otelcol-obs');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -266,8 +267,13 @@ async function main(): Promise<void> {
         return probeCorrelationLatency(engine.url, WINDOW_SECONDS * 1000, (seconds - 1) * 1000 - WINDOW_SECONDS * 1000);
       })(),
     ]);
-    // Whether the exporter kept up at this load: its backlog once the probe is done (gauge, 1 s).
-    const lokiBacklog = await gauge(engine.url, /^exporter_queue_depth\{[^}]*exporter="loki"[^}]*\} (\d+)/m);
+    // Whether the exporter kept up at this load: its backlog when the probe is done, and how long
+    // it then takes to reach zero (the gauge refreshes every second).
+    const depth = () => gauge(engine.url, /^exporter_queue_depth\{[^}]*exporter="loki"[^}]*\} (\d+)/m);
+    const lokiBacklog = await depth();
+    const tDrain = Date.now();
+    while ((await depth()) > 0 && Date.now() - tDrain < 30_000) await sleep(250);
+    const lokiDrainSeconds = round((Date.now() - tDrain) / 1000, 1);
     await stop(engine.proc);
     const p99 = quantile(probe.latenciesMs, 0.99);
     figures.mixed = {
@@ -278,6 +284,7 @@ async function main(): Promise<void> {
       tracesP50Ms: round(traces.p50Ms, 2),
       tracesP99Ms: round(traces.p99Ms, 2),
       lokiQueueDepthAfter: lokiBacklog,
+      lokiDrainSecondsAfter: lokiDrainSeconds,
       correlationLatency: {
         probes: probe.probes,
         seen: probe.seen,
@@ -463,7 +470,12 @@ function summary(f: Record<string, any>): string {
     rows.push(['mixed 50%: logs', `${Math.round(f.mixed.logsRecordsPerSec)} records/s`, f.mixed.logsP50Ms, f.mixed.logsP99Ms]);
     rows.push(['mixed 50%: spans', `${Math.round(f.mixed.tracesSpansPerSec)} spans/s`, f.mixed.tracesP50Ms, f.mixed.tracesP99Ms]);
     const c = f.mixed.correlationLatency;
-    rows.push(['mixed 50%: Loki backlog after the run', `${f.mixed.lokiQueueDepthAfter} records`, '-', '-']);
+    rows.push([
+      'mixed 50%: Loki backlog after the run',
+      `${f.mixed.lokiQueueDepthAfter} records, 0 after ${f.mixed.lokiDrainSecondsAfter} s`,
+      '-',
+      '-',
+    ]);
     rows.push(['correlation latency (window 5 s)', `${c.seen}/${c.probes} probes`, c.p50Ms, c.p99Ms]);
   }
   if (f.exporter) rows.push(['exporter drain into Loki sink', `${Math.round(f.exporter.entriesPerSec)} entries/s`, '-', '-']);

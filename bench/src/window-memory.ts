@@ -2,10 +2,13 @@
 // own Correlator (from correlation-engine/dist), one span per window shaped as the OTLP decoder
 // makes them, and prints (RSS after - RSS before) / N after a full GC. Run by main.ts.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const distUrl = new URL('../../correlation-engine/dist/pipeline/correlator.js', import.meta.url);
-const { Correlator } = (await import(fileURLToPath(distUrl))) as typeof import('../../correlation-engine/src/pipeline/correlator.ts');
+const engineDir = process.env.BENCH_ENGINE_DIR ?? fileURLToPath(new URL('../../correlation-engine', import.meta.url));
+const { Correlator } = (await import(
+  join(engineDir, 'dist/pipeline/correlator.js')
+)) as typeof import('../../correlation-engine/src/pipeline/correlator.ts');
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const gc = (globalThis as { gc?: () => void }).gc;
