@@ -41,7 +41,11 @@ export interface NewEntry {
   body: string;
 }
 
-/** `full`: fsync the WAL on every commit (survives power loss). `normal`: survives a process crash only. */
+/**
+ * `full`: fsync the WAL on every append (accepted records survive power loss; a consumer's cursor
+ * is made durable by the next append, so a power cut may re-send a batch). `normal`: survives a
+ * process crash only.
+ */
 export type QueueSync = 'full' | 'normal';
 
 export interface DurableQueueOptions {
