@@ -236,6 +236,32 @@ describe('Correlator business-key linking', () => {
     expect(byTrace[T3]?.linkedLogCount).toBe(0);
   });
 
+  it('a trace-less log that joined an open window still waits for traces that open shortly after', () => {
+    const { c, clock } = setup({ windowMs: 10_000 });
+    c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C' } })]);
+    c.addLogs([log({ message: 'bp line', keys: { circuit_id: 'C', resource_id: 'R' } })]);
+    expect(c.graceLogCount).toBe(1);
+    clock.advance(2_000);
+    // The later trace sees the log; the first window gaining resource_id R does not take it twice.
+    c.addSpans([span(T2, '1111111111111111', { keys: { circuit_id: 'C' } })]);
+    c.addSpans([span(T1, '2222222222222222', { keys: { resource_id: 'R' } })]);
+    clock.advance(10_000);
+    const byTrace = Object.fromEntries(c.tick().map((e) => [e.traceId, e]));
+    expect(byTrace[T1]).toMatchObject({ linkedLogCount: 1, logCount: 1 });
+    expect(byTrace[T2]).toMatchObject({ linkedLogCount: 1, logCount: 1 });
+    expect(byTrace[T2]?.detail.logs[0]).toMatchObject({ message: 'bp line', linkedBy: { key: 'circuit_id', value: 'C' } });
+  });
+
+  it('lists each span with its own business keys in the detail', () => {
+    const { c, clock } = setup();
+    const keys = { circuit_id: 'C', product_id: 'P', resource_id: 'R', resource_type_id: 'RT', request_id: 'Q' };
+    c.addSpans([span(T1, '1111111111111111', { keys }), span(T1, '2222222222222222')]);
+    clock.advance(60_000);
+    const [e] = c.tick();
+    expect(e?.detail.spans.find((s) => s.spanId === '1111111111111111')?.keys).toEqual(keys);
+    expect(e?.detail.spans.find((s) => s.spanId === '2222222222222222')).not.toHaveProperty('keys');
+  });
+
   it('bounds the grace buffer and counts what it drops', () => {
     const { c, drops } = setup({ maxGraceLogs: 3 });
     for (let i = 0; i < 5; i += 1) c.addLogs([log({ keys: { circuit_id: `K${i}` } })]);

@@ -139,6 +139,12 @@ function addService(w: Window, service: string): void {
 }
 
 /** Root = a span without a parent; among several (or none), the earliest. */
+/** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
   if (!current) return true;
   const candRoot = !candidate.parentSpanId;
@@ -207,6 +213,8 @@ export class Correlator {
               startUnixMs: span.startUnixMs,
               durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
               status: span.status,
+              // Shared with the span, not copied: the view and API clients check keys per span.
+              ...(hasAny(span.keys) ? { keys: span.keys } : {}),
             }
           : undefined;
       if (better) w.root = summary;
@@ -404,12 +412,20 @@ export class Correlator {
       }
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (targets) for (const [w, linkedBy] of targets) this.joinLog(w, log, linkedBy);
-    if ((targets && targets.size > 0) || !keyed) return;
-    this.waitForWindow(log, now);
+    if (!keyed) return;
+    // It waits even when it joined open windows: a trace with the same key that opens shortly
+    // after (its spans are often exported later than the orchestrator logs) must see it too.
+    const entry = this.waitForWindow(log, now);
+    if (!targets) return;
+    for (const [w, linkedBy] of targets) {
+      this.joinLog(w, log, linkedBy);
+      // Marked as picked up, so a second linking key seen later does not join it twice.
+      w.pickedUp ??= new Set();
+      w.pickedUp.add(entry);
+    }
   }
 
-  private waitForWindow(log: NormalizedLog, now: number): void {
+  private waitForWindow(log: NormalizedLog, now: number): GraceEntry {
     if (this.graceLogCount >= this.o.maxGraceLogs) {
       this.removeOldestGrace();
       this.drop('grace_buffer_full', 1);
@@ -420,6 +436,7 @@ export class Correlator {
       const value = log.keys[key];
       if (value) bucketAdd(this.graceIndex.get(key), value, entry);
     }
+    return entry;
   }
 
   private removeOldestGrace(): void {

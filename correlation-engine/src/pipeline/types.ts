@@ -68,6 +68,8 @@ export interface SpanSummary {
   startUnixMs: number;
   durationMs: number;
   status: SpanStatus;
+  /** The span's business keys, when it carried any. */
+  keys?: BusinessKeys;
 }
 
 export interface LogSummary {

@@ -27,7 +27,7 @@ interface EventLike {
   spanCount: number;
   keys: Record<string, string[]>;
   rootSpan: { service: string; name: string } | null;
-  detail: { spans: { service: string; name: string }[]; spansCapped: boolean };
+  detail: { spans: { service: string; name: string; keys?: Record<string, string> }[]; spansCapped: boolean };
 }
 
 interface LogLike {
@@ -120,15 +120,16 @@ describe('sense apps -> correlation engine', () => {
         `spans of ${app}`,
       ).toBe(true);
     expect(event.detail.spans.some((s) => s.name === 'arda.provision')).toBe(true);
-    // The engine reports the keys per window, not per span (SpanSummary has no attributes):
-    // exactly one value per key means no span carried a different one.
-    expect(event.keys).toEqual({
-      circuit_id: [circuit],
-      product_id: ['PROD-ACC'],
-      resource_id: ['RES-ACC'],
-      resource_type_id: ['RT-ACC'],
-      request_id: ['req-acc-1'],
-    });
+    const expectedKeys = {
+      circuit_id: circuit,
+      product_id: 'PROD-ACC',
+      resource_id: 'RES-ACC',
+      resource_type_id: 'RT-ACC',
+      request_id: 'req-acc-1',
+    };
+    // Every span, not only the server spans, carries all five keys.
+    for (const s of event.detail.spans) expect(s.keys, `${s.service}: ${s.name}`).toEqual(expectedKeys);
+    expect(event.keys).toEqual(Object.fromEntries(Object.entries(expectedKeys).map(([k, v]) => [k, [v]])));
 
     const logs = (await (await fetch(`${engineUrl}/api/logs?trace_id=${traceId}&limit=200`)).json()) as LogLike[];
     for (const app of CHAIN)
