@@ -2,15 +2,7 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import {
-  envBoolean,
-  envEnum,
-  envInt,
-  envOptionalString,
-  envOptionalUrl,
-  envPositiveNumber,
-  envString,
-} from './env-schema.js';
+import { envBoolean, envEnum, envInt, envOptionalString, envOptionalUrl, envPositiveNumber, envString } from './env-schema.js';
 import { type ExportersConfig, exportersEnvSchema } from './exporters/config.js';
 
 export class ConfigError extends Error {
@@ -118,9 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     defaultEnv: e.DEFAULT_ENV,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     basicAuth:
-      e.ENABLE_BASIC_AUTH && e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS
-        ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS }
-        : undefined,
+      e.ENABLE_BASIC_AUTH && e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS } : undefined,
     grafanaUrl: e.GRAFANA_URL,
     exporters: exporters.data,
   };

@@ -26,7 +26,12 @@ export function envInt(fallback: number, min: number, max = Number.MAX_SAFE_INTE
       .string()
       .regex(/^[0-9]+$/, { error: 'must be a whole number' })
       .transform(Number)
-      .pipe(z.number().min(min, { error: `must be >= ${min}` }).max(max, { error: `must be <= ${max}` }))
+      .pipe(
+        z
+          .number()
+          .min(min, { error: `must be >= ${min}` })
+          .max(max, { error: `must be <= ${max}` }),
+      )
       .optional()
       .transform((v) => v ?? fallback),
   );

@@ -53,9 +53,7 @@ describe('acceptance: one trace over OTLP protobuf + OTLP JSON + /api/logs + a B
     root.end();
     await provider.forceFlush();
     const exporter = new OTLPTraceExporter({ url: `${base}/api/otlp/v1/traces` });
-    const result = await new Promise<{ code: number; error?: Error }>((resolve) =>
-      exporter.export(finished.getFinishedSpans(), resolve),
-    );
+    const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(finished.getFinishedSpans(), resolve));
     expect(result.error).toBeUndefined();
     expect(result.code).toBe(0); // ExportResultCode.SUCCESS: status 200 and a response it could read
     await exporter.shutdown();
@@ -103,7 +101,11 @@ describe('acceptance: one trace over OTLP protobuf + OTLP JSON + /api/logs + a B
     // 4. A Blue Planet line with no trace context, only circuit_id=... in its text.
     const bp = await postJson('/api/logs', {
       resource: { service: 'blueplanet', host: 'mdso-dev' },
-      records: [{ message: `2026-11-25 10:00:01,123 ERROR [pool-3-thread-7] c.c.bp.Orchestrator - activation failed circuit_id=${circuit} state=FAILED` }],
+      records: [
+        {
+          message: `2026-11-25 10:00:01,123 ERROR [pool-3-thread-7] c.c.bp.Orchestrator - activation failed circuit_id=${circuit} state=FAILED`,
+        },
+      ],
     });
     expect(bp.status).toBe(202);
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, metricValue, testApp } from './helpers/app.js';
 import { RecordingDelivery } from './helpers/delivery.js';
-import { eventually, listen } from './helpers/listen.js';
+import { eventually } from './helpers/listen.js';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
@@ -173,14 +173,18 @@ describe('server process (dist/server.js)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const base = `http://127.0.0.1:${port}`;
-      const health = await eventually(async () => {
-        try {
-          const res = await fetch(`${base}/health`);
-          return res.ok ? await res.json() : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 15_000, 'the engine to listen');
+      const health = await eventually(
+        async () => {
+          try {
+            const res = await fetch(`${base}/health`);
+            return res.ok ? await res.json() : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        15_000,
+        'the engine to listen',
+      );
       expect(health).toMatchObject({ status: 'healthy', instance: 'proc-test' });
       const res = await fetch(`${base}/api/logs`, {
         method: 'POST',

@@ -1,7 +1,7 @@
 // Bad input gets a clear 4xx naming the problem, never a 5xx or a crash.
 import { gzipSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp } from './helpers/app.js';
 import { protobufTraceRequest } from './helpers/otlp-samples.js';
@@ -170,13 +170,11 @@ describe('property: random bodies never produce a 5xx', () => {
     fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
     fc.string().map((s) => Buffer.from(s)),
     // A real request with bytes flipped or cut: exercises every branch of the protobuf reader.
-    fc
-      .tuple(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }))
-      .map(([cut, flips]) => {
-        const b = Buffer.from(validProtobuf);
-        for (const [pos, val] of flips) b[pos % b.length] = val;
-        return b.subarray(0, b.length - (cut % b.length));
-      }),
+    fc.tuple(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 })).map(([cut, flips]) => {
+      const b = Buffer.from(validProtobuf);
+      for (const [pos, val] of flips) b[pos % b.length] = val;
+      return b.subarray(0, b.length - (cut % b.length));
+    }),
   );
 
   it('thousands of random requests to every ingest route get 2xx or 4xx', async () => {

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, ENGINE_ENV_VARS, loadConfig } from '../src/config.js';
 import { exportersEnvSchema } from '../src/exporters/config.js';
 

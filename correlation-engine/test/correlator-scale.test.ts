@@ -1,9 +1,9 @@
 // Issue 2: "10 000 open traces do not slow per-record ingest measurably compared with 10".
 // A quick check, not the benchmark: prints both throughputs and asserts only a generous ratio.
 import { describe, expect, it } from 'vitest';
-import { ManualClock, testApp } from './helpers/app.js';
 import { Correlator } from '../src/pipeline/correlator.js';
 import type { NormalizedSpan } from '../src/pipeline/types.js';
+import { ManualClock, testApp } from './helpers/app.js';
 
 const SPANS = 200_000;
 const BATCH = 100;
@@ -128,9 +128,7 @@ describe('correlator scale', () => {
       many = Math.max(many, await measure(10_000));
     }
     const fmt = (n: number) => Math.round(n).toLocaleString('en');
-    console.log(
-      `POST /api/logs: ${fmt(few)} records/s into 10 open windows, ${fmt(many)} into 10,000 (ratio ${(few / many).toFixed(2)})`,
-    );
+    console.log(`POST /api/logs: ${fmt(few)} records/s into 10 open windows, ${fmt(many)} into 10,000 (ratio ${(few / many).toFixed(2)})`);
     expect(few / many).toBeLessThan(2);
   }, 120_000);
 });

@@ -65,9 +65,7 @@ describe('Correlator windows', () => {
     const start = clock.ms;
     c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1' } })]);
     clock.advance(10_000);
-    c.addSpans([
-      span(T1, '2222222222222222', { parentSpanId: '1111111111111111', service: 'palantir', status: 'ERROR' }),
-    ]);
+    c.addSpans([span(T1, '2222222222222222', { parentSpanId: '1111111111111111', service: 'palantir', status: 'ERROR' })]);
     c.addLogs([log({ traceId: T1, severity: 'WARN', service: 'arda', keys: { product_id: 'P1' } })]);
     expect(c.openWindowCount).toBe(1);
     clock.advance(49_999);

@@ -121,7 +121,11 @@ describe('Grafana Explore links', () => {
     expect(url.searchParams.get('schemaVersion')).toBe('1');
     expect(url.searchParams.get('orgId')).toBe('1');
     const panes = JSON.parse(url.searchParams.get('panes') ?? '{}');
-    const pane = Object.values(panes)[0] as { datasource: string; queries: Array<Record<string, unknown>>; range: { from: string; to: string } };
+    const pane = Object.values(panes)[0] as {
+      datasource: string;
+      queries: Array<Record<string, unknown>>;
+      range: { from: string; to: string };
+    };
     expect(pane.datasource).toBe('tempo');
     expect(pane.queries[0]).toMatchObject({ refId: 'A', datasource: { type: 'tempo', uid: 'tempo' }, queryType: 'traceql', query: TRACE });
     expect(Number(pane.range.from)).toBe(Date.parse('2026-11-25T10:00:00.000Z') - 300_000);

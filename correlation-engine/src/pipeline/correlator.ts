@@ -164,8 +164,7 @@ export class Correlator {
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
-  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> &
-    Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
+  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> & Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
 
   constructor(options: CorrelatorOptions) {
     this.o = {

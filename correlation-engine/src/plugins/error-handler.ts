@@ -102,8 +102,6 @@ export function registerErrorHandlers(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0];
-    return reply
-      .code(404)
-      .send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${path}` });
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${path}` });
   });
 }

@@ -1,7 +1,7 @@
 // GET /api/correlations: events of closed windows, newest first, with filters.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error.js';
-import { type RouteDeps, limitQuerySchema, parseLimit, traceIdQuery } from './deps.js';
+import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 
 interface CorrelationsQuery {
   limit?: string;

@@ -1,10 +1,10 @@
 // What route plugins are given: the app's parts, passed explicitly (no globals) so several
 // apps can live in one process.
 import type { Config } from '../config.js';
-import { HttpError } from '../http-error.js';
-import { normalizeTraceId } from '../pipeline/ids.js';
 import type { Delivery } from '../exporters/delivery.js';
+import { HttpError } from '../http-error.js';
 import type { Metrics } from '../metrics.js';
+import { normalizeTraceId } from '../pipeline/ids.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 
 export interface AppState {

@@ -4,7 +4,7 @@ import { HttpError } from '../http-error.js';
 import { normalizeSpanId, normalizeTraceId } from '../pipeline/ids.js';
 import { type ApiLogRecord, normalizeApiRecord } from '../pipeline/normalizer.js';
 import { BUSINESS_KEYS } from '../pipeline/types.js';
-import { type RouteDeps, limitQuerySchema, parseLimit, traceIdQuery } from './deps.js';
+import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 
 /** Records per request; the body limit bounds it too, this keeps one request's work bounded. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;

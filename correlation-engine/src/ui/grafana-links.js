@@ -56,9 +56,7 @@ export function tempoTraceUrl(base, event) {
 export function lokiLogsUrl(base, event) {
   return exploreUrl(base, {
     datasource: LOKI_UID,
-    queries: [
-      { refId: 'A', datasource: { type: 'loki', uid: LOKI_UID }, expr: traceLogsQuery(event.traceId), queryType: 'range' },
-    ],
+    queries: [{ refId: 'A', datasource: { type: 'loki', uid: LOKI_UID }, expr: traceLogsQuery(event.traceId), queryType: 'range' }],
     range: exploreRange(event),
   });
 }

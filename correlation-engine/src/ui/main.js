@@ -200,7 +200,9 @@ $('clear').addEventListener('click', (ev) => {
 
 window.addEventListener('popstate', () => {
   const next = readFilters(location.search);
-  const sameQuery = ['circuit_id', 'service', 'trace_id'].every((k) => next[/** @type {'circuit_id'} */ (k)] === state.filters[/** @type {'circuit_id'} */ (k)]);
+  const sameQuery = ['circuit_id', 'service', 'trace_id'].every(
+    (k) => next[/** @type {'circuit_id'} */ (k)] === state.filters[/** @type {'circuit_id'} */ (k)],
+  );
   state.filters = next;
   syncForm();
   if (sameQuery) render();

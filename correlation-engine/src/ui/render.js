@@ -4,15 +4,7 @@
 // (no innerHTML / insertAdjacentHTML anywhere in the UI).
 
 import { lokiLogsUrl, tempoTraceUrl } from './grafana-links.js';
-import {
-  axisTicks,
-  formatClock,
-  formatDuration,
-  keyEntries,
-  layoutWaterfall,
-  serviceColorIndex,
-  shortId,
-} from './view-model.js';
+import { axisTicks, formatClock, formatDuration, keyEntries, layoutWaterfall, serviceColorIndex, shortId } from './view-model.js';
 
 /** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
 /** @typedef {import('../pipeline/types.js').LogSummary} LogSummary */
@@ -97,19 +89,36 @@ export function eventRow(event, opts) {
       { class: 'trace' },
       h(
         'button',
-        { type: 'button', class: 'link mono', title: event.traceId, 'aria-label': `Open trace ${event.traceId}`, onclick: () => opts.onOpen(event.id) },
+        {
+          type: 'button',
+          class: 'link mono',
+          title: event.traceId,
+          'aria-label': `Open trace ${event.traceId}`,
+          onclick: () => opts.onOpen(event.id),
+        },
         shortId(event.traceId),
       ),
-      event.continuation ? h('span', { class: 'badge cont', title: 'Continuation: an earlier window for this trace had already closed' }, 'cont.') : null,
+      event.continuation
+        ? h('span', { class: 'badge cont', title: 'Continuation: an earlier window for this trace had already closed' }, 'cont.')
+        : null,
     ),
-    h('td', { class: 'services' }, h('div', { class: 'svc-line' }, event.services.map(serviceChip)), h('div', { class: 'key-line' }, keyChips(event))),
+    h(
+      'td',
+      { class: 'services' },
+      h('div', { class: 'svc-line' }, event.services.map(serviceChip)),
+      h('div', { class: 'key-line' }, keyChips(event)),
+    ),
     h('td', { class: 'num', 'data-label': 'Spans' }, String(event.spanCount)),
     h(
       'td',
       { class: 'num', 'data-label': 'Logs' },
       String(event.logCount),
       event.linkedLogCount > 0
-        ? h('span', { class: 'linked-count', title: 'Logs without trace context joined through a business key' }, `${event.linkedLogCount} linked`)
+        ? h(
+            'span',
+            { class: 'linked-count', title: 'Logs without trace context joined through a business key' },
+            `${event.linkedLogCount} linked`,
+          )
         : null,
     ),
     h('td', { class: 'num', 'data-label': 'Errors' }, errors ? h('span', { class: 'err-count' }, String(event.errorCount)) : '0'),
@@ -125,9 +134,17 @@ function grafanaLinks(event, grafanaBase) {
   return h(
     'p',
     { class: 'grafana' },
-    h('a', { href: tempoTraceUrl(grafanaBase, event), target: '_blank', rel: 'noopener noreferrer', class: 'button' }, 'Trace in Grafana (Tempo)'),
+    h(
+      'a',
+      { href: tempoTraceUrl(grafanaBase, event), target: '_blank', rel: 'noopener noreferrer', class: 'button' },
+      'Trace in Grafana (Tempo)',
+    ),
     ' ',
-    h('a', { href: lokiLogsUrl(grafanaBase, event), target: '_blank', rel: 'noopener noreferrer', class: 'button' }, 'Logs in Grafana (Loki)'),
+    h(
+      'a',
+      { href: lokiLogsUrl(grafanaBase, event), target: '_blank', rel: 'noopener noreferrer', class: 'button' },
+      'Logs in Grafana (Loki)',
+    ),
   );
 }
 
@@ -141,13 +158,26 @@ function summary(event) {
   const items = [
     ['Window', `${formatClock(event.windowStart)} → ${formatClock(event.windowEnd)} (${formatDuration(windowMs)})`],
     ['Services', event.services.map(serviceChip)],
-    ['Root span', event.rootSpan ? `${event.rootSpan.name} · ${event.rootSpan.service} · ${formatDuration(event.rootSpan.durationMs)}` : 'not seen'],
-    ['Counts', `${plural(event.spanCount, 'span')} · ${plural(event.logCount, 'log')} (${event.linkedLogCount} linked) · ${plural(event.errorCount, 'error')}`],
-    ['Highest severity', event.highestSeverity ? h('span', { class: `sev sev-${event.highestSeverity.toLowerCase()}` }, event.highestSeverity) : '—'],
+    [
+      'Root span',
+      event.rootSpan ? `${event.rootSpan.name} · ${event.rootSpan.service} · ${formatDuration(event.rootSpan.durationMs)}` : 'not seen',
+    ],
+    [
+      'Counts',
+      `${plural(event.spanCount, 'span')} · ${plural(event.logCount, 'log')} (${event.linkedLogCount} linked) · ${plural(event.errorCount, 'error')}`,
+    ],
+    [
+      'Highest severity',
+      event.highestSeverity ? h('span', { class: `sev sev-${event.highestSeverity.toLowerCase()}` }, event.highestSeverity) : '—',
+    ],
     ['Engine instance', event.instance],
   ];
   for (const [key, values] of keyEntries(event)) items.push([key, values.join(', ')]);
-  return h('dl', { class: 'facts' }, items.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]).flat());
+  return h(
+    'dl',
+    { class: 'facts' },
+    items.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),
+  );
 }
 
 /** @param {CorrelationEvent} event */
@@ -155,7 +185,13 @@ function waterfall(event) {
   const spans = event.detail?.spans ?? [];
   const section = h('section', { class: 'block', 'aria-labelledby': 'wf-title' }, h('h3', { id: 'wf-title' }, `Spans (${spans.length})`));
   if (event.detail?.spansCapped) {
-    section.appendChild(h('p', { class: 'capped', role: 'note' }, `Showing ${spans.length} of ${event.spanCount} spans: the engine caps the detail it keeps per event.`));
+    section.appendChild(
+      h(
+        'p',
+        { class: 'capped', role: 'note' },
+        `Showing ${spans.length} of ${event.spanCount} spans: the engine caps the detail it keeps per event.`,
+      ),
+    );
   }
   if (spans.length === 0) {
     section.appendChild(h('p', { class: 'muted' }, 'No spans in this window (logs only).'));
@@ -167,7 +203,12 @@ function waterfall(event) {
     tick.style.left = `${t.pct}%`;
     return tick;
   });
-  const axis = h('div', { class: 'wf-axis', 'aria-hidden': 'true' }, h('div', { class: 'wf-label' }), h('div', { class: 'wf-track' }, ticks));
+  const axis = h(
+    'div',
+    { class: 'wf-axis', 'aria-hidden': 'true' },
+    h('div', { class: 'wf-label' }),
+    h('div', { class: 'wf-track' }, ticks),
+  );
   const list = h('ol', { class: 'waterfall', 'aria-label': 'Span waterfall' });
   for (const row of rows) {
     const { span } = row;
@@ -193,7 +234,12 @@ function waterfall(event) {
         { class: `wf-row${isError ? ' error' : ''}`, 'data-service': span.service, 'data-span-id': span.spanId },
         label,
         h('div', { class: 'wf-track' }, bar),
-        h('div', { class: 'wf-meta' }, h('span', { class: 'dur' }, formatDuration(span.durationMs)), h('span', { class: `span-status st-${span.status.toLowerCase()}` }, span.status)),
+        h(
+          'div',
+          { class: 'wf-meta' },
+          h('span', { class: 'dur' }, formatDuration(span.durationMs)),
+          h('span', { class: `span-status st-${span.status.toLowerCase()}` }, span.status),
+        ),
       ),
     );
   }
@@ -224,7 +270,13 @@ function logsTable(event) {
   const logs = (event.detail?.logs ?? []).slice().sort((a, b) => a.timeUnixMs - b.timeUnixMs);
   const section = h('section', { class: 'block', 'aria-labelledby': 'logs-title' }, h('h3', { id: 'logs-title' }, `Logs (${logs.length})`));
   if (event.detail?.logsCapped) {
-    section.appendChild(h('p', { class: 'capped', role: 'note' }, `Showing ${logs.length} of ${event.logCount} logs: the engine caps the detail it keeps per event.`));
+    section.appendChild(
+      h(
+        'p',
+        { class: 'capped', role: 'note' },
+        `Showing ${logs.length} of ${event.logCount} logs: the engine caps the detail it keeps per event.`,
+      ),
+    );
   }
   if (logs.length === 0) {
     section.appendChild(h('p', { class: 'muted' }, 'No logs in this window.'));
@@ -237,7 +289,15 @@ function logsTable(event) {
       h(
         'table',
         { class: 'logs' },
-        h('thead', {}, h('tr', {}, ['Time', 'Severity', 'Service', 'Message'].map((t) => h('th', { scope: 'col' }, t)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Severity', 'Service', 'Message'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
         h('tbody', {}, logs.map(logRow)),
       ),
     ),
@@ -262,7 +322,11 @@ function relatedTraces(event, onOpenTrace) {
         h(
           'li',
           {},
-          h('button', { type: 'button', class: 'link mono', 'data-trace-id': rel.traceId, onclick: () => onOpenTrace(rel.traceId) }, shortId(rel.traceId)),
+          h(
+            'button',
+            { type: 'button', class: 'link mono', 'data-trace-id': rel.traceId, onclick: () => onOpenTrace(rel.traceId) },
+            shortId(rel.traceId),
+          ),
           h('span', { class: 'muted' }, ` shares ${rel.key}=${rel.value}`),
         ),
       ),

@@ -202,13 +202,19 @@ export function layoutWaterfall(spans) {
   const placed = new Set();
   // Iterative depth-first walk; `placed` guards against parent cycles in malformed input.
   /** @type {Array<{ span: SpanSummary, depth: number }>} */
-  const stack = roots.sort(byStart).reverse().map((span) => ({ span, depth: 0 }));
+  const stack = roots
+    .sort(byStart)
+    .reverse()
+    .map((span) => ({ span, depth: 0 }));
   const place = (/** @type {SpanSummary} */ span, /** @type {number} */ depth) => {
     placed.add(span.spanId);
     const offsetPct = totalMs > 0 ? ((span.startUnixMs - startMs) / totalMs) * 100 : 0;
     const widthPct = totalMs > 0 ? (Math.max(0, span.durationMs) / totalMs) * 100 : 100;
     rows.push({ span, depth, offsetPct, widthPct: Math.min(widthPct, 100 - offsetPct) });
-    const kids = (children.get(span.spanId) ?? []).filter((k) => !placed.has(k.spanId)).sort(byStart).reverse();
+    const kids = (children.get(span.spanId) ?? [])
+      .filter((k) => !placed.has(k.spanId))
+      .sort(byStart)
+      .reverse();
     for (const kid of kids) stack.push({ span: kid, depth: depth + 1 });
   };
   while (stack.length > 0) {

@@ -10,12 +10,17 @@ export type AppName = (typeof APPS)[number];
 
 /** True once the apps' sources are in the checkout (the tests then use them, not synthetic spans). */
 export function senseAppsPresent(root: string): boolean {
-  return existsSync(join(root, 'sense-apps/common/src/telemetry.ts')) && APPS.every((app) => existsSync(join(root, `sense-apps/${app}/src/server.ts`)));
+  return (
+    existsSync(join(root, 'sense-apps/common/src/telemetry.ts')) &&
+    APPS.every((app) => existsSync(join(root, `sense-apps/${app}/src/server.ts`)))
+  );
 }
 
 /** Builds the apps when a dist is missing (`make test` has normally built them already). */
 export function ensureBuilt(root: string): void {
-  const built = existsSync(join(root, 'sense-apps/common/dist/telemetry.js')) && APPS.every((app) => existsSync(join(root, `sense-apps/${app}/dist/server.js`)));
+  const built =
+    existsSync(join(root, 'sense-apps/common/dist/telemetry.js')) &&
+    APPS.every((app) => existsSync(join(root, `sense-apps/${app}/dist/server.js`)));
   if (built) return;
   const res = spawnSync('pnpm', ['--filter', './sense-apps/*', 'run', 'build'], { cwd: root, encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`sense apps build failed:\n${res.stdout}${res.stderr}`);

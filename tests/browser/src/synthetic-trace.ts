@@ -25,10 +25,25 @@ export function threeServiceTrace(traceId: string, circuitId: string, nowMs = Da
   const start = nowMs - 400;
   const root: SpanSpec = { service: 'beorn', name: 'GET /api/test', kind: 2, startOffsetMs: 0, durationMs: 182 };
   const toPalantir: SpanSpec = { service: 'beorn', name: 'GET', kind: 3, startOffsetMs: 12, durationMs: 160, parent: root };
-  const palantir: SpanSpec = { service: 'palantir', name: 'GET /api/test', kind: 2, startOffsetMs: 16, durationMs: 150, parent: toPalantir };
+  const palantir: SpanSpec = {
+    service: 'palantir',
+    name: 'GET /api/test',
+    kind: 2,
+    startOffsetMs: 16,
+    durationMs: 150,
+    parent: toPalantir,
+  };
   const toArda: SpanSpec = { service: 'palantir', name: 'GET', kind: 3, startOffsetMs: 30, durationMs: 120, parent: palantir };
   const arda: SpanSpec = { service: 'arda', name: 'GET /api/test', kind: 2, startOffsetMs: 34, durationMs: 110, parent: toArda };
-  const ardaWork: SpanSpec = { service: 'arda', name: 'inventory lookup', kind: 1, startOffsetMs: 40, durationMs: 95, parent: arda, error: 'device NE-ALBANY-07 timed out' };
+  const ardaWork: SpanSpec = {
+    service: 'arda',
+    name: 'inventory lookup',
+    kind: 1,
+    startOffsetMs: 40,
+    durationMs: 95,
+    parent: arda,
+    error: 'device NE-ALBANY-07 timed out',
+  };
   const specs = [root, toPalantir, palantir, toArda, arda, ardaWork];
   for (const s of specs) s.spanId = newSpanId();
   const byService = new Map<string, object[]>();
@@ -69,6 +84,8 @@ export function wideTrace(traceId: string, circuitId: string, count: number, now
     status: { code: 0 },
   }));
   return {
-    resourceSpans: [{ resource: { attributes: [attr('service.name', 'batcher')] }, scopeSpans: [{ scope: { name: 'browser-test' }, spans }] }],
+    resourceSpans: [
+      { resource: { attributes: [attr('service.name', 'batcher')] }, scopeSpans: [{ scope: { name: 'browser-test' }, spans }] },
+    ],
   };
 }

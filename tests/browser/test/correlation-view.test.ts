@@ -134,7 +134,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
     httpCredentials: { username: USER, password: PASS },
   });
@@ -191,7 +199,9 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
     await page.locator(`#events tr[data-trace-id="${TRACE}"] button`).click();
     const detail = page.locator('#detail');
     await detail.locator('.wf-row').first().waitFor({ timeout: 5000 });
-    const services = await detail.locator('.wf-row').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-service')))].sort());
+    const services = await detail
+      .locator('.wf-row')
+      .evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-service')))].sort());
     expect(services).toEqual(['arda', 'beorn', 'palantir']);
     expect(await detail.locator('.wf-row.error').count()).toBeGreaterThan(0);
     const bpLog = detail.locator('tr.log[data-service="blueplanet"]');

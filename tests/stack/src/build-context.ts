@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
-import { describe as show, run } from './run.js';
+import { run, describe as show } from './run.js';
 
 export function copyRepoFiles(to: string): void {
   const list = run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: REPO_ROOT });

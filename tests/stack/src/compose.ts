@@ -3,13 +3,27 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_BIN } from './paths.js';
-import { describe as show, run, type RunResult } from './run.js';
+import { type RunResult, run, describe as show } from './run.js';
 
 export const COMPOSE_LOADER = join(CACHE_BIN, 'compose-config');
 
-export interface HealthCheck { test?: string[]; disable?: boolean; interval?: string }
-export interface PortMapping { target: number; published?: string; protocol?: string; host_ip?: string }
-export interface VolumeMount { type: string; source?: string; target: string; read_only?: boolean }
+export interface HealthCheck {
+  test?: string[];
+  disable?: boolean;
+  interval?: string;
+}
+export interface PortMapping {
+  target: number;
+  published?: string;
+  protocol?: string;
+  host_ip?: string;
+}
+export interface VolumeMount {
+  type: string;
+  source?: string;
+  target: string;
+  read_only?: boolean;
+}
 export interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile?: string };
@@ -31,7 +45,8 @@ export interface ComposeProject {
 }
 
 export function loadCompose(file: string, env: NodeJS.ProcessEnv = {}): { result: RunResult; project?: ComposeProject } {
-  if (!existsSync(COMPOSE_LOADER)) throw new Error(`${COMPOSE_LOADER} is missing: run scripts/lib/ensure-compose-loader.sh (bootstrap does)`);
+  if (!existsSync(COMPOSE_LOADER))
+    throw new Error(`${COMPOSE_LOADER} is missing: run scripts/lib/ensure-compose-loader.sh (bootstrap does)`);
   // A clean environment: only what the test passes (plus PATH/HOME), so the host's variables
   // cannot change what the files resolve to.
   const result = run(COMPOSE_LOADER, [file], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });

@@ -1,6 +1,6 @@
 // Starts a built correlation engine (`node dist/server.js`) as a real process on a free local
 // port with its own data directory, and stops it again.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -21,7 +21,14 @@ export const COLLECTOR_BINARY = join(CACHE_BIN, 'otelcol-obs');
 /** `engineOtlpUrl` receives traces/logs/metrics; Tempo and Loki point at closed ports (they fail fast). */
 export async function startGateway(engineOtlpUrl: string): Promise<RunningGateway> {
   if (!existsSync(COLLECTOR_BINARY)) throw new Error(`${COLLECTOR_BINARY} is missing: run scripts/lib/ensure-otelcol.sh (bootstrap does)`);
-  const [http, grpc, health, telemetry, promExporter, closed] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [http, grpc, health, telemetry, promExporter, closed] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const storage = mkdtempSync(join(tmpdir(), 'gateway-storage-'));
   const child = spawn(COLLECTOR_BINARY, [`--config=${repoPath('gateway', 'otel-config.yaml')}`], {
     env: {

@@ -1,6 +1,7 @@
 // Where the artifacts under test live, from the repository root.
-import { fileURLToPath } from 'node:url';
+
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const STACK_DIR = join(REPO_ROOT, 'observability-stack');

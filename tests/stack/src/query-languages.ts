@@ -1,9 +1,10 @@
 // Parses PromQL, LogQL and TraceQL with the grammars Grafana's and Prometheus' own editors use,
 // and reads back what a query depends on: metric names (PromQL) and stream-selector labels (LogQL).
-import type { Tree, TreeCursor } from '@lezer/common';
-import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+
 import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as traceqlParser } from '@grafana/lezer-traceql';
+import type { Tree, TreeCursor } from '@lezer/common';
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 
 export type QueryLanguage = 'promql' | 'logql' | 'traceql';
 

@@ -2,9 +2,9 @@
 // Explore links, datasource-level queries (trace -> logs/metrics), and alert rule expressions.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { QueryLanguage } from './query-languages.js';
 import { unescapeProvisioning } from './grafana-vars.js';
 import { REPO_ROOT, STACK_DIR } from './paths.js';
+import type { QueryLanguage } from './query-languages.js';
 import { readJson, readYaml } from './yaml-file.js';
 
 export interface StackQuery {
@@ -21,10 +21,15 @@ export const DATASOURCES_FILE = join(STACK_DIR, 'grafana', 'provisioning', 'data
 export const ALERTS_FILE = join(STACK_DIR, 'prometheus', 'alerts.yml');
 
 type Json = Record<string, unknown>;
-export interface DatasourceRef { type?: string; uid?: string }
+export interface DatasourceRef {
+  type?: string;
+  uid?: string;
+}
 
 export function dashboardFiles(): string[] {
-  return readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).map((f) => join(DASHBOARD_DIR, f));
+  return readdirSync(DASHBOARD_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => join(DASHBOARD_DIR, f));
 }
 
 /** Panels including those nested in collapsed rows. */
@@ -74,7 +79,8 @@ export function dashboardQueries(path: string): StackQuery[] {
       const ds = (target.datasource as DatasourceRef | undefined) ?? panelDs;
       const language = LANGUAGE_BY_DATASOURCE[ds?.type ?? ''];
       const query = (target.expr ?? target.query) as string | undefined;
-      if (!language || query === undefined) throw new Error(`${file}: panel "${String(panel.title)}" target ${String(target.refId)} has no query or an unknown datasource`);
+      if (!language || query === undefined)
+        throw new Error(`${file}: panel "${String(panel.title)}" target ${String(target.refId)} has no query or an unknown datasource`);
       out.push({ where: `${file} panel "${String(panel.title)}" ${String(target.refId)}`, language, query });
     }
     for (const url of linksOf(panel)) {
@@ -121,7 +127,14 @@ export function datasourceQueries(): StackQuery[] {
   return out;
 }
 
-export interface AlertRule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+export interface AlertRule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
 
 export function alertRules(): AlertRule[] {
   const file = readYaml<{ groups: Array<{ name: string; rules: AlertRule[] }> }>(ALERTS_FILE);

@@ -5,12 +5,12 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { copyRepoFiles } from '../src/build-context.js';
-import { loadCompose, memoryLimit, mustLoad, readEnvFile, toComposeV1, type ComposeProject } from '../src/compose.js';
+import { type ComposeProject, loadCompose, memoryLimit, mustLoad, readEnvFile, toComposeV1 } from '../src/compose.js';
 import { repoPath } from '../src/paths.js';
-import { describe as show, run } from '../src/run.js';
+import { run, describe as show } from '../src/run.js';
 
 const PROJECT = 'observability-poc';
 const PER_FOLDER = ['observability-stack', 'correlation-engine', 'gateway', 'sense-apps'] as const;
@@ -125,9 +125,15 @@ describe('compose files load in Docker Compose v2 (compose-go)', () => {
   it('the loader rejects a broken file (so loading is a real check)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'compose-bad-'));
     try {
-      writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  a:\n    image: busybox:1.37.0\n    depends_on:\n      missing:\n        condition: service_healthy\n');
+      writeFileSync(
+        join(dir, 'docker-compose.yml'),
+        'services:\n  a:\n    image: busybox:1.37.0\n    depends_on:\n      missing:\n        condition: service_healthy\n',
+      );
       expect(loadCompose(join(dir, 'docker-compose.yml')).result.code).not.toBe(0);
-      writeFileSync(join(dir, 'docker-compose.yml'), 'services:\n  a:\n    image: busybox:1.37.0\n    healthcheck:\n      tset: ["CMD", "true"]\n');
+      writeFileSync(
+        join(dir, 'docker-compose.yml'),
+        'services:\n  a:\n    image: busybox:1.37.0\n    healthcheck:\n      tset: ["CMD", "true"]\n',
+      );
       expect(loadCompose(join(dir, 'docker-compose.yml')).result.code).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -136,7 +142,9 @@ describe('compose files load in Docker Compose v2 (compose-go)', () => {
 
   it('.env.example and the defaults written in the files resolve to the same stack', () => {
     const summary = (p: ComposeProject): unknown =>
-      Object.fromEntries(Object.entries(p.services).map(([n, s]) => [n, { image: s.image, ports: s.ports, mem: memoryLimit(s), command: s.command }]));
+      Object.fromEntries(
+        Object.entries(p.services).map(([n, s]) => [n, { image: s.image, ports: s.ports, mem: memoryLimit(s), command: s.command }]),
+      );
     if (rootProject) {
       expect(summary(rootWithEnvExampleProject as ComposeProject)).toEqual(summary(rootProject));
     } else {
@@ -156,7 +164,16 @@ describe('compose files load in Docker Compose v2 (compose-go)', () => {
     // And every variable the files read with a default is listed in .env.example or belongs to
     // another component's section there.
     const example = readEnvFile(repoPath('.env.example'));
-    for (const name of ['LOKI_IMAGE', 'TEMPO_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE', 'ENGINE_IMAGE', 'GRAFANA_PORT', 'PROMETHEUS_RETENTION', 'GRAFANA_ADMIN_PASSWORD']) {
+    for (const name of [
+      'LOKI_IMAGE',
+      'TEMPO_IMAGE',
+      'PROMETHEUS_IMAGE',
+      'GRAFANA_IMAGE',
+      'ENGINE_IMAGE',
+      'GRAFANA_PORT',
+      'PROMETHEUS_RETENTION',
+      'GRAFANA_ADMIN_PASSWORD',
+    ]) {
       expect(Object.keys(example)).toContain(name);
     }
   });
@@ -167,7 +184,9 @@ describe('Docker Compose v1 (Debian docker-compose 1.29) config -q', () => {
     const text = readFileSync(repoPath('observability-stack', 'docker-compose.yml'), 'utf8').replace(/^name:.*$/m, '');
     const file = join(work, 'observability-stack', 'docker-compose.v1.yml');
     writeFileSync(file, text);
-    const r = run('docker-compose', ['-f', file, '--project-directory', join(work, 'observability-stack'), 'config', '-q'], { env: { PATH: process.env.PATH } });
+    const r = run('docker-compose', ['-f', file, '--project-directory', join(work, 'observability-stack'), 'config', '-q'], {
+      env: { PATH: process.env.PATH },
+    });
     expect(r.code, show(r)).toBe(0);
   });
 
@@ -221,8 +240,12 @@ describe('deployment rules (resolved root project)', () => {
       }
     }
     expect(healthy).toBeGreaterThan(5);
-    expect(Object.keys(stackUnderTest().services['correlation-engine']?.depends_on ?? {})).toEqual(expect.arrayContaining(['loki', 'tempo']));
-    expect(Object.keys(stackUnderTest().services.grafana?.depends_on ?? {})).toEqual(expect.arrayContaining(['loki', 'tempo', 'prometheus']));
+    expect(Object.keys(stackUnderTest().services['correlation-engine']?.depends_on ?? {})).toEqual(
+      expect.arrayContaining(['loki', 'tempo']),
+    );
+    expect(Object.keys(stackUnderTest().services.grafana?.depends_on ?? {})).toEqual(
+      expect.arrayContaining(['loki', 'tempo', 'prometheus']),
+    );
   });
 
   it('publishes exactly the agreed ports', () => {
@@ -240,7 +263,12 @@ describe('deployment rules (resolved root project)', () => {
     }
     const init = stackUnderTest().services['init-volumes'];
     const initCommand = (init?.command ?? []).join(' ');
-    for (const [volume, owner] of [['/vol/tempo', '10001:10001'], ['/vol/loki', '10001:10001'], ['/vol/prometheus', '65534:65534'], ['/vol/grafana', '472:0']]) {
+    for (const [volume, owner] of [
+      ['/vol/tempo', '10001:10001'],
+      ['/vol/loki', '10001:10001'],
+      ['/vol/prometheus', '65534:65534'],
+      ['/vol/grafana', '472:0'],
+    ]) {
       expect(initCommand).toMatch(new RegExp(`chown -R ${owner}[^&]*${volume}`));
     }
     expect(ONE_SHOT(init?.restart)).toBe(true);

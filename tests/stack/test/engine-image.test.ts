@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDockerfile, stageEnv, type Stage } from '../src/dockerfile.js';
-import { startEngine, type RunningEngine } from '../src/engine-process.js';
 import { copyRepoFiles } from '../src/build-context.js';
+import { readDockerfile, type Stage, stageEnv } from '../src/dockerfile.js';
+import { type RunningEngine, startEngine } from '../src/engine-process.js';
 import { repoPath } from '../src/paths.js';
-import { describe as show, run } from '../src/run.js';
+import { run, describe as show } from '../src/run.js';
 
 const dockerfile = readDockerfile(repoPath('correlation-engine', 'Dockerfile'));
 const stage = (name: string): Stage => {
@@ -93,7 +93,10 @@ describe('correlation-engine/Dockerfile', () => {
       const text = await (await fetch(`${engine.url}/metrics`)).text();
       expect(text).toContain('correlation_events_total');
       const r = run('promtool', ['check', 'metrics'], { input: text });
-      const complaints = (r.stdout + r.stderr).split('\n').map((l) => l.trim()).filter(Boolean);
+      const complaints = (r.stdout + r.stderr)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       const unexpected = complaints.filter((l) => !TOLERATED_PROMTOOL.test(l));
       expect(unexpected, show(r)).toEqual([]);
       // And the check is live: a counter without _total is reported.

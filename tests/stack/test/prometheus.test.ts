@@ -1,15 +1,16 @@
 // Prometheus config and alert rules, proven with the real tools: promtool (check config/rules,
 // rule unit tests) and a real Prometheus server that loads our config, scrapes a live engine and
 // evaluates our rules.
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startEngine, type RunningEngine } from '../src/engine-process.js';
+import { parse, stringify } from 'yaml';
+import { freePort, type RunningEngine, startEngine } from '../src/engine-process.js';
 import { repoPath } from '../src/paths.js';
-import { describe as show, run } from '../src/run.js';
+import { run, describe as show } from '../src/run.js';
 import { alertRules } from '../src/stack-queries.js';
 import { readYaml } from '../src/yaml-file.js';
 
@@ -39,18 +40,33 @@ describe('promtool', () => {
 
   it('has, for every alert, a case where it fires and one where it does not', () => {
     const tests = readYaml<RuleTestFile>(join(PROM_DIR, 'alerts.test.yml')).tests.flatMap((t) => t.alert_rule_test ?? []);
-    const alerts = alertRules().map((r) => r.alert).filter((a): a is string => Boolean(a));
+    const alerts = alertRules()
+      .map((r) => r.alert)
+      .filter((a): a is string => Boolean(a));
     expect(alerts.length).toBeGreaterThanOrEqual(5);
     for (const alert of alerts) {
       const cases = tests.filter((t) => t.alertname === alert);
-      expect(cases.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} never fires in a test`).toBe(true);
-      expect(cases.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} has no silent case`).toBe(true);
+      expect(
+        cases.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${alert} never fires in a test`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${alert} has no silent case`,
+      ).toBe(true);
     }
   });
 
   it('covers the required alerts (engine down, export failures, backlog, no correlations, drops)', () => {
     const names = alertRules().map((r) => r.alert);
-    for (const n of ['CorrelationEngineDown', 'ExporterFailuresRising', 'ExportBacklogStale', 'ExportBacklogGrowing', 'NoCorrelationsWhileRecordsArrive', 'CorrelationRecordsDropped']) {
+    for (const n of [
+      'CorrelationEngineDown',
+      'ExporterFailuresRising',
+      'ExportBacklogStale',
+      'ExportBacklogGrowing',
+      'NoCorrelationsWhileRecordsArrive',
+      'CorrelationRecordsDropped',
+    ]) {
       expect(names).toContain(n);
     }
   });
@@ -60,7 +76,9 @@ describe('promtool', () => {
     try {
       const file = parse(readFileSync(join(PROM_DIR, 'alerts.test.yml'), 'utf8')) as RuleTestFile & { rule_files: string[] };
       // Expect silence where the real file expects CorrelationEngineDown to fire.
-      const firing = file.tests.flatMap((t) => t.alert_rule_test ?? []).find((c) => c.alertname === 'CorrelationEngineDown' && (c.exp_alerts ?? []).length > 0);
+      const firing = file.tests
+        .flatMap((t) => t.alert_rule_test ?? [])
+        .find((c) => c.alertname === 'CorrelationEngineDown' && (c.exp_alerts ?? []).length > 0);
       if (!firing) throw new Error('no firing case for CorrelationEngineDown');
       firing.exp_alerts = [];
       file.rule_files = [join(PROM_DIR, 'alerts.yml')];
@@ -86,7 +104,11 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
     workDir = mkdtempSync(join(tmpdir(), 'prometheus-'));
     // Our prometheus.yml with the compose hostnames pointed at this machine and a short
     // interval; everything else (jobs, rule file) as shipped.
-    const config = readYaml<{ global: Record<string, unknown>; scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>; rule_files: string[] }>(join(PROM_DIR, 'prometheus.yml'));
+    const config = readYaml<{
+      global: Record<string, unknown>;
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      rule_files: string[];
+    }>(join(PROM_DIR, 'prometheus.yml'));
     config.global.scrape_interval = '1s';
     config.global.evaluation_interval = '1s';
     const port = await freePort();
@@ -98,15 +120,21 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
     config.rule_files = [join(PROM_DIR, 'alerts.yml')];
     writeFileSync(join(workDir, 'prometheus.yml'), stringify(config));
     promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn('prometheus', [
-      `--config.file=${join(workDir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(workDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=15d', // the flag the compose file passes
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=exemplar-storage',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prometheus.stderr?.on('data', (c: Buffer) => { promLog = (promLog + c.toString()).slice(-10_000); });
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(workDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(workDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--storage.tsdb.retention.time=15d', // the flag the compose file passes
+        '--web.enable-remote-write-receiver',
+        '--enable-feature=exemplar-storage',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prometheus.stderr?.on('data', (c: Buffer) => {
+      promLog = (promLog + c.toString()).slice(-10_000);
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (prometheus.exitCode !== null) throw new Error(`prometheus exited:\n${promLog}`);
@@ -132,7 +160,10 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
 
   const query = async (expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> => {
     const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const body = (await res.json()) as {
+      status: string;
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
     expect(body.status).toBe('success');
     return body.data.result;
   };
@@ -147,9 +178,15 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
     expect(up[0]?.value[1], promLog).toBe('1');
     expect((await query('correlation_open_windows')).length).toBeGreaterThan(0);
 
-    const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
+    };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    expect(loaded.map((r) => r.name).sort()).toEqual(alertRules().map((r) => r.alert).sort());
+    expect(loaded.map((r) => r.name).sort()).toEqual(
+      alertRules()
+        .map((r) => r.alert)
+        .sort(),
+    );
     // Evaluated at least once against real engine series, without errors.
     for (let i = 0; i < 30; i += 1) {
       const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof rules;
@@ -161,7 +198,9 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
   });
 
   it('does not fire CorrelationEngineDown while the engine is up', async () => {
-    const alerts = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string> }> } };
+    const alerts = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as {
+      data: { alerts: Array<{ labels: Record<string, string> }> };
+    };
     expect(alerts.data.alerts.map((a) => a.labels.alertname)).not.toContain('CorrelationEngineDown');
   });
 });

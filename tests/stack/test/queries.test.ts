@@ -5,18 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scrapeSeriesNames, startEngine, type RunningEngine } from '../src/engine-process.js';
-import { startGateway, type RunningGateway } from '../src/gateway-process.js';
+import { type RunningEngine, scrapeSeriesNames, startEngine } from '../src/engine-process.js';
+import { type RunningGateway, startGateway } from '../src/gateway-process.js';
 import { substituteVariables, unknownVariables } from '../src/grafana-vars.js';
 import { REPO_ROOT, repoPath } from '../src/paths.js';
 import { logqlSelectorLabels, parseQuery, promqlMetricNames } from '../src/query-languages.js';
-import {
-  allPanels,
-  dashboardFiles,
-  everyStackQuery,
-  provisionedDatasources,
-  type DatasourceRef,
-} from '../src/stack-queries.js';
+import { allPanels, type DatasourceRef, dashboardFiles, everyStackQuery, provisionedDatasources } from '../src/stack-queries.js';
 
 // Metrics the queries may use that neither the live engine nor the live gateway exports here,
 // each from a documented source that cannot run on this machine.
@@ -118,11 +112,39 @@ describe('stack queries', () => {
       // ports) fail, so the collector's accepted and send-failed series both exist.
       const now = BigInt(Date.now()) * 1_000_000n;
       const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'beorn' } }] };
-      const span = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', name: 'GET /api/test', kind: 2, startTimeUnixNano: String(now - 1_000_000n), endTimeUnixNano: String(now) };
+      const span = {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        name: 'GET /api/test',
+        kind: 2,
+        startTimeUnixNano: String(now - 1_000_000n),
+        endTimeUnixNano: String(now),
+      };
       const post = (path: string, body: unknown): Promise<Response> =>
-        fetch(`${gateway?.otlpHttpUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        fetch(`${gateway?.otlpHttpUrl}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       expect((await post('/v1/traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [span] }] }] })).status).toBe(200);
-      expect((await post('/v1/logs', { resourceLogs: [{ resource, scopeLogs: [{ logRecords: [{ timeUnixNano: String(now), severityText: 'INFO', body: { stringValue: 'hello' }, traceId: span.traceId }] }] }] })).status).toBe(200);
+      expect(
+        (
+          await post('/v1/logs', {
+            resourceLogs: [
+              {
+                resource,
+                scopeLogs: [
+                  {
+                    logRecords: [
+                      { timeUnixNano: String(now), severityText: 'INFO', body: { stringValue: 'hello' }, traceId: span.traceId },
+                    ],
+                  },
+                ],
+              },
+            ],
+          })
+        ).status,
+      ).toBe(200);
       // Names as Prometheus stores them: scraped with Prometheus' Accept header.
       let gatewayNames = new Set<string>();
       for (let i = 0; i < 100 && ![...gatewayNames].some((n) => n.startsWith('otelcol_exporter_send_failed_spans')); i += 1) {

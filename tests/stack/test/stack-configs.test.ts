@@ -3,16 +3,17 @@
 // receivers, metrics generator), and the Grafana provisioning wiring between the three signals.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { unknownKeys } from '../src/config-schema.js';
 import { LOKI_3_7_KEYS } from '../src/loki-keys.js';
-import { TEMPO_2_10_KEYS } from '../src/tempo-keys.js';
 import { repoPath, STACK_DIR } from '../src/paths.js';
-import { allPanels, dashboardFiles, DATASOURCES_FILE, provisionedDatasources, type DatasourceRef } from '../src/stack-queries.js';
+import { allPanels, DATASOURCES_FILE, type DatasourceRef, dashboardFiles, provisionedDatasources } from '../src/stack-queries.js';
+import { TEMPO_2_10_KEYS } from '../src/tempo-keys.js';
 import { readJson, readYaml } from '../src/yaml-file.js';
 
 // Config trees are walked by key path; `any` keeps those walks readable.
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML/JSON of unknown shape
 type Json = Record<string, any>;
 
 const loki = readYaml<Json>(join(STACK_DIR, 'loki', 'loki-config.yaml'));
@@ -117,13 +118,18 @@ describe('Grafana provisioning', () => {
     const re = new RegExp(byRegex?.matcherRegex as string);
     expect(re.exec('{"msg":"x","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}')?.[1]).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     // In the file a literal `$` is escaped as `$$`, or Grafana would expand it as an env var.
-    expect(raw).toContain("url: \"$${__value.raw}\"");
+    expect(raw).toContain('url: "$${__value.raw}"');
     expect(raw).not.toMatch(/[^$]\$\{__value\.raw\}/);
   });
 
   it('links Tempo -> Loki by service and trace_id, plus the business key circuit_id', () => {
     const t = byUid.tempo?.jsonData as Json;
-    expect(t.tracesToLogsV2).toMatchObject({ datasourceUid: 'loki', filterByTraceID: true, customQuery: true, tags: [{ key: 'service.name', value: 'service' }] });
+    expect(t.tracesToLogsV2).toMatchObject({
+      datasourceUid: 'loki',
+      filterByTraceID: true,
+      customQuery: true,
+      tags: [{ key: 'service.name', value: 'service' }],
+    });
     expect(t.tracesToLogsV2.query).toContain('trace_id="$${__span.traceId}"');
     expect(t.tracesToLogsV2.query).toContain('circuit_id="$${__span.tags.circuit_id}"');
     expect(t.tracesToMetrics.datasourceUid).toBe('prometheus');
@@ -146,6 +152,7 @@ describe('Grafana provisioning', () => {
   it('keeps anonymous access off by default', () => {
     const ini = readFileSync(join(STACK_DIR, 'grafana', 'grafana.ini'), 'utf8');
     expect(/\[auth\.anonymous\][^[]*enabled = false/.exec(ini)).not.toBeNull();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal compose/Grafana placeholder
     expect(stackCompose.services.grafana.environment.GF_AUTH_ANONYMOUS_ENABLED).toBe('${GRAFANA_ANONYMOUS_ENABLED:-false}');
   });
 });
@@ -169,16 +176,27 @@ describe('Correlation Overview (DEV) dashboard', () => {
     const cells = new Set<string>();
     for (const p of allPanels(dashboard)) {
       const { x, y, w, h } = p.gridPos as { x: number; y: number; w: number; h: number };
-      for (let i = x; i < x + w; i += 1) for (let j = y; j < y + h; j += 1) {
-        const key = `${i},${j}`;
-        expect(cells.has(key), `${p.title} overlaps at ${key}`).toBe(false);
-        cells.add(key);
-      }
+      for (let i = x; i < x + w; i += 1)
+        for (let j = y; j < y + h; j += 1) {
+          const key = `${i},${j}`;
+          expect(cells.has(key), `${p.title} overlaps at ${key}`).toBe(false);
+          cells.add(key);
+        }
     }
   });
 
   it('has the panels phase 8 looks for', () => {
-    for (const part of ['Correlation events rate', 'Open windows', 'Records received', 'Export sent / failed', 'Export queue depth', 'Oldest unsent', 'Recent traces', 'Logs by service', 'Correlation events']) {
+    for (const part of [
+      'Correlation events rate',
+      'Open windows',
+      'Records received',
+      'Export sent / failed',
+      'Export queue depth',
+      'Oldest unsent',
+      'Recent traces',
+      'Logs by service',
+      'Correlation events',
+    ]) {
       titled(part);
     }
     expect((titled('Recent traces').datasource as DatasourceRef).uid).toBe('tempo');
@@ -197,6 +215,7 @@ describe('Correlation Overview (DEV) dashboard', () => {
     const overrides = titled('Recent traces').fieldConfig.overrides as Json[];
     const links = overrides.flatMap((o) => o.properties.filter((p: Json) => p.id === 'links').flatMap((p: Json) => p.value));
     expect(links.map((l: Json) => l.title)).toContain('Logs for this trace');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal compose/Grafana placeholder
     expect(links[0].url).toContain('${__value.raw}');
   });
 });
