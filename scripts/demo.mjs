@@ -3,7 +3,7 @@
 // missing, starts the correlation engine and the three sense apps as local processes on
 // loopback (apps export OTLP straight to the engine), sends test traffic, waits for the
 // correlation windows to close and prints the correlations. Keeps everything running until
-// Ctrl-C unless DEMO_EXIT=1. Every child's output goes to .cache/demo/<name>.log.
+// Ctrl-C unless DEMO_EXIT=1 (or stdin is not a terminal and DEMO_KEEP is unset). Every child's output goes to .cache/demo/<name>.log.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -159,6 +159,12 @@ async function main() {
   }
 
   if (env.DEMO_EXIT === '1') return;
+  // Nobody can press Ctrl-C without a terminal (CI, a script, `</dev/null`): finish instead of
+  // waiting forever. DEMO_KEEP=1 keeps the processes running anyway.
+  if (!process.stdin.isTTY && env.DEMO_KEEP !== '1') {
+    say(`no terminal on stdin: stopping now (DEMO_KEEP=1 keeps everything running; the page is ${engineUrl}/)`);
+    return;
+  }
   say(`engine page: ${engineUrl}/   API: ${engineUrl}/api/correlations?circuit_id=${circuits.ok}`);
   say(`apps: ${Object.values(appUrls).join('  ')}   logs: ${logDir}`);
   say('everything keeps running; press Ctrl-C to stop');
