@@ -76,6 +76,30 @@ describe('DurableQueue', () => {
     expect(q.read('a', 100, 100).map((e) => e.seq)).toEqual([4]); // bigger than the budget: still read alone
   });
 
+  it('stores a request as one row whose seq is its last record: depth counts records, reads stop at the record limit', async () => {
+    const dir = tempDir();
+    const q = open(dir, ['a']);
+    const rows = [3, 2, 4].map((n, r) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ r, i }))));
+    await q.append(rows.map((b, r) => ({ kind: 'log' as const, body: b, records: [3, 2, 4][r] })));
+    expect(q.head()).toBe(9);
+    expect(q.depth('a')).toBe(9);
+    expect(q.backlogBytes()).toBe(rows.reduce((n, b) => n + Buffer.byteLength(b), 0));
+    const first = q.read('a', 6); // 3 + 2 fit, the third row would pass 6 records
+    expect(first.map((e) => [e.seq, e.records])).toEqual([
+      [3, 3],
+      [5, 2],
+    ]);
+    expect(q.read('a', 1).map((e) => e.seq)).toEqual([3]); // a row is read whole, even past the limit
+    q.commit('a', 5);
+    expect(q.depth('a')).toBe(4);
+    expect(q.backlogBytes()).toBe(Buffer.byteLength(rows[2] as string));
+    await q.close();
+    const again = open(dir, ['a']);
+    expect(again.read('a', 100).map((e) => JSON.parse(e.body).length)).toEqual([4]);
+    await again.append([{ kind: 'event', body: '{}' }]);
+    expect(again.head()).toBe(10);
+  });
+
   it('measures append throughput with 50-record batches (figure for the README)', async () => {
     const record = JSON.stringify({ timeUnixMs: Date.now(), severity: 'INFO', service: 'beorn', message: 'm'.repeat(200), traceId: 'a'.repeat(32), keys: { circuit_id: 'C-1' } });
     const figures: string[] = [];

@@ -43,7 +43,8 @@ for (let b = 0; n < total; b++) {
   const logs = body.records.map((r) =>
     normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, Date.now()),
   );
-  await queue.append(logs.map((l) => ({ kind: 'log' as const, body: JSON.stringify(l) })));
+  // As DurableDelivery.acceptLogs queues a request: one row holding the request's records.
+  await queue.append([{ kind: 'log' as const, body: JSON.stringify(logs), records: logs.length }]);
   n += logs.length;
 }
 const exporter = new LokiExporter({

@@ -45,7 +45,8 @@ export class DurableDelivery implements Delivery {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
-    await this.persist(logs.map((log) => ({ kind: 'log' as const, body: JSON.stringify(log) })));
+    // One queue row per request (a JSON array), not one per record: SQLite's per-row cost was ~20% of workload 1.
+    await this.persist([{ kind: 'log', body: JSON.stringify(logs), records: logs.length }]);
   }
 
   /** Commits events; they pass the soft bound (up to a headroom) because the correlator cannot resend them. */
@@ -55,7 +56,7 @@ export class DurableDelivery implements Delivery {
     if (this.queue.backlogBytes() >= hardLimit) {
       throw new BackpressureError(`export backlog over ${Math.round(hardLimit)} bytes; correlation events refused`, this.retryAfterSeconds());
     }
-    await this.persist(events.map((event) => ({ kind: 'event' as const, body: JSON.stringify(event) })));
+    await this.persist([{ kind: 'event', body: JSON.stringify(events), records: events.length }]);
   }
 
   /**

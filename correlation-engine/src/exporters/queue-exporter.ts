@@ -186,11 +186,15 @@ export abstract class QueueExporter {
     for (const entry of entries) {
       try {
         const value = JSON.parse(entry.body) as unknown;
-        out.push(entry.kind === 'event' ? { kind: 'event', event: value as CorrelationEvent } : { kind: 'log', log: value as NormalizedLog });
+        // A batch row (one accepted request) is a JSON array of its records.
+        const values = entry.records > 0 ? (value as unknown[]) : [value];
+        for (const v of values) {
+          out.push(entry.kind === 'event' ? { kind: 'event', event: v as CorrelationEvent } : { kind: 'log', log: v as NormalizedLog });
+        }
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
         this.deadLetters.write({ exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] });
-        this.options.metrics.deadLetter.inc({ exporter: this.name });
+        this.options.metrics.deadLetter.inc({ exporter: this.name }, Math.max(1, entry.records));
       }
     }
     return out;

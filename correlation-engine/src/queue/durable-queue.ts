@@ -1,5 +1,7 @@
 // The durable queue behind every exporter: one append-only log of accepted records, one committed
 // position per consumer (exporter), rows deleted once every active consumer has passed them.
+// The engine writes one row per accepted request (its records as one JSON array); seqs still count
+// records, so depth and positions mean records, while a row is read, sent and committed whole.
 //
 // Storage choice: embedded SQLite (`node:sqlite`, WAL mode) rather than hand-rolled segment files.
 // - Torn writes are SQLite's problem, solved: every WAL frame carries a checksum and a commit
@@ -28,10 +30,13 @@ const KIND_CODE: Record<EntryKind, number> = { log: 0, event: 1 };
 const KIND_NAME: EntryKind[] = ['log', 'event'];
 
 export interface QueueEntry {
+  /** Sequence number of the row's last record (a batch row spans `records` consecutive numbers). */
   seq: number;
   kind: EntryKind;
-  /** Serialized record (JSON). */
+  /** Serialized record (JSON), or a JSON array of records when `records` > 0. */
   body: string;
+  /** 0: `body` is one record; n > 0: `body` is a JSON array of n records (one accepted request). */
+  records: number;
   /** Wall-clock time the entry was accepted, Unix ms. */
   enqueuedAtMs: number;
 }
@@ -39,6 +44,8 @@ export interface QueueEntry {
 export interface NewEntry {
   kind: EntryKind;
   body: string;
+  /** Set when `body` is a JSON array of this many records: one row (and one insert) for a whole request. */
+  records?: number;
 }
 
 /**
@@ -97,11 +104,13 @@ export class DurableQueue {
     this.consumers = [...options.consumers];
     this.sync = options.sync;
     this.db = openDatabase(this.file, options.sync, options.onWarning);
-    this.insert = this.db.prepare('INSERT INTO entries (kind, size, enqueued_at, body) VALUES (?, ?, ?, ?)');
+    // seq is given explicitly: a batch row takes the number of its last record, so seqs count
+    // records (depth stays in records) while a 50-record request costs one row.
+    this.insert = this.db.prepare('INSERT INTO entries (seq, kind, size, enqueued_at, records, body) VALUES (?, ?, ?, ?, ?, ?)');
     this.insertMany = this.db.prepare(
-      `INSERT INTO entries (kind, size, enqueued_at, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO entries (seq, kind, size, enqueued_at, records, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
-    this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, records, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
     this.readAfter.setReturnArrays(true);
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
     this.setCursor = this.db.prepare(
@@ -109,8 +118,7 @@ export class DurableQueue {
     );
     this.goneStats = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total, COUNT(*) AS n FROM entries WHERE seq <= ?');
     this.deleteUpTo = this.db.prepare('DELETE FROM entries WHERE seq <= ?');
-    const head = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
-    this.headSeq = head?.seq ?? 0;
+    this.headSeq = storedHead(this.db);
     const stored = new Map(
       (this.db.prepare('SELECT consumer, seq FROM cursors').all() as { consumer: string; seq: number }[]).map((r) => [r.consumer, r.seq]),
     );
@@ -127,6 +135,7 @@ export class DurableQueue {
     if (this.closed) return Promise.reject(new QueueStorageError('queue is closed'));
     if (entries.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
+      // Seqs are handed out in append order; a failed transaction rolls headSeq back (flushPending).
       this.pending.push({ entries, resolve, reject });
       for (const e of entries) this.pendingBytes += Buffer.byteLength(e.body);
       if (!this.flushScheduled) {
@@ -137,19 +146,23 @@ export class DurableQueue {
   }
 
   /**
-   * Entries after the consumer's committed position, oldest first: at most `limit` of them and,
-   * past the first, no more than `maxBytes` of bodies (so a batch of large records stays small in
-   * memory). Rows are pulled one by one and the scan stops at the budget.
+   * Rows after the consumer's committed position, oldest first: at most `limit` records and, past
+   * the first row, no more than `maxBytes` of bodies (so a batch of large records stays small in
+   * memory). A batch row is read whole (at least one row is always read). Rows are pulled one by
+   * one and the scan stops at the budget.
    */
   read(consumer: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): QueueEntry[] {
     const out: QueueEntry[] = [];
     let bytes = 0;
+    let count = 0;
     for (const row of this.readAfter.iterate(this.position(consumer), limit)) {
       // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
-      const [seq, kind, size, enqueuedAt, body] = row as unknown as [number, number, number, number, string];
-      if (out.length > 0 && bytes + size > maxBytes) break;
+      const [seq, kind, size, enqueuedAt, records, body] = row as unknown as [number, number, number, number, number, string];
+      const n = Math.max(1, records);
+      if (out.length > 0 && (bytes + size > maxBytes || count + n > limit)) break;
       bytes += size;
-      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, enqueuedAtMs: enqueuedAt });
+      count += n;
+      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, records, enqueuedAtMs: enqueuedAt });
     }
     return out;
   }
@@ -183,7 +196,7 @@ export class DurableQueue {
     }
   }
 
-  /** Entries the consumer has not committed yet. Seqs have no gaps (AUTOINCREMENT, rolled-back inserts reuse them). */
+  /** Records the consumer has not committed yet. Seqs count records without gaps (a rolled-back append's are reused). */
   depth(consumer: string): number {
     return Math.max(0, this.headSeq - this.position(consumer));
   }
@@ -235,30 +248,26 @@ export class DurableQueue {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        // Rows go in ROWS_PER_INSERT at a time, the rest one by one; seqs stay consecutive either way.
+        // Rows go in ROWS_PER_INSERT at a time, the rest one by one; each row's seq is its last record's.
         const params: (number | string)[] = [];
-        const flush = (): void => {
-          const res = this.insertMany.run(...params);
-          this.headSeq = Number(res.lastInsertRowid);
-          params.length = 0;
-        };
         for (const p of batch) {
           for (const e of p.entries) {
             const size = Buffer.byteLength(e.body);
-            params.push(KIND_CODE[e.kind], size, now, e.body);
+            const records = e.records ?? 0;
+            this.headSeq += Math.max(1, records);
+            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.body);
             written += size;
-            if (params.length === 4 * ROWS_PER_INSERT) flush();
+            if (params.length === 6 * ROWS_PER_INSERT) {
+              this.insertMany.run(...params);
+              params.length = 0;
+            }
           }
         }
-        for (let i = 0; i < params.length; i += 4) {
-          const res = this.insert.run(params[i] as number, params[i + 1] as number, params[i + 2] as number, params[i + 3] as string);
-          this.headSeq = Number(res.lastInsertRowid);
-        }
+        for (let i = 0; i < params.length; i += 6) this.insert.run(...params.slice(i, i + 6));
         this.db.exec('COMMIT');
       } catch (err) {
         this.db.exec('ROLLBACK');
-        const head = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
-        this.headSeq = head?.seq ?? 0;
+        this.headSeq = storedHead(this.db);
         throw err;
       }
     } catch (err) {
@@ -285,6 +294,12 @@ export class DurableQueue {
     // file shrinks after a backlog drains instead of staying at its high-water mark.
     this.db.exec('PRAGMA incremental_vacuum(256)');
   }
+}
+
+/** Highest seq ever written (AUTOINCREMENT keeps it in sqlite_sequence even after rows are deleted). */
+function storedHead(db: DatabaseSync): number {
+  const head = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
+  return head?.seq ?? 0;
 }
 
 function openDatabase(file: string, sync: QueueSync, onWarning?: (message: string) => void): DatabaseSync {
@@ -318,8 +333,12 @@ function initDatabase(file: string, sync: QueueSync): DatabaseSync {
       kind INTEGER NOT NULL,
       size INTEGER NOT NULL,
       enqueued_at INTEGER NOT NULL,
+      records INTEGER NOT NULL DEFAULT 0,
       body TEXT NOT NULL
     )`);
+    // A queue written before batch rows existed: add the column (its rows are single records).
+    const columns = db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'records')) db.exec('ALTER TABLE entries ADD COLUMN records INTEGER NOT NULL DEFAULT 0');
     db.exec('CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
     db.prepare('SELECT COUNT(*) FROM entries').get();
     return db;
