@@ -62,7 +62,11 @@ export const exportersEnvSchema = z
     queue: {
       /** Backlog bound: over it, ingest answers 429/503 and /ready reports not ready. */
       maxBytes: env.QUEUE_MAX_BYTES,
-      /** `full` fsyncs every commit (survives power loss); `normal` survives process crashes only. */
+      /**
+       * `full`: every append is fsync'd (accepted records survive power loss); a consumer's cursor
+       * becomes durable with the next append (a power cut may re-send a batch). `normal`: survives
+       * process crashes only.
+       */
       sync: env.QUEUE_SYNC,
     },
     delivery: {
