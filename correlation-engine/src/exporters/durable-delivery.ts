@@ -23,6 +23,12 @@ export interface DurableDeliveryOptions {
 const RESUME_RATIO = 0.9;
 /** Correlation events may use this much room above the bound: refusing them would lose them. */
 const EVENT_HEADROOM_RATIO = 0.1;
+/**
+ * Records per queue row. An exporter parses, encodes and sends a row whole, so one row for the
+ * thousands of events a window sweep can close at once stalled the event loop (workload 2 p99
+ * 230 ms -> 850 ms); a 50-record request still fits one row.
+ */
+const ROW_MAX_RECORDS = 100;
 const SHUTDOWN_RETRY_AFTER_S = 5;
 const STORAGE_RETRY_AFTER_S = 5;
 
@@ -45,8 +51,7 @@ export class DurableDelivery implements Delivery {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
-    // One queue row per request (a JSON array), not one per record: SQLite's per-row cost was ~20% of workload 1.
-    await this.persist([{ kind: 'log', body: JSON.stringify(logs), records: logs.length }]);
+    await this.persist(toRows('log', logs));
   }
 
   /** Commits events; they pass the soft bound (up to a headroom) because the correlator cannot resend them. */
@@ -56,7 +61,7 @@ export class DurableDelivery implements Delivery {
     if (this.queue.backlogBytes() >= hardLimit) {
       throw new BackpressureError(`export backlog over ${Math.round(hardLimit)} bytes; correlation events refused`, this.retryAfterSeconds());
     }
-    await this.persist([{ kind: 'event', body: JSON.stringify(events), records: events.length }]);
+    await this.persist(toRows('event', events));
   }
 
   /**
@@ -127,4 +132,17 @@ export class DurableDelivery implements Delivery {
     const waitMs = Math.max(0, ...this.exporters.map((e) => e.retryInMs()));
     return Math.min(60, Math.max(1, Math.ceil(waitMs / 1000)));
   }
+}
+
+/**
+ * Queue rows for accepted records: up to ROW_MAX_RECORDS per row as one JSON array, not one row per
+ * record (SQLite's per-row cost plus a stringify per record were ~30% of workload 1).
+ */
+function toRows(kind: NewEntry['kind'], items: readonly unknown[]): NewEntry[] {
+  const rows: NewEntry[] = [];
+  for (let i = 0; i < items.length; i += ROW_MAX_RECORDS) {
+    const chunk = items.length <= ROW_MAX_RECORDS ? items : items.slice(i, i + ROW_MAX_RECORDS);
+    rows.push({ kind, body: JSON.stringify(chunk), records: chunk.length });
+  }
+  return rows;
 }
