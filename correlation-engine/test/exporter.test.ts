@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createDelivery } from '../src/exporters/create-delivery.js';
-import { NoopDelivery, type Delivery } from '../src/exporters/delivery.js';
+import { type Delivery, NoopDelivery } from '../src/exporters/delivery.js';
 import type { DeliveryLogger } from '../src/exporters/delivery-logger.js';
 import { DurableDelivery } from '../src/exporters/durable-delivery.js';
 import { createMetrics, type Metrics } from '../src/metrics.js';
@@ -40,7 +40,15 @@ interface Harness {
 function startDelivery(env: Record<string, string>, dataDir?: string): Harness {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'exporter-test-'));
   if (!dataDir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const config = loadConfig({ ENGINE_INSTANCE_ID: 'engine-1', DEFAULT_ENV: 'test', ENGINE_DATA_DIR: dir, EXPORT_LINGER_MS: '20', EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200', ...env });
+  const config = loadConfig({
+    ENGINE_INSTANCE_ID: 'engine-1',
+    DEFAULT_ENV: 'test',
+    ENGINE_DATA_DIR: dir,
+    EXPORT_LINGER_MS: '20',
+    EXPORT_RETRY_INITIAL_MS: '50',
+    EXPORT_RETRY_MAX_MS: '200',
+    ...env,
+  });
   const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
   const logger = capturingLogger();
   const delivery = createDelivery(config, { metrics, logger, version: '9.9.9' });
@@ -61,7 +69,11 @@ async function flushAll(delivery: DurableDelivery): Promise<void> {
   await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
 }
 
-async function counter(metrics: Metrics, name: 'exporterSent' | 'exporterRetries' | 'exporterDeadLetter', exporter: string): Promise<number> {
+async function counter(
+  metrics: Metrics,
+  name: 'exporterSent' | 'exporterRetries' | 'exporterDeadLetter',
+  exporter: string,
+): Promise<number> {
   const data = await metrics[name].get();
   return data.values.find((v) => v.labels.exporter === exporter)?.value ?? 0;
 }
@@ -69,7 +81,10 @@ async function counter(metrics: Metrics, name: 'exporterSent' | 'exporterRetries
 describe('createDelivery', () => {
   it('is a NoopDelivery when no exporter is configured (and needs no Datadog key)', () => {
     const config = loadConfig({ ENGINE_DATA_DIR: join(tmpdir(), 'never-created') });
-    const delivery: Delivery = createDelivery(config, { metrics: createMetrics({ instanceId: 'x', defaultMetrics: false }), logger: capturingLogger() });
+    const delivery: Delivery = createDelivery(config, {
+      metrics: createMetrics({ instanceId: 'x', defaultMetrics: false }),
+      logger: capturingLogger(),
+    });
     expect(delivery).toBeInstanceOf(NoopDelivery);
   });
 
@@ -105,12 +120,24 @@ describe('Loki exporter', () => {
       circuit_id: 'CIRCUIT-3',
       request_id: 'req-3',
     });
-    expect(JSON.parse(first?.line ?? '{}')).toEqual({ message: 'rec-3', host: 'server-124', format: 'json', source: 'api', logger: 'test', n: 3 });
+    expect(JSON.parse(first?.line ?? '{}')).toEqual({
+      message: 'rec-3',
+      host: 'server-124',
+      format: 'json',
+      source: 'api',
+      logger: 'test',
+      n: 3,
+    });
 
     const events = loki.accepted.filter((e) => e.labels.service === 'correlation-engine');
     expect(events).toHaveLength(1);
     expect(events[0]?.labels).toEqual({ service: 'correlation-engine', env: 'test' });
-    expect(events[0]?.metadata).toMatchObject({ trace_id: makeEvent(1).traceId, level: 'error', circuit_id: 'CIRCUIT-9', resource_id: 'R-1,R-2' });
+    expect(events[0]?.metadata).toMatchObject({
+      trace_id: makeEvent(1).traceId,
+      level: 'error',
+      circuit_id: 'CIRCUIT-9',
+      resource_id: 'R-1,R-2',
+    });
     expect(events[0]?.tsNs).toBe(`${Date.parse('2025-11-24T16:01:00.000Z')}000000`);
     expect(JSON.parse(events[0]?.line ?? '{}').id).toBe(makeEvent(1).id);
     expect(await counter(metrics, 'exporterSent', 'loki')).toBe(21);
@@ -169,7 +196,9 @@ describe('Loki exporter', () => {
     await delivery.acceptLogs([makeLog(3)]);
     await flushAll(delivery);
     expect(loki.accepted.map((e) => JSON.parse(e.line).message)).toEqual(['rec-3']);
-    const lines = readFileSync(join(dataDir, 'dead-letter', 'loki.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dataDir, 'dead-letter', 'loki.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(1);
     const dead = JSON.parse(lines[0] as string);
     expect(dead).toMatchObject({ exporter: 'loki', status: 400, response: 'entry too far behind' });
@@ -220,7 +249,12 @@ describe('Tempo exporter', () => {
     ]);
     // The engine's own OTLP reader agrees (the span would correlate if it ever came back in).
     const own = decodeTraces(new Uint8Array(tempo.received[0]?.raw ?? []), 'protobuf').spans.find((s) => s.traceId === event.traceId);
-    expect(own).toMatchObject({ spanId: span?.spanId, parentSpanId: '00f067aa0ba902b7', name: 'correlation.window', service: 'correlation-engine' });
+    expect(own).toMatchObject({
+      spanId: span?.spanId,
+      parentSpanId: '00f067aa0ba902b7',
+      name: 'correlation.window',
+      service: 'correlation-engine',
+    });
     expect(own?.keys.circuit_id).toBe('CIRCUIT-9');
     const orphan = tempo.accepted.find((s) => s.traceId !== event.traceId);
     expect(orphan?.parentSpanId).toBe('');
@@ -233,7 +267,11 @@ describe('Datadog exporter', () => {
 
   it('sends gzip JSON within 1000 entries / 5 MB per request and 1 MB per entry, with trace fields and keys; the key never reaches logs', async () => {
     const dd = await sinkUp(createDatadogSink(KEY));
-    const { delivery, logger } = startDelivery({ DATADOG_API_KEY: KEY, DATADOG_LOGS_URL: `${dd.url}/api/v2/logs`, EXPORT_BATCH_MAX_RECORDS: '3000' });
+    const { delivery, logger } = startDelivery({
+      DATADOG_API_KEY: KEY,
+      DATADOG_LOGS_URL: `${dd.url}/api/v2/logs`,
+      EXPORT_BATCH_MAX_RECORDS: '3000',
+    });
     const small = Array.from({ length: 2300 }, (_, i) => makeLog(i));
     const big = Array.from({ length: 9 }, (_, i) => makeLog(5000 + i, { message: `big-${i} ${'y'.repeat(700_000)}` }));
     const huge = makeLog(9000, { message: `huge ${'z'.repeat(1_500_000)}` });

@@ -66,7 +66,11 @@ function deliveredIds(sink: HttpSink<LokiReceivedEntry>, service: string): numbe
 }
 
 function report(name: string, figures: Record<string, number | string>): void {
-  console.log(`[fault] ${name}: ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  console.log(
+    `[fault] ${name}: ${Object.entries(figures)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -176,7 +180,13 @@ describe('fault tests (engine as a child process)', () => {
     await engine.stop();
     const exitMs = Date.now() - t0;
     const delivered = new Set(deliveredIds(loki, 'load-4'));
-    report('sigterm-flush', { acknowledged: acked.size, delivered_before_sigterm: beforeStop, delivered: delivered.size, exit_ms: exitMs, exit_code: String(engine.child.exitCode) });
+    report('sigterm-flush', {
+      acknowledged: acked.size,
+      delivered_before_sigterm: beforeStop,
+      delivered: delivered.size,
+      exit_ms: exitMs,
+      exit_code: String(engine.child.exitCode),
+    });
     expect(beforeStop).toBeLessThan(acked.size);
     expect([...acked].filter((id) => !delivered.has(id))).toEqual([]);
     expect(engine.child.exitCode).toBe(0);
@@ -204,14 +214,27 @@ describe('fault tests (engine as a child process)', () => {
         return [];
       }
     };
-    await loki.waitFor(() => new Set([...deliveredIds(loki, 'load-3'), ...deadIds()]).size >= acked.size, 20_000, 'delivered + dead-lettered');
+    await loki.waitFor(
+      () => new Set([...deliveredIds(loki, 'load-3'), ...deadIds()]).size >= acked.size,
+      20_000,
+      'delivered + dead-lettered',
+    );
     const delivered = new Set(deliveredIds(loki, 'load-3'));
     const dead = deadIds();
     const deadLines = readFileSync(deadFile, 'utf8').trim().split('\n');
     const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    report('dead-letter', { acknowledged: acked.size, delivered: delivered.size, dead_lettered: dead.length, dead_letter_batches: deadLines.length });
+    report('dead-letter', {
+      acknowledged: acked.size,
+      delivered: delivered.size,
+      dead_lettered: dead.length,
+      dead_letter_batches: deadLines.length,
+    });
     expect(deadLines).toHaveLength(1);
-    expect(JSON.parse(deadLines[0] as string)).toMatchObject({ exporter: 'loki', status: 400, response: 'entry for stream has timestamp too old' });
+    expect(JSON.parse(deadLines[0] as string)).toMatchObject({
+      exporter: 'loki',
+      status: 400,
+      response: 'entry for stream has timestamp too old',
+    });
     expect(dead.length).toBeGreaterThan(0);
     expect(dead.every((id) => !delivered.has(id))).toBe(true);
     expect([...acked].filter((id) => !delivered.has(id) && !dead.includes(id))).toEqual([]);

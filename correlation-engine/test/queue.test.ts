@@ -101,7 +101,14 @@ describe('DurableQueue', () => {
   });
 
   it('measures append throughput with 50-record batches (figure for the README)', async () => {
-    const record = JSON.stringify({ timeUnixMs: Date.now(), severity: 'INFO', service: 'beorn', message: 'm'.repeat(200), traceId: 'a'.repeat(32), keys: { circuit_id: 'C-1' } });
+    const record = JSON.stringify({
+      timeUnixMs: Date.now(),
+      severity: 'INFO',
+      service: 'beorn',
+      message: 'm'.repeat(200),
+      traceId: 'a'.repeat(32),
+      keys: { circuit_id: 'C-1' },
+    });
     const figures: string[] = [];
     for (const sync of ['full', 'normal'] as const) {
       const q = new DurableQueue({ dir: tempDir(), consumers: ['a'], sync });

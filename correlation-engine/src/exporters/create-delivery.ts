@@ -2,13 +2,13 @@
 // else the durable queue plus one reader per configured exporter.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { Metrics } from '../metrics.js';
 import { DurableQueue } from '../queue/durable-queue.js';
 import type { ExportersConfig } from './config.js';
 import { DatadogExporter, datadogLogsUrl } from './datadog-exporter.js';
 import { type Delivery, NoopDelivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import { DurableDelivery } from './durable-delivery.js';
-import type { Metrics } from '../metrics.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { LokiExporter } from './loki-exporter.js';
 import type { QueueExporter, QueueExporterOptions } from './queue-exporter.js';
@@ -76,7 +76,13 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
   }
   if (ex.tempo.url) {
     exporters.push(
-      new TempoExporter({ ...common, baseUrl: ex.tempo.url, batchMaxSpans: ex.tempo.batchMaxSpans, env: config.defaultEnv, version: deps.version ?? '0.0.0' }),
+      new TempoExporter({
+        ...common,
+        baseUrl: ex.tempo.url,
+        batchMaxSpans: ex.tempo.batchMaxSpans,
+        env: config.defaultEnv,
+        version: deps.version ?? '0.0.0',
+      }),
     );
   }
   if (ex.datadog.apiKey) {
@@ -91,7 +97,14 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
       }),
     );
   }
-  return new DurableDelivery({ queue, exporters, maxBytes: ex.queue.maxBytes, shutdownDeadlineMs: ex.delivery.shutdownDeadlineMs, metrics, logger: deps.logger });
+  return new DurableDelivery({
+    queue,
+    exporters,
+    maxBytes: ex.queue.maxBytes,
+    shutdownDeadlineMs: ex.delivery.shutdownDeadlineMs,
+    metrics,
+    logger: deps.logger,
+  });
 }
 
 /** The exporter-facing view of the app's metrics registry. */

@@ -4,7 +4,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { buildDatadogRequests, type DatadogEncodingOptions } from './datadog-encoding.js';
-import { QueueExporter, type EncodedBatch, type QueueExporterOptions, type QueuedRecord } from './queue-exporter.js';
+import { type EncodedBatch, type QueuedRecord, QueueExporter, type QueueExporterOptions } from './queue-exporter.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -37,7 +37,11 @@ export class DatadogExporter extends QueueExporter {
   /** Gzipped JSON arrays within the intake's entry and size limits. */
   protected async encode(records: QueuedRecord[]): Promise<EncodedBatch> {
     const requests = await Promise.all(
-      buildDatadogRequests(records, this.datadog).map(async (r) => ({ body: await gzipAsync(r.json), headers: this.headers, records: r.records })),
+      buildDatadogRequests(records, this.datadog).map(async (r) => ({
+        body: await gzipAsync(r.json),
+        headers: this.headers,
+        records: r.records,
+      })),
     );
     return { requests };
   }

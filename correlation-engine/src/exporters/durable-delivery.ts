@@ -59,7 +59,10 @@ export class DurableDelivery implements Delivery {
     if (events.length === 0) return;
     const hardLimit = this.options.maxBytes * (1 + EVENT_HEADROOM_RATIO);
     if (this.queue.backlogBytes() >= hardLimit) {
-      throw new BackpressureError(`export backlog over ${Math.round(hardLimit)} bytes; correlation events refused`, this.retryAfterSeconds());
+      throw new BackpressureError(
+        `export backlog over ${Math.round(hardLimit)} bytes; correlation events refused`,
+        this.retryAfterSeconds(),
+      );
     }
     await this.persist(toRows('event', events));
   }
@@ -117,7 +120,11 @@ export class DurableDelivery implements Delivery {
     if (this.gaugeTimer) clearInterval(this.gaugeTimer);
     await Promise.all(this.exporters.map((e) => e.shutdown(deadlineAt)));
     const left = this.exporters.filter((e) => this.queue.depth(e.name) > 0).map((e) => `${e.name}=${this.queue.depth(e.name)}`);
-    if (left.length > 0) this.options.logger.warn({ undelivered: left.join(' ') }, 'shutdown deadline reached; the rest stays queued on disk for the next start');
+    if (left.length > 0)
+      this.options.logger.warn(
+        { undelivered: left.join(' ') },
+        'shutdown deadline reached; the rest stays queued on disk for the next start',
+      );
     this.options.metrics.backlogBytes.set(this.queue.backlogBytes());
     await this.queue.close();
   }

@@ -2,8 +2,9 @@
 // Label policy: stream labels are `service` and `env` only (plus `trace_id` when opted in);
 // trace/span ids, the level and business keys travel as structured metadata; the line is JSON of
 // the rest of the record. Correlation events go to their own stream, service="correlation-engine".
-import { BUSINESS_KEYS } from '../pipeline/types.js';
+
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
+import { BUSINESS_KEYS } from '../pipeline/types.js';
 import { ProtoWriter } from './proto-writer.js';
 import type { QueuedRecord } from './queue-exporter.js';
 
@@ -164,7 +165,7 @@ export function buildPushes(records: readonly QueuedRecord[], options: LokiEncod
     if (batch.length === 0) return;
     const list = [...streams.values()];
     // Loki accepts out-of-order lines since 2.4, but ordered streams compress and query better.
-    for (const s of list) s.entries.sort((a, b) => (a.tsNs.length - b.tsNs.length) || (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+    for (const s of list) s.entries.sort((a, b) => a.tsNs.length - b.tsNs.length || (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
     pushes.push({ streams: list, records: batch });
     streams = new Map();
     batch = [];

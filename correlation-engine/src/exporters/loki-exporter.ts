@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
-import { QueueExporter, type EncodedBatch, type QueueExporterOptions, type QueuedRecord } from './queue-exporter.js';
+import { type EncodedBatch, type QueuedRecord, QueueExporter, type QueueExporterOptions } from './queue-exporter.js';
 
 const gzipAsync = promisify(gzip);
 // Fastest level: the exporter shares the engine's core with ingest (drain profile: zlib ~12% at the

@@ -268,7 +268,10 @@ export abstract class QueueExporter {
     });
     metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, records.length);
     metrics.deadLetter.inc({ exporter: this.name }, records.length);
-    logger.error({ exporter: this.name, status, reason, records: records.length, file: this.deadLetters.path }, 'batch set aside in dead-letter file');
+    logger.error(
+      { exporter: this.name, status, reason, records: records.length, file: this.deadLetters.path },
+      'batch set aside in dead-letter file',
+    );
   }
 
   private updateGauges(): void {

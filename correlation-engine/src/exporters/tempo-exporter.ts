@@ -1,10 +1,11 @@
 // Ships one synthetic span per correlation event to Tempo over OTLP/HTTP protobuf.
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { EntryKind } from '../queue/durable-queue.js';
 import { ENGINE_SERVICE } from './loki-encoding.js';
-import { QueueExporter, type EncodedBatch, type QueueExporterOptions, type QueuedRecord } from './queue-exporter.js';
+import { type EncodedBatch, type QueuedRecord, QueueExporter, type QueueExporterOptions } from './queue-exporter.js';
 import { eventToSpan } from './tempo-span.js';
 
 export interface TempoExporterOptions extends Omit<QueueExporterOptions, 'name' | 'url'> {

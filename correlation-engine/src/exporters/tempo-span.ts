@@ -1,7 +1,7 @@
 // Pure mapping from a correlation event to the synthetic span Tempo receives: one span per closed
 // window, in the window's own trace, so the trace view shows what the engine concluded.
 import { createHash } from 'node:crypto';
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link } from '@opentelemetry/api';
+import { type Attributes, type HrTime, type Link, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { BUSINESS_KEYS, type CorrelationEvent } from '../pipeline/types.js';
@@ -82,7 +82,9 @@ export function eventToSpan(event: CorrelationEvent, resource: Resource, scopeVe
     name: CORRELATION_SPAN_NAME,
     kind: SpanKind.INTERNAL,
     spanContext: () => ({ traceId: event.traceId, spanId, traceFlags: TraceFlags.SAMPLED }),
-    ...(parentId ? { parentSpanContext: { traceId: event.traceId, spanId: parentId, traceFlags: TraceFlags.SAMPLED, isRemote: true } } : {}),
+    ...(parentId
+      ? { parentSpanContext: { traceId: event.traceId, spanId: parentId, traceFlags: TraceFlags.SAMPLED, isRemote: true } }
+      : {}),
     startTime: start,
     endTime: end,
     duration: msToHrTime(durationMs),

@@ -14,9 +14,10 @@
 //   NORMAL (~255k records/s), one core, Node 24 (see README "Delivery and exporters").
 // Group commit: appends arriving in the same event-loop turn share one transaction (one fsync), so
 // many small concurrent requests cost one disk flush, not one each.
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 export type EntryKind = 'log' | 'event';
 

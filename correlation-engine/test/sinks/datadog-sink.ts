@@ -1,7 +1,8 @@
 // Datadog logs intake v2 stand-in: gunzips the JSON array and checks the intake's limits, the
 // way the real intake would refuse an oversized payload (413) or a missing key (403).
-import { gunzipSync } from 'node:zlib';
+
 import type { IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { HttpSink } from './http-sink.js';
 
 export interface DatadogReceivedEntry {

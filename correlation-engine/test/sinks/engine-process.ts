@@ -61,7 +61,14 @@ export class EngineProcess {
     const port = await freePort();
     const child = spawn(process.execPath, ['dist/server.js'], {
       cwd: engineDir,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ENGINE_INSTANCE_ID: 'fault-test', ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ENGINE_INSTANCE_ID: 'fault-test',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const engine = new EngineProcess(child, port);

@@ -35,7 +35,7 @@ export class HttpSink<T> {
   constructor(
     private readonly decode: (raw: Buffer, headers: IncomingHttpHeaders) => T[],
     /** Answer used when the request cannot be decoded (a real backend says 400). */
-    private readonly acceptedStatus = 204,
+    acceptedStatus = 204,
   ) {
     this.defaultAnswer = { status: acceptedStatus };
   }

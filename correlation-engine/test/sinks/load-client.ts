@@ -49,7 +49,12 @@ export class LoadClient {
       this.stats.sent += ids.length;
       const body = JSON.stringify({
         resource: { service: this.options.service, host: 'load-host', env: 'fault' },
-        records: ids.map((id) => ({ timestamp: new Date().toISOString(), severity: 'INFO', message: `r-${id}`, circuit_id: `CKT-${id % 13}` })),
+        records: ids.map((id) => ({
+          timestamp: new Date().toISOString(),
+          severity: 'INFO',
+          message: `r-${id}`,
+          circuit_id: `CKT-${id % 13}`,
+        })),
       });
       while (!this.stopped) {
         try {

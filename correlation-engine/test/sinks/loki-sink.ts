@@ -1,8 +1,9 @@
 // Loki push API stand-in: decodes JSON (+gzip) and protobuf (+snappy) push bodies into entries.
 // The protobuf schema is written here from Loki's logproto (push.proto), independently of the
 // engine's hand-written encoder, so a wrong field number fails the test.
-import { gunzipSync } from 'node:zlib';
+
 import type { IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { uncompressSync } from 'snappy';
 import { HttpSink } from './http-sink.js';
@@ -35,9 +36,10 @@ export function parseLabelSet(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const re = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)/gy;
   const body = trimmed.slice(1, -1);
-  let m: RegExpExecArray | null;
   let consumed = 0;
-  while ((m = re.exec(body)) !== null) {
+  for (;;) {
+    const m = re.exec(body);
+    if (m === null) break;
     out[m[1] as string] = (m[2] as string).replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
     consumed = re.lastIndex;
     if (consumed >= body.length) break;
@@ -50,7 +52,10 @@ function decodeLoki(raw: Buffer, headers: IncomingHttpHeaders): LokiReceivedEntr
   const type = String(headers['content-type'] ?? '');
   if (type.startsWith('application/x-protobuf')) {
     const msg = PushRequest.toObject(PushRequest.decode(uncompressSync(raw) as Buffer), { longs: String, defaults: true }) as {
-      streams: { labels: string; entries: { timestamp?: { seconds: string; nanos: number }; line: string; structuredMetadata: { name: string; value: string }[] }[] }[];
+      streams: {
+        labels: string;
+        entries: { timestamp?: { seconds: string; nanos: number }; line: string; structuredMetadata: { name: string; value: string }[] }[];
+      }[];
     };
     return msg.streams.flatMap((s) => {
       const labels = parseLabelSet(s.labels);

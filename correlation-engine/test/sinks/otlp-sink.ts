@@ -44,8 +44,17 @@ export interface ReceivedSpan {
   status: { code: number; message: string };
 }
 
-interface RawAny { string_value?: string; bool_value?: boolean; int_value?: string; double_value?: number; array_value?: { values: RawAny[] } }
-interface RawKv { key: string; value?: RawAny }
+interface RawAny {
+  string_value?: string;
+  bool_value?: boolean;
+  int_value?: string;
+  double_value?: number;
+  array_value?: { values: RawAny[] };
+}
+interface RawKv {
+  key: string;
+  value?: RawAny;
+}
 
 function anyValue(v: RawAny | undefined): AttrValue {
   if (!v) return '';
@@ -66,7 +75,10 @@ const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? new Uint8Arr
 function decodeTraces(raw: Buffer, headers: IncomingHttpHeaders): ReceivedSpan[] {
   if (headers['content-type'] !== 'application/x-protobuf') throw new Error(`unexpected content-type ${headers['content-type']}`);
   const msg = Request.toObject(Request.decode(raw), { longs: String, oneofs: false }) as {
-    resource_spans?: { resource?: { attributes?: RawKv[] }; scope_spans?: { scope?: { name: string }; spans?: Record<string, unknown>[] }[] }[];
+    resource_spans?: {
+      resource?: { attributes?: RawKv[] };
+      scope_spans?: { scope?: { name: string }; spans?: Record<string, unknown>[] }[];
+    }[];
   };
   const out: ReceivedSpan[] = [];
   for (const rs of msg.resource_spans ?? []) {
@@ -74,9 +86,16 @@ function decodeTraces(raw: Buffer, headers: IncomingHttpHeaders): ReceivedSpan[]
     for (const ss of rs.scope_spans ?? []) {
       for (const s of ss.spans ?? []) {
         const span = s as {
-          trace_id: Uint8Array; span_id: Uint8Array; parent_span_id?: Uint8Array; name: string; kind?: number;
-          start_time_unix_nano: string; end_time_unix_nano: string; attributes?: RawKv[];
-          links?: { trace_id: Uint8Array; span_id: Uint8Array; attributes?: RawKv[] }[]; status?: { code?: number; message?: string };
+          trace_id: Uint8Array;
+          span_id: Uint8Array;
+          parent_span_id?: Uint8Array;
+          name: string;
+          kind?: number;
+          start_time_unix_nano: string;
+          end_time_unix_nano: string;
+          attributes?: RawKv[];
+          links?: { trace_id: Uint8Array; span_id: Uint8Array; attributes?: RawKv[] }[];
+          status?: { code?: number; message?: string };
         };
         out.push({
           traceId: hex(span.trace_id),
