@@ -162,14 +162,15 @@ export abstract class QueueExporter {
       if (entries.length === 0) {
         this.releaseFlushWaiters(false);
         if (this.stopping) return;
-        await this.idle(IDLE_POLL_MS);
+        await this.sleep(IDLE_POLL_MS, () => true); // an append, a stop or a flush ends the idle wait
         continue;
       }
       const first = entries[0] as QueueEntry;
       const age = Date.now() - first.enqueuedAtMs;
       if (entries.length < batchMaxRecords && age < lingerMs && !this.stopping && this.flushWaiters.length === 0) {
         // Part-filled batch: give it a moment to fill so the backend sees fewer, larger requests.
-        await this.pause(lingerMs - age);
+        // Appends do not cut the linger short (that is its point); stop and flush requests do.
+        await this.sleep(lingerMs - age, () => this.stopping || this.flushWaiters.length > 0);
         entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
       }
       const records = this.decode(entries.filter((e) => this.wantsKind(e.kind))).filter((r) => this.wants(r));
@@ -296,33 +297,17 @@ export abstract class QueueExporter {
     });
   }
 
-  /** Waits for an append, a wake-up call or `ms`, whichever is first. */
-  private idle(ms: number): Promise<void> {
+  /** Waits `ms`; a wake-up call (append, stop, flush) ends it early when `cutShort()` says so. */
+  private sleep(ms: number, cutShort: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = null;
+        this.wake = null;
         resolve();
-      }
-      this.wake = done;
-    });
-  }
-
-  /** Sleeps `ms` unless stopping or flushing interrupts it. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
+      };
       const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      // Appends do not cut the linger short (that is its point); stop and flush requests do.
       this.wake = () => {
-        if (self.stopping || self.flushWaiters.length > 0) done();
+        if (cutShort()) done();
       };
     });
   }
