@@ -21,3 +21,27 @@ export function unknownKeys(value: unknown, schema: KeySchema | KeySchemaLeaf | 
   }
   return out;
 }
+
+/** The `server:` block both Loki and Tempo take from Grafana's shared server library (dskit). */
+export const DSKIT_SERVER_KEYS: KeySchema = {
+  http_listen_network: 'any',
+  http_listen_address: 'any',
+  http_listen_port: 'any',
+  http_listen_conn_limit: 'any',
+  grpc_listen_network: 'any',
+  grpc_listen_address: 'any',
+  grpc_listen_port: 'any',
+  grpc_listen_conn_limit: 'any',
+  http_tls_config: 'any',
+  grpc_tls_config: 'any',
+  register_instrumentation: 'any',
+  graceful_shutdown_timeout: 'any',
+  http_server_read_timeout: 'any',
+  http_server_write_timeout: 'any',
+  http_server_idle_timeout: 'any',
+  grpc_server_max_recv_msg_size: 'any',
+  grpc_server_max_send_msg_size: 'any',
+  log_format: 'any',
+  log_level: 'any',
+  http_path_prefix: 'any',
+};

@@ -2,7 +2,7 @@
 // reference, docs/sources/shared/configuration.md at v3.7.x) for the blocks this repo sets,
 // each block listed with its documented siblings so a typo or a removed key is caught.
 // Not exhaustive for blocks we do not use: those are 'any' at the top level only if listed.
-import type { KeySchema } from './config-schema.js';
+import { DSKIT_SERVER_KEYS, type KeySchema } from './config-schema.js';
 
 const kvstore: KeySchema = { store: 'any', prefix: 'any', consul: 'any', etcd: 'any', multi: 'any' };
 
@@ -11,29 +11,10 @@ export const LOKI_3_7_KEYS: KeySchema = {
   auth_enabled: 'any',
   ballast_bytes: 'any',
   server: {
-    http_listen_network: 'any',
-    http_listen_address: 'any',
-    http_listen_port: 'any',
-    http_listen_conn_limit: 'any',
-    grpc_listen_network: 'any',
-    grpc_listen_address: 'any',
-    grpc_listen_port: 'any',
-    grpc_listen_conn_limit: 'any',
-    http_tls_config: 'any',
-    grpc_tls_config: 'any',
-    register_instrumentation: 'any',
-    graceful_shutdown_timeout: 'any',
-    http_server_read_timeout: 'any',
-    http_server_write_timeout: 'any',
-    http_server_idle_timeout: 'any',
-    grpc_server_max_recv_msg_size: 'any',
-    grpc_server_max_send_msg_size: 'any',
+    ...DSKIT_SERVER_KEYS,
     grpc_server_max_concurrent_streams: 'any',
-    log_format: 'any',
-    log_level: 'any',
     log_source_ips_enabled: 'any',
     log_request_headers: 'any',
-    http_path_prefix: 'any',
   },
   common: {
     path_prefix: 'any',

@@ -1,7 +1,7 @@
 // Documented configuration keys of Tempo 2.10 (the configuration reference and its generated
 // manifest, docs/sources/tempo/configuration) for the blocks this repo sets, with their
 // documented siblings. Tempo 3 moved compaction to backend workers: a 3.x key here is an error.
-import type { KeySchema } from './config-schema.js';
+import { DSKIT_SERVER_KEYS, type KeySchema } from './config-schema.js';
 
 const grpcOrHttp: KeySchema = {
   endpoint: 'any',
@@ -20,28 +20,7 @@ export const TEMPO_2_10_KEYS: KeySchema = {
   http_api_prefix: 'any',
   stream_over_http_enabled: 'any',
   multitenancy_enabled: 'any',
-  server: {
-    http_listen_network: 'any',
-    http_listen_address: 'any',
-    http_listen_port: 'any',
-    http_listen_conn_limit: 'any',
-    grpc_listen_network: 'any',
-    grpc_listen_address: 'any',
-    grpc_listen_port: 'any',
-    grpc_listen_conn_limit: 'any',
-    http_tls_config: 'any',
-    grpc_tls_config: 'any',
-    register_instrumentation: 'any',
-    graceful_shutdown_timeout: 'any',
-    http_server_read_timeout: 'any',
-    http_server_write_timeout: 'any',
-    http_server_idle_timeout: 'any',
-    grpc_server_max_recv_msg_size: 'any',
-    grpc_server_max_send_msg_size: 'any',
-    log_format: 'any',
-    log_level: 'any',
-    http_path_prefix: 'any',
-  },
+  server: DSKIT_SERVER_KEYS,
   internal_server: 'any',
   distributor: {
     receivers: {
