@@ -125,6 +125,8 @@ async function startEngine(env: Record<string, string>, label: string): Promise<
         // BENCH_ENGINE_NODE_OPTIONS: runtime flags to try on the engine (e.g. --max-semi-space-size=32).
         ...(process.env.BENCH_ENGINE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_ENGINE_NODE_OPTIONS } : {}),
         ...env,
+        // BENCH_ENGINE_ENV: a JSON object of engine variables to try (A/B runs), applied last.
+        ...(process.env.BENCH_ENGINE_ENV ? (JSON.parse(process.env.BENCH_ENGINE_ENV) as Record<string, string>) : {}),
       },
     }),
   );
