@@ -50,7 +50,7 @@ const postLogsSchema = {
   },
 } as const;
 
-interface PostLogsBody {
+export interface PostLogsBody {
   resource: { service: string; host?: string; env?: string };
   records: (Omit<ApiLogRecord, 'labels' | 'severity'> & {
     severity?: string | number;
@@ -65,7 +65,7 @@ interface GetLogsQuery {
 }
 
 /** Ids are checked here, not by the schema, so the rule lives in one place (ids.ts). */
-function toApiRecord(record: PostLogsBody['records'][number], index: number): ApiLogRecord {
+export function toApiRecord(record: PostLogsBody['records'][number], index: number): ApiLogRecord {
   const { labels, severity, trace_id, span_id, ...rest } = record;
   const out: ApiLogRecord = rest;
   // An empty id is how many clients write "none".
