@@ -157,6 +157,17 @@ export class LogBuilder {
   }
 
   build(defaults: BuilderDefaults, source: NormalizedLog['source']): NormalizedLog {
+    return this.buildWith(defaults.service, defaults.env, defaults.host, defaults.nowMs, source);
+  }
+
+  /** build() with the defaults as arguments: the API path saves a defaults object per record. */
+  buildWith(
+    service: string,
+    env: string | undefined,
+    host: string | undefined,
+    nowMs: number,
+    source: NormalizedLog['source'],
+  ): NormalizedLog {
     let message = this.message ?? '';
     if (message.length > MAX_MESSAGE_LENGTH) {
       message = message.slice(0, MAX_MESSAGE_LENGTH);
@@ -165,11 +176,11 @@ export class LogBuilder {
     // Every property is always present (possibly undefined): one object shape for the whole
     // pipeline keeps the correlator's property accesses monomorphic.
     return {
-      timeUnixMs: this.timeMs ?? defaults.nowMs,
+      timeUnixMs: this.timeMs ?? nowMs,
       severity: this.severity ?? 'INFO',
-      service: this.service ?? defaults.service,
-      env: defaults.env,
-      host: this.host ?? defaults.host,
+      service: this.service ?? service,
+      env,
+      host: this.host ?? host,
       message,
       traceId: this.traceId,
       spanId: this.spanId,

@@ -64,26 +64,26 @@ interface GetLogsQuery {
   trace_id?: string;
 }
 
-/** Ids are checked here, not by the schema, so the rule lives in one place (ids.ts). */
+/**
+ * Ids are checked here, not by the schema, so the rule lives in one place (ids.ts).
+ * Speed: the record (ours, fresh from the body parser) is converted in place; copying it with rest
+ * destructuring and Object.entries was ~15% of the per-record ingest (bench/src/micro/normalizer.ts).
+ */
 export function toApiRecord(record: PostLogsBody['records'][number], index: number): ApiLogRecord {
-  const { labels, severity, trace_id, span_id, ...rest } = record;
-  const out: ApiLogRecord = rest;
-  // An empty id is how many clients write "none".
-  if (trace_id) {
-    if (!normalizeTraceId(trace_id)) throw new HttpError(400, `records[${index}].trace_id: not a 32-hex trace id`);
-    out.trace_id = trace_id;
-  }
-  if (span_id) {
-    if (!normalizeSpanId(span_id)) throw new HttpError(400, `records[${index}].span_id: not a 16-hex span id`);
-    out.span_id = span_id;
-  }
-  if (severity !== undefined) out.severity = String(severity);
+  const traceId = record.trace_id;
+  const spanId = record.span_id;
+  // An empty id is how many clients write "none" (the normalizer reads '' as no id).
+  if (traceId && !normalizeTraceId(traceId)) throw new HttpError(400, `records[${index}].trace_id: not a 32-hex trace id`);
+  if (spanId && !normalizeSpanId(spanId)) throw new HttpError(400, `records[${index}].span_id: not a 16-hex span id`);
+  if (typeof record.severity === 'number') record.severity = String(record.severity);
+  const labels = record.labels;
   if (labels) {
-    const strings: Record<string, string> = {};
-    for (const [k, v] of Object.entries(labels)) strings[k] = String(v);
-    out.labels = strings;
+    for (const k in labels) {
+      const v = labels[k];
+      if (typeof v !== 'string' && Object.hasOwn(labels, k)) labels[k] = String(v);
+    }
   }
-  return out;
+  return record as ApiLogRecord;
 }
 
 export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -91,10 +91,10 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
 
   app.post<{ Body: PostLogsBody }>('/api/logs', { schema: postLogsSchema }, async (request, reply) => {
     const { resource, records } = request.body;
-    const apiRecords = records.map(toApiRecord);
     const nowMs = now();
     const target = { service: resource.service, host: resource.host, env: resource.env ?? config.defaultEnv };
-    const logs = apiRecords.map((r) => normalizeApiRecord(r, target, nowMs));
+    // One pass, one array: a bad id still answers 400 before anything is ingested (normalizing is pure).
+    const logs = records.map((r, i) => normalizeApiRecord(toApiRecord(r, i), target, nowMs));
     await pipeline.ingestLogs(logs);
     return reply.code(202).send({ accepted: logs.length });
   });
