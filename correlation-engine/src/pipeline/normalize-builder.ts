@@ -43,6 +43,8 @@ const FIELD_KINDS = new Map<string, number>([
   ['spanid', SPAN_ID],
   ['traceparent', TRACEPARENT],
 ]);
+/** The field names routed above (the scanners match them in place, see normalize-fields.ts keyAt). */
+export const FIELD_NAMES: readonly string[] = [...FIELD_KINDS.keys()];
 
 export class LogBuilder {
   // All fields are initialised in the constructor so every builder has the same hidden class.

@@ -4,7 +4,7 @@
 // format (the caller then tries the next one; nothing was written to the builder in that case
 // except what a later successful parse overwrites).
 import type { LogBuilder } from './normalize-builder.js';
-import { unescapeQuoted } from './normalize-fields.js';
+import { keyAt, unescapeQuoted } from './normalize-fields.js';
 import { severityFromSyslogPri } from './normalize-severity.js';
 import { parseBsdTimestamp, parseIsoTimestamp } from './normalize-time.js';
 
@@ -100,7 +100,7 @@ function parseStructuredData(line: string, start: number, b: LogBuilder): number
       i++;
       const eq = line.indexOf('="', i);
       if (eq < 0 || eq - i > 32 || eq === i) return -1; // PARAM-NAME is 1..32 chars
-      const name = line.slice(i, eq);
+      const name = keyAt(line, i, eq);
       // Value ends at the first `"` not escaped by a backslash.
       let j = eq + 2;
       for (; j < n; j++) {
