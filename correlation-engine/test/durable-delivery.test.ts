@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exporterMetricsFrom } from '../src/exporters/create-delivery.js';
 import { DurableDelivery } from '../src/exporters/durable-delivery.js';
+import { decodeRow } from '../src/exporters/queue-rows.js';
 import { createMetrics } from '../src/metrics.js';
 import type { CorrelationEvent, NormalizedLog } from '../src/pipeline/types.js';
 import { DurableQueue } from '../src/queue/durable-queue.js';
@@ -48,7 +49,7 @@ describe('DurableDelivery queue rows', () => {
       ['event', 100, 250],
       ['event', 50, 300],
     ]);
-    const ids = rows.flatMap((r) => (JSON.parse(r.body) as { message?: string; traceId?: string }[]).map((x) => x.message ?? x.traceId));
+    const ids = rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : x.event.traceId)));
     expect(ids).toEqual([...logs.map((l) => l.message), ...events.map((e) => e.traceId)]);
     expect(queue.backlogBytes()).toBe(rows.reduce((n, r) => n + Buffer.byteLength(r.body), 0));
   });

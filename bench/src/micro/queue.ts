@@ -1,54 +1,91 @@
 // Micro-benchmark of the durable queue as the engine drives it under workload 1: 32 concurrent
-// appends of 50 records (one group commit), then the Loki reader takes 500-record batches and
-// commits each. Prints records/s through append + read + commit on one core (no HTTP, no JSON).
-// Usage: node src/micro/queue.ts [records=200000] [sync=full]
+// DurableDelivery.acceptLogs calls of 50 normalized records (row encoding + one group commit),
+// then the Loki reader takes 500-record batches, decodes them as the exporters do, and commits
+// each. Prints µs per 50-record request (wall and CPU time: CPU time is far less noisy on the
+// shared machine) through accept + read + decode + commit on one core (no HTTP).
+// ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
+// Usage: node src/micro/queue.ts [requests=4000] [sync=full] [rounds=3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logsWorkload, stamp } from '../workloads.ts';
 
-const distUrl = new URL('../../../correlation-engine/dist/queue/durable-queue.js', import.meta.url);
-const { DurableQueue } = (await import(fileURLToPath(distUrl))) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
-
-const total = Number(process.argv[2] ?? 200_000);
-const sync = (process.argv[3] ?? 'full') as 'full' | 'normal';
-const dir = mkdtempSync(join(tmpdir(), 'obs-queue-bench-'));
-const queue = new DurableQueue({ dir, consumers: ['loki'], sync });
-// A normalized log as the delivery seam stores it (~440 bytes of JSON).
-const body = JSON.stringify({
-  timeUnixMs: 1764020402114,
-  severity: 'INFO',
-  service: 'mdso',
-  env: 'bench',
-  host: 'server-124',
-  message:
-    'Resource activation requested resource_id=7f3c2a10 resource_type_id=tosca.resourceTypes.EthernetCircuit circuit_id=CKT-1001-NYC',
-  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-  spanId: '00f067aa0ba902b7',
-  keys: { circuit_id: 'CKT-1001-NYC', resource_id: '7f3c2a10' },
-  attributes: { thread: 'bpocore-worker-3', logger: 'com.ciena.bp.orchestrate.ResourceManager' },
-  format: 'blueplanet',
-  source: 'api',
-});
-// As DurableDelivery.acceptLogs queues a request: one row holding its 50 records as a JSON array.
-const batch = [{ kind: 'log' as const, body: `[${Array(50).fill(body).join(',')}]`, records: 50 }];
-
-const t0 = performance.now();
-let written = 0;
-let readCount = 0;
-while (written < total) {
-  await Promise.all(Array.from({ length: 32 }, () => queue.append(batch)));
-  written += 32 * 50;
-  for (;;) {
-    const entries = queue.read('loki', 500);
-    if (entries.length === 0) break;
-    for (const e of entries) readCount += Math.max(1, e.records);
-    queue.commit('loki', (entries[entries.length - 1] as { seq: number }).seq);
-  }
-}
-const seconds = (performance.now() - t0) / 1000;
-await queue.close();
-rmSync(dir, { recursive: true, force: true });
-process.stdout.write(
-  `${JSON.stringify({ sync, records: written, read: readCount, seconds: Math.round(seconds * 1000) / 1000, recordsPerSec: Math.round(written / seconds) })}\n`,
+const distDir = process.env.ENGINE_DIST ?? fileURLToPath(new URL('../../../correlation-engine/dist', import.meta.url));
+const dist = (p: string) => `${distDir}/${p}`;
+const { DurableQueue } = (await import(
+  dist('queue/durable-queue.js')
+)) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
+const { DurableDelivery } = (await import(
+  dist('exporters/durable-delivery.js')
+)) as typeof import('../../../correlation-engine/src/exporters/durable-delivery.ts');
+const { createMetrics } = (await import(dist('metrics.js'))) as typeof import('../../../correlation-engine/src/metrics.ts');
+const { exporterMetricsFrom } = (await import(
+  dist('exporters/create-delivery.js')
+)) as typeof import('../../../correlation-engine/src/exporters/create-delivery.ts');
+const { normalizeApiRecord } = (await import(
+  dist('pipeline/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
+const { toApiRecord } = (await import(dist('routes/logs.js'))) as typeof import('../../../correlation-engine/src/routes/logs.ts');
+type QueueEntry = import('../../../correlation-engine/src/queue/durable-queue.ts').QueueEntry;
+// Builds before queue-rows.ts stored JSON arrays of log objects: decode them the way they did.
+const decodeRow: (entry: QueueEntry) => unknown[] = await import(dist('exporters/queue-rows.js')).then(
+  (m: typeof import('../../../correlation-engine/src/exporters/queue-rows.ts')) => m.decodeRow,
+  () => (entry: QueueEntry) => JSON.parse(entry.body) as unknown[],
 );
+
+type Body = import('../../../correlation-engine/src/routes/logs.ts').PostLogsBody;
+type NormalizedLog = import('../../../correlation-engine/src/pipeline/types.ts').NormalizedLog;
+
+const requests = Number(process.argv[2] ?? 4000);
+const sync = (process.argv[3] ?? 'full') as 'full' | 'normal';
+const rounds = Number(process.argv[4] ?? 3);
+const CONCURRENCY = 32;
+const workload = logsWorkload(64);
+const resource = { service: 'mdso', host: 'server-124', env: 'bench' };
+// Records as the route hands them over, normalized outside the timed loop.
+const batches: NormalizedLog[][] = Array.from({ length: 256 }, (_, b) => {
+  const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as Body;
+  return body.records.map((r, i) => normalizeApiRecord(toApiRecord(r, i), resource, Date.now()));
+});
+
+for (let round = 0; round < rounds; round++) {
+  const dir = mkdtempSync(join(tmpdir(), 'obs-queue-bench-'));
+  const queue = new DurableQueue({ dir, consumers: ['loki'], sync });
+  const delivery = new DurableDelivery({
+    queue,
+    exporters: [],
+    maxBytes: 1 << 30,
+    metrics: exporterMetricsFrom(createMetrics({ instanceId: 'bench', defaultMetrics: false })),
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  let sent = 0;
+  let decoded = 0;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  while (sent < requests) {
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => delivery.acceptLogs(batches[(sent + i) % 256] as NormalizedLog[])));
+    sent += CONCURRENCY;
+    for (;;) {
+      const entries = queue.read('loki', 500);
+      if (entries.length === 0) break;
+      for (const e of entries) decoded += decodeRow(e).length;
+      queue.commit('loki', (entries[entries.length - 1] as QueueEntry).seq);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  await queue.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (decoded !== sent * 50) throw new Error(`decoded ${decoded} of ${sent * 50} records`);
+  const line = {
+    round,
+    sync,
+    records: sent * 50,
+    recordsPerSec: Math.round((sent * 50) / seconds),
+    usPerRequest: Math.round((1e7 * seconds) / sent) / 10,
+    cpuUsPerRequest: Math.round((1e7 * cpuSeconds) / sent) / 10,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}

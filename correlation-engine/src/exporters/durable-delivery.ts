@@ -7,6 +7,7 @@ import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { QueueExporter } from './queue-exporter.js';
+import { eventRow, logRow } from './queue-rows.js';
 
 export interface DurableDeliveryOptions {
   queue: DurableQueue;
@@ -51,7 +52,7 @@ export class DurableDelivery implements Delivery {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
-    await this.persist(toRows('log', logs));
+    await this.persist(toRows(logs, logRow));
   }
 
   /** Commits events; they pass the soft bound (up to a headroom) because the correlator cannot resend them. */
@@ -64,7 +65,7 @@ export class DurableDelivery implements Delivery {
         this.retryAfterSeconds(),
       );
     }
-    await this.persist(toRows('event', events));
+    await this.persist(toRows(events, eventRow));
   }
 
   /**
@@ -142,14 +143,12 @@ export class DurableDelivery implements Delivery {
 }
 
 /**
- * Queue rows for accepted records: up to ROW_MAX_RECORDS per row as one JSON array, not one row per
- * record (SQLite's per-row cost plus a stringify per record were ~30% of workload 1).
+ * Queue rows for accepted records: up to ROW_MAX_RECORDS per row (queue-rows.ts lays them out),
+ * not one row per record (SQLite's per-row cost plus a stringify per record were ~30% of workload 1).
  */
-function toRows(kind: NewEntry['kind'], items: readonly unknown[]): NewEntry[] {
+function toRows<T>(items: readonly T[], row: (chunk: readonly T[]) => NewEntry): NewEntry[] {
+  if (items.length <= ROW_MAX_RECORDS) return [row(items)];
   const rows: NewEntry[] = [];
-  for (let i = 0; i < items.length; i += ROW_MAX_RECORDS) {
-    const chunk = items.length <= ROW_MAX_RECORDS ? items : items.slice(i, i + ROW_MAX_RECORDS);
-    rows.push({ kind, body: JSON.stringify(chunk), records: chunk.length });
-  }
+  for (let i = 0; i < items.length; i += ROW_MAX_RECORDS) rows.push(row(items.slice(i, i + ROW_MAX_RECORDS)));
   return rows;
 }

@@ -9,6 +9,7 @@ import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue
 import { DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
+import { decodeRow } from './queue-rows.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
 export type QueuedRecord = { kind: 'log'; log: NormalizedLog } | { kind: 'event'; event: CorrelationEvent };
@@ -186,12 +187,8 @@ export abstract class QueueExporter {
     const out: QueuedRecord[] = [];
     for (const entry of entries) {
       try {
-        const value = JSON.parse(entry.body) as unknown;
-        // A batch row (one accepted request) is a JSON array of its records.
-        const values = entry.records > 0 ? (value as unknown[]) : [value];
-        for (const v of values) {
-          out.push(entry.kind === 'event' ? { kind: 'event', event: v as CorrelationEvent } : { kind: 'log', log: v as NormalizedLog });
-        }
+        // Decoded whole before any record is kept: a row is either sent or set aside, never half of each.
+        for (const record of decodeRow(entry)) out.push(record);
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
         this.deadLetters.write({ exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] });

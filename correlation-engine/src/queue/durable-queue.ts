@@ -1,6 +1,6 @@
 // The durable queue behind every exporter: one append-only log of accepted records, one committed
 // position per consumer (exporter), rows deleted once every active consumer has passed them.
-// The engine writes one row per accepted request (its records as one JSON array); seqs still count
+// The engine writes one row per accepted request (its records in one body, see exporters/queue-rows.ts); seqs still count
 // records, so depth and positions mean records, while a row is read, sent and committed whole.
 //
 // Storage choice: embedded SQLite (`node:sqlite`, WAL mode) rather than hand-rolled segment files.
@@ -27,6 +27,9 @@ export type EntryKind = 'log' | 'event';
  */
 const ROWS_PER_INSERT = 32;
 
+/** Bound parameters per inserted row. */
+const ROW_PARAMS = 7;
+
 const KIND_CODE: Record<EntryKind, number> = { log: 0, event: 1 };
 const KIND_NAME: EntryKind[] = ['log', 'event'];
 
@@ -34,19 +37,23 @@ export interface QueueEntry {
   /** Sequence number of the row's last record (a batch row spans `records` consecutive numbers). */
   seq: number;
   kind: EntryKind;
-  /** Serialized record (JSON), or a JSON array of records when `records` > 0. */
+  /** One serialized record, or all `records` of a batch row (layout given by `encoding`). */
   body: string;
-  /** 0: `body` is one record; n > 0: `body` is a JSON array of n records (one accepted request). */
+  /** 0: `body` is one record; n > 0: `body` holds n records (one accepted request). */
   records: number;
   /** Wall-clock time the entry was accepted, Unix ms. */
   enqueuedAtMs: number;
+  /** Layout of `body`, as the writer numbered it (0 for rows of builds before this column). */
+  encoding: number;
 }
 
 export interface NewEntry {
   kind: EntryKind;
   body: string;
-  /** Set when `body` is a JSON array of this many records: one row (and one insert) for a whole request. */
+  /** Set when `body` holds this many records: one row (and one insert) for a whole request. */
   records?: number;
+  /** Layout of `body` (the writer's own numbering, handed back by read()); 0 when absent. */
+  encoding?: number;
 }
 
 /**
@@ -107,11 +114,15 @@ export class DurableQueue {
     this.db = openDatabase(this.file, options.sync, options.onWarning);
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
     // records (depth stays in records) while a 50-record request costs one row.
-    this.insert = this.db.prepare('INSERT INTO entries (seq, kind, size, enqueued_at, records, body) VALUES (?, ?, ?, ?, ?, ?)');
-    this.insertMany = this.db.prepare(
-      `INSERT INTO entries (seq, kind, size, enqueued_at, records, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    this.insert = this.db.prepare(
+      'INSERT INTO entries (seq, kind, size, enqueued_at, records, encoding, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.readAfter = this.db.prepare('SELECT seq, kind, size, enqueued_at, records, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.insertMany = this.db.prepare(
+      `INSERT INTO entries (seq, kind, size, enqueued_at, records, encoding, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    );
+    this.readAfter = this.db.prepare(
+      'SELECT seq, kind, size, enqueued_at, records, encoding, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
+    );
     this.readAfter.setReturnArrays(true);
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
     this.setCursor = this.db.prepare(
@@ -158,12 +169,20 @@ export class DurableQueue {
     let count = 0;
     for (const row of this.readAfter.iterate(this.position(consumer), limit)) {
       // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
-      const [seq, kind, size, enqueuedAt, records, body] = row as unknown as [number, number, number, number, number, string];
+      const [seq, kind, size, enqueuedAt, records, encoding, body] = row as unknown as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        string,
+      ];
       const n = Math.max(1, records);
       if (out.length > 0 && (bytes + size > maxBytes || count + n > limit)) break;
       bytes += size;
       count += n;
-      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, records, enqueuedAtMs: enqueuedAt });
+      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, records, enqueuedAtMs: enqueuedAt, encoding });
     }
     return out;
   }
@@ -256,15 +275,15 @@ export class DurableQueue {
             const size = Buffer.byteLength(e.body);
             const records = e.records ?? 0;
             this.headSeq += Math.max(1, records);
-            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.body);
+            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.encoding ?? 0, e.body);
             written += size;
-            if (params.length === 6 * ROWS_PER_INSERT) {
+            if (params.length === ROW_PARAMS * ROWS_PER_INSERT) {
               this.insertMany.run(...params);
               params.length = 0;
             }
           }
         }
-        for (let i = 0; i < params.length; i += 6) this.insert.run(...params.slice(i, i + 6));
+        for (let i = 0; i < params.length; i += ROW_PARAMS) this.insert.run(...params.slice(i, i + ROW_PARAMS));
         this.db.exec('COMMIT');
       } catch (err) {
         this.db.exec('ROLLBACK');
@@ -335,11 +354,14 @@ function initDatabase(file: string, sync: QueueSync): DatabaseSync {
       size INTEGER NOT NULL,
       enqueued_at INTEGER NOT NULL,
       records INTEGER NOT NULL DEFAULT 0,
-      body TEXT NOT NULL
+      body TEXT NOT NULL,
+      encoding INTEGER NOT NULL DEFAULT 0
     )`);
-    // A queue written before batch rows existed: add the column (its rows are single records).
+    // A queue written by an older build: add the columns it lacks. Its rows are single records
+    // (no `records`) and plain JSON (no `encoding`), which is what the defaults say.
     const columns = db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'records')) db.exec('ALTER TABLE entries ADD COLUMN records INTEGER NOT NULL DEFAULT 0');
+    if (!columns.some((c) => c.name === 'encoding')) db.exec('ALTER TABLE entries ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0');
     db.exec('CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
     db.prepare('SELECT COUNT(*) FROM entries').get();
     return db;
