@@ -84,47 +84,73 @@ interface Window {
 }
 
 interface GraceEntry {
-  /** Indexed under its LINKING_KEYS values (log.keys is not changed after normalizing). */
   log: NormalizedLog;
   expiresAt: number;
+  /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
+  waitsIn: KeyEntry | KeyEntry[];
 }
 
 /**
  * What an index holds under one value: the item itself while it is the only one (most values),
- * else a Set. Windows and grace entries are plain objects, never Sets.
+ * else a Set. Windows are plain objects, never Sets.
  */
 type Bucket<T> = T | Set<T>;
 
 /**
- * One index per linking key, looked up by the value itself: the hot paths (every trace-less log,
- * every new linking value) no longer build a `key + value` string to use as the map key.
- * Together with lone-item buckets and no per-log Map/array, bench/src/micro/correlator.ts went
- * from ~530k to ~740k workload-1 records/s.
+ * Everything known under one linking-key value: the open windows that carry it and the trace-less
+ * logs waiting for it. One entry for both means a trace-less log costs one map lookup per key
+ * (it used to cost a lookup in a window index plus a get/set and a later get/delete in a separate
+ * grace index; bench/src/micro/correlator.ts and BENCHMARKS.md have the numbers).
  */
-type KeyedIndex<T> = Map<BusinessKey, Map<string, Bucket<T>>>;
-
-function keyedIndex<T>(): KeyedIndex<T> {
-  return new Map(LINKING_KEYS.map((k) => [k, new Map<string, Bucket<T>>()]));
+interface KeyEntry {
+  /** Position of the key in LINKING_KEYS (which index holds this entry). */
+  slot: number;
+  value: string;
+  windows: Bucket<Window> | undefined;
+  /**
+   * Waiting logs, oldest first. Every waiting log has the same lifetime and the buffer drops its
+   * oldest when full, so logs leave in arrival order: always from the head of this list too.
+   */
+  waiting: GraceEntry | GraceEntry[] | undefined;
 }
 
-function bucketAdd<T extends object>(index: Map<string, Bucket<T>> | undefined, value: string, item: T): void {
-  const b = index?.get(value);
-  if (b === undefined) index?.set(value, item);
-  else if (b instanceof Set) b.add(item);
-  else if (b !== item) index?.set(value, new Set([b, item]));
+/** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
+const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
+
+function bucketAdd<T extends object>(b: Bucket<T> | undefined, item: T): Bucket<T> {
+  if (b === undefined || b === item) return item;
+  if (b instanceof Set) return b.add(item);
+  return new Set([b, item]);
 }
 
-function bucketDelete<T extends object>(index: Map<string, Bucket<T>> | undefined, value: string, item: T): void {
-  const b = index?.get(value);
-  if (b === item) index?.delete(value);
-  else if (b instanceof Set) {
+/** The bucket without the item; undefined when it is empty. */
+function bucketDelete<T extends object>(b: Bucket<T> | undefined, item: T): Bucket<T> | undefined {
+  if (b === item) return undefined;
+  if (b instanceof Set) {
     b.delete(item);
-    if (b.size === 0) index?.delete(value);
+    if (b.size === 0) return undefined;
   }
+  return b;
 }
 
 function bucketItems<T extends object>(b: Bucket<T>): Iterable<T> {
   return b instanceof Set ? b : [b];
+}
+
+function waitingItems(w: GraceEntry | GraceEntry[]): readonly GraceEntry[] {
+  return Array.isArray(w) ? w : [w];
+}
+
+function hasLinkingValue(log: NormalizedLog): boolean {
+  for (const key of LINKING_KEYS) if (log.keys[key]) return true;
+  return false;
+}
+
+function addWaiting(entry: KeyEntry, waiting: GraceEntry): void {
+  const list = entry.waiting;
+  if (list === undefined) entry.waiting = waiting;
+  else if (Array.isArray(list)) list.push(waiting);
+  else entry.waiting = [list, waiting];
 }
 
 /** How many distinct values a key slot holds. */
@@ -155,12 +181,11 @@ function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs:
 
 export class Correlator {
   private readonly open = new Map<string, Window>();
-  /** (key, value) -> open windows that have seen it; kept in step with closes. */
-  private readonly keyIndex: KeyedIndex<Window> = keyedIndex();
+  /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
+  private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
   private readonly grace: GraceEntry[] = [];
   private graceHead = 0;
-  private readonly graceIndex: KeyedIndex<GraceEntry> = keyedIndex();
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
@@ -254,7 +279,8 @@ export class Correlator {
     for (const w of this.open.values()) this.close(w, now);
     this.grace.length = 0;
     this.graceHead = 0;
-    for (const index of this.graceIndex.values()) index.clear();
+    // Every window is closed and every waiting log dropped: nothing is left under any value.
+    for (const index of this.keyIndex) index.clear();
     return this.drain();
   }
 
@@ -351,24 +377,37 @@ export class Correlator {
       if (slot === undefined) w.keys[k] = value;
       else if (typeof slot === 'string') w.keys[k] = new Set([slot, value]);
       else slot.add(value);
-      if (!(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
+      const linking = LINKING_SLOT[k] as number;
+      if (linking < 0) continue;
 
-      const windows = this.keyIndex.get(key);
-      const indexed = windows?.get(value);
-      if (indexed !== undefined) for (const other of bucketItems(indexed)) this.relate(w, other, key, value);
-      bucketAdd(windows, value, w);
-
-      const waiting = this.graceIndex.get(key)?.get(value);
-      if (waiting) {
-        for (const entry of bucketItems(waiting)) {
-          if (entry.expiresAt <= now) continue;
-          w.pickedUp ??= new Set();
-          if (w.pickedUp.has(entry)) continue;
-          w.pickedUp.add(entry);
-          this.joinLog(w, entry.log, { key, value });
-        }
+      const entry = this.keyEntry(linking, value);
+      if (entry.windows !== undefined) for (const other of bucketItems(entry.windows)) this.relate(w, other, key, value);
+      entry.windows = bucketAdd(entry.windows, w);
+      if (entry.waiting === undefined) continue;
+      for (const waiting of waitingItems(entry.waiting)) {
+        if (waiting.expiresAt <= now) continue;
+        w.pickedUp ??= new Set();
+        if (w.pickedUp.has(waiting)) continue;
+        w.pickedUp.add(waiting);
+        this.joinLog(w, waiting.log, { key, value });
       }
     }
+  }
+
+  /** The entry for a linking value, created (and indexed) when new. */
+  private keyEntry(slot: number, value: string): KeyEntry {
+    const index = this.keyIndex[slot] as Map<string, KeyEntry>;
+    let entry = index.get(value);
+    if (entry === undefined) {
+      entry = { slot, value, windows: undefined, waiting: undefined };
+      index.set(value, entry);
+    }
+    return entry;
+  }
+
+  /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
+  private releaseIfEmpty(entry: KeyEntry): void {
+    if (entry.windows === undefined && entry.waiting === undefined) this.keyIndex[entry.slot]?.delete(entry.value);
   }
 
   private relate(a: Window, b: Window, key: BusinessKey, value: string): void {
@@ -393,15 +432,23 @@ export class Correlator {
     // Created only when some window matches: most trace-less logs find none and wait.
     let targets: Map<Window, { key: BusinessKey; value: string }> | undefined;
     let fanoutDropped = 0;
-    let keyed = false;
-    for (const key of LINKING_KEYS) {
+    if (!hasLinkingValue(log)) return;
+    // Room first: dropping the oldest waiting log may unindex an entry this log is about to use.
+    if (this.graceLogCount >= this.o.maxGraceLogs) {
+      this.removeOldestGrace();
+      this.drop('grace_buffer_full', 1);
+    }
+    // The entries it will wait in: one lookup per linking value serves both the join and the wait.
+    let waitsIn: KeyEntry | KeyEntry[] | undefined;
+    for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
+      const key = LINKING_KEYS[slot] as BusinessKey;
       const value = log.keys[key];
       if (!value) continue;
-      keyed = true;
-      const indexed = this.keyIndex.get(key)?.get(value);
-      if (!indexed) continue;
+      const entry = this.keyEntry(slot, value);
+      waitsIn = waitsIn === undefined ? entry : Array.isArray(waitsIn) ? [...waitsIn, entry] : [waitsIn, entry];
+      if (entry.windows === undefined) continue;
       targets ??= new Map();
-      for (const w of bucketItems(indexed)) {
+      for (const w of bucketItems(entry.windows)) {
         if (targets.has(w)) continue;
         if (targets.size >= this.o.maxLinkFanout) {
           fanoutDropped += 1;
@@ -411,47 +458,55 @@ export class Correlator {
       }
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (!keyed) return;
+    if (waitsIn === undefined) return; // not reached: hasLinkingValue() said there is one
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    const entry = this.waitForWindow(log, now);
+    const waiting = this.waitForWindow(log, now, waitsIn);
     if (!targets) return;
     for (const [w, linkedBy] of targets) {
       this.joinLog(w, log, linkedBy);
       // Marked as picked up, so a second linking key seen later does not join it twice.
       w.pickedUp ??= new Set();
-      w.pickedUp.add(entry);
+      w.pickedUp.add(waiting);
     }
   }
 
-  private waitForWindow(log: NormalizedLog, now: number): GraceEntry {
-    if (this.graceLogCount >= this.o.maxGraceLogs) {
-      this.removeOldestGrace();
-      this.drop('grace_buffer_full', 1);
-    }
-    const entry: GraceEntry = { log, expiresAt: now + this.o.graceMs };
-    this.grace.push(entry);
-    for (const key of LINKING_KEYS) {
-      const value = log.keys[key];
-      if (value) bucketAdd(this.graceIndex.get(key), value, entry);
-    }
-    return entry;
+  private waitForWindow(log: NormalizedLog, now: number, waitsIn: KeyEntry | KeyEntry[]): GraceEntry {
+    const waiting: GraceEntry = { log, expiresAt: now + this.o.graceMs, waitsIn };
+    this.grace.push(waiting);
+    if (Array.isArray(waitsIn)) for (const entry of waitsIn) addWaiting(entry, waiting);
+    else addWaiting(waitsIn, waiting);
+    return waiting;
   }
 
   private removeOldestGrace(): void {
-    const entry = this.grace[this.graceHead];
-    if (!entry) return;
+    const waiting = this.grace[this.graceHead];
+    if (!waiting) return;
     this.grace[this.graceHead] = undefined as unknown as GraceEntry;
     this.graceHead += 1;
-    for (const key of LINKING_KEYS) {
-      const value = entry.log.keys[key];
-      if (value) bucketDelete(this.graceIndex.get(key), value, entry);
-    }
+    const { waitsIn } = waiting;
+    if (Array.isArray(waitsIn)) for (const entry of waitsIn) this.leave(entry, waiting);
+    else this.leave(waitsIn, waiting);
     // Compact once the consumed head dominates, keeping the array O(live entries).
     if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
       this.grace.splice(0, this.graceHead);
       this.graceHead = 0;
     }
+  }
+
+  /** Takes a waiting log out of an entry (from its head: logs leave in arrival order). */
+  private leave(entry: KeyEntry, waiting: GraceEntry): void {
+    const list = entry.waiting;
+    if (list === waiting) entry.waiting = undefined;
+    else if (Array.isArray(list)) {
+      // The head in practice; indexOf only guards the order argument above.
+      const at = list[0] === waiting ? 0 : list.indexOf(waiting);
+      if (at === 0) list.shift();
+      else if (at > 0) list.splice(at, 1);
+      if (list.length === 1) entry.waiting = list[0];
+      else if (list.length === 0) entry.waiting = undefined;
+    }
+    this.releaseIfEmpty(entry);
   }
 
   private expire(now: number): void {
@@ -469,12 +524,11 @@ export class Correlator {
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const key = BUSINESS_KEYS[k] as BusinessKey;
-      const slot = w.keys?.[k];
-      if (slot === undefined || !(LINKING_KEYS as readonly BusinessKey[]).includes(key)) continue;
-      const windows = this.keyIndex.get(key);
-      if (typeof slot === 'string') bucketDelete(windows, slot, w);
-      else for (const value of slot) bucketDelete(windows, value, w);
+      const values = w.keys?.[k];
+      const linking = LINKING_SLOT[k] as number;
+      if (values === undefined || linking < 0) continue;
+      if (typeof values === 'string') this.unindexWindow(linking, values, w);
+      else for (const value of values) this.unindexWindow(linking, value, w);
     }
     this.closedTraces.set(w.traceId, true);
     if (this.closedTraces.size > this.o.maxClosedRemembered) {
@@ -482,6 +536,13 @@ export class Correlator {
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
     this.pending.push(this.toEvent(w, Math.min(now, w.closeAt)));
+  }
+
+  private unindexWindow(slot: number, value: string, w: Window): void {
+    const entry = this.keyIndex[slot]?.get(value);
+    if (entry === undefined) return;
+    entry.windows = bucketDelete(entry.windows, w);
+    this.releaseIfEmpty(entry);
   }
 
   private toEvent(w: Window, endMs: number): CorrelationEvent {
