@@ -65,26 +65,41 @@ async function load(options: LoadOptions): Promise<LoadResult> {
 
 interface Series {
   itemsPerSec: number;
+  /** Server CPU (all threads) per record or span while the load ran, µs; median of the runs. */
+  cpuUsPerItem: number;
   p50Ms: number;
   p99Ms: number;
   runs: LoadResult[];
 }
 
 /** Warm-up, then RUNS timed runs; medians. */
-async function series(url: string, workload: LoadOptions['workload'], label: string, seconds = SECONDS, warmup = WARMUP): Promise<Series> {
+async function series(
+  url: string,
+  workload: LoadOptions['workload'],
+  label: string,
+  server: Proc,
+  seconds = SECONDS,
+  warmup = WARMUP,
+): Promise<Series> {
   const connections = workload === 'logs' ? CONNECTIONS.logs : CONNECTIONS.traces;
   await load({ url, workload, connections, warmupMs: 0, durationMs: warmup * 1000 });
-  const runs: LoadResult[] = [];
+  const runs: (LoadResult & { cpuUsPerItem: number })[] = [];
+  const runWarmupMs = 500;
   for (let i = 0; i < RUNS; i++) {
-    const r = await load({ url, workload, connections, warmupMs: 500, durationMs: seconds * 1000 });
+    const cpu0 = server.cpuSeconds();
+    const r = await load({ url, workload, connections, warmupMs: runWarmupMs, durationMs: seconds * 1000 });
+    // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
+    const items = r.items * ((runWarmupMs + seconds * 1000) / (seconds * 1000));
+    const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
     const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
     log(
-      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${workload === 'logs' ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
+      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${workload === 'logs' ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${workload === 'logs' ? 'record' : 'span'}${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
     );
-    runs.push(r);
+    runs.push({ ...r, cpuUsPerItem });
   }
   return {
     itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
+    cpuUsPerItem: median(runs.map((r) => r.cpuUsPerItem)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
     runs,
@@ -195,11 +210,11 @@ async function main(): Promise<void> {
     log('workload 1 (POST /api/logs) against the bare Fastify baseline');
     const base = track(new Proc(process.execPath, [join(benchDir, 'src/servers/fastify-baseline.ts')], { core: PINNING?.server }));
     const m = await base.waitFor(/listening (http:\S+)/);
-    const w1Base = await series(m[1] as string, 'logs', 'fastify baseline');
+    const w1Base = await series(m[1] as string, 'logs', 'fastify baseline', base);
     await stop(base);
     log('workload 1 against the engine (correlation on, durable queue + Loki exporter on)');
     const engine = await startEngine({ LOKI_URL: sink.url }, 'w1');
-    w1Engine = await series(engine.url, 'logs', 'engine');
+    w1Engine = await series(engine.url, 'logs', 'engine', engine.proc);
     figures.w1 = {
       engineRecordsPerSec: round(w1Engine.itemsPerSec),
       baselineRecordsPerSec: round(w1Base.itemsPerSec),
@@ -216,12 +231,12 @@ async function main(): Promise<void> {
     log(`workload 2 (OTLP protobuf spans) against the collector (groupbytrace ${WINDOW_SECONDS}s -> nop)`);
     const col = await startCollector(collectorBin, work, WINDOW_SECONDS, PINNING?.server);
     track(col.proc);
-    const w2Col = await series(col.url, 'traces', 'collector');
+    const w2Col = await series(col.url, 'traces', 'collector', col.proc);
     const colRss = col.proc.rssBytes();
     await stop(col.proc);
     log('workload 2 against the engine');
     const engine = await startEngine({ LOKI_URL: sink.url }, 'w2');
-    w2Engine = await series(engine.url, 'traces', 'engine');
+    w2Engine = await series(engine.url, 'traces', 'engine', engine.proc);
     figures.w2 = {
       engineSpansPerSec: round(w2Engine.itemsPerSec),
       collectorSpansPerSec: round(w2Col.itemsPerSec),
@@ -384,7 +399,7 @@ async function main(): Promise<void> {
       const windows = await openWindows(engine.url);
       const rssBytes = engine.proc.rssBytes();
       log(`prefilled ${windows} open windows in ${round((Date.now() - tFill) / 1000, 1)} s; engine RSS ${round(rssBytes / 1048576)} MiB`);
-      const s = await series(engine.url, 'traces', `engine, ${windows} windows`, 5, 2);
+      const s = await series(engine.url, 'traces', `engine, ${windows} windows`, engine.proc, 5, 2);
       measured[label] = { windows, rssBytes, series: s };
       await stop(engine.proc);
     }

@@ -18,6 +18,15 @@ export const PINNING = (() => {
   return hasTaskset && availableParallelism() >= 2 ? { server: '1', load: '0' } : undefined;
 })();
 
+/** USER_HZ: /proc times are in these ticks (100 on Linux x86 and arm). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
 export class Proc {
   readonly child: ChildProcess;
   private output = '';
@@ -61,6 +70,18 @@ export class Proc {
     if (!existsSync(status)) return 0;
     const m = readFileSync(status, 'utf8').match(/VmRSS:\s+(\d+) kB/);
     return m ? Number(m[1]) * 1024 : 0;
+  }
+
+  /**
+   * CPU seconds the process has used so far, user + system, all threads (Linux /proc; 0 elsewhere).
+   * Unlike throughput, CPU per record barely moves when other work shares the machine.
+   */
+  cpuSeconds(): number {
+    const stat = `/proc/${this.pid}/stat`;
+    if (!existsSync(stat)) return 0;
+    // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
+    const fields = readFileSync(stat, 'utf8').slice(readFileSync(stat, 'utf8').lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. */
