@@ -6,7 +6,7 @@
 import type { LogBuilder } from './normalize-builder.js';
 import { keyAt, unescapeQuoted } from './normalize-fields.js';
 import { severityFromSyslogPri } from './normalize-severity.js';
-import { parseBsdTimestamp, parseIsoTimestamp } from './normalize-time.js';
+import { parseBsdTimestamp, parseIsoTimestamp, timestampEnd } from './normalize-time.js';
 
 /** `<0>`..`<191>` at the start; returns [pri, index after '>'] or undefined. */
 export function readPri(line: string): [number, number] | undefined {
@@ -45,9 +45,9 @@ export function parseRfc5424(line: string, start: number, pri: number, b: LogBui
     i += 2;
   } else {
     const t = parseIsoTimestamp(line, i);
-    if (!t || line.charCodeAt(t.end) !== 32) return -1;
-    time = t.ms;
-    i = t.end + 1;
+    if (Number.isNaN(t) || line.charCodeAt(timestampEnd()) !== 32) return -1;
+    time = t;
+    i = timestampEnd() + 1;
   }
   const [host, afterHost] = token(line, i);
   const [app, afterApp] = token(line, afterHost + 1);
@@ -121,15 +121,18 @@ function parseStructuredData(line: string, start: number, b: LogBuilder): number
  * Also accepts an ISO timestamp in the date position (rsyslog's high-precision template).
  */
 export function parseRfc3164(line: string, start: number, pri: number, nowMs: number, b: LogBuilder): number {
-  const t = parseBsdTimestamp(line, start, nowMs) ?? (pri >= 0 ? parseIsoTimestamp(line, start) : undefined);
-  if (!t || line.charCodeAt(t.end) !== 32) return -1;
+  let t = parseBsdTimestamp(line, start, nowMs);
+  if (Number.isNaN(t) && pri >= 0) t = parseIsoTimestamp(line, start);
+  if (Number.isNaN(t)) return -1;
+  const end = timestampEnd();
+  if (line.charCodeAt(end) !== 32) return -1;
   b.format = 'rfc3164';
-  b.setTime(t.ms, false);
+  b.setTime(t, false);
   if (pri >= 0) {
     b.setSeverity(severityFromSyslogPri(pri), false);
     b.attribute('facility', pri >> 3, false);
   }
-  let i = t.end + 1;
+  let i = end + 1;
   // HOSTNAME is optional in practice: a first token that already looks like a tag is the tag.
   const [first, afterFirst] = token(line, i);
   if (!looksLikeTag(first)) {

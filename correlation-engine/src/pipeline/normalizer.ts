@@ -6,7 +6,7 @@ import { LogBuilder } from './normalize-builder.js';
 import { applyObject, scanKeyValues } from './normalize-fields.js';
 import { severityFromSyslogPri, severityFromValue, severityFromWord } from './normalize-severity.js';
 import { parseRfc3164, parseRfc5424, readPri } from './normalize-syslog.js';
-import { monthAt, parseIsoTimestamp, timeFromValue } from './normalize-time.js';
+import { monthAt, parseIsoTimestamp, timeFromValue, timestampEnd } from './normalize-time.js';
 import type { BusinessKey, NormalizedLog } from './types.js';
 
 export interface LogDefaults {
@@ -79,9 +79,9 @@ function parseFormats(b: LogBuilder, line: string, nowMs: number): void {
   }
   // `2026-11-24...`: ISO / Java-style timestamp header.
   if (c0 >= 48 && c0 <= 57) {
-    const t = parseIsoTimestamp(line, 0);
-    if (t) {
-      timestampedLine(b, line, t.ms, t.end);
+    const ms = parseIsoTimestamp(line, 0);
+    if (!Number.isNaN(ms)) {
+      timestampedLine(b, line, ms, timestampEnd());
       return;
     }
   }
