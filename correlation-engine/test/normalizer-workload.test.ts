@@ -175,6 +175,17 @@ describe('POST /api/logs record -> NormalizedLog: one of each workload 1 kind', 
     expect(ingest({ timestamp: 'soon', message: 'x' }).timeUnixMs).toBe(NOW);
   });
 
+  it('level words: any case, decorated or bare upper case; non-ASCII that upper-cases into one counts too', () => {
+    expect(ingest({ message: '{"level":"warn","msg":"m"}' }).severity).toBe('WARN');
+    expect(ingest({ message: '{"level":"Error","msg":"m"}' }).severity).toBe('ERROR');
+    expect(ingest({ message: 'GET /x 200 ERROR' }).severity).toBe('ERROR');
+    expect(ingest({ message: 'GET /x 200 error' }).severity).toBe('INFO');
+    expect(ingest({ message: '[eRRor] x' }).severity).toBe('ERROR');
+    // toUpperCase maps the long s and the fi ligature to ASCII ('ſevere' -> 'SEVERE', 'ﬁne' -> 'FINE').
+    expect(ingest({ message: '[\u017fevere] x' }).severity).toBe('ERROR');
+    expect(ingest({ message: '\ufb01ne: x' }).severity).toBe('DEBUG');
+  });
+
   it('bad ids are a 400 naming the record', () => {
     expect(() => ingest({ message: 'x', trace_id: 'nope' }, 7)).toThrow('records[7].trace_id: not a 32-hex trace id');
     expect(() => ingest({ message: 'x', span_id: '0000000000000000' }, 2)).toThrow('records[2].span_id: not a 16-hex span id');

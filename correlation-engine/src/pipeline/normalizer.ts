@@ -4,7 +4,7 @@
 import { normalizeSpanId, normalizeTraceId } from './ids.js';
 import { LogBuilder } from './normalize-builder.js';
 import { applyObject, scanKeyValues } from './normalize-fields.js';
-import { severityFromSyslogPri, severityFromValue, severityFromWord } from './normalize-severity.js';
+import { mayStartLevelWord, severityFromSyslogPri, severityFromValue, severityFromWord } from './normalize-severity.js';
 import { parseRfc3164, parseRfc5424, readPri } from './normalize-syslog.js';
 import { monthAt, parseIsoTimestamp, timeFromValue, timestampEnd } from './normalize-time.js';
 import type { BusinessKey, NormalizedLog } from './types.js';
@@ -216,10 +216,11 @@ function levelFromLeadingWords(b: LogBuilder, line: string, start: number): void
     // Strip decoration: [ERROR], <warn>, ERROR:, (info)
     while (s < e && isDecoration(line.charCodeAt(s))) s++;
     while (e > s && isDecoration(line.charCodeAt(e - 1))) e--;
-    const word = e - s >= 3 && e - s <= 13 ? line.slice(s, e) : '';
+    // Speed: the first char rules out most words before any slice or case copy is made.
+    const word = e - s >= 3 && e - s <= 13 && mayStartLevelWord(line.charCodeAt(s)) ? line.slice(s, e) : '';
+    const level = word ? severityFromWord(word) : undefined;
     const decorated = s > i || e < end;
-    const level = word && (decorated || word === word.toUpperCase()) ? severityFromWord(word) : undefined;
-    if (level) {
+    if (level && (decorated || word === word.toUpperCase())) {
       b.setSeverity(level, false);
       return;
     }
