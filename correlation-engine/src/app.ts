@@ -54,6 +54,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, verbose: true, allowUnionTypes: true } },
     // Load balancers see 503 while draining.
     return503OnClosing: true,
+    // Fastify's own two info lines per request would be most of the log of a busy ingest
+    // endpoint (and cost ~2 pino writes per request); the onResponse hook below logs one line at
+    // debug instead, and rejections/failures are logged by the error handler at info/error.
+    disableRequestLogging: true,
   });
 
   const state: AppState = { shuttingDown: false, startedAtMs: Date.now() };
@@ -69,6 +73,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // The route pattern, never the raw URL: one series per route, not per id in a path.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    request.log.debug(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request completed',
+    );
   });
 
   await app.register(healthRoutes, deps);

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BasicAuthConfig } from '../config.js';
-import { sendError } from './error-handler.js';
+import { rejectRequest } from './error-handler.js';
 
 /** Probes and Prometheus must work without credentials. */
 export const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -35,7 +35,7 @@ async function basicAuth(app: FastifyInstance, options: BasicAuthConfig): Promis
     if (credentialsMatch(request.headers.authorization, user, pass)) return;
     reply.header('www-authenticate', REALM);
     // OTLP routes answer with a google.rpc.Status like their other errors.
-    await sendError(request, reply, 401, 'valid Basic credentials required');
+    await rejectRequest(request, reply, 401, 'valid Basic credentials required');
     return reply;
   });
 }

@@ -61,6 +61,12 @@ function isProtobufRequest(request: FastifyRequest): boolean {
 }
 
 /** Sends an error in the route's dialect: OTLP routes answer with a google.rpc.Status. */
+/** Answers a refused request; per-request logging is off (app.ts), so a refusal gets one info line with its reason. */
+export function rejectRequest(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
+  request.log.info({ statusCode, reason: message }, 'request rejected');
+  return sendError(request, reply, statusCode, message);
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
   reply.code(statusCode);
   if ((request.routeOptions.config as { otlp?: boolean } | undefined)?.otlp) {
@@ -77,15 +83,15 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof BackpressureError) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-      return sendError(request, reply, 429, error.message);
+      return rejectRequest(request, reply, 429, error.message);
     }
     if (error.validation) {
-      return sendError(request, reply, 400, describeValidation(error.validation, error.validationContext));
+      return rejectRequest(request, reply, 400, describeValidation(error.validation, error.validationContext));
     }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       const accepts = (request.routeOptions.config as { accepts?: string[] } | undefined)?.accepts ?? ['application/json'];
       const type = request.headers['content-type'] ?? '(none)';
-      return sendError(request, reply, 415, `unsupported Content-Type "${type}": send ${accepts.join(' or ')}`);
+      return rejectRequest(request, reply, 415, `unsupported Content-Type "${type}": send ${accepts.join(' or ')}`);
     }
     if (error instanceof HttpError && error.retryAfterSeconds !== undefined) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
@@ -93,8 +99,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     // HttpErrors carry messages written for clients, 503s included.
     if ((status >= 400 && status < 500) || error instanceof HttpError) {
-      request.log.info({ statusCode: status, code: error.code, reason: error.message }, 'request rejected');
-      return sendError(request, reply, status, error.message);
+      return rejectRequest(request, reply, status, error.message);
     }
     request.log.error({ err: error }, 'request failed');
     return sendError(request, reply, status >= 500 && status < 600 ? status : 500, 'internal error');
