@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createDelivery } from '../src/exporters/create-delivery.js';
 import type { DurableDelivery } from '../src/exporters/durable-delivery.js';
-import { decodeRow, logRow, ROW_LOG_TUPLES } from '../src/exporters/queue-rows.js';
+import { decodeRow, eventRow, logRow, ROW_EVENT_LINES, ROW_LOG_TUPLES } from '../src/exporters/queue-rows.js';
 import { createMetrics } from '../src/metrics.js';
 import { DurableQueue } from '../src/queue/durable-queue.js';
 import type { HttpSink } from './sinks/http-sink.js';
@@ -64,11 +64,31 @@ describe('queue rows', () => {
     expect(back).toStrictEqual(logs.map((l) => ({ ...l })));
   });
 
-  it('delivers a queue written before tuples existed (JSON objects, no encoding column) after an upgrade', async () => {
+  it('stores events as one JSON text per line and hands each back with its text, which is what Loki receives', async () => {
+    const loki = await lokiSink();
+    const delivery = startDelivery(tempDir(), loki.url);
+    const events = [
+      makeEvent(1),
+      makeEvent(2, { keys: { circuit_id: ['line\nbreak "q"', '\u2028'] }, highestSeverity: null }),
+      makeEvent(3),
+    ];
+    const row = eventRow(events);
+    expect(row.encoding).toBe(ROW_EVENT_LINES);
+    const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 3, enqueuedAtMs: 0, encoding: ROW_EVENT_LINES });
+    expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(events);
+    expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(events.map((e) => JSON.stringify(e)));
+    await delivery.acceptEvents(events);
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+    expect(loki.accepted.map((e) => e.line).sort()).toEqual(events.map((e) => JSON.stringify(e)).sort());
+    expect(loki.accepted.find((e) => e.line.includes('line\\nbreak'))?.metadata.circuit_id).toBe('line\nbreak "q",\u2028');
+  });
+
+  it('delivers a queue written before tuples existed (JSON objects and arrays, no encoding column) after an upgrade', async () => {
     const loki = await lokiSink();
     const oldDir = tempDir();
     const logs = [makeLog(1), makeLog(2, { host: undefined })];
     const event = makeEvent(1);
+    const sweep = [makeEvent(2), makeEvent(3, { highestSeverity: null })];
     // The previous build's schema and rows, exactly as it wrote them.
     mkdirSync(join(oldDir, 'queue'), { recursive: true });
     const db = new DatabaseSync(join(oldDir, 'queue', 'queue.db'));
@@ -82,19 +102,22 @@ describe('queue rows', () => {
     const eventBody = JSON.stringify(event);
     insert.run(2, 0, Buffer.byteLength(logsBody), Date.now(), 2, logsBody);
     insert.run(3, 1, Buffer.byteLength(eventBody), Date.now(), 0, eventBody);
+    const sweepBody = JSON.stringify(sweep); // a batch row of events: a JSON array
+    insert.run(5, 1, Buffer.byteLength(sweepBody), Date.now(), 2, sweepBody);
     db.close();
 
     const upgraded = startDelivery(oldDir, loki.url);
     await upgraded.acceptLogs([makeLog(3)]); // a new row (tuples) behind the old ones
     await Promise.all(upgraded.exporters.map((e) => e.forceFlush()));
     const delivered = loki.accepted.map((e) => (e.labels.service === 'beorn' ? JSON.parse(e.line).message : JSON.parse(e.line).id));
-    expect(delivered.sort()).toEqual(['rec-1', 'rec-2', 'rec-3', event.id].sort());
+    expect(delivered.sort()).toEqual(['rec-1', 'rec-2', 'rec-3', event.id, ...sweep.map((e) => e.id)].sort());
 
     // The same records queued by this build give the same Loki entries.
     const fresh = await lokiSink();
     const now = startDelivery(tempDir(), fresh.url);
     await now.acceptLogs(logs);
     await now.acceptEvents([event]);
+    await now.acceptEvents(sweep);
     await now.acceptLogs([makeLog(3)]);
     await Promise.all(now.exporters.map((e) => e.forceFlush()));
     const key = (e: LokiReceivedEntry): string => JSON.stringify([e.labels, e.tsNs, e.line, e.metadata]);

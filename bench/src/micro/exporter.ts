@@ -1,5 +1,6 @@
 // Micro-benchmark of the Loki exporter alone: a durable queue pre-filled with normalized logs
-// (workload 1 records run through the engine's own normalizer), drained by the engine's
+// (workload 1 records run through the engine's own normalizer) and 3 correlation events per
+// request (in rows of 99, as window sweeps queue them), drained by the engine's
 // LokiExporter into the bench's Loki sink. Prints entries/s (wall and CPU time of the drain).
 // ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
 // Usage: node src/micro/exporter.ts [records=100000]
@@ -46,6 +47,38 @@ const delivery = new DurableDelivery({
   logger: { info() {}, warn() {}, error() {} },
 });
 const workload = logsWorkload(64);
+type NormalizedLog = import('../../../correlation-engine/src/pipeline/types.ts').NormalizedLog;
+type CorrelationEvent = import('../../../correlation-engine/src/pipeline/types.ts').CorrelationEvent;
+const events: CorrelationEvent[] = [];
+/** A closed window of ~11 of the request's logs, shaped as the correlator emits them (~2.8 KB of JSON). */
+function windowEvent(logs: NormalizedLog[], i: number): CorrelationEvent {
+  const own = logs.filter((_, k) => k % 4 === i % 4).slice(0, 11);
+  const first = own[0] as NormalizedLog;
+  const traceId = first.traceId ?? '0'.repeat(32);
+  return {
+    id: `bench:${traceId}:${i}`,
+    instance: 'bench',
+    traceId,
+    windowStart: new Date(first.timeUnixMs).toISOString(),
+    windowEnd: new Date(first.timeUnixMs + 2000).toISOString(),
+    continuation: false,
+    services: [...new Set(own.map((l) => l.service))],
+    spanCount: 0,
+    logCount: own.length,
+    linkedLogCount: 0,
+    errorCount: own.filter((l) => l.severity === 'ERROR').length,
+    highestSeverity: 'ERROR',
+    keys: { circuit_id: [...new Set(own.flatMap((l) => (l.keys.circuit_id ? [l.keys.circuit_id] : [])))] },
+    rootSpan: null,
+    relatedTraces: [],
+    detail: {
+      spans: [],
+      logs: own.map((l) => ({ timeUnixMs: l.timeUnixMs, severity: l.severity, service: l.service, message: l.message, spanId: l.spanId })),
+      spansCapped: false,
+      logsCapped: false,
+    },
+  };
+}
 let n = 0;
 for (let b = 0; n < total; b++) {
   const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as {
@@ -58,6 +91,12 @@ for (let b = 0; n < total; b++) {
   // Queued as the engine queues a request, in the row layout of the build under test.
   await delivery.acceptLogs(logs);
   n += logs.length;
+  // Workload 1 closes ~3 windows per request; their events reach the queue in sweeps of up to 100.
+  for (let e = 0; e < 3; e++) events.push(windowEvent(logs, b * 3 + e));
+  if (events.length >= 99) {
+    await delivery.acceptEvents(events.splice(0));
+    n += 99;
+  }
 }
 const exporter = new LokiExporter({
   queue,

@@ -81,7 +81,7 @@ function escapeLabelValue(value: string): string {
 
 /** Labels, entry and size of one record. */
 export function toLokiEntry(record: QueuedRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
-  return record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options);
+  return record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options, record.json);
 }
 
 function logEntry(log: NormalizedLog, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
@@ -127,7 +127,12 @@ function logLine(log: NormalizedLog, maxBytes: number): string {
   return build(truncateUtf8(log.message, Math.max(0, Math.floor(room / 2))) + TRUNCATION_MARKER, false, true);
 }
 
-function eventEntry(event: CorrelationEvent, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
+/** `json`: the event's JSON text as queued, when the row kept it (saves serializing it again). */
+function eventEntry(
+  event: CorrelationEvent,
+  options: LokiEncodingOptions,
+  json?: string,
+): { labels: Record<string, string>; entry: LokiEntry } {
   const labels: Record<string, string> = { service: ENGINE_SERVICE, env: options.defaultEnv };
   if (options.traceIdLabel) labels.trace_id = event.traceId;
   const metadata: Record<string, string> = { trace_id: event.traceId, kind: 'correlation' };
@@ -136,7 +141,7 @@ function eventEntry(event: CorrelationEvent, options: LokiEncodingOptions): { la
     const values = event.keys[key];
     if (values && values.length > 0) metadata[key] = values.join(',');
   }
-  let line = JSON.stringify(event);
+  let line = json ?? JSON.stringify(event);
   if (Buffer.byteLength(line) > options.maxLineBytes) {
     // The bounded detail is the only large part; without it the summary still fits.
     line = JSON.stringify({ ...event, detail: { spans: [], logs: [], spansCapped: true, logsCapped: true }, truncated: true });

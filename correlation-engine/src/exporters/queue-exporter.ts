@@ -12,7 +12,10 @@ import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
-export type QueuedRecord = { kind: 'log'; log: NormalizedLog } | { kind: 'event'; event: CorrelationEvent };
+export type QueuedRecord =
+  | { kind: 'log'; log: NormalizedLog }
+  /** `json`, when present, is `JSON.stringify(event)` as it was queued (encoders may ship it as is). */
+  | { kind: 'event'; event: CorrelationEvent; json?: string };
 
 export interface WireRequest {
   body: Uint8Array | string;

@@ -2,13 +2,16 @@
 // A queue on disk outlives a deploy, so every layout ever written stays readable: the row's
 // `encoding` number says which one it is (rows of builds before the column read as 0).
 //   0 (ROW_JSON): one JSON record (`records` = 0) or a JSON array of records (`records` = n).
-//   1 (ROW_LOG_TUPLES): a JSON array of n logs, each a fixed-order array of its fields (LOG_FIELDS).
+//   1 (ROW_LOG_TUPLES): a JSON array of n logs, each a fixed-order array of its fields (LogTuple).
+//   2 (ROW_EVENT_LINES): n events, each `JSON.stringify(event)`, joined by "\n" (JSON text has no
+//      raw newline), so a reader gets every event's own JSON text without serializing it again.
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
 import type { NewEntry, QueueEntry } from '../queue/durable-queue.js';
 import type { QueuedRecord } from './queue-exporter.js';
 
 export const ROW_JSON = 0;
 export const ROW_LOG_TUPLES = 1;
+export const ROW_EVENT_LINES = 2;
 
 /** Thrown for a row this build cannot read (damaged, or written by a newer build). */
 export class UndecodableRowError extends Error {
@@ -60,13 +63,19 @@ export function logRow(logs: readonly NormalizedLog[]): NewEntry {
   return { kind: 'log', body: JSON.stringify(tuples), records: logs.length, encoding: ROW_LOG_TUPLES };
 }
 
-/** A queue row for correlation events: a JSON array of the events. */
+/**
+ * A queue row for correlation events, one JSON text per event: Loki's line for an event is that
+ * text, so the exporter ships it as read instead of stringifying the parsed event again.
+ */
 export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
-  return { kind: 'event', body: JSON.stringify(events), records: events.length, encoding: ROW_JSON };
+  let body = '';
+  for (let i = 0; i < events.length; i += 1) body += i === 0 ? JSON.stringify(events[i]) : `\n${JSON.stringify(events[i])}`;
+  return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_LINES };
 }
 
 /** The records of one queue row, in order; throws UndecodableRowError when it cannot be read. */
 export function decodeRow(entry: QueueEntry): QueuedRecord[] {
+  if (entry.encoding === ROW_EVENT_LINES) return decodeEventLines(entry);
   let value: unknown;
   try {
     value = JSON.parse(entry.body);
@@ -101,4 +110,19 @@ function fromTuple(t: LogTuple): NormalizedLog {
     format: t[10],
     source: t[11],
   };
+}
+
+function decodeEventLines(entry: QueueEntry): QueuedRecord[] {
+  if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
+  const lines = entry.body.split('\n');
+  const out: QueuedRecord[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) {
+    const json = lines[i] as string;
+    try {
+      out[i] = { kind: 'event', event: JSON.parse(json) as CorrelationEvent, json };
+    } catch (err) {
+      throw new UndecodableRowError(`row ${entry.seq}, event ${i}: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
