@@ -83,8 +83,16 @@ interface Window {
   pickedUp: Set<GraceEntry> | undefined;
 }
 
+/** What a window keeps of a log it joins: the fields of its LogSummary. */
+type JoinedLog = Pick<NormalizedLog, 'timeUnixMs' | 'severity' | 'service' | 'message' | 'spanId'>;
+
 interface GraceEntry {
-  log: NormalizedLog;
+  /**
+   * Only the fields a later join needs, not the NormalizedLog: the log's keys and attributes
+   * objects then die young instead of being copied out of the young generation for every waiting
+   * log (the GC was ~25% of workload 1; BENCHMARKS.md).
+   */
+  log: JoinedLog;
   expiresAt: number;
   /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
   waitsIn: KeyEntry | KeyEntry[];
@@ -337,7 +345,7 @@ export class Correlator {
     return w;
   }
 
-  private joinLog(w: Window, log: NormalizedLog, linkedBy: LogSummary['linkedBy']): void {
+  private joinLog(w: Window, log: JoinedLog, linkedBy: LogSummary['linkedBy']): void {
     w.logCount += 1;
     if (linkedBy) w.linkedLogCount += 1;
     addService(w, log.service);
@@ -345,14 +353,10 @@ export class Correlator {
     if (rank > w.highestRank) w.highestRank = rank;
     if (rank >= ERROR_RANK) w.errorCount += 1;
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
-      const summary: LogSummary = {
-        timeUnixMs: log.timeUnixMs,
-        severity: log.severity,
-        service: log.service,
-        message: log.message,
-        ...(log.spanId ? { spanId: log.spanId } : {}),
-        ...(linkedBy ? { linkedBy } : {}),
-      };
+      // Optional fields assigned, not spread: no temporary objects per joined log.
+      const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
+      if (log.spanId) summary.spanId = log.spanId;
+      if (linkedBy) summary.linkedBy = linkedBy;
       if (w.logs) w.logs.push(summary);
       else w.logs = [summary];
     } else {
@@ -472,7 +476,9 @@ export class Correlator {
   }
 
   private waitForWindow(log: NormalizedLog, now: number, waitsIn: KeyEntry | KeyEntry[]): GraceEntry {
-    const waiting: GraceEntry = { log, expiresAt: now + this.o.graceMs, waitsIn };
+    const kept: JoinedLog = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
+    if (log.spanId) kept.spanId = log.spanId;
+    const waiting: GraceEntry = { log: kept, expiresAt: now + this.o.graceMs, waitsIn };
     this.grace.push(waiting);
     if (Array.isArray(waitsIn)) for (const entry of waitsIn) addWaiting(entry, waiting);
     else addWaiting(waitsIn, waiting);
