@@ -471,8 +471,20 @@ async function main(): Promise<void> {
 function summary(f: Record<string, any>): string {
   const rows: (string | number)[][] = [];
   if (f.w1) {
-    rows.push(['workload 1 bare Fastify', `${Math.round(f.w1.baselineRecordsPerSec)} records/s`, f.w1.baseline.p50Ms, f.w1.baseline.p99Ms]);
-    rows.push(['workload 1 engine', `${Math.round(f.w1.engineRecordsPerSec)} records/s`, f.w1.engine.p50Ms, f.w1.engine.p99Ms]);
+    rows.push([
+      'workload 1 bare Fastify',
+      `${Math.round(f.w1.baselineRecordsPerSec)} records/s`,
+      f.w1.baseline.p50Ms,
+      f.w1.baseline.p99Ms,
+      cpu(f.w1.baseline),
+    ]);
+    rows.push([
+      'workload 1 engine',
+      `${Math.round(f.w1.engineRecordsPerSec)} records/s`,
+      f.w1.engine.p50Ms,
+      f.w1.engine.p99Ms,
+      cpu(f.w1.engine),
+    ]);
   }
   if (f.w2) {
     rows.push([
@@ -480,8 +492,15 @@ function summary(f: Record<string, any>): string {
       `${Math.round(f.w2.collectorSpansPerSec)} spans/s`,
       f.w2.collector.p50Ms,
       f.w2.collector.p99Ms,
+      cpu(f.w2.collector),
     ]);
-    rows.push(['workload 2 engine', `${Math.round(f.w2.engineSpansPerSec)} spans/s`, f.w2.engine.p50Ms, f.w2.engine.p99Ms]);
+    rows.push([
+      'workload 2 engine',
+      `${Math.round(f.w2.engineSpansPerSec)} spans/s`,
+      f.w2.engine.p50Ms,
+      f.w2.engine.p99Ms,
+      cpu(f.w2.engine),
+    ]);
   }
   if (f.mixed) {
     rows.push(['mixed 50%: logs', `${Math.round(f.mixed.logsRecordsPerSec)} records/s`, f.mixed.logsP50Ms, f.mixed.logsP99Ms]);
@@ -502,12 +521,14 @@ function summary(f: Record<string, any>): string {
       `${Math.round(f.windows.spansPerSecSmall)} spans/s`,
       f.windows.small.p50Ms,
       f.windows.small.p99Ms,
+      cpu(f.windows.small),
     ]);
     rows.push([
       `engine at ${f.windows.largeWindows} open windows`,
       `${Math.round(f.windows.spansPerSecLarge)} spans/s`,
       f.windows.large.p50Ms,
       f.windows.large.p99Ms,
+      cpu(f.windows.large),
     ]);
     rows.push(['engine RSS small -> large', `${f.windows.engineRssSmallMiB} -> ${f.windows.engineRssLargeMiB} MiB`, '-', '-']);
   }
@@ -518,7 +539,15 @@ function summary(f: Record<string, any>): string {
       '-',
       '-',
     ]);
-  return table(['figure', 'throughput / size', 'p50 ms', 'p99 ms'], rows);
+  return table(
+    ['figure', 'throughput / size', 'p50 ms', 'p99 ms', 'server CPU µs/item'],
+    rows.map((r) => (r.length < 5 ? [...r, '-'] : r)),
+  );
+}
+
+/** Server CPU per record/span of a series (all its threads), for the summary table. */
+function cpu(series: { cpuUsPerItem?: number } | undefined): string | number {
+  return series?.cpuUsPerItem === undefined ? '-' : round(series.cpuUsPerItem, 2);
 }
 
 main()

@@ -80,7 +80,8 @@ export class Proc {
     const stat = `/proc/${this.pid}/stat`;
     if (!existsSync(stat)) return 0;
     // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
-    const fields = readFileSync(stat, 'utf8').slice(readFileSync(stat, 'utf8').lastIndexOf(')') + 2).split(' ');
+    const text = readFileSync(stat, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   }
 
