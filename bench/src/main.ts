@@ -471,36 +471,12 @@ async function main(): Promise<void> {
 function summary(f: Record<string, any>): string {
   const rows: (string | number)[][] = [];
   if (f.w1) {
-    rows.push([
-      'workload 1 bare Fastify',
-      `${Math.round(f.w1.baselineRecordsPerSec)} records/s`,
-      f.w1.baseline.p50Ms,
-      f.w1.baseline.p99Ms,
-      cpu(f.w1.baseline),
-    ]);
-    rows.push([
-      'workload 1 engine',
-      `${Math.round(f.w1.engineRecordsPerSec)} records/s`,
-      f.w1.engine.p50Ms,
-      f.w1.engine.p99Ms,
-      cpu(f.w1.engine),
-    ]);
+    rows.push(seriesRow('workload 1 bare Fastify', 'records', f.w1.baseline));
+    rows.push(seriesRow('workload 1 engine', 'records', f.w1.engine));
   }
   if (f.w2) {
-    rows.push([
-      'workload 2 OTel Collector',
-      `${Math.round(f.w2.collectorSpansPerSec)} spans/s`,
-      f.w2.collector.p50Ms,
-      f.w2.collector.p99Ms,
-      cpu(f.w2.collector),
-    ]);
-    rows.push([
-      'workload 2 engine',
-      `${Math.round(f.w2.engineSpansPerSec)} spans/s`,
-      f.w2.engine.p50Ms,
-      f.w2.engine.p99Ms,
-      cpu(f.w2.engine),
-    ]);
+    rows.push(seriesRow('workload 2 OTel Collector', 'spans', f.w2.collector));
+    rows.push(seriesRow('workload 2 engine', 'spans', f.w2.engine));
   }
   if (f.mixed) {
     rows.push(['mixed 50%: logs', `${Math.round(f.mixed.logsRecordsPerSec)} records/s`, f.mixed.logsP50Ms, f.mixed.logsP99Ms]);
@@ -516,20 +492,8 @@ function summary(f: Record<string, any>): string {
   }
   if (f.exporter) rows.push(['exporter drain into Loki sink', `${Math.round(f.exporter.entriesPerSec)} entries/s`, '-', '-']);
   if (f.windows) {
-    rows.push([
-      `engine at ${f.windows.smallWindows} open windows`,
-      `${Math.round(f.windows.spansPerSecSmall)} spans/s`,
-      f.windows.small.p50Ms,
-      f.windows.small.p99Ms,
-      cpu(f.windows.small),
-    ]);
-    rows.push([
-      `engine at ${f.windows.largeWindows} open windows`,
-      `${Math.round(f.windows.spansPerSecLarge)} spans/s`,
-      f.windows.large.p50Ms,
-      f.windows.large.p99Ms,
-      cpu(f.windows.large),
-    ]);
+    rows.push(seriesRow(`engine at ${f.windows.smallWindows} open windows`, 'spans', f.windows.small));
+    rows.push(seriesRow(`engine at ${f.windows.largeWindows} open windows`, 'spans', f.windows.large));
     rows.push(['engine RSS small -> large', `${f.windows.engineRssSmallMiB} -> ${f.windows.engineRssLargeMiB} MiB`, '-', '-']);
   }
   if (f.memory)
@@ -545,9 +509,9 @@ function summary(f: Record<string, any>): string {
   );
 }
 
-/** Server CPU per record/span of a series (all its threads), for the summary table. */
-function cpu(series: { cpuUsPerItem?: number } | undefined): string | number {
-  return series?.cpuUsPerItem === undefined ? '-' : round(series.cpuUsPerItem, 2);
+/** One summary row for a measured series: median throughput, latency and server CPU per item. */
+function seriesRow(label: string, unit: 'records' | 'spans', s: Series): (string | number)[] {
+  return [label, `${Math.round(s.itemsPerSec)} ${unit}/s`, s.p50Ms, s.p99Ms, round(s.cpuUsPerItem, 2)];
 }
 
 main()
