@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableQueue } from '../src/queue/durable-queue.js';
 
@@ -175,6 +176,29 @@ describe('DurableQueue', () => {
     const q = open(dir, ['a']);
     const rows = q.read('a', 100).map((e) => JSON.parse(e.body).b);
     expect(rows).toEqual([0, 1, 2, 3]);
+  });
+
+  it('gives the pages of a drained backlog back to the file system, keeping a few MiB for the next appends', async () => {
+    const dir = tempDir();
+    const q = open(dir, ['a']);
+    const pad = 'x'.repeat(500_000);
+    for (let i = 0; i < 40; i++) await q.append([{ kind: 'log', body: JSON.stringify({ i, pad }) }]); // ~20 MB
+    const pages = (): { total: number; free: number } => {
+      const db = new DatabaseSync(join(dir, 'queue.db'), { readOnly: true });
+      try {
+        const total = (db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+        const free = (db.prepare('PRAGMA freelist_count').get() as { freelist_count: number }).freelist_count;
+        return { total, free };
+      } finally {
+        db.close();
+      }
+    };
+    const full = pages();
+    expect(full.total * 4096).toBeGreaterThan(20_000_000);
+    for (let seq = 1; seq <= 40; seq++) q.commit('a', seq);
+    const drained = pages();
+    expect(drained.total * 4096).toBeLessThan(8_000_000); // was > 20 MB
+    expect(drained.free).toBeLessThanOrEqual(1024 + 256); // the slack kept for reuse, about 4 MiB
   });
 
   it('sets an unreadable database aside and starts empty instead of failing to start', async () => {
