@@ -1,21 +1,42 @@
 // RSS per open window: a child process (node --expose-gc) that opens N windows in the engine's
-// own Correlator (from correlation-engine/dist), one span per window shaped as the OTLP decoder
-// makes them, and prints (RSS after - RSS before) / N after a full GC. Run by main.ts.
-import { randomBytes } from 'node:crypto';
+// own Correlator (from correlation-engine/dist), one span per window, and prints
+// (RSS after - RSS before) / N after a full GC. Run by main.ts.
+//
+// The spans come from the engine's own OTLP protobuf decoder fed the prefill bodies of the
+// windows phase (workloads.ts), so every string and number is shaped exactly as in the live
+// engine (hand-built test spans had flat id strings where the decoder's were not).
+//
+// It also times a full GC with the windows open (CPU of all threads, median of 3): what a major
+// GC costs per open window, the cause of the stalls of the windows phase.
+//
+// `--objects`: also counts heap objects per window from two heap snapshots (before/after). A
+// major GC marks every live object, so this count is what an open window costs the GC; use a
+// small N (e.g. 20000): a snapshot of a million windows takes minutes.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapSnapshot } from 'node:v8';
+import { stamp, windowPrefillWorkload } from './workloads.ts';
 
 const engineDir = process.env.BENCH_ENGINE_DIR ?? fileURLToPath(new URL('../../correlation-engine', import.meta.url));
 const { Correlator } = (await import(
   join(engineDir, 'dist/pipeline/correlator.js')
 )) as typeof import('../../correlation-engine/src/pipeline/correlator.ts');
+const { decodeTracesProtobuf } = (await import(
+  join(engineDir, 'dist/otlp/proto-decode.js')
+)) as typeof import('../../correlation-engine/src/otlp/proto-decode.ts');
 
 const n = Number(process.argv[2] ?? 1_000_000);
+const countObjects = process.argv.includes('--objects');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
-// Strings decoded from a request body are fresh heap strings, not shared literals: make them so.
-const fresh = (s: string): string => Buffer.from(s).toString('utf8');
+/** Live heap objects, from a heap snapshot (its node count). */
+async function heapObjects(): Promise<number> {
+  let text = '';
+  for await (const chunk of getHeapSnapshot()) text += chunk;
+  const snap = JSON.parse(text) as { snapshot: { meta: { node_fields: string[] }; node_count: number } };
+  return snap.snapshot.node_count;
+}
 
 const correlator = new Correlator({
   instance: 'bench',
@@ -25,44 +46,40 @@ const correlator = new Correlator({
   maxLogsPerWindow: 200,
   now: () => 1_764_020_000_000,
 });
+const body = windowPrefillWorkload().bodies[0];
+if (!body) throw new Error('no prefill body');
+// Warm the decoder and correlator code outside the measurement.
+decodeTracesProtobuf(stamp(body, 0xffff_ffff));
 
 gc();
 gc();
+const objectsBefore = countObjects ? await heapObjects() : 0;
 const before = process.memoryUsage();
-const ids = randomBytes(16 * 500);
-for (let done = 0; done < n; ) {
-  const batch = [];
-  const size = Math.min(500, n - done);
-  for (let i = 0; i < size; i++) {
-    // Distinct trace ids: a counter in the first 4 bytes of random ones.
-    ids.writeUInt32BE(done + i, 16 * i);
-    batch.push({
-      traceId: ids.toString('hex', 16 * i, 16 * i + 16),
-      spanId: randomBytes(8).toString('hex'),
-      parentSpanId: undefined,
-      name: fresh('GET /api/test'),
-      service: 'beorn',
-      env: 'bench',
-      kind: 2,
-      startUnixMs: 1_764_020_000_000 + i,
-      endUnixMs: 1_764_020_000_012 + i,
-      status: 'UNSET' as const,
-      statusMessage: undefined,
-      keys: { circuit_id: fresh(`CKT-${done + i}-NYC`), request_id: fresh(`req-${(done + i).toString(16)}`) },
-      attributes: { 'http.request.method': fresh('GET'), 'http.route': fresh('/api/test'), 'http.response.status_code': 200 },
-    });
-  }
-  correlator.addSpans(batch);
-  done += size;
+let counter = 1;
+while (correlator.openWindowCount < n) {
+  // The prefill body carries 500 spans, each with its own trace id (distinct per counter).
+  const { spans } = decodeTracesProtobuf(stamp(body, counter++));
+  correlator.addSpans(spans.slice(0, n - correlator.openWindowCount));
 }
 gc();
 gc();
 const after = process.memoryUsage();
+const gcCpuMs: number[] = [];
+for (let i = 0; i < 3; i++) {
+  const t0 = process.cpuUsage();
+  gc();
+  const t = process.cpuUsage(t0);
+  gcCpuMs.push((t.user + t.system) / 1000);
+}
+gcCpuMs.sort((a, b) => a - b);
+const objectsAfter = countObjects ? await heapObjects() : 0;
 process.stdout.write(
   `${JSON.stringify({
     windows: correlator.openWindowCount,
     rssPerWindowBytes: (after.rss - before.rss) / n,
     heapPerWindowBytes: (after.heapUsed - before.heapUsed) / n,
+    fullGcCpuMs: gcCpuMs[1],
+    ...(countObjects ? { objectsPerWindow: (objectsAfter - objectsBefore) / n } : {}),
     rssMiB: after.rss / 1048576,
   })}\n`,
 );
