@@ -14,7 +14,6 @@
 //     5 array, 6 kvlist, 7 bytes | ArrayValue/KeyValueList: 1 values
 //   resource/v1/resource.proto  Resource: 1 attributes
 // Unknown fields (events, links, scopes, schema urls, future additions) are skipped by wire type.
-import { bytesToHexId } from '../pipeline/ids.js';
 import { LogBuilder } from '../pipeline/normalize-builder.js';
 import { toAttributeValue } from '../pipeline/normalize-fields.js';
 import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
@@ -217,7 +216,7 @@ function readId(r: ProtoReader, length: number): string | undefined | false {
   const end = r.pos;
   if (end === start) return undefined;
   if (end - start !== length) return false;
-  return bytesToHexId(r.buffer, start, end);
+  return r.hexId(start, end);
 }
 
 function readSpan(r: ProtoReader): SpanDraft {
