@@ -14,6 +14,7 @@ import {
   type NormalizedSpan,
   type SpanStatus,
 } from '../pipeline/types.js';
+import { names } from './intern.js';
 
 export const UNKNOWN_SERVICE = 'unknown_service';
 /** Spans from HTTP/DB instrumentation carry 10-30 attributes; keep room but stay bounded. */
@@ -40,7 +41,8 @@ export class ResourceInfo {
   attribute(key: string, value: unknown): void {
     switch (key) {
       case 'service.name':
-        if (typeof value === 'string' && value.length > 0) this.service = value;
+        // Interned: open windows keep it (see intern.ts).
+        if (typeof value === 'string' && value.length > 0) this.service = names.intern(value);
         return;
       // The semantic conventions renamed deployment.environment to deployment.environment.name;
       // senders use both. The new name wins.
@@ -113,7 +115,8 @@ export class SpanDraft {
       traceId: this.traceId as string,
       spanId: this.spanId as string,
       parentSpanId: this.parentSpanId,
-      name: this.name,
+      // Interned: an open window keeps its root span's name (see intern.ts).
+      name: names.intern(this.name),
       service: resource.service ?? UNKNOWN_SERVICE,
       env: resource.env,
       kind: this.kind,
