@@ -280,6 +280,62 @@ describe('Correlator business-key linking', () => {
   });
 });
 
+describe('Correlator one-span windows (compact form)', () => {
+  it('a one-span window lists its span and keys; a second span turns them into lists without touching the first span', () => {
+    const { c, clock } = setup();
+    const firstKeys = { circuit_id: 'C1', request_id: 'R1' };
+    c.addSpans([span(T1, '1111111111111111', { keys: firstKeys })]);
+    c.addSpans([span(T2, '3333333333333333', { keys: { circuit_id: 'C9' } })]);
+    clock.advance(1000);
+    c.addSpans([
+      span(T1, '2222222222222222', { parentSpanId: '1111111111111111', startUnixMs: 900, keys: { circuit_id: 'C2', product_id: 'P1' } }),
+    ]);
+    c.addLogs([log({ traceId: T1, keys: { circuit_id: 'C1', request_id: 'R2' } })]);
+    clock.advance(60_000);
+    const [e1, e2] = c.tick();
+    // The first span's keys object is shared with the window until the second span: never written.
+    expect(firstKeys).toEqual({ circuit_id: 'C1', request_id: 'R1' });
+    expect(e1?.keys).toEqual({ circuit_id: ['C1', 'C2'], product_id: ['P1'], request_id: ['R1', 'R2'] });
+    expect(e1?.detail.spans.map((s) => s.spanId)).toEqual(['2222222222222222', '1111111111111111']);
+    expect(e1?.detail.spans[1]?.keys).toEqual({ circuit_id: 'C1', request_id: 'R1' });
+    expect(e1?.rootSpan?.spanId).toBe('1111111111111111');
+    expect(e2?.keys).toEqual({ circuit_id: ['C9'] });
+    expect(e2?.detail.spans).toEqual([
+      {
+        spanId: '3333333333333333',
+        name: 'op-3333333333333333',
+        service: 'beorn',
+        startUnixMs: 1000,
+        durationMs: 100,
+        status: 'UNSET',
+        keys: { circuit_id: 'C9' },
+      },
+    ]);
+  });
+
+  it('a one-span window still links by its keys and unindexes them when it closes', () => {
+    const { c, clock } = setup();
+    c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', resource_id: 'R1' } })]);
+    c.addLogs([log({ keys: { resource_id: 'R1' }, message: 'by resource' })]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.linkedLogCount).toBe(1);
+    expect(e?.detail.logs[0]).toMatchObject({ message: 'by resource', linkedBy: { key: 'resource_id', value: 'R1' } });
+    // Closed: a new trace with the same circuit_id must not relate to it (it left the key index).
+    c.addSpans([span(T3, '3333333333333333', { keys: { circuit_id: 'C1' } })]);
+    clock.advance(61_000);
+    expect(c.tick()[0]?.relatedTraces).toEqual([]);
+  });
+
+  it('with a key-value cap of 0 a window keeps no keys and counts each one dropped', () => {
+    const { c, clock, drops } = setup({ maxKeyValuesPerWindow: 0 });
+    c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', request_id: 'R1' } })]);
+    clock.advance(61_000);
+    expect(c.tick()[0]?.keys).toEqual({});
+    expect(drops.key_values_cap).toBe(2);
+  });
+});
+
 describe('Correlator bounds', () => {
   it('caps detail but keeps counts exact, and counts what was left out', () => {
     const { c, clock, drops } = setup({ maxSpansPerWindow: 2, maxLogsPerWindow: 1 });

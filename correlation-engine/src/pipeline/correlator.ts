@@ -8,6 +8,7 @@
 import {
   BUSINESS_KEYS,
   type BusinessKey,
+  type BusinessKeys,
   type CorrelationEvent,
   LINKING_KEYS,
   type LogSummary,
@@ -60,10 +61,13 @@ const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 // kept as a plain string (a Set only from the second distinct one), detail lists and the related
 // map are created on first use, and the root is the span's summary, not the whole decoded span.
 // This took a one-span window from ~2.7 KiB to under 1 KiB of RSS (bench/, BENCHMARKS.md).
+// Every live object is also marked by each major GC, which with a million open windows stalled
+// ingest for seconds; so a one-span window also has no spans array (its one summary stands in
+// for the list) and no key array (it shares the span's keys object), and the close time is
+// computed, not stored as a second boxed double (bench/src/window-memory.ts --objects).
 interface Window {
   traceId: string;
   startMs: number;
-  closeAt: number;
   continuation: boolean;
   services: string | Set<string> | undefined;
   spanCount: number;
@@ -71,10 +75,14 @@ interface Window {
   linkedLogCount: number;
   errorCount: number;
   highestRank: number;
-  /** Values per business key, indexed like BUSINESS_KEYS. */
-  keys: (string | Set<string> | undefined)[] | undefined;
+  /**
+   * Values per business key: while one record gave them all, that record's own keys object
+   * (shared, never written); from a second record on, slots indexed like BUSINESS_KEYS.
+   */
+  keys: KeySlots | BusinessKeys | undefined;
   root: SpanSummary | undefined;
-  spans: SpanSummary[] | undefined;
+  /** The detail list; its only entry on its own while there is one (most windows). */
+  spans: SpanSummary | SpanSummary[] | undefined;
   logs: LogSummary[] | undefined;
   spansCapped: boolean;
   logsCapped: boolean;
@@ -82,6 +90,20 @@ interface Window {
   /** Waiting logs already picked up, so one carrying two keys joins once (bounded by the grace buffer). */
   pickedUp: Set<GraceEntry> | undefined;
 }
+
+/** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
+type KeySlots = (string | Set<string> | undefined)[];
+
+/** The values a window holds under key position k, whichever form its keys take. */
+function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
+  if (keys === undefined) return undefined;
+  if (Array.isArray(keys)) return keys[k];
+  return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
+}
+
+/** Detail spans listed so far. */
+const spanListLength = (spans: SpanSummary | SpanSummary[] | undefined): number =>
+  spans === undefined ? 0 : Array.isArray(spans) ? spans.length : 1;
 
 /** What a window keeps of a log it joins: the fields of its LogSummary. */
 type JoinedLog = Pick<NormalizedLog, 'timeUnixMs' | 'severity' | 'service' | 'message' | 'spanId'>;
@@ -233,7 +255,7 @@ export class Correlator {
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
       const better = betterRoot(span, w.root);
-      const listed = (w.spans?.length ?? 0) < this.o.maxSpansPerWindow;
+      const listed = spanListLength(w.spans) < this.o.maxSpansPerWindow;
       // One summary object serves as detail entry and as root (the event reads the same fields).
       const summary: SpanSummary | undefined =
         better || listed
@@ -251,8 +273,10 @@ export class Correlator {
           : undefined;
       if (better) w.root = summary;
       if (listed && summary) {
-        if (w.spans) w.spans.push(summary);
-        else w.spans = [summary];
+        const list = w.spans;
+        if (list === undefined) w.spans = summary;
+        else if (Array.isArray(list)) list.push(summary);
+        else w.spans = [list, summary];
       } else {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
@@ -324,7 +348,6 @@ export class Correlator {
     const w: Window = {
       traceId,
       startMs: now,
-      closeAt: now + this.o.windowMs,
       continuation: this.closedTraces.delete(traceId),
       services: undefined,
       spanCount: 0,
@@ -367,20 +390,28 @@ export class Correlator {
 
   /** Records the business keys of a trace record; new linking values meet other windows and waiting logs. */
   private addKeys(w: Window, keys: NormalizedLog['keys'], now: number): void {
+    // The first record with keys lends the window its keys object (one value per key fits any
+    // cap >= 1); a later one turns it into slots.
+    const first = w.keys === undefined && this.o.maxKeyValuesPerWindow >= 1;
+    let slots: KeySlots | undefined;
+    let recorded = false;
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
       const key = BUSINESS_KEYS[k] as BusinessKey;
       const value = keys[key];
       if (!value) continue;
-      const slot = w.keys?.[k];
-      if (slot === value || (typeof slot === 'object' && slot.has(value))) continue;
-      if (slotSize(slot) >= this.o.maxKeyValuesPerWindow) {
-        this.drop('key_values_cap', 1);
-        continue;
+      if (!first) {
+        slots ??= this.keySlots(w);
+        const slot = slots[k];
+        if (slot === value || (typeof slot === 'object' && slot.has(value))) continue;
+        if (slotSize(slot) >= this.o.maxKeyValuesPerWindow) {
+          this.drop('key_values_cap', 1);
+          continue;
+        }
+        if (slot === undefined) slots[k] = value;
+        else if (typeof slot === 'string') slots[k] = new Set([slot, value]);
+        else slot.add(value);
       }
-      w.keys ??= new Array(BUSINESS_KEYS.length);
-      if (slot === undefined) w.keys[k] = value;
-      else if (typeof slot === 'string') w.keys[k] = new Set([slot, value]);
-      else slot.add(value);
+      recorded = true;
       const linking = LINKING_SLOT[k] as number;
       if (linking < 0) continue;
 
@@ -396,6 +427,17 @@ export class Correlator {
         this.joinLog(w, waiting.log, { key, value });
       }
     }
+    if (first && recorded) w.keys = keys;
+  }
+
+  /** The window's keys as slots (copied out of a shared keys object the first time). */
+  private keySlots(w: Window): KeySlots {
+    const keys = w.keys;
+    if (Array.isArray(keys)) return keys;
+    const slots: KeySlots = new Array(BUSINESS_KEYS.length);
+    if (keys !== undefined) for (let k = 0; k < BUSINESS_KEYS.length; k++) slots[k] = keySlot(keys, k);
+    w.keys = slots;
+    return slots;
   }
 
   /** The entry for a linking value, created (and indexed) when new. */
@@ -516,8 +558,9 @@ export class Correlator {
   }
 
   private expire(now: number): void {
+    const windowMs = this.o.windowMs;
     for (const w of this.open.values()) {
-      if (w.closeAt > now) break;
+      if (w.startMs + windowMs > now) break;
       this.close(w, now);
     }
     for (;;) {
@@ -530,7 +573,7 @@ export class Correlator {
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const values = w.keys?.[k];
+      const values = keySlot(w.keys, k);
       const linking = LINKING_SLOT[k] as number;
       if (values === undefined || linking < 0) continue;
       if (typeof values === 'string') this.unindexWindow(linking, values, w);
@@ -541,7 +584,7 @@ export class Correlator {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(this.toEvent(w, Math.min(now, w.closeAt)));
+    this.pending.push(this.toEvent(w, Math.min(now, w.startMs + this.o.windowMs)));
   }
 
   private unindexWindow(slot: number, value: string, w: Window): void {
@@ -554,7 +597,7 @@ export class Correlator {
   private toEvent(w: Window, endMs: number): CorrelationEvent {
     const keys: CorrelationEvent['keys'] = {};
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const slot = w.keys?.[k];
+      const slot = keySlot(w.keys, k);
       if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
     }
     const root = w.root;
@@ -583,7 +626,7 @@ export class Correlator {
         : null,
       relatedTraces: w.related ? [...w.related.values()] : [],
       detail: {
-        spans: w.spans ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [],
+        spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
         logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
         spansCapped: w.spansCapped,
         logsCapped: w.logsCapped,
