@@ -38,7 +38,11 @@ const SPECIAL = new Map<string, number>([
 // a property name (V8 then looks it up in its string table) was ~20% of parsing a Blue Planet line
 // (bench/src/micro/normalizer.ts). Known names are matched in place and the literal is used instead.
 const KNOWN_KEYS_BY_LENGTH: string[][] = [];
-for (const k of [...FIELD_NAMES, ...SPECIAL.keys()]) (KNOWN_KEYS_BY_LENGTH[k.length] ??= []).push(k);
+for (const k of [...FIELD_NAMES, ...SPECIAL.keys()]) {
+  const sameLength = KNOWN_KEYS_BY_LENGTH[k.length] ?? [];
+  sameLength.push(k);
+  KNOWN_KEYS_BY_LENGTH[k.length] = sameLength;
+}
 
 /** `text.slice(start, end)`, as the shared literal when it is a field name with a meaning. */
 export function keyAt(text: string, start: number, end: number): string {
