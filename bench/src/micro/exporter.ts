@@ -36,6 +36,8 @@ const dir = mkdtempSync(join(tmpdir(), 'obs-exporter-bench-'));
 const sink = new Proc(process.execPath, [fileURLToPath(new URL('../servers/loki-sink.ts', import.meta.url))], {
   core: process.env.SINK_CORE,
 });
+// A failed run (an exception below) must not leave the sink running: kill it on any exit.
+process.once('exit', () => sink.child.kill('SIGKILL'));
 const url = (await sink.waitFor(/listening (http:\S+)/))[1] as string;
 
 const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'full' });
