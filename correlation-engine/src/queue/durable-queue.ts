@@ -109,6 +109,13 @@ export class DurableQueue {
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /**
+   * A WAL flush is in flight (QUEUE_SYNC=full). Appends wait in memory meanwhile and commit
+   * together when it ends: one transaction and one flush per disk round trip, however many
+   * requests arrived during it (committing each event-loop turn instead made more, smaller
+   * transactions for the same flushes).
+   */
+  private flushing = false;
   private closed = false;
   private readonly listeners = new Set<() => void>();
   /** QUEUE_SYNC=full: flushes the WAL before appends resolve. */
@@ -159,10 +166,7 @@ export class DurableQueue {
       // Seqs are handed out in append order; a failed transaction rolls headSeq back (flushPending).
       this.pending.push({ entries, resolve, reject });
       for (const e of entries) this.pendingBytes += Buffer.byteLength(e.body);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flushPending());
-      }
+      this.scheduleFlush();
     });
   }
 
@@ -265,6 +269,12 @@ export class DurableQueue {
     return this.positions.get(consumer) ?? 0;
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushPending());
+  }
+
   private flushPending(): void {
     this.flushScheduled = false;
     const batch = this.pending;
@@ -311,15 +321,22 @@ export class DurableQueue {
       for (const p of batch) p.resolve();
       return;
     }
-    this.walSyncer.sync().then(
-      () => {
-        for (const p of batch) p.resolve();
-      },
-      (err: unknown) => {
-        const failure = new QueueStorageError(`queue flush to disk failed: ${(err as Error).message}`);
-        for (const p of batch) p.reject(failure);
-      },
-    );
+    this.flushing = true;
+    this.walSyncer
+      .sync()
+      .then(
+        () => {
+          for (const p of batch) p.resolve();
+        },
+        (err: unknown) => {
+          const failure = new QueueStorageError(`queue flush to disk failed: ${(err as Error).message}`);
+          for (const p of batch) p.reject(failure);
+        },
+      )
+      .finally(() => {
+        this.flushing = false;
+        if (this.pending.length > 0 && !this.closed) this.scheduleFlush();
+      });
   }
 
   /** Deletes rows every consumer has passed; keeps the byte count in step. */
