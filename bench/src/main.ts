@@ -429,7 +429,7 @@ async function main(): Promise<void> {
   }
 
   if (phase('memory')) {
-    log(`RSS per open window: ${WINDOWS} windows in the engine's Correlator (child process, after GC)`);
+    log(`RSS per open window: ${WINDOWS} windows in the engine's Correlator (child process, decoded spans, after GC)`);
     const p = track(
       new Proc(process.execPath, ['--expose-gc', join(benchDir, 'src/window-memory.ts'), String(WINDOWS)], { core: PINNING?.server }),
     );
@@ -499,7 +499,7 @@ function summary(f: Record<string, any>): string {
   if (f.memory)
     rows.push([
       `RSS per open window (${f.memory.windows})`,
-      `${Math.round(f.memory.rssPerWindowBytes)} B (heap ${Math.round(f.memory.heapPerWindowBytes)} B)`,
+      `${Math.round(f.memory.rssPerWindowBytes)} B (heap ${Math.round(f.memory.heapPerWindowBytes)} B; full GC ${Math.round(f.memory.fullGcCpuMs)} ms CPU)`,
       '-',
       '-',
     ]);
