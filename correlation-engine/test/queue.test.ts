@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DurableQueue } from '../src/queue/durable-queue.js';
-import { buildEngine } from './sinks/engine-process.js';
 
 const dirs: string[] = [];
 const queues: DurableQueue[] = [];
@@ -15,12 +14,6 @@ afterEach(async () => {
   for (const q of queues.splice(0)) await q.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** The child processes import the built module (Node runs .ts, but not the .js-suffixed imports between sources). */
-function builtQueueModule(): string {
-  buildEngine();
-  return new URL('../dist/queue/durable-queue.js', import.meta.url).pathname;
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'queue-test-'));
@@ -134,7 +127,7 @@ describe('DurableQueue', () => {
 
   it('survives SIGKILL mid-stream and a torn WAL tail: committed batches are all there, the restart does not crash', async () => {
     const dir = tempDir();
-    const modulePath = builtQueueModule();
+    const modulePath = new URL('../src/queue/durable-queue.ts', import.meta.url).pathname;
     // A real process appends 20 committed batches of 50, then dies without closing (no checkpoint).
     const child = spawnSync(
       process.execPath,
@@ -165,7 +158,7 @@ describe('DurableQueue', () => {
 
   it('loses only the transaction whose WAL frames were cut short, and every row it returns is whole', async () => {
     const dir = tempDir();
-    const modulePath = builtQueueModule();
+    const modulePath = new URL('../src/queue/durable-queue.ts', import.meta.url).pathname;
     spawnSync(
       process.execPath,
       [

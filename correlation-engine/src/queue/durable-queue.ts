@@ -12,15 +12,12 @@
 // - Throughput is not the bottleneck: 50-record batches (~440 B/record) measured on this machine at
 //   ~0.34 ms per batch with synchronous=FULL (fsync per commit, ~146k records/s) and ~0.20 ms with
 //   NORMAL (~255k records/s), one core, Node 24 (see README "Delivery and exporters").
-// Group commit: appends arriving in the same event-loop turn share one transaction, so many small
-// concurrent requests cost one COMMIT, not one each. With QUEUE_SYNC=full the fsync that makes a
-// COMMIT durable runs off the event loop (wal-syncer.ts): SQLite itself runs with
-// synchronous=NORMAL and the appends resolve once their WAL frames are flushed.
+// Group commit: appends arriving in the same event-loop turn share one transaction (one fsync), so
+// many small concurrent requests cost one disk flush, not one each.
 
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { WalSyncer } from './wal-syncer.js';
 
 export type EntryKind = 'log' | 'event';
 
@@ -94,6 +91,7 @@ export class DurableQueue {
   readonly file: string;
   private readonly db: DatabaseSync;
   private readonly consumers: readonly string[];
+  private readonly sync: QueueSync;
   private readonly insert: StatementSync;
   private readonly insertMany: StatementSync;
   private readonly readAfter: StatementSync;
@@ -109,24 +107,15 @@ export class DurableQueue {
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
-  /**
-   * A WAL flush is in flight (QUEUE_SYNC=full). Appends wait in memory meanwhile and commit
-   * together when it ends: one transaction and one flush per disk round trip, however many
-   * requests arrived during it (committing each event-loop turn instead made more, smaller
-   * transactions for the same flushes).
-   */
-  private flushing = false;
   private closed = false;
   private readonly listeners = new Set<() => void>();
-  /** QUEUE_SYNC=full: flushes the WAL before appends resolve. */
-  private readonly walSyncer: WalSyncer | undefined;
 
   constructor(options: DurableQueueOptions) {
     mkdirSync(options.dir, { recursive: true });
     this.file = join(options.dir, 'queue.db');
     this.consumers = [...options.consumers];
-    this.db = openDatabase(this.file, options.onWarning);
-    this.walSyncer = options.sync === 'full' ? new WalSyncer(`${this.file}-wal`) : undefined;
+    this.sync = options.sync;
+    this.db = openDatabase(this.file, options.sync, options.onWarning);
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
     // records (depth stays in records) while a 50-record request costs one row.
     this.insert = this.db.prepare(
@@ -158,7 +147,7 @@ export class DurableQueue {
     this.bytes = sum.total;
   }
 
-  /** Persists entries; resolves after the transaction holding them committed (and, with QUEUE_SYNC=full, reached the disk). */
+  /** Persists entries; resolves after the transaction holding them committed. */
   append(entries: readonly NewEntry[]): Promise<void> {
     if (this.closed) return Promise.reject(new QueueStorageError('queue is closed'));
     if (entries.length === 0) return Promise.resolve();
@@ -166,7 +155,10 @@ export class DurableQueue {
       // Seqs are handed out in append order; a failed transaction rolls headSeq back (flushPending).
       this.pending.push({ entries, resolve, reject });
       for (const e of entries) this.pendingBytes += Buffer.byteLength(e.body);
-      this.scheduleFlush();
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushPending());
+      }
     });
   }
 
@@ -209,9 +201,10 @@ export class DurableQueue {
     const bytes = this.bytes;
     // A cursor needs no fsync of its own, even with QUEUE_SYNC=full: losing it to a power cut only
     // re-sends batches (at-least-once, as a crash between delivery and commit already does), and
-    // the next append's WAL flush makes it durable anyway (the connection runs synchronous=NORMAL;
-    // only appends are flushed). Exporter drain profile: a fsync per cursor COMMIT was ~10%
-    // (bench/src/micro/exporter.ts: 72k -> 78k entries/s).
+    // the next append's fsync makes it durable anyway. Appends keep their fsync. Exporter drain
+    // profile: this COMMIT's fsync was ~10% (bench/src/micro/exporter.ts: 72k -> 78k entries/s).
+    const relax = this.sync === 'full';
+    if (relax) this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('BEGIN IMMEDIATE');
     try {
       this.setCursor.run(consumer, seq);
@@ -223,6 +216,8 @@ export class DurableQueue {
       this.positions.set(consumer, previous);
       this.bytes = bytes;
       throw err;
+    } finally {
+      if (relax) this.db.exec('PRAGMA synchronous = FULL');
     }
   }
 
@@ -260,19 +255,11 @@ export class DurableQueue {
     if (this.pending.length > 0) this.flushPending();
     this.closed = true;
     this.listeners.clear();
-    // The last appends resolve only after their flush, and the file must be flushed before SQLite closes it.
-    await this.walSyncer?.close();
     this.db.close();
   }
 
   private position(consumer: string): number {
     return this.positions.get(consumer) ?? 0;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushPending());
   }
 
   private flushPending(): void {
@@ -314,32 +301,8 @@ export class DurableQueue {
       return;
     }
     this.bytes += written;
-    // Exporters may read the rows before they are flushed: delivering a row whose flush then fails
-    // only delivers a record the client was told to resend (at-least-once, never fewer).
+    for (const p of batch) p.resolve();
     for (const listener of this.listeners) listener();
-    if (!this.walSyncer) {
-      for (const p of batch) p.resolve();
-      return;
-    }
-    this.flushing = true;
-    // Only the callbacks wait for the flush, not the row bodies: bodies kept alive for a disk round
-    // trip outlive young-generation collections and cost old-generation GC later.
-    const settle = batch.map(({ resolve, reject }) => ({ resolve, reject }));
-    this.walSyncer
-      .sync()
-      .then(
-        () => {
-          for (const p of settle) p.resolve();
-        },
-        (err: unknown) => {
-          const failure = new QueueStorageError(`queue flush to disk failed: ${(err as Error).message}`);
-          for (const p of settle) p.reject(failure);
-        },
-      )
-      .finally(() => {
-        this.flushing = false;
-        if (this.pending.length > 0 && !this.closed) this.scheduleFlush();
-      });
   }
 
   /** Deletes rows every consumer has passed; keeps the byte count in step. */
@@ -367,9 +330,9 @@ function storedHead(db: DatabaseSync): number {
   return head?.seq ?? 0;
 }
 
-function openDatabase(file: string, onWarning?: (message: string) => void): DatabaseSync {
+function openDatabase(file: string, sync: QueueSync, onWarning?: (message: string) => void): DatabaseSync {
   try {
-    return initDatabase(file);
+    return initDatabase(file, sync);
   } catch (err) {
     // A database SQLite cannot read (not a torn WAL tail, which SQLite skips by itself, but a
     // damaged main file) must not keep the engine from starting: set it aside for inspection and
@@ -380,19 +343,17 @@ function openDatabase(file: string, onWarning?: (message: string) => void): Data
       if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
     }
     onWarning?.(`queue database ${file} could not be opened (${(err as Error).message}); moved to ${aside}, starting empty`);
-    return initDatabase(file);
+    return initDatabase(file, sync);
   }
 }
 
-function initDatabase(file: string): DatabaseSync {
+function initDatabase(file: string, sync: QueueSync): DatabaseSync {
   const db = new DatabaseSync(file);
   try {
     // auto_vacuum must be chosen before the first table exists; it is a no-op on an existing file.
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     db.exec('PRAGMA journal_mode = WAL');
-    // NORMAL in WAL mode: a COMMIT does not fsync, checkpoints still sync the WAL before and the
-    // database after copying. QUEUE_SYNC=full adds a WAL flush per group commit (WalSyncer).
-    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec(`PRAGMA synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
     // Keep the WAL file from staying large after a burst (it is truncated to this after checkpoints).
     db.exec('PRAGMA journal_size_limit = 16777216');
     db.exec(`CREATE TABLE IF NOT EXISTS entries (
