@@ -26,6 +26,11 @@ e2e: ## Real pipeline on loopback: built collector (gateway + Tempo/Loki stand-i
 	@bash scripts/lib/ensure-prometheus.sh
 	@$(TOOLCHAIN) pnpm build && pnpm test tests/e2e
 
+.PHONY: bench
+bench: ## Benchmark the engine against a bare Fastify route and the collector on one core (~5 min; see BENCHMARKS.md)
+	@[ -d node_modules ] || { $(TOOLCHAIN) pnpm install --frozen-lockfile; }
+	@$(TOOLCHAIN) pnpm bench
+
 .PHONY: demo demo-once
 demo: ## Start engine + beorn/palantir/arda locally, send traffic, print correlations; Ctrl-C stops (DEMO_EXIT=1: exit when done)
 	@$(TOOLCHAIN) node scripts/demo.mjs
