@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToHexId, normalizeSpanId, normalizeTraceId, parseTraceparent } from '../src/pipeline/ids.js';
+import { normalizeSpanId, normalizeTraceId, parseTraceparent } from '../src/pipeline/ids.js';
 
 describe('ids', () => {
   it.each([
@@ -39,11 +39,5 @@ describe('ids', () => {
     expect(parseTraceparent('0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBeUndefined();
     expect(parseTraceparent('00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBeUndefined();
     expect(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01')).toBeUndefined();
-  });
-
-  it('bytesToHexId', () => {
-    const b = Uint8Array.from([0xff, 0x00, 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0x01]);
-    expect(bytesToHexId(b, 2, 10)).toBe('4bf92f3577b34da6');
-    expect(bytesToHexId(new Uint8Array(8), 0, 8)).toBeUndefined();
   });
 });

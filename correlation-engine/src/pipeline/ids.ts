@@ -37,24 +37,6 @@ export function normalizeSpanId(v: unknown): string | undefined {
 }
 
 // Precomputed byte -> two hex chars, so converting protobuf id bytes is one table lookup per byte.
-const BYTE_HEX: string[] = [];
-for (let b = 0; b < 256; b++) BYTE_HEX.push(b.toString(16).padStart(2, '0'));
-
-/**
- * Lowercase hex of `bytes[start, end)`; undefined when the range is all zero (the W3C "no id").
- * The caller checks the length (16 bytes trace id, 8 bytes span id).
- */
-export function bytesToHexId(bytes: Uint8Array, start: number, end: number): string | undefined {
-  let out = '';
-  let nonZero = 0;
-  for (let i = start; i < end; i++) {
-    const b = bytes[i] as number;
-    nonZero |= b;
-    out += BYTE_HEX[b] as string;
-  }
-  return nonZero === 0 ? undefined : out;
-}
-
 function isHexRange(v: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i);
