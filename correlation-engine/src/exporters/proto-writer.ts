@@ -2,10 +2,19 @@
 // encode Loki's PushRequest. Hand-written because the message is four small types and a generic
 // runtime (protobufjs + a schema at start-up) would add a dependency for ~40 lines of work.
 
-/** Builds one protobuf message; nested messages are built with their own writer and embedded. */
+/**
+ * Builds one protobuf message into one growing buffer; nested messages are built with their own
+ * writer and copied in. Varints and strings are written in place: allocating a small array and a
+ * Uint8Array per varint and a Buffer per string, then concatenating, made a protobuf push cost
+ * ~75% more exporter CPU than gzip JSON (bench/src/micro/exporter.ts with LOKI_FORMAT=protobuf).
+ */
 export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(initialBytes = 64) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
 
   /** Field with wire type 0 (varint) for a non-negative integer below 2^53. */
   uint(field: number, value: number): this {
@@ -18,14 +27,21 @@ export class ProtoWriter {
   /** Field with wire type 2 holding UTF-8 text. */
   string(field: number, value: string): this {
     if (value === '') return this;
-    return this.bytes(field, Buffer.from(value, 'utf8'));
+    const length = Buffer.byteLength(value, 'utf8');
+    this.tag(field, 2);
+    this.varint(length);
+    this.ensure(length);
+    this.len += this.buf.write(value, this.len, length, 'utf8');
+    return this;
   }
 
   /** Field with wire type 2 holding raw bytes. */
   bytes(field: number, value: Uint8Array): this {
     this.tag(field, 2);
     this.varint(value.length);
-    this.push(value);
+    this.ensure(value.length);
+    this.buf.set(value, this.len);
+    this.len += value.length;
     return this;
   }
 
@@ -34,9 +50,9 @@ export class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
-  /** The encoded message. */
+  /** The encoded message: a view of the writer's buffer (copy it before writing more). */
   finish(): Uint8Array {
-    return Buffer.concat(this.chunks, this.size);
+    return this.buf.subarray(0, this.len);
   }
 
   private tag(field: number, wireType: number): void {
@@ -44,19 +60,23 @@ export class ProtoWriter {
   }
 
   private varint(value: number): void {
-    const out: number[] = [];
+    this.ensure(10); // a varint of a value below 2^64 takes at most 10 bytes
     let v = value;
     // Division instead of bit shifts: shifts truncate to 32 bits, these values can be larger.
     while (v > 0x7f) {
-      out.push((v % 0x80) | 0x80);
+      this.buf[this.len++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    out.push(v);
-    this.push(Uint8Array.from(out));
+    this.buf[this.len++] = v;
   }
 
-  private push(chunk: Uint8Array): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
+  /** Room for `extra` more bytes, doubling the buffer as needed. */
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
   }
 }
