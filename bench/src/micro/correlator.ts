@@ -1,11 +1,12 @@
 // Micro-benchmark of the engine's Correlator on workload 1 records (normalized up front by the
 // engine's own normalizer): records correlated per second on one core, windows closing as the
 // synthetic clock moves 2 ms per 50-record batch (500 requests/s) with a 5 s window.
+// ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
 // Usage: node src/micro/correlator.ts [batches=4000] [rounds=3]
-import { fileURLToPath } from 'node:url';
 import { logsWorkload, stamp } from '../workloads.ts';
+import { distModule } from './engine-dist.ts';
 
-const dist = (p: string) => fileURLToPath(new URL(`../../../correlation-engine/dist/${p}`, import.meta.url));
+const dist = (p: string) => distModule(p);
 const { Correlator } = (await import(
   dist('pipeline/correlator.js')
 )) as typeof import('../../../correlation-engine/src/pipeline/correlator.ts');

@@ -8,8 +8,8 @@
 // from other processes then hits both alike, and the median of the per-pair CPU ratios B/A is the
 // A/B result (separate processes disagreed by more than the 2-5% effects being measured).
 // Usage: node src/micro/normalizer.ts [batches=2000] [rounds=5]
-import { fileURLToPath } from 'node:url';
 import { logsWorkload, stamp } from '../workloads.ts';
+import { distModule, ENGINE_DIST } from './engine-dist.ts';
 
 type Normalizer = typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
 type Routes = typeof import('../../../correlation-engine/src/routes/logs.ts');
@@ -22,12 +22,12 @@ interface Build {
 }
 
 async function load(name: string, dir: string): Promise<Build> {
-  const { normalizeApiRecord } = (await import(`${dir}/pipeline/normalizer.js`)) as Normalizer;
-  const { toApiRecord } = (await import(`${dir}/routes/logs.js`)) as Routes;
+  const { normalizeApiRecord } = (await import(distModule('pipeline/normalizer.js', dir))) as Normalizer;
+  const { toApiRecord } = (await import(distModule('routes/logs.js', dir))) as Routes;
   return { name, normalizeApiRecord, toApiRecord };
 }
 
-const builds = [await load('A', process.env.ENGINE_DIST ?? fileURLToPath(new URL('../../../correlation-engine/dist', import.meta.url)))];
+const builds = [await load('A', ENGINE_DIST)];
 if (process.env.ENGINE_DIST_B) builds.push(await load('B', process.env.ENGINE_DIST_B));
 
 const batches = Number(process.argv[2] ?? 2000);

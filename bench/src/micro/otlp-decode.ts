@@ -1,9 +1,9 @@
 // Micro-benchmark of the engine's OTLP protobuf trace decoder on workload 2 bodies (no HTTP):
 // spans decoded per second on one core. Usage: node src/micro/otlp-decode.ts [seconds=3]
-import { fileURLToPath } from 'node:url';
 import { tracesWorkload } from '../workloads.ts';
+import { distModule } from './engine-dist.ts';
 
-const dist = fileURLToPath(new URL('../../../correlation-engine/dist/otlp/index.js', import.meta.url));
+const dist = distModule('otlp/index.js');
 const { decodeTraces } = (await import(dist)) as typeof import('../../../correlation-engine/src/otlp/index.ts');
 
 const seconds = Number(process.argv[2] ?? 3);

@@ -8,11 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { logsWorkload, stamp } from '../workloads.ts';
+import { distModule } from './engine-dist.ts';
 
-const distDir = process.env.ENGINE_DIST ?? fileURLToPath(new URL('../../../correlation-engine/dist', import.meta.url));
-const dist = (p: string) => `${distDir}/${p}`;
+const dist = (p: string) => distModule(p);
 const { DurableQueue } = (await import(
   dist('queue/durable-queue.js')
 )) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
