@@ -69,14 +69,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerJsonParser(app, config.bodyLimitBytes);
   if (config.basicAuth) await app.register(basicAuthPlugin, config.basicAuth);
 
+  const logEachRequest = config.logLevel === 'debug' || config.logLevel === 'trace';
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: one series per route, not per id in a path.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    request.log.debug(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
-      'request completed',
-    );
+    // Decided once from LOG_LEVEL: at the default level no log object is built per request.
+    if (logEachRequest) {
+      request.log.debug(
+        { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request completed',
+      );
+    }
   });
 
   await app.register(healthRoutes, deps);
