@@ -1,8 +1,8 @@
 // Starts the three real sense apps (beorn -> palantir -> arda) from their built dist, exporting
 // OTLP straight to the engine, the way `make demo` runs them.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildOnce } from '@obs/test-support/build';
 import { freePort, type Started, startNode, waitForHttp } from './processes.js';
 
 export const APPS = ['beorn', 'palantir', 'arda'] as const;
@@ -16,14 +16,9 @@ export function senseAppsPresent(root: string): boolean {
   );
 }
 
-/** Builds the apps when a dist is missing (`make test` has normally built them already). */
-export function ensureBuilt(root: string): void {
-  const built =
-    existsSync(join(root, 'sense-apps/common/dist/telemetry.js')) &&
-    APPS.every((app) => existsSync(join(root, `sense-apps/${app}/dist/server.js`)));
-  if (built) return;
-  const res = spawnSync('pnpm', ['--filter', './sense-apps/*', 'run', 'build'], { cwd: root, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`sense apps build failed:\n${res.stdout}${res.stderr}`);
+/** Builds the apps unless their dist is current (`make test` has normally built them already). */
+export function ensureBuilt(): void {
+  buildOnce('sense-apps/common', ...APPS.map((app) => `sense-apps/${app}`));
 }
 
 export interface RunningApps {

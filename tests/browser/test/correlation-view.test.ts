@@ -3,12 +3,12 @@
 // real sense apps beorn -> palantir -> arda (or, where their sources are absent, the same trace
 // shape sent as OTLP/JSON), a trace-less Blue Planet line that joins it by circuit_id, and log
 // lines carrying markup that must stay inert text.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOnce } from '@obs/test-support/build';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
@@ -101,10 +101,7 @@ async function produceTraffic(): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`);
-  if (!existsSync(ENGINE_DIST)) {
-    const build = spawnSync('pnpm', ['--filter', '@obs/correlation-engine', 'run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`engine build failed:\n${build.stdout}${build.stderr}`);
-  }
+  buildOnce('correlation-engine');
   workDir = mkdtempSync(join(tmpdir(), 'corr-view-'));
   mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -127,7 +124,7 @@ beforeAll(async () => {
   });
   await waitForHttp(engine, `${engineUrl}/ready`);
   if (USE_APPS) {
-    ensureBuilt(ROOT);
+    ensureBuilt();
     apps = await startSenseApps(ROOT, `${engineUrl}/api/otlp`, AUTH.authorization);
   }
 
