@@ -11,7 +11,7 @@ export type AppName = (typeof APPS)[number];
 /** True once the apps' sources are in the checkout (the tests then use them, not synthetic spans). */
 export function senseAppsPresent(root: string): boolean {
   return (
-    existsSync(join(root, 'sense-apps/common/src/telemetry.ts')) &&
+    existsSync(join(root, 'sense-apps/common/src/telemetry/telemetry.ts')) &&
     APPS.every((app) => existsSync(join(root, `sense-apps/${app}/src/server.ts`)))
   );
 }
