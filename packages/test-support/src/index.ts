@@ -8,4 +8,5 @@ export { freePort, freePorts, namedPorts } from '#ports';
 export { type HealthOptions, type RunningProcess, type StartOptions, startProcess, waitForHealth } from '#processes';
 export { REPO_ROOT, repoPath } from '#repo';
 export { describe as describeRun, type RunOptions, type RunResult, run } from '#run';
+export { SENSE_APPS, type SenseApp, type SenseAppChain, type SenseAppChainOptions, startSenseApp, startSenseAppChain } from '#sense-apps';
 export { eventually, type PollOptions, poll, WaitTimeoutError, waitFor, waitForHttpOk } from '#wait';

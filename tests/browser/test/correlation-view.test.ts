@@ -125,7 +125,7 @@ beforeAll(async () => {
   await waitForHttp(engine, `${engineUrl}/ready`);
   if (USE_APPS) {
     ensureBuilt();
-    apps = await startSenseApps(ROOT, `${engineUrl}/api/otlp`, AUTH.authorization);
+    apps = await startSenseApps(`${engineUrl}/api/otlp`, AUTH.authorization);
   }
 
   context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
