@@ -7,15 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildOnce } from '@obs/test-support/build';
+import { REPO_ROOT } from '@obs/test-support/repo';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { ensureBuilt, type RunningApps, senseAppsPresent, startSenseApps } from '../src/sense-apps.js';
 import { newTraceId, threeServiceTrace, wideTrace } from '../src/synthetic-trace.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = REPO_ROOT;
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
