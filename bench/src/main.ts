@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOnce } from '@obs/test-support/build';
 import { startCollector } from './collector.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
@@ -196,7 +197,7 @@ async function main(): Promise<void> {
   if (PINNING) execFileSync('taskset', ['-pc', PINNING.load, String(process.pid)], { stdio: 'ignore' });
   if (!process.env.BENCH_SKIP_BUILD) {
     log('building the engine');
-    execFileSync('pnpm', ['--filter', './correlation-engine', 'run', 'build'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    buildOnce('correlation-engine');
     log('ensuring the collector build (cached)');
     execFileSync('bash', [join(repo, 'scripts/lib/ensure-otelcol.sh')], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
   }

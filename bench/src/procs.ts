@@ -2,7 +2,6 @@
 // more, started, waited for, measured (RSS from /proc) and always stopped.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 /** Core for servers under test and core for the load generator (both undefined on one core). */
@@ -99,31 +98,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** A port free right now on 127.0.0.1 (for servers that cannot report the one they bound). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `url` until it answers 2xx. */
-export async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer in ${timeoutMs} ms`);
-}
+// Ports and the readiness wait are shared with the tests (@obs/test-support).
+export { freePort } from '@obs/test-support/ports';
+export { waitForHttpOk as waitHttp } from '@obs/test-support/wait';

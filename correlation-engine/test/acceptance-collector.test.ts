@@ -3,9 +3,9 @@
 // as in the gateway: the engine must take what the collector sends, unchanged.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@obs/test-support/ports';
 import { context, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -20,14 +20,6 @@ const collectorBinary = join(import.meta.dirname, '../../.cache/bin/otelcol-obs'
 const haveCollector = existsSync(collectorBinary);
 // Built by scripts/lib/ensure-otelcol.sh (bootstrap); CI must not pass without it.
 if (!haveCollector && process.env.CI) throw new Error(`${collectorBinary} is missing: run scripts/bootstrap.sh`);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 describe.skipIf(!haveCollector)('acceptance: OTel Collector otlp_http exporter -> engine', () => {
   let app: FastifyInstance;

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildOnce } from '@obs/test-support/build';
+import { freePort } from '@obs/test-support/ports';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, metricValue, testApp } from './helpers/app.js';
@@ -109,21 +111,12 @@ describe('server process (dist/server.js)', () => {
   let cwd: string;
 
   beforeAll(() => {
-    // Test what `pnpm start` runs: the compiled server (the build takes about a second).
-    const build = spawnSync('pnpm', ['run', 'build'], { cwd: engineDir, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+    // Test what `pnpm start` runs: the compiled server.
+    buildOnce('correlation-engine');
     // An empty working directory: no developer .env is picked up.
     cwd = mkdtempSync(join(tmpdir(), 'engine-server-'));
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
-
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
 
   it('exits 1 with a message naming every bad variable', () => {
     const run = spawnSync(process.execPath, [join(engineDir, 'dist/server.js')], {

@@ -6,7 +6,7 @@
 // ENGINE_DIST=<dir> measures another build of correlation-engine/dist. With ENGINE_DIST_B=<dir>
 // as well, both builds run in this one process in alternating rounds (A B B A ...): interference
 // from other processes then hits both alike, and the median of the per-pair CPU ratios B/A is the
-// A/B result (separate processes disagreed by more than the 2-5% effects being measured).
+// A/B result (separate processes disagreed by more than the small effects being measured).
 // Usage: node src/micro/normalizer.ts [batches=2000] [rounds=5]
 import { logsWorkload, stamp } from '../workloads.ts';
 import { distModule, ENGINE_DIST } from './engine-dist.ts';

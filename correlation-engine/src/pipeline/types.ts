@@ -3,13 +3,10 @@
 // These are contracts between modules (and, for CorrelationEvent, with API clients): change
 // them deliberately.
 
-/** Business keys that join traces with orchestrator logs. Order is the display order. */
-export const BUSINESS_KEYS = ['circuit_id', 'product_id', 'resource_id', 'resource_type_id', 'request_id'] as const;
-export type BusinessKey = (typeof BUSINESS_KEYS)[number];
-export type BusinessKeys = Partial<Record<BusinessKey, string>>;
+import type { BusinessKey } from '@obs/shared-constants';
 
-/** Keys that link a trace-less record to open trace windows (unique enough to mean "the same thing"). */
-export const LINKING_KEYS = ['circuit_id', 'resource_id'] as const satisfies readonly BusinessKey[];
+export { BUSINESS_KEYS, type BusinessKey, LINKING_KEYS } from '@obs/shared-constants';
+export type BusinessKeys = Partial<Record<BusinessKey, string>>;
 
 /** Severity names, lowest first. The index is the rank used for "highest severity". */
 export const SEVERITIES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;

@@ -1,4 +1,4 @@
-export { businessKeysFromContext, enterBusinessContext, withBusinessBaggage } from './business-context.js';
+export { businessKeysFromContext, enterBusinessContext, withBusinessBaggage } from './business-keys/business-context.js';
 export {
   BUSINESS_KEYS,
   type BusinessKey,
@@ -8,16 +8,16 @@ export {
   InvalidBusinessKeyError,
   MAX_KEY_LENGTH,
   resolveBusinessKeys,
-} from './business-keys.js';
-export { BusinessKeysSpanProcessor } from './business-keys-span-processor.js';
-export { currentTraceId } from './current-trace.js';
-export { businessKeysMiddleware, expressBusinessKeys } from './express-business-keys.js';
-export { InvalidFailFlagError, parseFailFlag } from './fail-flag.js';
-export { businessKeysPlugin, businessKeysServerFactory, withBusinessKeys } from './fastify-business-keys.js';
-export { createLogger, type Logger, type LoggerOptions } from './logger.js';
-export { callNextHop, type NextHop, NextHopError } from './next-hop.js';
-export { buildRelayApp, type RelayAppOptions } from './relay-app.js';
-export { type RelayServiceSpec, runRelayService } from './relay-service.js';
-export { invalidKeyBody } from './request-keys.js';
-export { type Closable, listenUntilSignal } from './serve.js';
-export { ConfigError, readConfigOrReport, readPort, readServiceConfig, readUrl, type ServiceConfig } from './service-config.js';
+} from './business-keys/business-keys.js';
+export { BusinessKeysSpanProcessor } from './business-keys/business-keys-span-processor.js';
+export { businessKeysMiddleware, expressBusinessKeys } from './business-keys/express-business-keys.js';
+export { businessKeysPlugin, businessKeysServerFactory, withBusinessKeys } from './business-keys/fastify-business-keys.js';
+export { invalidKeyBody } from './business-keys/request-keys.js';
+export { InvalidFailFlagError, parseFailFlag } from './relay/fail-flag.js';
+export { callNextHop, type NextHop, NextHopError } from './relay/next-hop.js';
+export { buildRelayApp, type RelayAppOptions } from './relay/relay-app.js';
+export { type RelayServiceSpec, runRelayService } from './relay/relay-service.js';
+export { type Closable, listenUntilSignal } from './relay/serve.js';
+export { ConfigError, readConfigOrReport, readPort, readServiceConfig, readUrl, type ServiceConfig } from './relay/service-config.js';
+export { currentTraceId } from './telemetry/current-trace.js';
+export { createLogger, type Logger, type LoggerOptions } from './telemetry/logger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardHeaders, headerNameFor, InvalidBusinessKeyError, resolveBusinessKeys } from '../src/business-keys.js';
+import { forwardHeaders, headerNameFor, InvalidBusinessKeyError, resolveBusinessKeys } from '../src/business-keys/business-keys.js';
 
 const fixedId = () => 'generated-id';
 const q = (s: string) => new URLSearchParams(s);

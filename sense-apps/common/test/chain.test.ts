@@ -2,44 +2,36 @@
 // request to beorn must become one trace over beorn -> palantir -> arda whose every span and
 // log carries the business keys.
 import { connect } from 'node:net';
+import { BUSINESS_KEYS } from '@obs/shared-constants';
+import { SENSE_APPS, type SenseAppChain, startSenseAppChain } from '@obs/test-support/sense-apps';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OtlpJsonReceiver, type ReceivedSpan, startOtlpJsonReceiver } from './helpers/otlp-json-receiver.js';
-import { buildPackages, eventually, freePort, type RunningProcess, startSenseApp, waitForHealth } from './helpers/processes.js';
+import { buildPackages, eventually } from './helpers/processes.js';
 
-const SERVICES = ['beorn', 'palantir', 'arda'] as const;
-const KEYS = ['circuit_id', 'product_id', 'resource_id', 'resource_type_id', 'request_id'] as const;
+const SERVICES = SENSE_APPS;
+const KEYS = BUSINESS_KEYS;
 
 let receiver: OtlpJsonReceiver;
-const apps: RunningProcess[] = [];
-const urls: Record<string, string> = {};
+let chain: SenseAppChain;
+let urls: Record<string, string>;
 
 beforeAll(async () => {
   buildPackages('sense-apps/common', 'sense-apps/beorn', 'sense-apps/palantir', 'sense-apps/arda');
   receiver = await startOtlpJsonReceiver();
-  const ports = { beorn: await freePort(), palantir: await freePort(), arda: await freePort() };
-  for (const app of SERVICES) urls[app] = `http://127.0.0.1:${ports[app]}`;
-  for (const app of SERVICES) {
-    apps.push(
-      startSenseApp(app, {
-        HOST: '127.0.0.1',
-        PORT: String(ports[app]),
-        PALANTIR_URL: urls.palantir,
-        ARDA_URL: urls.arda,
-        OTEL_SERVICE_NAME: app,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_BLRP_SCHEDULE_DELAY: '100',
-        DEPLOYMENT_ENVIRONMENT: 'test',
-      }),
-    );
-  }
-  await Promise.all(apps.map((p) => waitForHealth(`${urls[p.name]}/health`, p)));
+  chain = await startSenseAppChain({
+    otlpEndpoint: receiver.url,
+    env: {
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_BLRP_SCHEDULE_DELAY: '100',
+      DEPLOYMENT_ENVIRONMENT: 'test',
+    },
+  });
+  urls = chain.urls;
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(apps.map((p) => p.stop()));
+  await chain?.stop();
   await receiver?.close();
 });
 

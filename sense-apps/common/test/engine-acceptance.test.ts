@@ -2,20 +2,10 @@
 // apps exporting OTLP/HTTP protobuf straight to it. One call to beorn must come out of the
 // engine as one correlation event holding spans of all three services with the business
 // keys, and the logs of all three services must carry its trace_id.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type RunningEngine, startEngine } from '@obs/test-support/engine';
+import { type SenseAppChain, startSenseAppChain } from '@obs/test-support/sense-apps';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildPackages,
-  eventually,
-  freePort,
-  type RunningProcess,
-  repoRoot,
-  startProcess,
-  startSenseApp,
-  waitForHealth,
-} from './helpers/processes.js';
+import { buildPackages, eventually } from './helpers/processes.js';
 
 const CHAIN = ['beorn', 'palantir', 'arda'] as const;
 const WINDOW_SECONDS = 2;
@@ -37,49 +27,26 @@ interface LogLike {
   message: string;
 }
 
-let dataDir: string;
-const procs: RunningProcess[] = [];
+let engine: RunningEngine | undefined;
+let chain: SenseAppChain | undefined;
 let engineUrl: string;
-const urls: Record<string, string> = {};
+let urls: Record<string, string>;
 
 beforeAll(async () => {
   buildPackages('correlation-engine', 'sense-apps/common', 'sense-apps/beorn', 'sense-apps/palantir', 'sense-apps/arda');
-  dataDir = mkdtempSync(join(tmpdir(), 'sense-acceptance-'));
-  const enginePort = await freePort();
-  engineUrl = `http://127.0.0.1:${enginePort}`;
-  const engine = startProcess('engine', ['dist/server.js'], join(repoRoot, 'correlation-engine'), {
-    HOST: '127.0.0.1',
-    PORT: String(enginePort),
-    CORR_WINDOW_SECONDS: String(WINDOW_SECONDS),
-    ENGINE_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+  engine = await startEngine({ env: { CORR_WINDOW_SECONDS: String(WINDOW_SECONDS) } });
+  engineUrl = engine.url;
+  chain = await startSenseAppChain({
+    // Straight to the engine, default protocol (http/protobuf), like `make demo`.
+    otlpEndpoint: `${engineUrl}/api/otlp`,
+    env: { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200' },
   });
-  procs.push(engine);
-  const ports = { beorn: await freePort(), palantir: await freePort(), arda: await freePort() };
-  for (const app of CHAIN) urls[app] = `http://127.0.0.1:${ports[app]}`;
-  for (const app of CHAIN) {
-    procs.push(
-      startSenseApp(app, {
-        HOST: '127.0.0.1',
-        PORT: String(ports[app]),
-        PALANTIR_URL: urls.palantir,
-        ARDA_URL: urls.arda,
-        OTEL_SERVICE_NAME: app,
-        // Straight to the engine, default protocol (http/protobuf), like `make demo`.
-        OTEL_EXPORTER_OTLP_ENDPOINT: `${engineUrl}/api/otlp`,
-        OTEL_METRICS_EXPORTER: 'none',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-        OTEL_BLRP_SCHEDULE_DELAY: '200',
-      }),
-    );
-  }
-  await waitForHealth(`${engineUrl}/health`, engine);
-  await Promise.all(procs.slice(1).map((p) => waitForHealth(`${urls[p.name]}/health`, p)));
+  urls = chain.urls;
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()));
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await chain?.stop();
+  await engine?.stop();
 });
 
 describe('sense apps -> correlation engine', () => {

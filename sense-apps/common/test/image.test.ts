@@ -1,14 +1,12 @@
 // sense-apps/Dockerfile, proven without Docker (none runs here): the build stage's RUN steps
 // are replayed for one app in a temp copy of the build context, the `pnpm deploy` output is
 // started the way the runtime stage starts it, and the image's HEALTHCHECK command runs
-// against it. The Dockerfile helpers are the stack tests' (tests/stack/src).
+// against it. The Dockerfile helpers come from @obs/test-support.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { copyRepoFiles, readDockerfile, run, type Stage, describeRun as show, stageEnv } from '@obs/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyRepoFiles } from '../../../tests/stack/src/build-context.js';
-import { readDockerfile, type Stage, stageEnv } from '../../../tests/stack/src/dockerfile.js';
-import { run, describe as show } from '../../../tests/stack/src/run.js';
 import { freePort, type RunningProcess, repoRoot, startProcess, waitForHealth } from './helpers/processes.js';
 
 const APP = 'arda';

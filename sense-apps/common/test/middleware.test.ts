@@ -12,10 +12,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import express, { type Express } from 'express';
 import Fastify, { type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BusinessKeysSpanProcessor } from '../src/business-keys-span-processor.js';
-import { businessKeysMiddleware, expressBusinessKeys } from '../src/express-business-keys.js';
-import { businessKeysPlugin, withBusinessKeys } from '../src/fastify-business-keys.js';
-import { callNextHop } from '../src/next-hop.js';
+import { BusinessKeysSpanProcessor } from '../src/business-keys/business-keys-span-processor.js';
+import { businessKeysMiddleware, expressBusinessKeys } from '../src/business-keys/express-business-keys.js';
+import { businessKeysPlugin, withBusinessKeys } from '../src/business-keys/fastify-business-keys.js';
+import { callNextHop } from '../src/relay/next-hop.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new BusinessKeysSpanProcessor(), new SimpleSpanProcessor({ exporter })] });

@@ -23,7 +23,7 @@ console.log('provider=' + (p.getDelegate?.() ?? p).constructor.name);
 `;
 
 function probe(env: NodeJS.ProcessEnv): RunningProcess {
-  return startProcess('probe', ['--import', './dist/telemetry.js', '--input-type=module', '-e', PROBE], commonDir, {
+  return startProcess('probe', ['--import', './dist/telemetry/telemetry.js', '--input-type=module', '-e', PROBE], commonDir, {
     OTEL_EXPORTER_OTLP_ENDPOINT: '',
     OTEL_METRICS_EXPORTER: 'none',
     ...env,
@@ -79,7 +79,7 @@ describe('telemetry bootstrap', () => {
   it('keeps SIGTERM fatal for a program without its own handler (flush, then the default)', async () => {
     const p = startProcess(
       'no-handler',
-      ['--import', './dist/telemetry.js', '--input-type=module', '-e', 'setInterval(() => {}, 1000); console.log("ready");'],
+      ['--import', './dist/telemetry/telemetry.js', '--input-type=module', '-e', 'setInterval(() => {}, 1000); console.log("ready");'],
       commonDir,
       {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,

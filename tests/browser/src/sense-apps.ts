@@ -1,29 +1,25 @@
 // Starts the three real sense apps (beorn -> palantir -> arda) from their built dist, exporting
 // OTLP straight to the engine, the way `make demo` runs them.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type Started, startNode, waitForHttp } from './processes.js';
+import { buildOnce } from '@obs/test-support/build';
+import { SENSE_APPS, startSenseAppChain } from '@obs/test-support/sense-apps';
+import type { Started } from './processes.js';
 
-export const APPS = ['beorn', 'palantir', 'arda'] as const;
+export const APPS = SENSE_APPS;
 export type AppName = (typeof APPS)[number];
 
 /** True once the apps' sources are in the checkout (the tests then use them, not synthetic spans). */
 export function senseAppsPresent(root: string): boolean {
   return (
-    existsSync(join(root, 'sense-apps/common/src/telemetry.ts')) &&
+    existsSync(join(root, 'sense-apps/common/src/telemetry/telemetry.ts')) &&
     APPS.every((app) => existsSync(join(root, `sense-apps/${app}/src/server.ts`)))
   );
 }
 
-/** Builds the apps when a dist is missing (`make test` has normally built them already). */
-export function ensureBuilt(root: string): void {
-  const built =
-    existsSync(join(root, 'sense-apps/common/dist/telemetry.js')) &&
-    APPS.every((app) => existsSync(join(root, `sense-apps/${app}/dist/server.js`)));
-  if (built) return;
-  const res = spawnSync('pnpm', ['--filter', './sense-apps/*', 'run', 'build'], { cwd: root, encoding: 'utf8' });
-  if (res.status !== 0) throw new Error(`sense apps build failed:\n${res.stdout}${res.stderr}`);
+/** Builds the apps unless their dist is current (`make test` has normally built them already). */
+export function ensureBuilt(): void {
+  buildOnce('sense-apps/common', ...APPS.map((app) => `sense-apps/${app}`));
 }
 
 export interface RunningApps {
@@ -32,32 +28,18 @@ export interface RunningApps {
 }
 
 /** `authorization` is the engine's Basic header when BasicAuth is on (its OTLP routes need it too). */
-export async function startSenseApps(root: string, otlpEndpoint: string, authorization?: string): Promise<RunningApps> {
-  const ports = { beorn: await freePort(), palantir: await freePort(), arda: await freePort() };
-  const urls = Object.fromEntries(APPS.map((app) => [app, `http://127.0.0.1:${ports[app]}`])) as Record<AppName, string>;
-  const procs: Started[] = [];
-  for (const app of APPS) {
-    procs.push(
-      startNode(app, ['--import', '@obs/sense-common/telemetry', 'dist/server.js'], {
-        cwd: join(root, 'sense-apps', app),
-        env: {
-          HOST: '127.0.0.1',
-          PORT: String(ports[app]),
-          LOG_LEVEL: 'info',
-          PALANTIR_URL: urls.palantir,
-          ARDA_URL: urls.arda,
-          OTEL_SERVICE_NAME: app,
-          OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
-          OTEL_METRICS_EXPORTER: 'none',
-          // The SDK URL-decodes header values, so the space after "Basic" is written %20.
-          ...(authorization ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(authorization)}` } : {}),
-          // Short export delays: the spans must reach the engine well inside its short window.
-          OTEL_BSP_SCHEDULE_DELAY: '200',
-          OTEL_BLRP_SCHEDULE_DELAY: '200',
-        },
-      }),
-    );
-  }
-  await Promise.all(procs.map((proc, i) => waitForHttp(proc, `${urls[APPS[i] as AppName]}/health`)));
-  return { urls, procs };
+export async function startSenseApps(otlpEndpoint: string, authorization?: string): Promise<RunningApps> {
+  const chain = await startSenseAppChain({
+    otlpEndpoint,
+    inheritEnv: false,
+    env: {
+      LOG_LEVEL: 'info',
+      // The SDK URL-decodes header values, so the space after "Basic" is written %20.
+      ...(authorization ? { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=${encodeURIComponent(authorization)}` } : {}),
+      // Short export delays: the spans must reach the engine well inside its short window.
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_BLRP_SCHEDULE_DELAY: '200',
+    },
+  });
+  return { urls: chain.urls, procs: chain.processes };
 }

@@ -3,19 +3,19 @@
 // real sense apps beorn -> palantir -> arda (or, where their sources are absent, the same trace
 // shape sent as OTLP/JSON), a trace-less Blue Planet line that joins it by circuit_id, and log
 // lines carrying markup that must stay inert text.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildOnce } from '@obs/test-support/build';
+import { REPO_ROOT } from '@obs/test-support/repo';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { ensureBuilt, type RunningApps, senseAppsPresent, startSenseApps } from '../src/sense-apps.js';
 import { newTraceId, threeServiceTrace, wideTrace } from '../src/synthetic-trace.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = REPO_ROOT;
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = '/usr/bin/chromium';
@@ -101,10 +101,7 @@ async function produceTraffic(): Promise<void> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`);
-  if (!existsSync(ENGINE_DIST)) {
-    const build = spawnSync('pnpm', ['--filter', '@obs/correlation-engine', 'run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`engine build failed:\n${build.stdout}${build.stderr}`);
-  }
+  buildOnce('correlation-engine');
   workDir = mkdtempSync(join(tmpdir(), 'corr-view-'));
   mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -127,8 +124,8 @@ beforeAll(async () => {
   });
   await waitForHttp(engine, `${engineUrl}/ready`);
   if (USE_APPS) {
-    ensureBuilt(ROOT);
-    apps = await startSenseApps(ROOT, `${engineUrl}/api/otlp`, AUTH.authorization);
+    ensureBuilt();
+    apps = await startSenseApps(`${engineUrl}/api/otlp`, AUTH.authorization);
   }
 
   context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {

@@ -2,9 +2,9 @@
 // loopback ports, and the small stand-in configs that play Tempo and Loki's OTLP endpoint.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@obs/test-support/repo';
 
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const repoRoot = REPO_ROOT;
 export const gatewayConfig = join(repoRoot, 'gateway/otel-config.yaml');
 export const basicAuthOverlay = join(repoRoot, 'gateway/otel-config.basicauth.yaml');
 export const mtlsOverlay = join(repoRoot, 'gateway/otel-config.mtls.yaml');

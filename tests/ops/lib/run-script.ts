@@ -1,9 +1,10 @@
 // Runs a repository shell script as a real child process (asynchronously, so HTTP servers in the
 // test process keep answering while the script talks to them).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT } from '@obs/test-support/repo';
 
-export const repoRoot = join(import.meta.dirname, '..', '..', '..');
+export const repoRoot = resolve(REPO_ROOT);
 
 export interface ScriptResult {
   code: number | null;

@@ -1,88 +1,13 @@
 // Starts a built correlation engine (`node dist/server.js`) as a real process on a free local
-// port with its own data directory, and stops it again.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// port with its own data directory, and stops it again (the work is @obs/test-support's).
+import { type RunningEngine, startEngine as start } from '@obs/test-support/engine';
 
-export interface RunningEngine {
-  url: string;
-  port: number;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`engine exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`engine did not become healthy within ${timeoutMs} ms:\n${output()}`);
-}
+export { freePort } from '@obs/test-support/ports';
+export type { RunningEngine };
 
 /** `appDir` holds dist/server.js and its node_modules (a workspace package or a `pnpm deploy` folder). */
-export async function startEngine(appDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningEngine> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'engine-data-'));
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: appDir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ENGINE_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const append = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const output = (): string => log;
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    await waitForHealth(url, child, output, 20_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, port, output, stop };
+export function startEngine(appDir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunningEngine> {
+  return start({ appDir, env: { NODE_ENV: 'production', ...extraEnv } });
 }
 
 /** Metric family names (from `# TYPE` lines) of a Prometheus text exposition. */

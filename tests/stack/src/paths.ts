@@ -1,10 +1,7 @@
 // Where the artifacts under test live, from the repository root.
-
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '@obs/test-support/repo';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { REPO_ROOT, repoPath } from '@obs/test-support/repo';
 export const STACK_DIR = join(REPO_ROOT, 'observability-stack');
 export const CACHE_BIN = join(REPO_ROOT, '.cache', 'bin');
-
-export const repoPath = (...parts: string[]): string => join(REPO_ROOT, ...parts);

@@ -2,10 +2,9 @@
 // No I/O and no OTel here, so the rules are easy to test table-driven.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { BUSINESS_KEYS, type BusinessKey } from '@obs/shared-constants';
 
-/** The keys that join traces with the orchestrator's logs. Order is the display order. */
-export const BUSINESS_KEYS = ['circuit_id', 'product_id', 'resource_id', 'resource_type_id', 'request_id'] as const;
-export type BusinessKey = (typeof BUSINESS_KEYS)[number];
+export { BUSINESS_KEYS, type BusinessKey };
 /** All five keys, always present once resolved (request_id is generated when absent). */
 export type BusinessKeys = Partial<Record<BusinessKey, string>> & { request_id: string };
 

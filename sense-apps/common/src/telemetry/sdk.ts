@@ -14,7 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
-import { BusinessKeysSpanProcessor } from './business-keys-span-processor.js';
+import { BusinessKeysSpanProcessor } from '../business-keys/business-keys-span-processor.js';
 import { defaultResourceAttributes, readPackageInfo, serviceNameFromPackage } from './resource.js';
 
 export interface Telemetry {
@@ -22,7 +22,6 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-// Health probes (compose, the demo) would otherwise make a trace every few seconds.
 /**
  * Export delay in ms from a standard OTEL_*_SCHEDULE_DELAY variable. The SDK only reads these
  * when it builds the processors itself; we build them (to put BusinessKeysSpanProcessor
@@ -34,6 +33,7 @@ export function scheduleDelayMs(raw: string | undefined): number {
   return raw !== undefined && raw.trim() !== '' && Number.isFinite(value) && value >= 0 ? value : 1000;
 }
 
+// Health probes (compose, the demo) would otherwise make a trace every few seconds.
 const isHealthProbe = (url: string | undefined): boolean => url === '/health' || url?.startsWith('/health?') === true;
 
 export function startSdk(env: NodeJS.ProcessEnv, cwd: string): Telemetry {

@@ -1,7 +1,7 @@
 // The outgoing call to the next service of the chain. Global fetch is instrumented (undici),
 // so the call becomes a client span and carries W3C traceparent + baggage; the keys also go
 // as x-* headers so a hop without telemetry still receives them.
-import { type BusinessKeys, forwardHeaders } from './business-keys.js';
+import { type BusinessKeys, forwardHeaders } from '../business-keys/business-keys.js';
 
 export interface NextHop {
   /** Service name, reported when the hop fails. */

@@ -1,9 +1,9 @@
 // The Express app of a relay hop (beorn, palantir): answers /api/test by calling the next hop.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { currentTraceId } from './current-trace.js';
-import { businessKeysMiddleware, expressBusinessKeys } from './express-business-keys.js';
+import { businessKeysMiddleware, expressBusinessKeys } from '../business-keys/express-business-keys.js';
+import { currentTraceId } from '../telemetry/current-trace.js';
+import type { Logger } from '../telemetry/logger.js';
 import { InvalidFailFlagError, parseFailFlag } from './fail-flag.js';
-import type { Logger } from './logger.js';
 import { callNextHop, type NextHop, NextHopError } from './next-hop.js';
 
 export interface RelayAppOptions {

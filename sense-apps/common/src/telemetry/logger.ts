@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { businessKeysFromContext } from './business-context.js';
+import { businessKeysFromContext } from '../business-keys/business-context.js';
 
 export interface LoggerOptions {
   /** Logged as `service` on every line. */

@@ -1,6 +1,6 @@
 // The whole start-up of a relay hop (beorn, palantir): read settings, build, listen, stop on
 // signals. Their server.ts files only say who they are and who comes next.
-import { createLogger } from './logger.js';
+import { createLogger } from '../telemetry/logger.js';
 import { buildRelayApp } from './relay-app.js';
 import { listenUntilSignal } from './serve.js';
 import { readConfigOrReport, readServiceConfig, readUrl } from './service-config.js';
