@@ -81,38 +81,51 @@ export function forgetClosed(entry: KeyEntry): number {
 
 /**
  * Adds to `found` (up to `cap` in all) the traces related to the closing window through one of
- * its values: first its neighbours in the value's list, nearest first, then the value's recently
- * closed windows that were still open after it opened, newest first. Visits at most `cap` nodes
- * and `cap` ring records. Returns how many open windows of the value went unvisited (not listed).
+ * its values, nearest first on both sides, taking turns: on the earlier side its predecessors in
+ * the value's list (still open), then the value's recently closed windows that were still open
+ * after it opened, newest first; on the later side its successors. Visits at most `cap` nodes or
+ * records. Returns how many open windows of the value went unvisited (not listed).
  */
 export function collectRelated(node: KeyNode, key: BusinessKey, startMs: number, found: Map<string, RelatedTrace>, cap: number): number {
   const entry = node.entry;
   const value = entry.value;
+  const ring = entry.closed;
   let before = node.prev;
   let after = node.next;
+  // Ring records still to read on the earlier side, newest first from the slot written last.
+  let ringLeft = ring?.length ?? 0;
+  let ringAt = entry.closedNext - 1;
+  let visitedOpen = 0;
   let visited = 0;
-  while ((before !== undefined || after !== undefined) && visited < cap && found.size < cap) {
+  while (visited < cap && found.size < cap) {
+    let took = false;
     if (before !== undefined) {
       addRelated(found, before.w.traceId, key, value);
       before = before.prev;
-      visited += 1;
+      visitedOpen += 1;
+      took = true;
+    } else if (ring !== undefined && ringLeft > 0) {
+      const r = ring[(ringAt + ring.length) % ring.length] as ClosedRecord;
+      ringAt -= 1;
+      ringLeft -= 1;
+      // Closes come in opening order, so end times fall going back: the rest closed earlier still.
+      if (r.endMs <= startMs) ringLeft = 0;
+      else {
+        addRelated(found, r.traceId, key, value);
+        took = true;
+      }
     }
+    if (took) visited += 1;
     if (after !== undefined && visited < cap && found.size < cap) {
       addRelated(found, after.w.traceId, key, value);
       after = after.next;
+      visitedOpen += 1;
       visited += 1;
+      took = true;
     }
+    if (!took) break;
   }
-  const ring = entry.closed;
-  if (ring !== undefined) {
-    // Newest first: from the slot written last, backwards around the ring.
-    for (let i = 0; i < ring.length && found.size < cap; i++) {
-      const r = ring[(entry.closedNext - 1 - i + ring.length) % ring.length] as ClosedRecord;
-      if (r.endMs <= startMs) break; // closed before this window opened; older ones too
-      addRelated(found, r.traceId, key, value);
-    }
-  }
-  return entry.windowCount - 1 - visited;
+  return entry.windowCount - 1 - visitedOpen;
 }
 
 /** One entry per related trace is enough to navigate; the first shared value names the link. */
