@@ -13,7 +13,7 @@
 
 import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './correlate/key-index.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './correlate/one-or-many.js';
-import type { GraceEntry, JoinedLog, KeyEntry, KeySlots, Window } from './correlate/state.js';
+import type { GraceEntry, KeyEntry, KeySlots, Window } from './correlate/state.js';
 import {
   KEY_ENTRY_BYTES,
   KEY_NODE_BYTES,
@@ -112,8 +112,20 @@ function hasLinkingValue(log: NormalizedLog): boolean {
 }
 
 /** Estimated bytes of a waiting log (the same figure on the way in and out). */
-const waitingBytes = (g: GraceEntry): number =>
-  WAITING_LOG_BYTES + stringBytes(g.log.message) + stringBytes(g.log.spanId) + (Array.isArray(g.waitsIn) ? LIST_BYTES : 0);
+function waitingBytes(g: GraceEntry): number {
+  const first = itemAt(g.summaries, 0) as LogSummary;
+  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
+  // Waiting under two values: a second summary and two small arrays.
+  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
+}
+
+/** The summary windows list for a trace-less log joining through one value. */
+function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
+  const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
+  if (log.spanId) summary.spanId = log.spanId;
+  summary.linkedBy = linkedBy;
+  return summary;
+}
 
 /** Adds the service to the window; returns the change in estimated bytes. */
 function addService(w: Window, service: string): number {
@@ -240,7 +252,7 @@ export class Correlator {
     for (const log of logs) {
       if (log.traceId) {
         const w = this.windowFor(log.traceId, now);
-        this.joinLog(w, log, undefined);
+        this.joinLog(w, log);
         this.addKeys(w, log.keys, now);
       } else {
         this.linkTraceless(log, now);
@@ -351,32 +363,51 @@ export class Correlator {
     return w;
   }
 
-  private joinLog(w: Window, log: JoinedLog, linkedBy: LogSummary['linkedBy']): void {
-    w.logCount += 1;
-    if (linkedBy) w.linkedLogCount += 1;
-    let bytes = addService(w, log.service);
-    const rank = SEVERITY_RANK.get(log.severity) ?? 0;
-    if (rank > w.highestRank) w.highestRank = rank;
-    if (rank >= ERROR_RANK) w.errorCount += 1;
+  /** A log of the window's own trace joins it: counted, and listed up to the cap. */
+  private joinLog(w: Window, log: NormalizedLog): void {
+    let bytes = this.countLog(w, log.service, log.severity);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
-      // Optional fields assigned, not spread: no temporary objects per joined log.
+      // Optional field assigned, not spread: no temporary objects per joined log.
       const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
       if (log.spanId) summary.spanId = log.spanId;
-      if (linkedBy) summary.linkedBy = linkedBy;
-      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId);
-      if (w.logs) {
-        w.logs.push(summary);
-        bytes += LIST_SLOT_BYTES;
-      } else {
-        w.logs = [summary];
-        bytes += LIST_BYTES;
-      }
-    } else {
-      w.logsCapped = true;
-      this.drop('log_detail_cap', 1);
-    }
+      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
+    } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
+  }
+
+  /** A trace-less log joins the window through a business key: its shared summary is listed. */
+  private joinLinked(w: Window, summary: LogSummary): void {
+    w.linkedLogCount += 1;
+    let bytes = this.countLog(w, summary.service, summary.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += this.listLog(w, summary);
+    else this.logCapped(w);
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /** The counts every joined log updates; returns the change in estimated bytes. */
+  private countLog(w: Window, service: string, severity: Severity): number {
+    w.logCount += 1;
+    const rank = SEVERITY_RANK.get(severity) ?? 0;
+    if (rank > w.highestRank) w.highestRank = rank;
+    if (rank >= ERROR_RANK) w.errorCount += 1;
+    return addService(w, service);
+  }
+
+  /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
+  private listLog(w: Window, summary: LogSummary): number {
+    if (w.logs) {
+      w.logs.push(summary);
+      return LIST_SLOT_BYTES;
+    }
+    w.logs = [summary];
+    return LIST_BYTES;
+  }
+
+  private logCapped(w: Window): void {
+    w.logsCapped = true;
+    this.drop('log_detail_cap', 1);
   }
 
   /** Records the business keys of a trace record; a new linking value indexes the window and meets waiting logs. */
@@ -434,8 +465,10 @@ export class Correlator {
     for (let i = n - 1; i >= n - take; i--) {
       const waiting = itemAt(list, i) as GraceEntry;
       if (waiting.expiresAt <= now) continue;
-      if (Array.isArray(waiting.waitsIn) && this.joinedThroughOther(w, waiting.waitsIn, entry, keys, k, lent)) continue;
-      this.joinLog(w, waiting.log, entry.linkedBy);
+      const waitsIn = waiting.waitsIn;
+      if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
+      else if (!this.joinedThroughOther(w, waitsIn, entry, keys, k, lent))
+        this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
     }
     if (n > take) this.drop('link_fanout_cap', n - take);
   }
@@ -517,15 +550,18 @@ export class Correlator {
     const fanout = this.o.maxLinkFanout;
     // Window -> the value that links it; a log carrying both linking keys joins a window once.
     // Created only when some window matches: most trace-less logs find none and wait.
-    let targets: Map<Window, KeyEntry['linkedBy']> | undefined;
+    let targets: Map<Window, LogSummary> | undefined;
     let fanoutDropped = 0;
     // The entries it will wait in: one lookup per linking value serves both the join and the wait.
     let waitsIn: OneOrMany<KeyEntry> | undefined;
+    let summaries: OneOrMany<LogSummary> | undefined;
     for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
       const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
       if (!value) continue;
       const entry = this.keyEntry(slot, value, false);
+      const summary = linkedSummary(log, entry.linkedBy);
       waitsIn = append(waitsIn, entry);
+      summaries = append(summaries, summary);
       if (entry.windowCount === 0) continue;
       targets ??= new Map();
       // Newest first; a window already reached through the other value is passed over, and
@@ -533,22 +569,20 @@ export class Correlator {
       let visited = 0;
       for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
         visited += 1;
-        if (!targets.has(node.w)) targets.set(node.w, entry.linkedBy);
+        if (!targets.has(node.w)) targets.set(node.w, summary);
       }
       fanoutDropped += entry.windowCount - visited;
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (waitsIn === undefined) return; // not reached: hasLinkingValue() said there is one
+    if (waitsIn === undefined || summaries === undefined) return; // not reached: hasLinkingValue() said there is one
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    this.waitForWindow(log, now, waitsIn);
-    if (targets) for (const [w, linkedBy] of targets) this.joinLog(w, log, linkedBy);
+    this.waitForWindow(now, waitsIn, summaries);
+    if (targets) for (const [w, summary] of targets) this.joinLinked(w, summary);
   }
 
-  private waitForWindow(log: NormalizedLog, now: number, waitsIn: OneOrMany<KeyEntry>): void {
-    const kept: JoinedLog = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
-    if (log.spanId) kept.spanId = log.spanId;
-    const waiting: GraceEntry = { log: kept, expiresAt: now + this.o.graceMs, waitsIn };
+  private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
+    const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
     this.grace.push(waiting);
     for (const entry of itemsOf(waitsIn)) entry.waiting = append(entry.waiting, waiting);
     this.waitingLogBytes += waitingBytes(waiting);

@@ -22,7 +22,7 @@ export const WINDOW_BYTES = HEADER + 17 * FIELD + MAP_ENTRY + FIELD;
 /** A span summary object (8 fields) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD;
 
-/** A log summary object (6 fields) without its strings. */
+/** A log summary object (6 fields) without its strings; also the second summary of a log waiting under two values. */
 export const LOG_SUMMARY_BYTES = HEADER + 6 * FIELD;
 
 /** One more slot in a detail list, or the list itself when a second item makes one. */
@@ -45,5 +45,8 @@ export const KEY_ENTRY_BYTES = HEADER + 11 * FIELD + HEADER + 2 * FIELD + MAP_EN
 /** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + HEADER + 8 + FIELD;
 
-/** A waiting trace-less log: its entry (3 fields), the kept log (5 fields), its buffer slot and one list slot. */
-export const WAITING_LOG_BYTES = HEADER + 3 * FIELD + HEADER + 5 * FIELD + FIELD + FIELD;
+/**
+ * A waiting trace-less log: its entry (3 fields), its summary (6 fields), its buffer slot and one
+ * list slot; the windows it joins share the summary and count only their list slot for it.
+ */
+export const WAITING_LOG_BYTES = HEADER + 3 * FIELD + HEADER + 6 * FIELD + FIELD + FIELD;

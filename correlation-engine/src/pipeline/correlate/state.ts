@@ -10,7 +10,7 @@
 // (bench/src/window-memory.ts --objects). A window keeps no list of related traces: they are read
 // from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
 // others costs what a window alone costs.
-import type { BusinessKey, BusinessKeys, LogSummary, NormalizedLog, SpanSummary } from '../types.js';
+import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../types.js';
 import type { OneOrMany } from './one-or-many.js';
 
 export interface Window {
@@ -44,16 +44,14 @@ export interface Window {
 /** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
 export type KeySlots = (string | Set<string> | undefined)[];
 
-/** What a window keeps of a log it joins: the fields of its LogSummary. */
-export type JoinedLog = Pick<NormalizedLog, 'timeUnixMs' | 'severity' | 'service' | 'message' | 'spanId'>;
-
 export interface GraceEntry {
   /**
-   * Only the fields a later join needs, not the NormalizedLog: the log's keys and attributes
-   * objects then die young instead of being copied out of the young generation for every waiting
-   * log (the GC was ~25% of workload 1; BENCHMARKS.md).
+   * What a window joining it lists: one summary per value it waits under (in waitsIn's order),
+   * shared by every window it joins through that value, so a log joining 100 windows costs one
+   * object, not 100. Only these fields are kept, not the NormalizedLog: the log's keys and
+   * attributes objects then die young (the GC was ~25% of workload 1; BENCHMARKS.md).
    */
-  log: JoinedLog;
+  summaries: OneOrMany<LogSummary>;
   expiresAt: number;
   /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
   waitsIn: OneOrMany<KeyEntry>;
