@@ -50,7 +50,7 @@ function setup(options: Partial<CorrelatorOptions> = {}) {
 
 describe('correlator under key skew', () => {
   it('30,000 windows sharing one circuit_id: every event lists a bounded set of related traces, logs link to the newest', () => {
-    const { c, clock, drops } = setup();
+    const { c, clock, drops } = setup({ maxRelatedPerWindow: 50, maxLinkFanout: 100 });
     const N = 30_000;
     for (let i = 0; i < N; i += 500) {
       const batch: NormalizedSpan[] = [];

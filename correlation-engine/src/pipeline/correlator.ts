@@ -64,9 +64,15 @@ export interface CorrelatorOptions {
   maxGraceLogs?: number;
   /** Distinct values kept per business key per window (default 16). */
   maxKeyValuesPerWindow?: number;
-  /** Related traces listed per window (default 50). */
+  /**
+   * Related traces listed per window (default 10). Kept small because under key skew every
+   * event carries this many, and events are persisted and exported whole.
+   */
   maxRelatedPerWindow?: number;
-  /** Open windows one trace-less log may join, and waiting logs one window may pick up per value (default 100). */
+  /**
+   * Open windows one trace-less log may join, and waiting logs one window may pick up per value
+   * (default 10). Under key skew each join lists the log in one more event.
+   */
   maxLinkFanout?: number;
   /** Trace ids remembered after close, to flag continuations (default maxOpenWindows). */
   maxClosedRemembered?: number;
@@ -181,8 +187,8 @@ export class Correlator {
       graceMs: options.graceMs ?? options.windowMs,
       maxGraceLogs: options.maxGraceLogs ?? 10_000,
       maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
-      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 50,
-      maxLinkFanout: options.maxLinkFanout ?? 100,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 10,
+      maxLinkFanout: options.maxLinkFanout ?? 10,
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
     };
   }
