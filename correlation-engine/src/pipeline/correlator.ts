@@ -12,7 +12,7 @@
 // (correlate/key-index.ts), read only when a window closes; see docs/correlation.md.
 
 import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './correlate/key-index.js';
-import { append, countOf, itemAt, itemsOf, type OneOrMany } from './correlate/one-or-many.js';
+import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './correlate/one-or-many.js';
 import type { GraceEntry, KeyEntry, KeySlots, Window } from './correlate/state.js';
 import {
   KEY_ENTRY_BYTES,
@@ -125,28 +125,60 @@ function waitingBytes(g: GraceEntry): number {
   return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
 }
 
-/** The summary windows list for a trace-less log joining through one value. */
+/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
 function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
-  const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
-  if (log.spanId) summary.spanId = log.spanId;
-  summary.linkedBy = linkedBy;
-  return summary;
+  const { timeUnixMs, severity, service, message, spanId } = log;
+  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
 }
 
-/** Adds the service to the window; returns the change in estimated bytes. */
+/**
+ * Adds the service to the window; returns the change in estimated bytes. A few services are kept
+ * in an exact-length array (a Set's hash table is ~350 bytes, more than the rest of a keyed
+ * window's lists), more than EXACT_UP_TO in a Set so the lookup stays O(1).
+ */
 function addService(w: Window, service: string): number {
   const s = w.services;
   if (s === undefined) w.services = service;
   else if (typeof s === 'string') {
     if (s !== service) {
-      w.services = new Set([s, service]);
-      return SET_BYTES;
+      w.services = [s, service];
+      return LIST_BYTES;
+    }
+  } else if (Array.isArray(s)) {
+    if (!s.includes(service)) {
+      if (s.length < EXACT_UP_TO) w.services = appendTo(s, service);
+      else w.services = new Set([...s, service]);
+      return s.length < EXACT_UP_TO ? LIST_SLOT_BYTES : SET_BYTES;
     }
   } else if (!s.has(service)) {
     s.add(service);
     return SET_ENTRY_BYTES;
   }
   return 0;
+}
+
+/** True when both keys objects hold the same values (a span of the trace usually repeats them). */
+function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
+  for (const key of BUSINESS_KEYS) if ((a[key] || undefined) !== (b[key] || undefined)) return false;
+  return true;
+}
+
+/**
+ * The detail entry of a span. One literal per shape, not spreads: an object built by spreading
+ * gets room for properties it never uses, and adding a property later gives it a separate
+ * property store; either costs more than the summary itself.
+ */
+function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined): SpanSummary {
+  const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
+  const { spanId, parentSpanId, name, service, startUnixMs, status } = span;
+  if (parentSpanId) {
+    return keys
+      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
+      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
+  }
+  return keys
+    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
+    : { spanId, name, service, startUnixMs, durationMs, status };
 }
 
 /** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
@@ -222,20 +254,11 @@ export class Correlator {
       const better = betterRoot(span, w.root);
       const listed = countOf(w.spans) < this.o.maxSpansPerWindow;
       // One summary object serves as detail entry and as root (the event reads the same fields).
+      // Its keys are shared with the span, not copied (the view and API clients check keys per
+      // span); when they repeat the window's own keys object, that one is shared instead, so
+      // the span's keys object and strings are not kept alive a second time.
       const summary: SpanSummary | undefined =
-        better || listed
-          ? {
-              spanId: span.spanId,
-              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-              name: span.name,
-              service: span.service,
-              startUnixMs: span.startUnixMs,
-              durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
-              status: span.status,
-              // Shared with the span, not copied: the view and API clients check keys per span.
-              ...(hasAny(span.keys) ? { keys: span.keys } : {}),
-            }
-          : undefined;
+        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined) : undefined;
       if (summary) bytes += SPAN_SUMMARY_BYTES + stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
       if (better) w.root = summary;
       if (listed && summary) {
@@ -250,6 +273,12 @@ export class Correlator {
       this.windowBytes += bytes;
       this.addKeys(w, span.keys, now);
     }
+  }
+
+  /** The window's keys object when it is a record's keys with the same values, else `keys`. */
+  private sharedKeys(w: Window, keys: BusinessKeys): BusinessKeys {
+    const own = w.keys;
+    return own !== undefined && !Array.isArray(own) && own !== keys && sameKeys(own, keys) ? own : keys;
   }
 
   addLogs(logs: readonly NormalizedLog[]): void {
@@ -373,9 +402,11 @@ export class Correlator {
   private joinLog(w: Window, log: NormalizedLog): void {
     let bytes = this.countLog(w, log.service, log.severity);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
-      // Optional field assigned, not spread: no temporary objects per joined log.
-      const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
-      if (log.spanId) summary.spanId = log.spanId;
+      // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
+      const rootSpanId = w.root?.spanId;
+      const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
+      const { timeUnixMs, severity, service, message } = log;
+      const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
       bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
     } else this.logCapped(w);
     w.bytes += bytes;
@@ -404,7 +435,7 @@ export class Correlator {
   /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
   private listLog(w: Window, summary: LogSummary): number {
     if (w.logs) {
-      w.logs.push(summary);
+      w.logs = appendTo(w.logs, summary);
       return LIST_SLOT_BYTES;
     }
     w.logs = [summary];

@@ -5,13 +5,29 @@
 
 export type OneOrMany<T extends object> = T | T[];
 
-/** The holder with the item appended (a new array from the second item). */
-export function append<T extends object>(list: OneOrMany<T> | undefined, item: T): OneOrMany<T> {
-  if (list === undefined) return item;
-  if (Array.isArray(list)) {
+/**
+ * Lists up to this long are copied on append into an array of the exact length: push() grows an
+ * array's backing store by half plus 16 slots, which for the 2-5 items most windows hold was
+ * most of the list's memory. Longer lists grow with push() (amortized O(1)).
+ */
+export const EXACT_UP_TO = 8;
+
+/** The array with the item appended: an exact-length copy while short, push() after. */
+export function appendTo<T>(list: T[], item: T): T[] {
+  if (list.length >= EXACT_UP_TO) {
     list.push(item);
     return list;
   }
+  const copy = new Array<T>(list.length + 1);
+  for (let i = 0; i < list.length; i++) copy[i] = list[i] as T;
+  copy[list.length] = item;
+  return copy;
+}
+
+/** The holder with the item appended (a new array from the second item). */
+export function append<T extends object>(list: OneOrMany<T> | undefined, item: T): OneOrMany<T> {
+  if (list === undefined) return item;
+  if (Array.isArray(list)) return appendTo(list, item);
   return [list, item];
 }
 

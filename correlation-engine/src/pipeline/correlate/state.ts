@@ -2,7 +2,7 @@
 //
 // Memory: up to CORR_MAX_OPEN_WINDOWS (and 1M in the benchmark) windows live at once, and most
 // hold one or a few records, so a Window allocates only what it uses: one service or key value is
-// kept as a plain string (a Set only from the second distinct one), detail lists are created on
+// kept as a plain string (a list or Set only from the second distinct one), detail lists are created on
 // first use, and the root is the span's summary, not the whole decoded span. Every live object is
 // also marked by each major GC, which with a million open windows stalled ingest for seconds; so
 // a one-span window also has no spans array (its one summary stands in for the list) and no key
@@ -17,7 +17,8 @@ export interface Window {
   traceId: string;
   startMs: number;
   continuation: boolean;
-  services: string | Set<string> | undefined;
+  /** One service as itself, a few in an exact-length array, many in a Set. */
+  services: string | string[] | Set<string> | undefined;
   spanCount: number;
   logCount: number;
   linkedLogCount: number;
