@@ -168,9 +168,11 @@ function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
  * gets room for properties it never uses, and adding a property later gives it a separate
  * property store; either costs more than the summary itself.
  */
-function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined): SpanSummary {
+function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined, rootSpanId: string | undefined): SpanSummary {
   const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
-  const { spanId, parentSpanId, name, service, startUnixMs, status } = span;
+  const { spanId, name, service, startUnixMs, status } = span;
+  // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
+  const parentSpanId = span.parentSpanId === rootSpanId ? rootSpanId : span.parentSpanId;
   if (parentSpanId) {
     return keys
       ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
@@ -258,7 +260,7 @@ export class Correlator {
       // span); when they repeat the window's own keys object, that one is shared instead, so
       // the span's keys object and strings are not kept alive a second time.
       const summary: SpanSummary | undefined =
-        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined) : undefined;
+        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined, w.root?.spanId) : undefined;
       if (summary) bytes += SPAN_SUMMARY_BYTES + stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
       if (better) w.root = summary;
       if (listed && summary) {
@@ -556,7 +558,7 @@ export class Correlator {
         waiting: undefined,
         closed: undefined,
         closedNext: 0,
-        linkedBy: { key: LINKING_KEYS[slot] as BusinessKey, value },
+        linkedBy: undefined,
         chargedToWindows: forWindow,
       };
       index.set(value, entry);
@@ -596,6 +598,8 @@ export class Correlator {
       const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
       if (!value) continue;
       const entry = this.keyEntry(slot, value, false);
+      // Made on first use: most values never see a trace-less log, and there is an entry per value.
+      entry.linkedBy ??= { key: LINKING_KEYS[slot] as BusinessKey, value };
       const summary = linkedSummary(log, entry.linkedBy);
       waitsIn = append(waitsIn, entry);
       summaries = append(summaries, summary);

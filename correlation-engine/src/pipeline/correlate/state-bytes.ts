@@ -42,7 +42,7 @@ export const KEY_SLOTS_BYTES = 48 + 5 * FIELD;
 /** A window's node in a key value's list (4 fields). */
 export const KEY_NODE_BYTES = HEADER + 4 * FIELD;
 
-/** A key value's entry (10 fields), its shared linkedBy object and its slot in the index map, without the value string. */
+/** A key value's entry (10 fields), its linkedBy object (counted whether made yet or not) and its slot in the index map, without the value string. */
 export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_ENTRY;
 
 /** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */

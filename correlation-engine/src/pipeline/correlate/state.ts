@@ -97,8 +97,8 @@ export interface KeyEntry {
   /** A ring of recently closed windows, newest at `closedNext - 1`; made only when needed. */
   closed: ClosedRecord[] | undefined;
   closedNext: number;
-  /** What a log joining through this value records as `linkedBy` (one object shared by all). */
-  linkedBy: { key: BusinessKey; value: string };
+  /** What a log joining through this value records as `linkedBy` (one object shared by all; made on first use). */
+  linkedBy: { key: BusinessKey; value: string } | undefined;
   /** Which estimate carries this entry's bytes: the windows' (true) or the waiting logs' (false). */
   chargedToWindows: boolean;
 }
