@@ -90,8 +90,11 @@ while (correlator.openWindowCount < n) {
   // The prefill bodies carry 500 (one-span) or 166 (keyed) traces, their ids distinct per counter.
   const { spans } = decodeTracesProtobuf(stamp(body, counter++));
   const room = n - correlator.openWindowCount;
-  // Whole traces only: a keyed trace is 3 consecutive spans.
-  const taken = keyed ? spans.slice(0, room * 3) : spans.slice(0, room);
+  // Whole traces only: the spans of a keyed trace are spread over the body (grouped by service).
+  const traces = new Set<string>();
+  const taken = keyed
+    ? spans.filter((s) => traces.has(s.traceId) || (traces.size < room && traces.add(s.traceId) !== undefined))
+    : spans.slice(0, room);
   correlator.addSpans(taken);
   if (keyed) correlator.addLogs(logsFor(taken));
 }
