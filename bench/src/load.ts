@@ -12,7 +12,7 @@ import { logsWorkload, stamp, tracesWorkload, type Workload, windowPrefillWorklo
 
 export interface LoadOptions {
   url: string;
-  workload: 'logs' | 'traces' | 'prefill';
+  workload: 'logs' | 'logs-hot' | 'logs-skewed' | 'traces' | 'prefill';
   connections: number;
   warmupMs: number;
   durationMs: number;
@@ -41,6 +41,8 @@ export interface LoadResult {
 
 function build(name: LoadOptions['workload'], count: number): Workload {
   if (name === 'logs') return logsWorkload(count);
+  if (name === 'logs-hot') return logsWorkload(count, 1, 'hot');
+  if (name === 'logs-skewed') return logsWorkload(count, 1, 'skewed');
   if (name === 'traces') return tracesWorkload(count);
   return windowPrefillWorkload();
 }

@@ -5,7 +5,7 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,w2,mixed,exporter,windows,memory>, BENCH_ENGINE_DIR.
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,exporter,windows,memory>, BENCH_ENGINE_DIR.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -82,7 +82,8 @@ async function series(
   seconds = SECONDS,
   warmup = WARMUP,
 ): Promise<Series> {
-  const connections = workload === 'logs' ? CONNECTIONS.logs : CONNECTIONS.traces;
+  const logs = workload.startsWith('logs');
+  const connections = logs ? CONNECTIONS.logs : CONNECTIONS.traces;
   await load({ url, workload, connections, warmupMs: 0, durationMs: warmup * 1000 });
   const runs: (LoadResult & { cpuUsPerItem: number })[] = [];
   const runWarmupMs = 500;
@@ -94,7 +95,7 @@ async function series(
     const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
     const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
     log(
-      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${workload === 'logs' ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${workload === 'logs' ? 'record' : 'span'}${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
+      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
     );
     runs.push({ ...r, cpuUsPerItem });
   }
@@ -225,6 +226,31 @@ async function main(): Promise<void> {
     };
     await stop(engine.proc);
     targets.push(atLeast('workload 1: records/s vs bare Fastify', w1Engine.itemsPerSec, 'records/s', w1Base.itemsPerSec, 0.5));
+  }
+
+  if (phase('skew')) {
+    // Workload 1 with its traces' circuit ids shared: all on one id, or 1% of the ids carrying
+    // 50% of the traces. Each against a fresh engine; the distinct-key rate is workload 1's.
+    let distinct = w1Engine;
+    if (!distinct) {
+      log('key skew: workload 1 (distinct circuit ids) against the engine, as the reference');
+      const engine = await startEngine({ LOKI_URL: sink.url }, 'skew-distinct');
+      distinct = await series(engine.url, 'logs', 'engine, distinct keys', engine.proc);
+      await stop(engine.proc);
+    }
+    const skew: Record<string, unknown> = { distinctRecordsPerSec: round(distinct.itemsPerSec) };
+    for (const [workload, label, what] of [
+      ['logs-hot', 'hot', 'one circuit id for all traces'],
+      ['logs-skewed', 'skewed', '1% of circuit ids carry 50% of traces'],
+    ] as const) {
+      log(`key skew: workload 1 with ${what}`);
+      const engine = await startEngine({ LOKI_URL: sink.url }, `skew-${label}`);
+      const s = await series(engine.url, workload, `engine, ${label} keys`, engine.proc);
+      skew[label] = { recordsPerSec: round(s.itemsPerSec), engineRssMiB: round(engine.proc.rssBytes() / 1048576), series: s };
+      await stop(engine.proc);
+      targets.push(atLeast(`workload 1 with ${what}: records/s vs distinct ids`, s.itemsPerSec, 'records/s', distinct.itemsPerSec, 0.7));
+    }
+    figures.skew = skew;
   }
 
   let w2Engine: Series | undefined;
@@ -430,21 +456,38 @@ async function main(): Promise<void> {
   }
 
   if (phase('memory')) {
-    log(`RSS per open window: ${WINDOWS} windows in the engine's Correlator (child process, decoded spans, after GC)`);
-    const p = track(
-      new Proc(process.execPath, ['--expose-gc', join(benchDir, 'src/window-memory.ts'), String(WINDOWS)], { core: PINNING?.server }),
-    );
-    await new Promise<void>((r) => p.child.once('exit', () => r()));
-    started.delete(p);
-    const line = p.log
-      .trim()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .pop();
-    if (!line) throw new Error(`window-memory failed:\n${p.log}`);
-    const mem = JSON.parse(line) as { windows: number; rssPerWindowBytes: number; heapPerWindowBytes: number };
+    // Two shapes (window-memory.ts): one span per window, and keyed windows (3 spans and 2 logs
+    // each, 500 circuit ids shared by all), each at 200k and at WINDOWS open windows.
+    const sizes = [...new Set([200_000, WINDOWS])];
+    const mem: Record<string, unknown>[] = [];
+    for (const shape of ['one-span', 'keyed'] as const) {
+      for (const size of sizes) {
+        log(`RSS per open window: ${size} ${shape} windows in the engine's Correlator (child process, decoded spans, after GC)`);
+        const p = track(
+          new Proc(
+            process.execPath,
+            ['--expose-gc', '--max-old-space-size=8192', join(benchDir, 'src/window-memory.ts'), String(size), shape],
+            {
+              core: PINNING?.server,
+            },
+          ),
+        );
+        await new Promise<void>((r) => p.child.once('exit', () => r()));
+        started.delete(p);
+        const line = p.log
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .pop();
+        if (!line) throw new Error(`window-memory failed:\n${p.log}`);
+        const m = JSON.parse(line) as { shape: string; windows: number; rssPerWindowBytes: number; heapPerWindowBytes: number };
+        mem.push(m);
+        // The targets: one-span windows at the largest size (issue 2), keyed windows at 200k (issue 13).
+        if ((shape === 'one-span' && size === WINDOWS) || (shape === 'keyed' && size === 200_000))
+          targets.push(atMost(`RSS per open window, ${shape}, at ${m.windows} windows`, m.rssPerWindowBytes, 'bytes', 1024));
+      }
+    }
     figures.memory = mem;
-    targets.push(atMost(`RSS per open window at ${mem.windows} windows`, mem.rssPerWindowBytes, 'bytes', 1024));
   }
 
   await stop(sink.proc);
@@ -475,6 +518,10 @@ function summary(f: Record<string, any>): string {
     rows.push(seriesRow('workload 1 bare Fastify', 'records', f.w1.baseline));
     rows.push(seriesRow('workload 1 engine', 'records', f.w1.engine));
   }
+  if (f.skew) {
+    if (f.skew.hot) rows.push(seriesRow('workload 1, one circuit id (hot key)', 'records', f.skew.hot.series));
+    if (f.skew.skewed) rows.push(seriesRow('workload 1, 1% of ids carry 50%', 'records', f.skew.skewed.series));
+  }
   if (f.w2) {
     rows.push(seriesRow('workload 2 OTel Collector', 'spans', f.w2.collector));
     rows.push(seriesRow('workload 2 engine', 'spans', f.w2.engine));
@@ -497,10 +544,10 @@ function summary(f: Record<string, any>): string {
     rows.push(seriesRow(`engine at ${f.windows.largeWindows} open windows`, 'spans', f.windows.large));
     rows.push(['engine RSS small -> large', `${f.windows.engineRssSmallMiB} -> ${f.windows.engineRssLargeMiB} MiB`, '-', '-']);
   }
-  if (f.memory)
+  for (const m of f.memory ?? [])
     rows.push([
-      `RSS per open window (${f.memory.windows})`,
-      `${Math.round(f.memory.rssPerWindowBytes)} B (heap ${Math.round(f.memory.heapPerWindowBytes)} B; full GC ${Math.round(f.memory.fullGcCpuMs)} ms CPU)`,
+      `RSS per open window (${m.shape}, ${m.windows})`,
+      `${Math.round(m.rssPerWindowBytes)} B (heap ${Math.round(m.heapPerWindowBytes)} B, estimate ${Math.round(m.approxBytesPerWindow)} B; full GC ${Math.round(m.fullGcCpuMs)} ms CPU)`,
       '-',
       '-',
     ]);

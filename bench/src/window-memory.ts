@@ -1,6 +1,11 @@
 // RSS per open window: a child process (node --expose-gc) that opens N windows in the engine's
-// own Correlator (from correlation-engine/dist), one span per window, and prints
-// (RSS after - RSS before) / N after a full GC. Run by main.ts.
+// own Correlator (from correlation-engine/dist) and prints (RSS after - RSS before) / N after a
+// full GC. Run by main.ts. Usage: window-memory.ts N [one-span|keyed] [--objects].
+//
+// Shapes: `one-span` (default), one span per window, each on its own circuit id; `keyed`, the
+// shape of a busy estate: 3 spans and 2 logs per window, every window on one of 500 circuit ids
+// (so each id is shared by N/500 open windows). The logs go through the engine's own normalizer
+// from JSON, as POST /api/logs records do.
 //
 // The spans come from the engine's own OTLP protobuf decoder fed the prefill bodies of the
 // windows phase (workloads.ts), so every string and number is shaped exactly as in the live
@@ -15,7 +20,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapSnapshot } from 'node:v8';
-import { stamp, windowPrefillWorkload } from './workloads.ts';
+import { keyedPrefillWorkload, stamp, windowPrefillWorkload } from './workloads.ts';
 
 const engineDir = process.env.BENCH_ENGINE_DIR ?? fileURLToPath(new URL('../../correlation-engine', import.meta.url));
 const { Correlator } = (await import(
@@ -24,9 +29,13 @@ const { Correlator } = (await import(
 const { decodeTracesProtobuf } = (await import(
   join(engineDir, 'dist/otlp/proto-decode.js')
 )) as typeof import('../../correlation-engine/src/otlp/proto-decode.ts');
+const { normalizeApiRecord } = (await import(
+  join(engineDir, 'dist/pipeline/normalizer.js')
+)) as typeof import('../../correlation-engine/src/pipeline/normalizer.ts');
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const countObjects = process.argv.includes('--objects');
+const keyed = process.argv[3] === 'keyed';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -46,7 +55,7 @@ const correlator = new Correlator({
   maxLogsPerWindow: 200,
   now: () => 1_764_020_000_000,
 });
-const body = windowPrefillWorkload().bodies[0];
+const body = (keyed ? keyedPrefillWorkload() : windowPrefillWorkload()).bodies[0];
 if (!body) throw new Error('no prefill body');
 // Warm the decoder and correlator code outside the measurement.
 decodeTracesProtobuf(stamp(body, 0xffff_ffff));
@@ -56,10 +65,38 @@ gc();
 const objectsBefore = countObjects ? await heapObjects() : 0;
 const before = process.memoryUsage();
 let counter = 1;
+type Span = ReturnType<typeof decodeTracesProtobuf>['spans'][number];
+
+/** Two log records per trace (on its root span), through JSON and the engine's normalizer. */
+function logsFor(spans: readonly Span[]) {
+  const records = [];
+  for (const s of spans) {
+    if (s.parentSpanId) continue;
+    for (const status of [200, 204])
+      records.push({
+        timestamp: new Date(s.startUnixMs).toISOString(),
+        severity: 'INFO',
+        message: `${s.name} ${status} in ${Math.round(s.endUnixMs - s.startUnixMs)}ms`,
+        trace_id: s.traceId,
+        span_id: s.spanId,
+        circuit_id: s.keys.circuit_id,
+      });
+  }
+  const parsed = JSON.parse(JSON.stringify(records)) as Parameters<typeof normalizeApiRecord>[0][];
+  return parsed.map((r) => normalizeApiRecord(r, { service: 'beorn', env: 'bench' }, 0));
+}
+
 while (correlator.openWindowCount < n) {
-  // The prefill body carries 500 spans, each with its own trace id (distinct per counter).
+  // The prefill bodies carry 500 (one-span) or 166 (keyed) traces, their ids distinct per counter.
   const { spans } = decodeTracesProtobuf(stamp(body, counter++));
-  correlator.addSpans(spans.slice(0, n - correlator.openWindowCount));
+  const room = n - correlator.openWindowCount;
+  // Whole traces only: the spans of a keyed trace are spread over the body (grouped by service).
+  const traces = new Set<string>();
+  const taken = keyed
+    ? spans.filter((s) => traces.has(s.traceId) || (traces.size < room && traces.add(s.traceId) !== undefined))
+    : spans.slice(0, room);
+  correlator.addSpans(taken);
+  if (keyed) correlator.addLogs(logsFor(taken));
 }
 gc();
 gc();
@@ -75,7 +112,9 @@ gcCpuMs.sort((a, b) => a - b);
 const objectsAfter = countObjects ? await heapObjects() : 0;
 process.stdout.write(
   `${JSON.stringify({
+    shape: keyed ? 'keyed' : 'one-span',
     windows: correlator.openWindowCount,
+    approxBytesPerWindow: correlator.approxBytes().windows / n,
     rssPerWindowBytes: (after.rss - before.rss) / n,
     heapPerWindowBytes: (after.heapUsed - before.heapUsed) / n,
     fullGcCpuMs: gcCpuMs[1],

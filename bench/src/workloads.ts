@@ -116,16 +116,34 @@ function jsonLine(rand: () => number, ms: number, circuit: string): string {
 }
 
 /**
+ * How traces share circuit ids: each its own (workload 1), all one id (a busy circuit, a
+ * provisioning storm), or skewed: half the traces on a fixed set of HOT_CIRCUITS ids, the other
+ * half each on its own id, so about 1% of the ids open at a time carry 50% of the traces.
+ */
+export type KeySkew = 'distinct' | 'hot' | 'skewed';
+
+/** The one id of the hot-key workload; no placeholder, so every send of every body shares it. */
+const HOT_CIRCUIT = 'CKT-HOT-NYC-0001';
+/** The hot ids of the skewed workload (about 1% of ~10,000 ids open in a 5 s window at full load). */
+const HOT_CIRCUITS = 100;
+
+function traceCircuit(rand: () => number, skew: KeySkew): string {
+  if (skew === 'hot') return HOT_CIRCUIT;
+  if (skew === 'skewed' && rand() < 0.5) return `CKT-HOT-${Math.floor(rand() * HOT_CIRCUITS)}`;
+  return circuitId(rand);
+}
+
+/**
  * Workload 1: POST /api/logs, 50 records. A mix of plain JSON records, raw RFC 5424 syslog lines,
  * Blue Planet (log4j-style) lines and JSON lines as messages; 30% carry a trace id (3 traces of
  * 5 records), most carry a business key (as a field or inside the message text).
  */
-export function logsWorkload(bodyCount: number, seed = 1): Workload {
+export function logsWorkload(bodyCount: number, seed = 1, skew: KeySkew = 'distinct'): Workload {
   const rand = rng(seed);
   const bodies: Body[] = [];
   const base = Date.parse('2026-11-24T21:40:00.000Z');
   for (let b = 0; b < bodyCount; b++) {
-    const traces = [0, 1, 2].map(() => ({ traceId: traceId(rand), circuit: circuitId(rand), resource: resourceId(rand) }));
+    const traces = [0, 1, 2].map(() => ({ traceId: traceId(rand), circuit: traceCircuit(rand, skew), resource: resourceId(rand) }));
     const records: Record<string, unknown>[] = [];
     for (let i = 0; i < 50; i++) {
       const ms = base + b * 50 + i;
@@ -161,7 +179,7 @@ export function logsWorkload(bodyCount: number, seed = 1): Workload {
     const bytes = Buffer.from(json);
     bodies.push({ bytes, items: 50, binary: [], text: offsetsOf(bytes, SENTINEL_ASCII) });
   }
-  return { name: 'logs', path: '/api/logs', contentType: 'application/json', bodies };
+  return { name: skew === 'distinct' ? 'logs' : `logs-${skew}`, path: '/api/logs', contentType: 'application/json', bodies };
 }
 
 const SERVICES = ['beorn', 'palantir', 'arda'];
@@ -292,6 +310,49 @@ export function windowPrefillWorkload(seed = 3): Workload {
     path: '/api/otlp/v1/traces',
     contentType: 'application/x-protobuf',
     bodies: [{ bytes, items: 500, binary: offsetsOf(bytes, SENTINEL_BYTES), text: offsetsOf(bytes, SENTINEL_ASCII) }],
+  };
+}
+
+/** Circuit ids of the keyed window shape: a fixed set of 500, shared by all open windows. */
+export const KEYED_CIRCUITS = 500;
+
+/**
+ * Prefill in the keyed shape: 498 spans, 3 per trace (a root and two children across the sense
+ * apps), every trace on one of KEYED_CIRCUITS circuit ids; window-memory.ts adds 2 logs per trace.
+ */
+export function keyedPrefillWorkload(seed = 4): Workload {
+  const rand = rng(seed);
+  const resources = SERVICES.map((s) => resourceFromAttributes({ 'service.name': s, 'deployment.environment.name': 'bench' }));
+  const base = Date.parse('2026-11-24T21:40:00.000Z');
+  const spans: SpanLike[] = [];
+  for (let t = 0; t < 166; t++) {
+    const tId = traceId(rand);
+    const circuit = `CKT-${pick(rand, SITES)}-${Math.floor(rand() * KEYED_CIRCUITS)}`;
+    const requestId = `req-${SENTINEL_HEX}${hex(rand, 4)}`;
+    const root = hex(rand, 16);
+    for (let i = 0; i < 3; i++) {
+      spans.push(
+        span(
+          resources[i] as Resource,
+          tId,
+          i === 0 ? root : hex(rand, 16),
+          i === 0 ? undefined : root,
+          pick(rand, ROUTES),
+          i === 0 ? 2 : 3,
+          base + t + i,
+          5 + rand() * 20,
+          { circuit_id: circuit, request_id: requestId },
+          false,
+        ),
+      );
+    }
+  }
+  const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
+  return {
+    name: 'prefill-keyed',
+    path: '/api/otlp/v1/traces',
+    contentType: 'application/x-protobuf',
+    bodies: [{ bytes, items: spans.length, binary: offsetsOf(bytes, SENTINEL_BYTES), text: offsetsOf(bytes, SENTINEL_ASCII) }],
   };
 }
 

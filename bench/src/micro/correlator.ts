@@ -2,8 +2,8 @@
 // engine's own normalizer): records correlated per second on one core, windows closing as the
 // synthetic clock moves 2 ms per 50-record batch (500 requests/s) with a 5 s window.
 // ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
-// Usage: node src/micro/correlator.ts [batches=4000] [rounds=3]
-import { logsWorkload, stamp } from '../workloads.ts';
+// Usage: node src/micro/correlator.ts [batches=4000] [rounds=3] [distinct|hot|skewed]
+import { type KeySkew, logsWorkload, stamp } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
 
 const dist = (p: string) => distModule(p);
@@ -16,7 +16,8 @@ const { normalizeApiRecord } = (await import(
 
 const batches = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 3);
-const workload = logsWorkload(64);
+const skew = (process.argv[4] ?? 'distinct') as KeySkew;
+const workload = logsWorkload(64, 1, skew);
 const input = Array.from({ length: batches }, (_, b) => {
   const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as {
     resource: { service: string };
@@ -46,6 +47,6 @@ for (let round = 0; round < rounds; round++) {
   }
   const seconds = (performance.now() - t0) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ round, records: batches * 50, events, recordsPerSec: Math.round((batches * 50) / seconds) })}\n`,
+    `${JSON.stringify({ skew, round, records: batches * 50, events, recordsPerSec: Math.round((batches * 50) / seconds) })}\n`,
   );
 }

@@ -2,9 +2,32 @@
 // Pure: no I/O, no timers; the clock is injected and the owner calls tick() periodically.
 //
 // Why no timer wheel: every window has the same length and the clock only moves forward, so
-// windows become due in the order they were opened. An insertion-ordered Map of open windows is
-// therefore already an expiry queue: tick() pops from its head while the head is due. Opening,
-// joining and closing are O(1) per record however many windows are open.
+// windows become due in the order they were opened. A FIFO of open windows is therefore already
+// an expiry queue: tick() pops from its head while the head is due, and eviction (a full table,
+// closeOldest) takes from the same head.
+//
+// O(1) per record whatever the key distribution: opening, joining and closing a window and
+// joining a trace-less log touch a bounded number of objects, however many open windows share
+// a business-key value. Links between windows sharing a value live in the key index
+// (correlate/key-index.ts), read only when a window closes; see docs/correlation.md.
+
+import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './correlate/key-index.js';
+import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './correlate/one-or-many.js';
+import type { GraceEntry, KeyEntry, KeySlots, Window } from './correlate/state.js';
+import {
+  KEY_ENTRY_BYTES,
+  KEY_NODE_BYTES,
+  KEY_SLOTS_BYTES,
+  LIST_BYTES,
+  LIST_SLOT_BYTES,
+  LOG_SUMMARY_BYTES,
+  SET_BYTES,
+  SET_ENTRY_BYTES,
+  SPAN_SUMMARY_BYTES,
+  stringBytes,
+  WAITING_LOG_BYTES,
+  WINDOW_BYTES,
+} from './correlate/state-bytes.js';
 import {
   BUSINESS_KEYS,
   type BusinessKey,
@@ -41,58 +64,34 @@ export interface CorrelatorOptions {
   maxGraceLogs?: number;
   /** Distinct values kept per business key per window (default 16). */
   maxKeyValuesPerWindow?: number;
-  /** Related traces listed per window (default 50). */
+  /**
+   * Related traces listed per window (default 10). Kept small because under key skew every
+   * event carries this many, and events are persisted and exported whole.
+   */
   maxRelatedPerWindow?: number;
-  /** Open windows one trace-less log may join (default 100). */
+  /**
+   * Open windows one trace-less log may join, and waiting logs one window may pick up per value
+   * (default 10). Under key skew each join lists the log in one more event.
+   */
   maxLinkFanout?: number;
   /** Trace ids remembered after close, to flag continuations (default maxOpenWindows). */
   maxClosedRemembered?: number;
   /** Told about every bounded-state decision, so none is silent. */
   onDrop?: (reason: DropReason, count: number) => void;
-  /** Told when a full table forces the oldest window to close early. */
+  /** Told when a window is closed early (full table or closeOldest). */
   onEvict?: () => void;
+}
+
+/** Estimated bytes of the correlator's state, per kind (see correlate/state-bytes.ts). */
+export interface CorrelatorBytes {
+  /** Open windows, their detail, and the key index entries and closed-window rings they use. */
+  windows: number;
+  /** Trace-less logs waiting for a window, and the key index entries only they use. */
+  waitingLogs: number;
 }
 
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
-
-// Memory: up to CORR_MAX_OPEN_WINDOWS (and 1M in the benchmark) of these live at once, and most
-// hold one or a few records, so a Window allocates only what it uses: one service or key value is
-// kept as a plain string (a Set only from the second distinct one), detail lists and the related
-// map are created on first use, and the root is the span's summary, not the whole decoded span.
-// This took a one-span window from ~2.7 KiB to under 1 KiB of RSS (bench/, BENCHMARKS.md).
-// Every live object is also marked by each major GC, which with a million open windows stalled
-// ingest for seconds; so a one-span window also has no spans array (its one summary stands in
-// for the list) and no key array (it shares the span's keys object), and the close time is
-// computed, not stored as a second boxed double (bench/src/window-memory.ts --objects).
-interface Window {
-  traceId: string;
-  startMs: number;
-  continuation: boolean;
-  services: string | Set<string> | undefined;
-  spanCount: number;
-  logCount: number;
-  linkedLogCount: number;
-  errorCount: number;
-  highestRank: number;
-  /**
-   * Values per business key: while one record gave them all, that record's own keys object
-   * (shared, never written); from a second record on, slots indexed like BUSINESS_KEYS.
-   */
-  keys: KeySlots | BusinessKeys | undefined;
-  root: SpanSummary | undefined;
-  /** The detail list; its only entry on its own while there is one (most windows). */
-  spans: SpanSummary | SpanSummary[] | undefined;
-  logs: LogSummary[] | undefined;
-  spansCapped: boolean;
-  logsCapped: boolean;
-  related: Map<string, RelatedTrace> | undefined;
-  /** Waiting logs already picked up, so one carrying two keys joins once (bounded by the grace buffer). */
-  pickedUp: Set<GraceEntry> | undefined;
-}
-
-/** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
-type KeySlots = (string | Set<string> | undefined)[];
 
 /** The values a window holds under key position k, whichever form its keys take. */
 function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
@@ -101,106 +100,96 @@ function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string |
   return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
 }
 
-/** Detail spans listed so far. */
-const spanListLength = (spans: SpanSummary | SpanSummary[] | undefined): number =>
-  spans === undefined ? 0 : Array.isArray(spans) ? spans.length : 1;
+/** True when the slot holds the value. */
+const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
+  slot === value || (typeof slot === 'object' && slot.has(value));
 
-/** What a window keeps of a log it joins: the fields of its LogSummary. */
-type JoinedLog = Pick<NormalizedLog, 'timeUnixMs' | 'severity' | 'service' | 'message' | 'spanId'>;
-
-interface GraceEntry {
-  /**
-   * Only the fields a later join needs, not the NormalizedLog: the log's keys and attributes
-   * objects then die young instead of being copied out of the young generation for every waiting
-   * log (the GC was ~25% of workload 1; BENCHMARKS.md).
-   */
-  log: JoinedLog;
-  expiresAt: number;
-  /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
-  waitsIn: KeyEntry | KeyEntry[];
-}
-
-/**
- * What an index holds under one value: the item itself while it is the only one (most values),
- * else a Set. Windows are plain objects, never Sets.
- */
-type Bucket<T> = T | Set<T>;
-
-/**
- * Everything known under one linking-key value: the open windows that carry it and the trace-less
- * logs waiting for it. One entry for both means a trace-less log costs one map lookup per key
- * (it used to cost a lookup in a window index plus a get/set and a later get/delete in a separate
- * grace index; bench/src/micro/correlator.ts and BENCHMARKS.md have the numbers).
- */
-interface KeyEntry {
-  /** Position of the key in LINKING_KEYS (which index holds this entry). */
-  slot: number;
-  value: string;
-  windows: Bucket<Window> | undefined;
-  /**
-   * Waiting logs, oldest first. Every waiting log has the same lifetime and the buffer drops its
-   * oldest when full, so logs leave in arrival order: always from the head of this list too.
-   */
-  waiting: GraceEntry | GraceEntry[] | undefined;
-}
+/** How many distinct values a key slot holds. */
+const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
 
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
-
-function bucketAdd<T extends object>(b: Bucket<T> | undefined, item: T): Bucket<T> {
-  if (b === undefined || b === item) return item;
-  if (b instanceof Set) return b.add(item);
-  return new Set([b, item]);
-}
-
-/** The bucket without the item; undefined when it is empty. */
-function bucketDelete<T extends object>(b: Bucket<T> | undefined, item: T): Bucket<T> | undefined {
-  if (b === item) return undefined;
-  if (b instanceof Set) {
-    b.delete(item);
-    if (b.size === 0) return undefined;
-  }
-  return b;
-}
-
-function bucketItems<T extends object>(b: Bucket<T>): Iterable<T> {
-  return b instanceof Set ? b : [b];
-}
-
-function waitingItems(w: GraceEntry | GraceEntry[]): readonly GraceEntry[] {
-  return Array.isArray(w) ? w : [w];
-}
+/** Position in BUSINESS_KEYS of each linking key. */
+const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
 
 function hasLinkingValue(log: NormalizedLog): boolean {
   for (const key of LINKING_KEYS) if (log.keys[key]) return true;
   return false;
 }
 
-function addWaiting(entry: KeyEntry, waiting: GraceEntry): void {
-  const list = entry.waiting;
-  if (list === undefined) entry.waiting = waiting;
-  else if (Array.isArray(list)) list.push(waiting);
-  else entry.waiting = [list, waiting];
+/** Estimated bytes of a waiting log (the same figure on the way in and out). */
+function waitingBytes(g: GraceEntry): number {
+  const first = itemAt(g.summaries, 0) as LogSummary;
+  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
+  // Waiting under two values: a second summary and two small arrays.
+  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
 }
 
-/** How many distinct values a key slot holds. */
-const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
+/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
+function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
+  const { timeUnixMs, severity, service, message, spanId } = log;
+  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
+}
 
-function addService(w: Window, service: string): void {
+/**
+ * Adds the service to the window; returns the change in estimated bytes. A few services are kept
+ * in an exact-length array (a Set's hash table is ~350 bytes, more than the rest of a keyed
+ * window's lists), more than EXACT_UP_TO in a Set so the lookup stays O(1).
+ */
+function addService(w: Window, service: string): number {
   const s = w.services;
   if (s === undefined) w.services = service;
   else if (typeof s === 'string') {
-    if (s !== service) w.services = new Set([s, service]);
-  } else s.add(service);
+    if (s !== service) {
+      w.services = [s, service];
+      return LIST_BYTES;
+    }
+  } else if (Array.isArray(s)) {
+    if (!s.includes(service)) {
+      if (s.length < EXACT_UP_TO) w.services = appendTo(s, service);
+      else w.services = new Set([...s, service]);
+      return s.length < EXACT_UP_TO ? LIST_SLOT_BYTES : SET_BYTES;
+    }
+  } else if (!s.has(service)) {
+    s.add(service);
+    return SET_ENTRY_BYTES;
+  }
+  return 0;
 }
 
-/** Root = a span without a parent; among several (or none), the earliest. */
+/** True when both keys objects hold the same values (a span of the trace usually repeats them). */
+function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
+  for (const key of BUSINESS_KEYS) if ((a[key] || undefined) !== (b[key] || undefined)) return false;
+  return true;
+}
+
+/**
+ * The detail entry of a span. One literal per shape, not spreads: an object built by spreading
+ * gets room for properties it never uses, and adding a property later gives it a separate
+ * property store; either costs more than the summary itself.
+ */
+function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined, rootSpanId: string | undefined): SpanSummary {
+  const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
+  const { spanId, name, service, startUnixMs, status } = span;
+  // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
+  const parentSpanId = span.parentSpanId === rootSpanId ? rootSpanId : span.parentSpanId;
+  if (parentSpanId) {
+    return keys
+      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
+      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
+  }
+  return keys
+    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
+    : { spanId, name, service, startUnixMs, durationMs, status };
+}
+
 /** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
 function hasAny(o: object): boolean {
   for (const _ in o) return true;
   return false;
 }
 
+/** Root = a span without a parent; among several (or none), the earliest. */
 function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
   if (!current) return true;
   const candRoot = !candidate.parentSpanId;
@@ -211,14 +200,19 @@ function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs:
 
 export class Correlator {
   private readonly open = new Map<string, Window>();
+  /** Open windows in opening order (= closing order); consumed from `orderHead`. */
+  private order: (Window | undefined)[] = [];
+  private orderHead = 0;
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
-  private readonly grace: GraceEntry[] = [];
+  private grace: (GraceEntry | undefined)[] = [];
   private graceHead = 0;
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
+  private windowBytes = 0;
+  private waitingLogBytes = 0;
   private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> & Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
 
   constructor(options: CorrelatorOptions) {
@@ -227,8 +221,8 @@ export class Correlator {
       graceMs: options.graceMs ?? options.windowMs,
       maxGraceLogs: options.maxGraceLogs ?? 10_000,
       maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
-      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 50,
-      maxLinkFanout: options.maxLinkFanout ?? 100,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 10,
+      maxLinkFanout: options.maxLinkFanout ?? 10,
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
     };
   }
@@ -243,46 +237,50 @@ export class Correlator {
     return this.grace.length - this.graceHead;
   }
 
+  /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
+  approxBytes(): CorrelatorBytes {
+    return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes };
+  }
+
   addSpans(spans: readonly NormalizedSpan[]): void {
     const now = this.clock();
     this.expire(now);
     for (const span of spans) {
       const w = this.windowFor(span.traceId, now);
       w.spanCount += 1;
-      addService(w, span.service);
+      let bytes = addService(w, span.service);
       if (span.status === 'ERROR') {
         w.errorCount += 1;
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
       const better = betterRoot(span, w.root);
-      const listed = spanListLength(w.spans) < this.o.maxSpansPerWindow;
+      const listed = countOf(w.spans) < this.o.maxSpansPerWindow;
       // One summary object serves as detail entry and as root (the event reads the same fields).
+      // Its keys are shared with the span, not copied (the view and API clients check keys per
+      // span); when they repeat the window's own keys object, that one is shared instead, so
+      // the span's keys object and strings are not kept alive a second time.
       const summary: SpanSummary | undefined =
-        better || listed
-          ? {
-              spanId: span.spanId,
-              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-              name: span.name,
-              service: span.service,
-              startUnixMs: span.startUnixMs,
-              durationMs: Math.max(0, span.endUnixMs - span.startUnixMs),
-              status: span.status,
-              // Shared with the span, not copied: the view and API clients check keys per span.
-              ...(hasAny(span.keys) ? { keys: span.keys } : {}),
-            }
-          : undefined;
+        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined, w.root?.spanId) : undefined;
+      if (summary) bytes += SPAN_SUMMARY_BYTES + stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
       if (better) w.root = summary;
       if (listed && summary) {
-        const list = w.spans;
-        if (list === undefined) w.spans = summary;
-        else if (Array.isArray(list)) list.push(summary);
-        else w.spans = [list, summary];
+        const before = w.spans;
+        w.spans = append(before, summary);
+        if (before !== undefined) bytes += Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;
       } else {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
       }
+      w.bytes += bytes;
+      this.windowBytes += bytes;
       this.addKeys(w, span.keys, now);
     }
+  }
+
+  /** The window's keys object when it is a record's keys with the same values, else `keys`. */
+  private sharedKeys(w: Window, keys: BusinessKeys): BusinessKeys {
+    const own = w.keys;
+    return own !== undefined && !Array.isArray(own) && own !== keys && sameKeys(own, keys) ? own : keys;
   }
 
   addLogs(logs: readonly NormalizedLog[]): void {
@@ -291,7 +289,7 @@ export class Correlator {
     for (const log of logs) {
       if (log.traceId) {
         const w = this.windowFor(log.traceId, now);
-        this.joinLog(w, log, undefined);
+        this.joinLog(w, log);
         this.addKeys(w, log.keys, now);
       } else {
         this.linkTraceless(log, now);
@@ -305,14 +303,32 @@ export class Correlator {
     return this.drain();
   }
 
+  /**
+   * Closes up to n of the oldest open windows now, before they are due (the memory budget's first
+   * relief), each counted through onEvict like a full-table eviction; returns their events.
+   */
+  closeOldest(n: number): CorrelationEvent[] {
+    const now = this.clock();
+    const mark = this.pending.length;
+    for (let i = 0; i < n; i++) {
+      const w = this.popOldest();
+      if (w === undefined) break;
+      this.close(w, now);
+      this.o.onEvict?.();
+    }
+    return this.pending.splice(mark);
+  }
+
   /** Closes every open window now (shutdown) and returns all pending events. */
   flush(): CorrelationEvent[] {
     const now = this.clock();
-    for (const w of this.open.values()) this.close(w, now);
-    this.grace.length = 0;
+    for (let w = this.popOldest(); w !== undefined; w = this.popOldest()) this.close(w, now);
+    this.grace = [];
     this.graceHead = 0;
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
+    this.windowBytes = 0;
+    this.waitingLogBytes = 0;
     return this.drain();
   }
 
@@ -333,13 +349,27 @@ export class Correlator {
     this.o.onDrop?.(reason, count);
   }
 
+  /** Takes the oldest open window off the FIFO (the caller closes it). */
+  private popOldest(): Window | undefined {
+    const w = this.order[this.orderHead];
+    if (w === undefined) return undefined;
+    this.order[this.orderHead] = undefined;
+    this.orderHead += 1;
+    // Compact once the consumed head dominates, keeping the array O(open windows).
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
+    return w;
+  }
+
   private windowFor(traceId: string, now: number): Window {
     const existing = this.open.get(traceId);
     if (existing) return existing;
     if (this.open.size >= this.o.maxOpenWindows) {
       // Evicting the oldest loses nothing already seen (its event is emitted now, just early);
       // refusing the new trace would lose the freshest data instead.
-      const oldest = this.open.values().next().value;
+      const oldest = this.popOldest();
       if (oldest) {
         this.close(oldest, now);
         this.o.onEvict?.();
@@ -361,73 +391,147 @@ export class Correlator {
       logs: undefined,
       spansCapped: false,
       logsCapped: false,
-      related: undefined,
-      pickedUp: undefined,
+      nodes: undefined,
+      bytes: WINDOW_BYTES + stringBytes(traceId),
     };
+    this.windowBytes += w.bytes;
     this.open.set(traceId, w);
+    this.order.push(w);
     return w;
   }
 
-  private joinLog(w: Window, log: JoinedLog, linkedBy: LogSummary['linkedBy']): void {
-    w.logCount += 1;
-    if (linkedBy) w.linkedLogCount += 1;
-    addService(w, log.service);
-    const rank = SEVERITY_RANK.get(log.severity) ?? 0;
-    if (rank > w.highestRank) w.highestRank = rank;
-    if (rank >= ERROR_RANK) w.errorCount += 1;
+  /** A log of the window's own trace joins it: counted, and listed up to the cap. */
+  private joinLog(w: Window, log: NormalizedLog): void {
+    let bytes = this.countLog(w, log.service, log.severity);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
-      // Optional fields assigned, not spread: no temporary objects per joined log.
-      const summary: LogSummary = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
-      if (log.spanId) summary.spanId = log.spanId;
-      if (linkedBy) summary.linkedBy = linkedBy;
-      if (w.logs) w.logs.push(summary);
-      else w.logs = [summary];
-    } else {
-      w.logsCapped = true;
-      this.drop('log_detail_cap', 1);
-    }
+      // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
+      const rootSpanId = w.root?.spanId;
+      const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
+      const { timeUnixMs, severity, service, message } = log;
+      const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
+      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
+    } else this.logCapped(w);
+    w.bytes += bytes;
+    this.windowBytes += bytes;
   }
 
-  /** Records the business keys of a trace record; new linking values meet other windows and waiting logs. */
-  private addKeys(w: Window, keys: NormalizedLog['keys'], now: number): void {
+  /** A trace-less log joins the window through a business key: its shared summary is listed. */
+  private joinLinked(w: Window, summary: LogSummary): void {
+    w.linkedLogCount += 1;
+    let bytes = this.countLog(w, summary.service, summary.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += this.listLog(w, summary);
+    else this.logCapped(w);
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /** The counts every joined log updates; returns the change in estimated bytes. */
+  private countLog(w: Window, service: string, severity: Severity): number {
+    w.logCount += 1;
+    const rank = SEVERITY_RANK.get(severity) ?? 0;
+    if (rank > w.highestRank) w.highestRank = rank;
+    if (rank >= ERROR_RANK) w.errorCount += 1;
+    return addService(w, service);
+  }
+
+  /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
+  private listLog(w: Window, summary: LogSummary): number {
+    if (w.logs) {
+      w.logs = appendTo(w.logs, summary);
+      return LIST_SLOT_BYTES;
+    }
+    w.logs = [summary];
+    return LIST_BYTES;
+  }
+
+  private logCapped(w: Window): void {
+    w.logsCapped = true;
+    this.drop('log_detail_cap', 1);
+  }
+
+  /** Records the business keys of a trace record; a new linking value indexes the window and meets waiting logs. */
+  private addKeys(w: Window, keys: BusinessKeys, now: number): void {
     // The first record with keys lends the window its keys object (one value per key fits any
-    // cap >= 1); a later one turns it into slots.
-    const first = w.keys === undefined && this.o.maxKeyValuesPerWindow >= 1;
-    let slots: KeySlots | undefined;
+    // cap >= 1); slots are made only when a later record brings a value the window lacks.
+    const lent = w.keys === undefined && this.o.maxKeyValuesPerWindow >= 1;
     let recorded = false;
+    let bytes = 0;
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const key = BUSINESS_KEYS[k] as BusinessKey;
-      const value = keys[key];
+      const value = keys[BUSINESS_KEYS[k] as BusinessKey];
       if (!value) continue;
-      if (!first) {
-        slots ??= this.keySlots(w);
-        const slot = slots[k];
-        if (slot === value || (typeof slot === 'object' && slot.has(value))) continue;
-        if (slotSize(slot) >= this.o.maxKeyValuesPerWindow) {
+      if (!lent) {
+        const current = keySlot(w.keys, k);
+        if (slotHas(current, value)) continue;
+        if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
           this.drop('key_values_cap', 1);
           continue;
         }
-        if (slot === undefined) slots[k] = value;
-        else if (typeof slot === 'string') slots[k] = new Set([slot, value]);
-        else slot.add(value);
+        if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
+        const slots = this.keySlots(w);
+        if (current === undefined) slots[k] = value;
+        else if (typeof current === 'string') {
+          slots[k] = new Set([current, value]);
+          bytes += SET_BYTES;
+        } else {
+          current.add(value);
+          bytes += SET_ENTRY_BYTES;
+        }
       }
+      bytes += stringBytes(value);
       recorded = true;
       const linking = LINKING_SLOT[k] as number;
       if (linking < 0) continue;
-
-      const entry = this.keyEntry(linking, value);
-      if (entry.windows !== undefined) for (const other of bucketItems(entry.windows)) this.relate(w, other, key, value);
-      entry.windows = bucketAdd(entry.windows, w);
-      if (entry.waiting === undefined) continue;
-      for (const waiting of waitingItems(entry.waiting)) {
-        if (waiting.expiresAt <= now) continue;
-        w.pickedUp ??= new Set();
-        if (w.pickedUp.has(waiting)) continue;
-        w.pickedUp.add(waiting);
-        this.joinLog(w, waiting.log, { key, value });
-      }
+      const entry = this.keyEntry(linking, value, true);
+      const nodes = w.nodes;
+      w.nodes = append(nodes, linkWindow(entry, w));
+      bytes += KEY_NODE_BYTES + (nodes === undefined ? 0 : Array.isArray(nodes) ? LIST_SLOT_BYTES : LIST_BYTES);
+      if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
-    if (first && recorded) w.keys = keys;
+    if (lent && recorded) w.keys = keys;
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /**
+   * A window that just took a linking value joins the logs waiting under it: the newest
+   * `maxLinkFanout` of them, so the cost does not grow with the waiting list (the rest counted).
+   */
+  private pickUpWaiting(w: Window, entry: KeyEntry, keys: BusinessKeys, k: number, lent: boolean, now: number): void {
+    const list = entry.waiting;
+    if (list === undefined) return;
+    const n = countOf(list);
+    const take = Math.min(n, this.o.maxLinkFanout);
+    for (let i = n - 1; i >= n - take; i--) {
+      const waiting = itemAt(list, i) as GraceEntry;
+      if (waiting.expiresAt <= now) continue;
+      const waitsIn = waiting.waitsIn;
+      if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
+      else if (!this.joinedThroughOther(w, waitsIn, entry, keys, k, lent))
+        this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
+    }
+    if (n > take) this.drop('link_fanout_cap', n - take);
+  }
+
+  /**
+   * True when a log waiting under several values already met this window through another one:
+   * the window carried that value before this record, or this record carried it at a key
+   * handled earlier in addKeys' loop (key position < k). Either way the log joined then (or was
+   * left out by a fan-out cap, counted then), so it must not join twice.
+   */
+  private joinedThroughOther(
+    w: Window,
+    waitsIn: readonly KeyEntry[],
+    entry: KeyEntry,
+    keys: BusinessKeys,
+    k: number,
+    lent: boolean,
+  ): boolean {
+    for (const other of waitsIn) {
+      if (other === entry) continue;
+      const bk = BUSINESS_SLOT[other.slot] as number;
+      if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
+    }
+    return false;
   }
 
   /** The window's keys as slots (copied out of a shared keys object the first time). */
@@ -440,104 +544,101 @@ export class Correlator {
     return slots;
   }
 
-  /** The entry for a linking value, created (and indexed) when new. */
-  private keyEntry(slot: number, value: string): KeyEntry {
+  /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
+  private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
     const index = this.keyIndex[slot] as Map<string, KeyEntry>;
     let entry = index.get(value);
     if (entry === undefined) {
-      entry = { slot, value, windows: undefined, waiting: undefined };
+      entry = {
+        slot,
+        value,
+        head: undefined,
+        tail: undefined,
+        windowCount: 0,
+        waiting: undefined,
+        closed: undefined,
+        closedNext: 0,
+        linkedBy: undefined,
+        chargedToWindows: forWindow,
+      };
       index.set(value, entry);
+      const bytes = KEY_ENTRY_BYTES + stringBytes(value);
+      if (forWindow) this.windowBytes += bytes;
+      else this.waitingLogBytes += bytes;
     }
     return entry;
   }
 
   /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
   private releaseIfEmpty(entry: KeyEntry): void {
-    if (entry.windows === undefined && entry.waiting === undefined) this.keyIndex[entry.slot]?.delete(entry.value);
+    if (entry.windowCount !== 0 || entry.waiting !== undefined) return;
+    this.keyIndex[entry.slot]?.delete(entry.value);
+    const bytes = KEY_ENTRY_BYTES + stringBytes(entry.value);
+    if (entry.chargedToWindows) this.windowBytes -= bytes;
+    else this.waitingLogBytes -= bytes;
   }
 
-  private relate(a: Window, b: Window, key: BusinessKey, value: string): void {
-    this.addRelated(a, { traceId: b.traceId, key, value });
-    this.addRelated(b, { traceId: a.traceId, key, value });
-  }
-
-  private addRelated(w: Window, rel: RelatedTrace): void {
-    // One entry per related trace is enough to navigate; the first shared key names the link.
-    if (w.related?.has(rel.traceId)) return;
-    if ((w.related?.size ?? 0) >= this.o.maxRelatedPerWindow) {
-      this.drop('related_traces_cap', 1);
-      return;
-    }
-    w.related ??= new Map();
-    w.related.set(rel.traceId, rel);
-  }
-
-  /** A log without trace context joins every open window sharing a linking key, or waits for one. */
+  /** A log without trace context joins the newest open windows sharing a linking key, and waits for more. */
   private linkTraceless(log: NormalizedLog, now: number): void {
-    // Window -> the key that links it; a log carrying both linking keys joins a window once.
-    // Created only when some window matches: most trace-less logs find none and wait.
-    let targets: Map<Window, { key: BusinessKey; value: string }> | undefined;
-    let fanoutDropped = 0;
     if (!hasLinkingValue(log)) return;
     // Room first: dropping the oldest waiting log may unindex an entry this log is about to use.
     if (this.graceLogCount >= this.o.maxGraceLogs) {
       this.removeOldestGrace();
       this.drop('grace_buffer_full', 1);
     }
+    const fanout = this.o.maxLinkFanout;
+    // Window -> the value that links it; a log carrying both linking keys joins a window once.
+    // Created only when some window matches: most trace-less logs find none and wait.
+    let targets: Map<Window, LogSummary> | undefined;
+    let fanoutDropped = 0;
     // The entries it will wait in: one lookup per linking value serves both the join and the wait.
-    let waitsIn: KeyEntry | KeyEntry[] | undefined;
+    let waitsIn: OneOrMany<KeyEntry> | undefined;
+    let summaries: OneOrMany<LogSummary> | undefined;
     for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
-      const key = LINKING_KEYS[slot] as BusinessKey;
-      const value = log.keys[key];
+      const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
       if (!value) continue;
-      const entry = this.keyEntry(slot, value);
-      waitsIn = waitsIn === undefined ? entry : Array.isArray(waitsIn) ? [...waitsIn, entry] : [waitsIn, entry];
-      if (entry.windows === undefined) continue;
+      const entry = this.keyEntry(slot, value, false);
+      // Made on first use: most values never see a trace-less log, and there is an entry per value.
+      entry.linkedBy ??= { key: LINKING_KEYS[slot] as BusinessKey, value };
+      const summary = linkedSummary(log, entry.linkedBy);
+      waitsIn = append(waitsIn, entry);
+      summaries = append(summaries, summary);
+      if (entry.windowCount === 0) continue;
       targets ??= new Map();
-      for (const w of bucketItems(entry.windows)) {
-        if (targets.has(w)) continue;
-        if (targets.size >= this.o.maxLinkFanout) {
-          fanoutDropped += 1;
-          continue;
-        }
-        targets.set(w, { key, value });
+      // Newest first; a window already reached through the other value is passed over, and
+      // there are at most `fanout` of those, so the walk is bounded by 2 * fanout.
+      let visited = 0;
+      for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
+        visited += 1;
+        if (!targets.has(node.w)) targets.set(node.w, summary);
       }
+      fanoutDropped += entry.windowCount - visited;
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (waitsIn === undefined) return; // not reached: hasLinkingValue() said there is one
+    if (waitsIn === undefined || summaries === undefined) return; // not reached: hasLinkingValue() said there is one
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    const waiting = this.waitForWindow(log, now, waitsIn);
-    if (!targets) return;
-    for (const [w, linkedBy] of targets) {
-      this.joinLog(w, log, linkedBy);
-      // Marked as picked up, so a second linking key seen later does not join it twice.
-      w.pickedUp ??= new Set();
-      w.pickedUp.add(waiting);
-    }
+    this.waitForWindow(now, waitsIn, summaries);
+    if (targets) for (const [w, summary] of targets) this.joinLinked(w, summary);
   }
 
-  private waitForWindow(log: NormalizedLog, now: number, waitsIn: KeyEntry | KeyEntry[]): GraceEntry {
-    const kept: JoinedLog = { timeUnixMs: log.timeUnixMs, severity: log.severity, service: log.service, message: log.message };
-    if (log.spanId) kept.spanId = log.spanId;
-    const waiting: GraceEntry = { log: kept, expiresAt: now + this.o.graceMs, waitsIn };
+  private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
+    const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
     this.grace.push(waiting);
-    if (Array.isArray(waitsIn)) for (const entry of waitsIn) addWaiting(entry, waiting);
-    else addWaiting(waitsIn, waiting);
-    return waiting;
+    for (const entry of itemsOf(waitsIn)) entry.waiting = append(entry.waiting, waiting);
+    this.waitingLogBytes += waitingBytes(waiting);
   }
 
   private removeOldestGrace(): void {
     const waiting = this.grace[this.graceHead];
     if (!waiting) return;
-    this.grace[this.graceHead] = undefined as unknown as GraceEntry;
+    this.grace[this.graceHead] = undefined;
     this.graceHead += 1;
-    const { waitsIn } = waiting;
-    if (Array.isArray(waitsIn)) for (const entry of waitsIn) this.leave(entry, waiting);
-    else this.leave(waitsIn, waiting);
+    this.waitingLogBytes -= waitingBytes(waiting);
+    for (const entry of itemsOf(waiting.waitsIn)) this.leave(entry, waiting);
     // Compact once the consumed head dominates, keeping the array O(live entries).
     if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
-      this.grace.splice(0, this.graceHead);
+      this.grace = this.grace.slice(this.graceHead);
       this.graceHead = 0;
     }
   }
@@ -559,8 +660,10 @@ export class Correlator {
 
   private expire(now: number): void {
     const windowMs = this.o.windowMs;
-    for (const w of this.open.values()) {
-      if (w.startMs + windowMs > now) break;
+    for (;;) {
+      const w = this.order[this.orderHead];
+      if (w === undefined || w.startMs + windowMs > now) break;
+      this.popOldest();
       this.close(w, now);
     }
     for (;;) {
@@ -572,29 +675,41 @@ export class Correlator {
 
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
-    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const values = keySlot(w.keys, k);
-      const linking = LINKING_SLOT[k] as number;
-      if (values === undefined || linking < 0) continue;
-      if (typeof values === 'string') this.unindexWindow(linking, values, w);
-      else for (const value of values) this.unindexWindow(linking, value, w);
+    const endMs = Math.min(now, w.startMs + this.o.windowMs);
+    // Related traces are read from the key index while the window is still in it.
+    const related = this.relatedTraces(w);
+    for (const node of itemsOf(w.nodes)) {
+      unlinkNode(node);
+      const entry = node.entry;
+      // Remembered for the windows of the value still open; forgotten when none is.
+      this.windowBytes += rememberClosed(entry, w.traceId, endMs, this.o.maxRelatedPerWindow);
+      this.releaseIfEmpty(entry);
     }
+    this.windowBytes -= w.bytes;
     this.closedTraces.set(w.traceId, true);
     if (this.closedTraces.size > this.o.maxClosedRemembered) {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(this.toEvent(w, Math.min(now, w.startMs + this.o.windowMs)));
+    this.pending.push(this.toEvent(w, endMs, related));
   }
 
-  private unindexWindow(slot: number, value: string, w: Window): void {
-    const entry = this.keyIndex[slot]?.get(value);
-    if (entry === undefined) return;
-    entry.windows = bucketDelete(entry.windows, w);
-    this.releaseIfEmpty(entry);
+  /** Up to maxRelatedPerWindow traces sharing a linking value with the window (key-index.ts says which). */
+  private relatedTraces(w: Window): RelatedTrace[] {
+    const cap = this.o.maxRelatedPerWindow;
+    let found: Map<string, RelatedTrace> | undefined;
+    let notListed = 0;
+    for (const node of itemsOf(w.nodes)) {
+      const entry = node.entry;
+      if (entry.windowCount <= 1 && entry.closed === undefined) continue;
+      found ??= new Map();
+      notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
+    }
+    if (notListed > 0) this.drop('related_traces_cap', notListed);
+    return found ? [...found.values()] : [];
   }
 
-  private toEvent(w: Window, endMs: number): CorrelationEvent {
+  private toEvent(w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
     const keys: CorrelationEvent['keys'] = {};
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
       const slot = keySlot(w.keys, k);
@@ -624,7 +739,7 @@ export class Correlator {
             durationMs: root.durationMs,
           }
         : null,
-      relatedTraces: w.related ? [...w.related.values()] : [],
+      relatedTraces: related,
       detail: {
         spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
         logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],

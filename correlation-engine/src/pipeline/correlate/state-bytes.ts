@@ -1,0 +1,55 @@
+// Byte estimates for the correlator's state, read by the memory budget (Correlator.approxBytes).
+//
+// They estimate V8 heap bytes on the official 64-bit Node builds, which do not compress pointers:
+// an object costs a 24-byte header (map, properties, elements) plus 8 bytes per field, a number
+// that is not a small integer (every millisecond timestamp) a 16-byte box, an array 48 bytes plus
+// 8 per slot, a string a 16-byte header plus one byte per character (log text is almost always
+// one-byte; two-byte strings are undercounted by half). Strings a structure refers to are counted
+// with it even when another structure shares them (a trace id shared by a span and its window), so
+// the estimate leans high, the safe side for a budget. Each figure is added when a structure is
+// made and subtracted when it is let go, so reading the total is O(1).
+
+const HEADER = 24;
+const FIELD = 8;
+/** A boxed double (timestamps and fractional durations). */
+const BOXED_NUMBER = 16;
+/** One entry of a Map or Set (key, value, chain and bucket), with its hash table's slack. */
+const MAP_ENTRY = 48;
+
+/** A string of this length. */
+export const stringBytes = (s: string | undefined): number => (s === undefined ? 0 : 16 + s.length);
+
+/** An open window: its object (17 fields), its start time, its entry in the open-window map and its FIFO slot. */
+export const WINDOW_BYTES = HEADER + 17 * FIELD + BOXED_NUMBER + MAP_ENTRY + FIELD;
+
+/** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
+export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;
+
+/** A log summary object (up to 6 fields, a boxed time) without its strings; also the second summary of a log waiting under two values. */
+export const LOG_SUMMARY_BYTES = HEADER + 6 * FIELD + BOXED_NUMBER;
+
+/** One more slot in a list, or a list made when a second item arrives. */
+export const LIST_SLOT_BYTES = FIELD;
+export const LIST_BYTES = 48 + 2 * FIELD;
+
+/** A Set made when a list outgrows its exact-length form, and each further value. */
+export const SET_BYTES = HEADER + FIELD + 48 + 8 * MAP_ENTRY;
+export const SET_ENTRY_BYTES = MAP_ENTRY;
+
+/** Per-key value slots, made when a record brings a value the window lacks. */
+export const KEY_SLOTS_BYTES = 48 + 5 * FIELD;
+
+/** A window's node in a key value's list (4 fields). */
+export const KEY_NODE_BYTES = HEADER + 4 * FIELD;
+
+/** A key value's entry (10 fields), its linkedBy object (counted whether made yet or not) and its slot in the index map, without the value string. */
+export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_ENTRY;
+
+/** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */
+export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
+
+/**
+ * A waiting trace-less log: its entry (3 fields), its summary (6 fields, a boxed time), its buffer
+ * slot and one list slot; the windows it joins share the summary and count only their list slot.
+ */
+export const WAITING_LOG_BYTES = HEADER + 3 * FIELD + LOG_SUMMARY_BYTES + FIELD + FIELD;
