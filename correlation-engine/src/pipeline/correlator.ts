@@ -633,4 +633,24 @@ export class Correlator {
       },
     };
   }
+
+  // minimal version; replaced by the O(1)-accounting correlator
+  /** Estimated bytes of the open windows and of the trace-less logs waiting for one. */
+  approxBytes(): { windows: number; waitingLogs: number } {
+    // Rough per-item costs: a window with a few records, a waiting log with a short message.
+    return { windows: this.open.size * 1024, waitingLogs: this.graceLogCount * 512 };
+  }
+
+  // minimal version; replaced by the O(1)-accounting correlator
+  /** Closes up to n of the oldest open windows now (each counted through onEvict); returns the pending events. */
+  closeOldest(n: number): CorrelationEvent[] {
+    const now = this.clock();
+    for (let i = 0; i < n; i++) {
+      const oldest = this.open.values().next().value;
+      if (oldest === undefined) break;
+      this.close(oldest, now);
+      this.o.onEvict?.();
+    }
+    return this.drain();
+  }
 }
