@@ -87,6 +87,37 @@ describe('accounting per kind', () => {
   });
 });
 
+describe('in-flight bodies', () => {
+  it('counts a chunked body as it arrives and releases it once answered', async () => {
+    const { app } = await start();
+    const base = await listen(app);
+    const { hostname, port } = new URL(base);
+    const socket = connect(Number(port), hostname);
+    sockets.push(socket);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const answered = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+    });
+    const body = Buffer.from(apiLogs([{ message: 'c'.repeat(50_000) }]));
+    const half = body.length >> 1;
+    const chunk = (b: Buffer) => `${b.length.toString(16)}\r\n${b.toString()}\r\n`;
+    socket.write(`POST /api/logs HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
+    socket.write(chunk(body.subarray(0, half)));
+    await eventually(
+      async () => ((await accounted(app)).inflight_bodies >= half ? true : undefined),
+      5000,
+      'the first chunk to be counted',
+    );
+    socket.write(`${chunk(body.subarray(half))}0\r\n\r\n`);
+    expect(await answered).toMatch(/^HTTP\/1\.1 202/);
+    await eventually(async () => ((await accounted(app)).inflight_bodies === 0 ? true : undefined), 5000, 'the body to be released');
+  });
+});
+
 describe('shed order under a small budget', () => {
   it('closes the oldest windows early first, emitting their events, without dropping detail or refusing', async () => {
     const { app } = await start();

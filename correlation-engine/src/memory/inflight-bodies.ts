@@ -48,21 +48,23 @@ function release(request: FastifyRequest, inflight: InflightBodies): void {
 export function registerMemoryHooks(app: FastifyInstance, guard: IngestGuard): void {
   const { inflight } = guard;
 
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks: no promise per request on the ingest path.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.method === 'POST' && INGEST_ROUTES.has(request.routeOptions.url ?? '')) {
       const refusal = guard.memoryRefusal();
-      if (refusal) throw refusal;
+      if (refusal) return done(refusal);
     }
     const declared = Number(request.headers['content-length']);
     if (declared > 0) {
       inflight.add(declared);
       counted.set(request, { bytes: declared });
     }
+    done();
   });
 
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     // Only a chunked body arrives without a declared length; other requests have none to count.
-    if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] === undefined) return payload;
+    if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] === undefined) return done(null, payload);
     const entry = { bytes: 0 };
     counted.set(request, entry);
     const counting = new Transform({
@@ -73,9 +75,15 @@ export function registerMemoryHooks(app: FastifyInstance, guard: IngestGuard): v
       },
     });
     payload.on('error', (err) => counting.destroy(err));
-    return payload.pipe(counting);
+    done(null, payload.pipe(counting));
   });
 
-  app.addHook('onResponse', async (request) => release(request, inflight));
-  app.addHook('onRequestAbort', async (request) => release(request, inflight));
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request, inflight);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request, inflight);
+    done();
+  });
 }

@@ -60,7 +60,7 @@ export interface ReadyBody {
     pressure: number;
     limitBytes: number;
     source: string;
-    accountedBytes: Record<string, number>;
+    accountedBytes: Record<'windows' | 'waiting_logs' | 'recent_logs' | 'recent_events' | 'inflight_bodies' | 'export_buffers', number>;
     heapUsedBytes: number;
   };
 }
