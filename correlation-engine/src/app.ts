@@ -72,8 +72,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerErrorHandlers(app);
   registerJsonParser(app, config.bodyLimitBytes);
-  registerMemoryHooks(app, pipeline);
   if (config.basicAuth) await app.register(basicAuthPlugin, config.basicAuth);
+  // After auth: a client without credentials gets 401, not a view of our memory pressure.
+  registerMemoryHooks(app, pipeline);
 
   const logEachRequest = config.logLevel === 'debug' || config.logLevel === 'trace';
   app.addHook('onResponse', async (request, reply) => {
