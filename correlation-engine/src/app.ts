@@ -4,8 +4,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { type Delivery, NoopDelivery } from './exporters/delivery.js';
 import { loggerOptions } from './logger.js';
+import { registerMemoryHooks } from './memory/inflight-bodies.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { Pipeline } from './pipeline/pipeline.js';
+import { type MemoryOptions, Pipeline } from './pipeline/pipeline.js';
 import { basicAuthPlugin } from './plugins/basic-auth.js';
 import { registerJsonParser } from './plugins/body-parsers.js';
 import { registerErrorHandlers } from './plugins/error-handler.js';
@@ -29,6 +30,8 @@ export interface BuildAppOptions {
   tickIntervalMs?: number;
   /** Where logs go (default stdout); tests capture them. */
   logStream?: NodeJS.WritableStream;
+  /** Memory limit and heap readings (tests inject them; default: detected, docs/memory-budget.md). */
+  memory?: MemoryOptions;
 }
 
 /** The engine's parts, reachable from the app (server.ts shutdown, tests). */
@@ -61,13 +64,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const state: AppState = { shuttingDown: false, startedAtMs: Date.now() };
-  const pipeline = new Pipeline({ config, metrics, delivery, now, log: app.log });
+  const pipeline = new Pipeline({ config, metrics, delivery, now, log: app.log, ...(options.memory ? { memory: options.memory } : {}) });
+  const { limit, stateBudgetBytes } = pipeline.memory;
+  app.log.info({ memoryLimitBytes: limit.bytes, source: limit.source, stateBudgetBytes }, 'memory budget');
   const deps: RouteDeps = { config, metrics, delivery, pipeline, state, now };
   app.decorate('engine', deps);
 
   registerErrorHandlers(app);
   registerJsonParser(app, config.bodyLimitBytes);
   if (config.basicAuth) await app.register(basicAuthPlugin, config.basicAuth);
+  // After auth: a client without credentials gets 401, not a view of our memory pressure.
+  registerMemoryHooks(app, pipeline);
 
   const logEachRequest = config.logLevel === 'debug' || config.logLevel === 'trace';
   app.addHook('onResponse', async (request, reply) => {

@@ -2,7 +2,16 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { envBoolean, envEnum, envInt, envOptionalString, envOptionalUrl, envPositiveNumber, envString } from './env-schema.js';
+import {
+  envBoolean,
+  envEnum,
+  envInt,
+  envOptionalInt,
+  envOptionalString,
+  envOptionalUrl,
+  envPositiveNumber,
+  envString,
+} from './env-schema.js';
 import { type ExportersConfig, exportersEnvSchema } from './exporters/config.js';
 
 export class ConfigError extends Error {
@@ -29,6 +38,8 @@ const engineEnvSchema = z.object({
   BASIC_AUTH_USER: envOptionalString(),
   BASIC_AUTH_PASS: envOptionalString(),
   GRAFANA_URL: envOptionalUrl(),
+  // Below 16 MiB the runtime alone would keep the engine refusing ingest.
+  ENGINE_MEMORY_LIMIT_BYTES: envOptionalInt(16 * 1024 * 1024),
 });
 
 /** The engine's own variables (the exporters' are in exporters/config.ts). */
@@ -57,6 +68,8 @@ export interface Config {
   /** Set when ENABLE_BASIC_AUTH=true; never logged. */
   basicAuth: BasicAuthConfig | undefined;
   grafanaUrl: string | undefined;
+  /** ENGINE_MEMORY_LIMIT_BYTES; unset = the cgroup limit, else the V8 heap limit (memory/memory-limit.ts). */
+  memoryLimitBytes: number | undefined;
   exporters: ExportersConfig;
 }
 
@@ -112,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     basicAuth:
       e.ENABLE_BASIC_AUTH && e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS } : undefined,
     grafanaUrl: e.GRAFANA_URL,
+    memoryLimitBytes: e.ENGINE_MEMORY_LIMIT_BYTES,
     exporters: exporters.data,
   };
 }

@@ -37,6 +37,24 @@ export function envInt(fallback: number, min: number, max = Number.MAX_SAFE_INTE
   );
 }
 
+/** An optional whole number in [min, max] (undefined when unset). */
+export function envOptionalInt(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[0-9]+$/, { error: 'must be a whole number' })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(min, { error: `must be >= ${min}` })
+          .max(max, { error: `must be <= ${max}` }),
+      )
+      .optional(),
+  );
+}
+
 /** A positive decimal number (fractions allowed). */
 export function envPositiveNumber(fallback: number) {
   return z.preprocess(

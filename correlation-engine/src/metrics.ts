@@ -12,6 +12,16 @@ export interface MetricsOptions {
   maxServices?: number;
 }
 
+/** What the memory budget reports at each scrape (memory/memory-budget.ts). */
+export interface MemoryReport {
+  budgetBytes: number;
+  source: string;
+  accounted: Readonly<Record<string, number>>;
+  pressure: number;
+  /** 0 normal, 1 closing windows early, 2 dropping detail, 3 refusing ingest. */
+  stage: number;
+}
+
 export interface Metrics {
   registry: Registry;
   eventsTotal: Counter<never>;
@@ -29,6 +39,9 @@ export interface Metrics {
   exporterOldestUnsentAge: Gauge<'exporter'>;
   deliveryBacklogBytes: Gauge<never>;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  memoryShed: Counter<'reason'>;
+  /** Where the memory gauges read from; they are read at scrape time, never per record. */
+  setMemoryReporter(report: () => MemoryReport): void;
   /** Maps a service name to a bounded label value. */
   serviceLabel(service: string): string;
 }
@@ -41,6 +54,47 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registers = [registry];
   const maxServices = options.maxServices ?? 200;
   const services = new Set<string>();
+  let memoryReport: (() => MemoryReport) | undefined;
+
+  new Gauge({
+    name: 'engine_memory_budget_bytes',
+    help: 'The memory limit the engine sheds against, by where it came from (env, cgroup_v2, cgroup_v1, v8_heap).',
+    labelNames: ['source'] as const,
+    registers,
+    collect() {
+      const r = memoryReport?.();
+      this.reset();
+      if (r) this.set({ source: r.source }, r.budgetBytes);
+    },
+  });
+  new Gauge({
+    name: 'engine_memory_accounted_bytes',
+    help: 'Estimated bytes held by each kind of state that grows with traffic.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      const r = memoryReport?.();
+      if (r) for (const [kind, bytes] of Object.entries(r.accounted)) this.set({ kind }, bytes);
+    },
+  });
+  new Gauge({
+    name: 'engine_memory_pressure_ratio',
+    help: 'Memory pressure: the larger of accounted state / its budget and heap used / its budget (shedding starts at 0.7).',
+    registers,
+    collect() {
+      const r = memoryReport?.();
+      if (r) this.set(r.pressure);
+    },
+  });
+  new Gauge({
+    name: 'engine_memory_shed_stage',
+    help: 'Shedding stage: 0 normal, 1 closing oldest windows early, 2 dropping detail, 3 refusing ingest (503).',
+    registers,
+    collect() {
+      const r = memoryReport?.();
+      if (r) this.set(r.stage);
+    },
+  });
 
   return {
     registry,
@@ -130,6 +184,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
+    memoryShed: new Counter({
+      name: 'engine_memory_shed_total',
+      help: 'Shedding decisions under memory pressure, by reason (windows closed early, event detail dropped, recent entries dropped, ingest requests refused).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    setMemoryReporter(report: () => MemoryReport): void {
+      memoryReport = report;
+    },
     serviceLabel(service: string): string {
       if (services.has(service)) return service;
       // A misbehaving client can send a new service name per record; bound the series count.

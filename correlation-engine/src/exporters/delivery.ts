@@ -21,6 +21,8 @@ export interface Delivery {
   acceptEvents(events: readonly CorrelationEvent[]): Promise<void>;
   /** Non-null while ingest must be refused (backlog over bound); also drives GET /ready. */
   backpressure(): { retryAfterSeconds: number; reason: string } | null;
+  /** Bytes of export buffers held in memory (absent when it holds none); must be O(1). */
+  memoryBytes?(): number;
   /** Starts background senders; called once after the app is ready. */
   start(): void;
   /** Stops accepting, sends what it can until the deadline, releases files and timers. */

@@ -47,6 +47,11 @@ export class DurableDelivery implements Delivery {
     this.exporters = options.exporters;
   }
 
+  /** Appends not yet committed are the only export records held in memory (batches are read from disk). */
+  memoryBytes(): number {
+    return this.queue.pendingBytesInMemory();
+  }
+
   /** Commits the logs to the durable queue; throws BackpressureError when the backlog is over its bound. */
   async acceptLogs(logs: readonly NormalizedLog[]): Promise<void> {
     if (logs.length === 0) return;

@@ -238,6 +238,11 @@ export class DurableQueue {
     return this.bytes + this.pendingBytes;
   }
 
+  /** Bytes of record bodies waiting in memory for the next group commit. */
+  pendingBytesInMemory(): number {
+    return this.pendingBytes;
+  }
+
   /** Highest sequence number written so far. */
   head(): number {
     return this.headSeq;

@@ -1,5 +1,6 @@
 // Probes and the Prometheus scrape. Open even when BasicAuth is on.
 import type { FastifyInstance } from 'fastify';
+import { MEMORY_RETRY_AFTER_SECONDS } from '../pipeline/pipeline.js';
 import type { RouteDeps } from './deps.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -37,7 +38,20 @@ export async function healthRoutes(app: FastifyInstance, deps: RouteDeps): Promi
       reply.header('retry-after', String(Math.max(1, Math.ceil(bp.retryAfterSeconds))));
       return reply.code(503).send({ status: 'backpressure', reason: bp.reason });
     }
-    return { status: 'ready' };
+    const m = pipeline.memoryStatus();
+    const memory = {
+      stage: m.stage,
+      pressure: Math.round(m.pressure.ratio * 1000) / 1000,
+      limitBytes: m.limitBytes,
+      source: m.source,
+      accountedBytes: m.accounted,
+      heapUsedBytes: m.pressure.heapUsedBytes,
+    };
+    if (m.reason !== undefined) {
+      reply.header('retry-after', String(MEMORY_RETRY_AFTER_SECONDS));
+      return reply.code(503).send({ status: 'memory_pressure', reason: m.reason, memory });
+    }
+    return { status: 'ready', memory };
   });
 
   app.get('/metrics', async (_request, reply) => {

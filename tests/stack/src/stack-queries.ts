@@ -19,6 +19,7 @@ const LANGUAGE_BY_DATASOURCE: Record<string, QueryLanguage> = { prometheus: 'pro
 export const DASHBOARD_DIR = join(STACK_DIR, 'grafana', 'provisioning', 'dashboards');
 export const DATASOURCES_FILE = join(STACK_DIR, 'grafana', 'provisioning', 'datasources', 'datasources.yml');
 export const ALERTS_FILE = join(STACK_DIR, 'prometheus', 'alerts.yml');
+export const MEMORY_ALERTS_FILE = join(STACK_DIR, 'prometheus', 'memory-alerts.yml');
 
 type Json = Record<string, unknown>;
 export interface DatasourceRef {
@@ -141,8 +142,17 @@ export function alertRules(): AlertRule[] {
   return file.groups.flatMap((g) => g.rules);
 }
 
+/** The memory-budget alerts (a rule file of their own, docs/memory-budget.md). */
+export function memoryAlertRules(): AlertRule[] {
+  const file = readYaml<{ groups: Array<{ name: string; rules: AlertRule[] }> }>(MEMORY_ALERTS_FILE);
+  return file.groups.flatMap((g) => g.rules);
+}
+
 export function ruleQueries(): StackQuery[] {
-  return alertRules().map((r) => ({ where: `alerts.yml ${r.alert ?? r.record}`, language: 'promql', query: r.expr }));
+  return [
+    ...alertRules().map((r) => ({ where: `alerts.yml ${r.alert ?? r.record}`, language: 'promql' as const, query: r.expr })),
+    ...memoryAlertRules().map((r) => ({ where: `memory-alerts.yml ${r.alert ?? r.record}`, language: 'promql' as const, query: r.expr })),
+  ];
 }
 
 export function everyStackQuery(): StackQuery[] {

@@ -11,7 +11,7 @@ import { parse, stringify } from 'yaml';
 import { freePort, type RunningEngine, startEngine } from '../src/engine-process.js';
 import { repoPath } from '../src/paths.js';
 import { run, describe as show } from '../src/run.js';
-import { alertRules } from '../src/stack-queries.js';
+import { alertRules, memoryAlertRules } from '../src/stack-queries.js';
 import { readYaml } from '../src/yaml-file.js';
 
 const PROM_DIR = repoPath('observability-stack', 'prometheus');
@@ -24,7 +24,7 @@ describe('promtool', () => {
   it('accepts prometheus.yml (and finds the rule file it names)', () => {
     const r = run('promtool', ['check', 'config', 'prometheus.yml'], { cwd: PROM_DIR });
     expect(r.code, show(r)).toBe(0);
-    expect(r.stdout + r.stderr).toContain('1 rule files found');
+    expect(r.stdout + r.stderr).toContain('2 rule files found');
   });
 
   it('accepts alerts.yml', () => {
@@ -36,6 +36,31 @@ describe('promtool', () => {
     const r = run('promtool', ['test', 'rules', 'alerts.test.yml'], { cwd: PROM_DIR });
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toContain('SUCCESS');
+  });
+
+  it('accepts memory-alerts.yml and passes its unit tests', () => {
+    const check = run('promtool', ['check', 'rules', 'memory-alerts.yml'], { cwd: PROM_DIR });
+    expect(check.code, show(check)).toBe(0);
+    const test = run('promtool', ['test', 'rules', 'memory-alerts.test.yml'], { cwd: PROM_DIR });
+    expect(test.code, show(test)).toBe(0);
+    expect(test.stdout).toContain('SUCCESS');
+  });
+
+  it('has, for every memory alert, a case where it fires and one where it does not', () => {
+    const tests = readYaml<RuleTestFile>(join(PROM_DIR, 'memory-alerts.test.yml')).tests.flatMap((t) => t.alert_rule_test ?? []);
+    const alerts = memoryAlertRules().map((r) => r.alert);
+    expect(alerts).toEqual(['EngineMemoryShedding', 'EngineMemoryRefusingIngest']);
+    for (const alert of alerts) {
+      const cases = tests.filter((t) => t.alertname === alert);
+      expect(
+        cases.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${alert} never fires in a test`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${alert} has no silent case`,
+      ).toBe(true);
+    }
   });
 
   it('has, for every alert, a case where it fires and one where it does not', () => {
@@ -117,7 +142,7 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
       if (job.job_name === 'prometheus') job.static_configs = [{ targets: [`127.0.0.1:${port}`] }];
     }
     config.scrape_configs = config.scrape_configs.filter((j) => j.job_name === 'correlation-engine' || j.job_name === 'prometheus');
-    config.rule_files = [join(PROM_DIR, 'alerts.yml')];
+    config.rule_files = [join(PROM_DIR, 'alerts.yml'), join(PROM_DIR, 'memory-alerts.yml')];
     writeFileSync(join(workDir, 'prometheus.yml'), stringify(config));
     promUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
@@ -182,11 +207,7 @@ describe('a real Prometheus with our config and rules, scraping a live engine', 
       data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
     };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    expect(loaded.map((r) => r.name).sort()).toEqual(
-      alertRules()
-        .map((r) => r.alert)
-        .sort(),
-    );
+    expect(loaded.map((r) => r.name).sort()).toEqual([...alertRules(), ...memoryAlertRules()].map((r) => r.alert).sort());
     // Evaluated at least once against real engine series, without errors.
     for (let i = 0; i < 30; i += 1) {
       const again = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as typeof rules;

@@ -1,0 +1,44 @@
+// Byte estimates of what the recent lists keep. Computed once per entry when it is pushed, so an
+// entry's cost is paid at arrival and never again. They are estimates of V8 heap use, not exact:
+// two bytes per string character (V8 may store one, this errs on the safe side) plus a fixed
+// overhead per object that covers its header and property slots.
+import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
+
+const OBJECT_BYTES = 64;
+const STRING_BYTES = 16;
+
+const textBytes = (s: string | undefined): number => (s === undefined ? 0 : STRING_BYTES + 2 * s.length);
+
+function recordBytes(o: Readonly<Record<string, unknown>>): number {
+  let total = OBJECT_BYTES;
+  for (const k in o) {
+    const v = o[k];
+    total += 8 + (typeof v === 'string' ? textBytes(v) : 8);
+  }
+  return total;
+}
+
+export function logBytes(log: NormalizedLog): number {
+  return (
+    OBJECT_BYTES +
+    textBytes(log.message) +
+    textBytes(log.service) +
+    textBytes(log.env) +
+    textBytes(log.host) +
+    textBytes(log.traceId) +
+    textBytes(log.spanId) +
+    recordBytes(log.keys) +
+    recordBytes(log.attributes)
+  );
+}
+
+export function eventBytes(event: CorrelationEvent): number {
+  let total = 4 * OBJECT_BYTES + textBytes(event.id) + 3 * textBytes(event.traceId);
+  for (const s of event.services) total += textBytes(s);
+  for (const values of Object.values(event.keys)) for (const v of values ?? []) total += textBytes(v);
+  total += event.relatedTraces.length * (OBJECT_BYTES + textBytes(event.traceId));
+  // Span summaries share their strings with the window's spans; count their own slots.
+  total += event.detail.spans.length * (OBJECT_BYTES + 2 * textBytes(event.traceId));
+  for (const log of event.detail.logs) total += OBJECT_BYTES + textBytes(log.message) + textBytes(log.service);
+  return total;
+}
