@@ -29,7 +29,7 @@ const engineEnvSchema = z.object({
   BASIC_AUTH_USER: envOptionalString(),
   BASIC_AUTH_PASS: envOptionalString(),
   GRAFANA_URL: envOptionalUrl(),
-  QUERY_RESPONSE_MAX_BYTES: envInt(2 * 1024 * 1024, 64 * 1024),
+  QUERY_RESPONSE_MAX_BYTES: envInt(1024 * 1024, 64 * 1024),
   HTTP_REQUEST_TIMEOUT_MS: envInt(30_000, 1),
   HTTP_HEADERS_TIMEOUT_MS: envInt(10_000, 1),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(72_000, 1),

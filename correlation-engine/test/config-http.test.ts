@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('HTTP timeouts and query cap config', () => {
   it('has documented defaults', () => {
     const c = loadConfig({});
-    expect(c.queryResponseMaxBytes).toBe(2 * 1024 * 1024);
+    expect(c.queryResponseMaxBytes).toBe(1024 * 1024);
     expect(c.http).toEqual({
       requestTimeoutMs: 30_000,
       headersTimeoutMs: 10_000,

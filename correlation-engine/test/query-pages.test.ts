@@ -1,6 +1,6 @@
 // GET /api/logs and GET /api/correlations answer within their byte cap and continue by cursor;
 // the detail routes answer items whole.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CorrelationEvent } from '../src/pipeline/types.js';
 import { LISTED_EVENT_MESSAGE_MAX_CHARS, LISTED_MESSAGE_MAX_CHARS } from '../src/routes/listing-forms.js';
@@ -34,12 +34,12 @@ async function walk<T>(first: string, cap: number): Promise<{ items: T[]; pages:
   let url: string | undefined = first;
   let pages = 0;
   while (url) {
-    const res = await app.inject(url);
+    const res: LightMyRequestResponse = await app.inject(url);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.rawPayload.length).toBeLessThanOrEqual(cap);
     items.push(...(res.json() as T[]));
     pages += 1;
-    const next = res.headers['x-next-cursor'];
+    const next = res.headers['x-next-cursor'] as string | undefined;
     const link = res.headers.link;
     if (next) expect(link).toContain(`cursor=${next}`);
     else expect(link).toBeUndefined();

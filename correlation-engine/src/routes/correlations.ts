@@ -60,7 +60,7 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
         ...(q.service ? { service: q.service } : {}),
         ...(q.since ? { sinceMs: parseSince(q.since) } : {}),
       };
-      const page = writeJsonPage(
+      const page = await writeJsonPage(
         eventSource(filter),
         cursorQuery(cursors, q.cursor, pipeline.eventsEnd),
         parseLimit(q.limit, 100, config.recentEvents),

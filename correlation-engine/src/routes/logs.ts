@@ -126,7 +126,7 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const q = request.query;
       const traceId = traceIdQuery(q.trace_id);
       const filter = { ...(q.service ? { service: q.service } : {}), ...(traceId ? { traceId } : {}) };
-      const page = writeJsonPage<NormalizedLog>(
+      const page = await writeJsonPage<NormalizedLog>(
         {
           walk: (before, visit) => pipeline.walkLogs(filter, before, visit),
           forms: (log, position) => logForms(log, ids.encode(position)),
