@@ -25,6 +25,7 @@ const announcer = $('announce');
 const countLine = $('count');
 const detailPane = $('detail');
 const serviceOptions = $('service-options');
+const moreRow = $('more-row');
 const moreButton = /** @type {HTMLButtonElement} */ ($('more'));
 
 const state = {
@@ -77,7 +78,7 @@ function renderList() {
   tbody.replaceChildren(...rows);
   emptyNote.hidden = events.length > 0 || !state.loaded;
   countLine.textContent = state.loaded ? `(${events.length})` : '';
-  moreButton.hidden = !state.loaded || state.olderCursor === null;
+  moreRow.hidden = !state.loaded || state.olderCursor === null;
   const services = new Set(state.events.flatMap((e) => e.services));
   serviceOptions.replaceChildren(...[...services].sort().map((s) => h('option', { value: s })));
 }
