@@ -30,20 +30,12 @@ export interface LogFilter {
   traceId?: string;
 }
 
-export interface LogQuery extends LogFilter {
-  limit: number;
-}
-
 export interface EventFilter {
   traceId?: string;
   circuitId?: string;
   service?: string;
   /** Unix ms: only events whose window ended at or after it. */
   sinceMs?: number;
-}
-
-export interface EventQuery extends EventFilter {
-  limit: number;
 }
 
 function logMatcher(q: LogFilter): (log: NormalizedLog) => boolean {
@@ -149,14 +141,6 @@ export class Pipeline {
     await this.publish(events);
     this.afterChange();
     return events;
-  }
-
-  recentLogsMatching(q: LogQuery): NormalizedLog[] {
-    return this.recentLogs.newest(q.limit, logMatcher(q));
-  }
-
-  recentEventsMatching(q: EventQuery): CorrelationEvent[] {
-    return this.recentEvents.newest(q.limit, eventMatcher(q));
   }
 
   /** Kept logs matching `q`, newest first, from below position `before` (see RecentBuffer.walkNewest). */

@@ -45,14 +45,4 @@ export class RecentBuffer<T> {
       if (!visit(this.items[seq % this.capacity] as T, seq)) return;
     }
   }
-
-  /** Up to `limit` items matching `keep`, newest first. */
-  newest(limit: number, keep: (item: T) => boolean = () => true): T[] {
-    const out: T[] = [];
-    for (let i = 1; i <= this.count && out.length < limit; i += 1) {
-      const item = this.items[(this.next - i + this.capacity) % this.capacity] as T;
-      if (keep(item)) out.push(item);
-    }
-    return out;
-  }
 }
