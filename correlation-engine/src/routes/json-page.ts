@@ -6,7 +6,7 @@
 export type ItemForms = readonly [full: () => string, reduced: () => string, stub: () => string];
 
 export interface JsonPage {
-  /** The JSON array as UTF-8, ready to send (no large string to encode in one go at the end). */
+  /** The JSON array as UTF-8, ready to send. */
   body: Buffer;
   /** Items on the page. */
   count: number;
@@ -23,10 +23,6 @@ export interface PageSource<T> {
 /** Longest stretch of serializing before other requests get a turn (e.g. a probe on /health). */
 const SLICE_MS = 2;
 
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
-
 const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -36,7 +32,7 @@ const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate
  * pushed (items pushed out meanwhile are simply no longer there).
  */
 export async function writeJsonPage<T>(source: PageSource<T>, before: number, limit: number, maxBytes: number): Promise<JsonPage> {
-  const chunks: Buffer[] = [OPEN];
+  const items: string[] = [];
   let bytes = 2; // the brackets
   let count = 0;
   let next: number | undefined;
@@ -56,27 +52,45 @@ export async function writeJsonPage<T>(source: PageSource<T>, before: number, li
       }
       const forms = source.forms(item, position);
       const separator = count > 0 ? 1 : 0;
-      // Encoded item by item, so the cost of UTF-8 is spread over the slices too.
-      let json = Buffer.from(forms[0](), 'utf8');
-      if (bytes + separator + json.length > maxBytes) {
+      let json = forms[0]();
+      let size = Buffer.byteLength(json);
+      if (bytes + separator + size > maxBytes) {
         // Full page: this item starts the next one (on an empty page it may still need shrinking).
         if (count > 0) {
           next = position + 1;
           return false;
         }
-        json = Buffer.from(forms[1](), 'utf8');
-        if (bytes + json.length > maxBytes) json = Buffer.from(forms[2](), 'utf8');
+        json = forms[1]();
+        size = Buffer.byteLength(json);
+        if (bytes + size > maxBytes) {
+          json = forms[2]();
+          size = Buffer.byteLength(json);
+        }
       }
-      if (separator) chunks.push(COMMA);
-      chunks.push(json);
-      bytes += separator + json.length;
+      items.push(json);
+      bytes += separator + size;
       count += 1;
       return true;
     });
     if (resumeBelow !== undefined) await yieldToOthers();
   }
-  chunks.push(CLOSE);
-  return { body: Buffer.concat(chunks, bytes), count, next };
+  return { body: encode(items, bytes), count, next };
+}
+
+/**
+ * The items as one UTF-8 JSON array in a buffer of exactly `bytes`: one allocation, each
+ * (flat) item string written in place, instead of joining a large string and encoding it whole.
+ */
+function encode(items: readonly string[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < items.length; i += 1) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += out.write(items[i] as string, at, 'utf8');
+  }
+  out[at] = 0x5d; // ]
+  return out;
 }
 
 /** A message cut to `maxChars` (never splitting a surrogate pair) with a visible marker. */
