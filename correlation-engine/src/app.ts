@@ -61,6 +61,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // endpoint (and cost ~2 pino writes per request); the onResponse hook below logs one line at
     // debug instead, and rejections/failures are logged by the error handler at info/error.
     disableRequestLogging: true,
+    // Slow clients must not hold sockets for ever (docs/api-limits.md). Node checks the request
+    // and headers timeouts on an interval (30 s by default); checking a few times per timeout
+    // makes a drip-fed body end close to its timeout rather than up to 30 s later.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.http.requestTimeoutMs,
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
   });
 
   const state: AppState = { shuttingDown: false, startedAtMs: Date.now() };
@@ -71,8 +82,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('engine', deps);
 
   registerErrorHandlers(app);
+  // Every answer (JSON, errors, the view's assets) is to be read as its declared type, never sniffed.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    done();
+  });
   registerJsonParser(app, config.bodyLimitBytes);
-  if (config.basicAuth) await app.register(basicAuthPlugin, config.basicAuth);
+  if (config.basicAuth) await app.register(basicAuthPlugin, { ...config.basicAuth, now });
   // After auth: a client without credentials gets 401, not a view of our memory pressure.
   registerMemoryHooks(app, pipeline);
 

@@ -40,6 +40,11 @@ const engineEnvSchema = z.object({
   GRAFANA_URL: envOptionalUrl(),
   // Below 16 MiB the runtime alone would keep the engine refusing ingest.
   ENGINE_MEMORY_LIMIT_BYTES: envOptionalInt(16 * 1024 * 1024),
+  QUERY_RESPONSE_MAX_BYTES: envInt(1024 * 1024, 64 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: envInt(30_000, 1),
+  HTTP_HEADERS_TIMEOUT_MS: envInt(10_000, 1),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(72_000, 1),
+  HTTP_CONNECTION_TIMEOUT_MS: envInt(120_000, 1),
 });
 
 /** The engine's own variables (the exporters' are in exporters/config.ts). */
@@ -70,7 +75,22 @@ export interface Config {
   grafanaUrl: string | undefined;
   /** ENGINE_MEMORY_LIMIT_BYTES; unset = the cgroup limit, else the V8 heap limit (memory/memory-limit.ts). */
   memoryLimitBytes: number | undefined;
+  /** Cap on a listing answer (GET /api/logs, GET /api/correlations) in bytes; more comes by cursor. */
+  queryResponseMaxBytes: number;
+  http: HttpTimeouts;
   exporters: ExportersConfig;
+}
+
+/** Server timeouts in milliseconds (see docs/api-limits.md). */
+export interface HttpTimeouts {
+  /** Whole request, headers and body: past it the client gets 408 and the socket is closed. */
+  requestTimeoutMs: number;
+  /** Until the request headers are complete (at most the request timeout). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way is destroyed after this. */
+  connectionTimeoutMs: number;
 }
 
 function describe(issues: readonly z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string[] {
@@ -95,6 +115,12 @@ function authProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+/** Node refuses a headers timeout longer than the request timeout; say so by name instead. */
+function timeoutProblems(env: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TIMEOUT_MS: number } | undefined): string[] {
+  if (!env || env.HTTP_HEADERS_TIMEOUT_MS <= env.HTTP_REQUEST_TIMEOUT_MS) return [];
+  return [`HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`];
+}
+
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const engine = engineEnvSchema.safeParse(env);
@@ -102,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const problems = [
     ...(engine.success ? [] : describe(engine.error.issues, env)),
     ...authProblems(env),
+    ...timeoutProblems(engine.data),
     ...(exporters.success ? [] : describe(exporters.error.issues, env)),
   ];
   if (!engine.success || !exporters.success || problems.length > 0) {
@@ -126,6 +153,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.ENABLE_BASIC_AUTH && e.BASIC_AUTH_USER && e.BASIC_AUTH_PASS ? { user: e.BASIC_AUTH_USER, pass: e.BASIC_AUTH_PASS } : undefined,
     grafanaUrl: e.GRAFANA_URL,
     memoryLimitBytes: e.ENGINE_MEMORY_LIMIT_BYTES,
+    queryResponseMaxBytes: e.QUERY_RESPONSE_MAX_BYTES,
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+    },
     exporters: exporters.data,
   };
 }

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { RecentBuffer } from '../src/pipeline/recent-buffer.js';
 
 const sized = (capacity: number, maxBytes: number) => new RecentBuffer<{ id: number; bytes: number }>(capacity, maxBytes, (i) => i.bytes);
-const ids = (b: RecentBuffer<{ id: number; bytes: number }>) => b.newest(100).map((i) => i.id);
+const ids = (b: RecentBuffer<{ id: number; bytes: number }>) => {
+  const out: number[] = [];
+  b.walkNewest(b.end, (item) => out.push(item.id) > 0);
+  return out;
+};
 
 describe('RecentBuffer', () => {
   it('drops the oldest items past the count bound', () => {

@@ -62,19 +62,29 @@ export interface PipelineOptions {
   memory?: MemoryOptions;
 }
 
-export interface LogQuery {
-  limit: number;
+export interface LogFilter {
   service?: string;
   traceId?: string;
 }
 
-export interface EventQuery {
-  limit: number;
+export interface EventFilter {
   traceId?: string;
   circuitId?: string;
   service?: string;
   /** Unix ms: only events whose window ended at or after it. */
   sinceMs?: number;
+}
+
+function logMatcher(q: LogFilter): (log: NormalizedLog) => boolean {
+  return (l) => (q.service === undefined || l.service === q.service) && (q.traceId === undefined || l.traceId === q.traceId);
+}
+
+function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
+  return (e) =>
+    (q.traceId === undefined || e.traceId === q.traceId) &&
+    (q.service === undefined || e.services.includes(q.service)) &&
+    (q.circuitId === undefined || (e.keys.circuit_id?.includes(q.circuitId) ?? false)) &&
+    (q.sinceMs === undefined || Date.parse(e.windowEnd) >= q.sinceMs);
 }
 
 export class Pipeline {
@@ -248,22 +258,39 @@ export class Pipeline {
     return events;
   }
 
-  recentLogsMatching(q: LogQuery): NormalizedLog[] {
-    return this.recentLogs.newest(
-      q.limit,
-      (l) => (q.service === undefined || l.service === q.service) && (q.traceId === undefined || l.traceId === q.traceId),
-    );
+  /** Kept logs matching `q`, newest first, from below position `before` (see RecentBuffer.walkNewest). */
+  walkLogs(q: LogFilter, before: number, visit: (log: NormalizedLog, seq: number) => boolean): void {
+    const keep = logMatcher(q);
+    this.recentLogs.walkNewest(before, (log, seq) => !keep(log) || visit(log, seq));
   }
 
-  recentEventsMatching(q: EventQuery): CorrelationEvent[] {
-    return this.recentEvents.newest(
-      q.limit,
-      (e) =>
-        (q.traceId === undefined || e.traceId === q.traceId) &&
-        (q.service === undefined || e.services.includes(q.service)) &&
-        (q.circuitId === undefined || (e.keys.circuit_id?.includes(q.circuitId) ?? false)) &&
-        (q.sinceMs === undefined || Date.parse(e.windowEnd) >= q.sinceMs),
-    );
+  walkEvents(q: EventFilter, before: number, visit: (event: CorrelationEvent, seq: number) => boolean): void {
+    const keep = eventMatcher(q);
+    this.recentEvents.walkNewest(before, (event, seq) => !keep(event) || visit(event, seq));
+  }
+
+  /** The kept log at position `seq`, undefined once pushed out. */
+  logAt(seq: number): NormalizedLog | undefined {
+    return this.recentLogs.at(seq);
+  }
+
+  /** The kept event with this id (a walk over the bounded recent list; queries only). */
+  eventById(id: string): CorrelationEvent | undefined {
+    let found: CorrelationEvent | undefined;
+    this.recentEvents.walkNewest(this.recentEvents.end, (event) => {
+      if (event.id === id) found = event;
+      return found === undefined;
+    });
+    return found;
+  }
+
+  /** One past the newest kept log's / event's position: where a first page starts. */
+  get logsEnd(): number {
+    return this.recentLogs.end;
+  }
+
+  get eventsEnd(): number {
+    return this.recentEvents.end;
   }
 
   private async publish(events: CorrelationEvent[]): Promise<void> {

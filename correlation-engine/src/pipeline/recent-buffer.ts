@@ -10,6 +10,8 @@ export class RecentBuffer<T> {
   private next = 0;
   private count = 0;
   private heldBytes = 0;
+  /** Items ever pushed: item number `seq` sits at `seq % capacity` while it is kept. */
+  private pushed = 0;
 
   constructor(capacity: number, maxBytes = Number.POSITIVE_INFINITY, sizeOf: (item: T) => number = () => 0) {
     this.capacity = capacity;
@@ -46,6 +48,7 @@ export class RecentBuffer<T> {
     this.heldBytes += bytes;
     this.next = (this.next + 1) % this.capacity;
     this.count += 1;
+    this.pushed += 1;
     return true;
   }
 
@@ -60,14 +63,26 @@ export class RecentBuffer<T> {
     return dropped;
   }
 
-  /** Up to `limit` items matching `keep`, newest first. */
-  newest(limit: number, keep: (item: T) => boolean = () => true): T[] {
-    const out: T[] = [];
-    for (let i = 1; i <= this.count && out.length < limit; i += 1) {
-      const item = this.items[(this.next - i + this.capacity) % this.capacity] as T;
-      if (keep(item)) out.push(item);
+  /** The sequence number the next push gets (one past the newest item's). */
+  get end(): number {
+    return this.pushed;
+  }
+
+  /** Item number `seq`, or undefined once it has been pushed out (or was never pushed). */
+  at(seq: number): T | undefined {
+    if (seq < this.pushed - this.count || seq >= this.pushed) return undefined;
+    return this.items[seq % this.capacity];
+  }
+
+  /**
+   * Visits kept items newest first, starting below sequence number `before` (a cursor: a position
+   * in the ring that stays valid while items are pushed), until `visit` returns false.
+   */
+  walkNewest(before: number, visit: (item: T, seq: number) => boolean): void {
+    const oldest = this.pushed - this.count;
+    for (let seq = Math.min(before, this.pushed) - 1; seq >= oldest; seq -= 1) {
+      if (!visit(this.items[seq % this.capacity] as T, seq)) return;
     }
-    return out;
   }
 
   private dropOldest(): void {

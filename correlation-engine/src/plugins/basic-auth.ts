@@ -3,7 +3,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { BasicAuthConfig } from '../config.js';
-import { rejectRequest } from './error-handler.js';
+import { AuthFailureThrottle } from './auth-failure-throttle.js';
+import { sendError } from './error-handler.js';
+
+export interface BasicAuthOptions extends BasicAuthConfig {
+  /** Clock for the once-a-second limit on failure log lines (tests drive it). */
+  now?: () => number;
+}
 
 /** Probes and Prometheus must work without credentials. */
 export const OPEN_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -26,16 +32,25 @@ function credentialsMatch(header: string | undefined, user: Buffer, pass: Buffer
   return userOk && passOk;
 }
 
-async function basicAuth(app: FastifyInstance, options: BasicAuthConfig): Promise<void> {
+async function basicAuth(app: FastifyInstance, options: BasicAuthOptions): Promise<void> {
   const user = digest(options.user);
   const pass = digest(options.pass);
+  const failures = new AuthFailureThrottle(options.now ?? Date.now);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (OPEN_PATHS.has(path)) return;
     if (credentialsMatch(request.headers.authorization, user, pass)) return;
     reply.header('www-authenticate', REALM);
+    const client = request.ip;
+    const suppressed = failures.record(client);
+    if (suppressed !== undefined) {
+      request.log.warn(
+        { client, suppressed, url: request.url.split('?', 1)[0] },
+        'failed Basic auth attempt (suppressed: attempts from this client not logged since its previous line)',
+      );
+    }
     // OTLP routes answer with a google.rpc.Status like their other errors.
-    await rejectRequest(request, reply, 401, 'valid Basic credentials required');
+    await sendError(request, reply, 401, 'valid Basic credentials required');
     return reply;
   });
 }

@@ -1,7 +1,14 @@
 // GET /api/correlations: events of closed windows, newest first, with filters.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error.js';
-import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import type { EventFilter } from '../pipeline/pipeline.js';
+import type { CorrelationEvent } from '../pipeline/types.js';
+import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { eventDetailStream } from './event-detail-stream.js';
+import { writeJsonPage } from './json-page.js';
+import { eventForms } from './listing-forms.js';
+import { cursorCodec, cursorQuery } from './page-cursor.js';
+import { sendJsonPage } from './page-reply.js';
 
 interface CorrelationsQuery {
   limit?: string;
@@ -9,6 +16,7 @@ interface CorrelationsQuery {
   circuit_id?: string;
   service?: string;
   since?: string;
+  cursor?: string;
 }
 
 /** ISO 8601 time or Unix milliseconds. */
@@ -20,6 +28,12 @@ export function parseSince(raw: string): number {
 
 export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { pipeline, config } = deps;
+  const cursors = cursorCodec('events');
+  const eventSource = (filter: EventFilter) => ({
+    walk: (before: number, visit: (event: CorrelationEvent, position: number) => boolean) => pipeline.walkEvents(filter, before, visit),
+    forms: eventForms,
+  });
+
   app.get<{ Querystring: CorrelationsQuery }>(
     '/api/correlations',
     {
@@ -32,20 +46,34 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
             circuit_id: { type: 'string', minLength: 1 },
             service: { type: 'string', minLength: 1 },
             since: { type: 'string', minLength: 1 },
+            cursor: cursorQuerySchema,
           },
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const traceId = traceIdQuery(q.trace_id);
-      return pipeline.recentEventsMatching({
-        limit: parseLimit(q.limit, 100, config.recentEvents),
+      const filter: EventFilter = {
         ...(traceId ? { traceId } : {}),
         ...(q.circuit_id ? { circuitId: q.circuit_id } : {}),
         ...(q.service ? { service: q.service } : {}),
         ...(q.since ? { sinceMs: parseSince(q.since) } : {}),
-      });
+      };
+      const page = await writeJsonPage(
+        eventSource(filter),
+        cursorQuery(cursors, q.cursor, pipeline.eventsEnd),
+        parseLimit(q.limit, 100, config.recentEvents),
+        config.queryResponseMaxBytes,
+      );
+      return sendJsonPage(request, reply, page, cursors);
     },
   );
+
+  // One event whole (every kept detail log with its full message), by its id.
+  app.get<{ Params: { id: string } }>('/api/correlations/:id', async (request, reply) => {
+    const event = pipeline.eventById(request.params.id);
+    if (!event) throw new HttpError(404, 'no such event among the kept ones');
+    return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
+  });
 }

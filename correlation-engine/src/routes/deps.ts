@@ -29,6 +29,9 @@ export const limitQuerySchema = {
   description: 'a whole number from 1',
 } as const;
 
+/** An opaque cursor from a listing's X-Next-Cursor header (checked by the route). */
+export const cursorQuerySchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
+
 export function parseLimit(raw: string | undefined, fallback: number, max: number): number {
   return Math.min(raw === undefined ? fallback : Number(raw), max);
 }

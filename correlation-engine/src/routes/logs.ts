@@ -3,8 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../http-error.js';
 import { normalizeSpanId, normalizeTraceId } from '../pipeline/ids.js';
 import { type ApiLogRecord, normalizeApiRecord } from '../pipeline/normalizer.js';
-import { BUSINESS_KEYS } from '../pipeline/types.js';
-import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { BUSINESS_KEYS, type NormalizedLog } from '../pipeline/types.js';
+import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { writeJsonPage } from './json-page.js';
+import { logForms } from './listing-forms.js';
+import { cursorCodec, cursorQuery } from './page-cursor.js';
+import { sendJsonPage } from './page-reply.js';
 
 /** Records per request; the body limit bounds it too, this keeps one request's work bounded. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;
@@ -62,6 +66,7 @@ interface GetLogsQuery {
   limit?: string;
   service?: string;
   trace_id?: string;
+  cursor?: string;
 }
 
 /**
@@ -99,6 +104,9 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     return reply.code(202).send({ accepted: logs.length });
   });
 
+  const cursors = cursorCodec('logs');
+  const ids = cursorCodec('log');
+
   app.get<{ Querystring: GetLogsQuery }>(
     '/api/logs',
     {
@@ -109,18 +117,33 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
             limit: limitQuerySchema,
             service: { type: 'string', minLength: 1 },
             trace_id: { type: 'string' },
+            cursor: cursorQuerySchema,
           },
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const traceId = traceIdQuery(q.trace_id);
-      return pipeline.recentLogsMatching({
-        limit: parseLimit(q.limit, 100, config.recentLogs),
-        ...(q.service ? { service: q.service } : {}),
-        ...(traceId ? { traceId } : {}),
-      });
+      const filter = { ...(q.service ? { service: q.service } : {}), ...(traceId ? { traceId } : {}) };
+      const page = await writeJsonPage<NormalizedLog>(
+        {
+          walk: (before, visit) => pipeline.walkLogs(filter, before, visit),
+          forms: (log, position) => logForms(log, ids.encode(position)),
+        },
+        cursorQuery(cursors, q.cursor, pipeline.logsEnd),
+        parseLimit(q.limit, 100, config.recentLogs),
+        config.queryResponseMaxBytes,
+      );
+      return sendJsonPage(request, reply, page, cursors);
     },
   );
+
+  // The whole record, message included; ids stay valid while the log is among the kept ones.
+  app.get<{ Params: { id: string } }>('/api/logs/:id', async (request) => {
+    const position = ids.decode(request.params.id);
+    const log = position === undefined ? undefined : pipeline.logAt(position);
+    if (!log) throw new HttpError(404, 'no such log among the kept ones (ids come from GET /api/logs and last while the log is kept)');
+    return { id: request.params.id, ...log };
+  });
 }

@@ -98,7 +98,6 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
   const uiConfig = { grafanaUrl: options.grafanaUrl ?? null };
   app.get('/api/ui-config', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
     return uiConfig;
   });
 }

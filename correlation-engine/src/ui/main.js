@@ -13,6 +13,8 @@ import { apiQuery, filtersToSearch, matchesFilters, mergeEvents, newestWindowEnd
 const POLL_MS = 2000;
 const MAX_EVENTS = 200;
 const SINCE_SLACK_MS = 5000;
+/** Events opened whole (GET /api/correlations/:id) kept for the detail pane. */
+const MAX_WHOLE_EVENTS = 20;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const form = /** @type {HTMLFormElement} */ ($('filters'));
@@ -23,6 +25,8 @@ const announcer = $('announce');
 const countLine = $('count');
 const detailPane = $('detail');
 const serviceOptions = $('service-options');
+const moreRow = $('more-row');
+const moreButton = /** @type {HTMLButtonElement} */ ($('more'));
 
 const state = {
   filters: readFilters(location.search),
@@ -37,6 +41,14 @@ const state = {
   timer: undefined,
   /** Bumped when filters change so answers to older requests are dropped. */
   generation: 0,
+  /** How many events the list holds; "Load older events" raises it. */
+  maxEvents: MAX_EVENTS,
+  /** @type {string | null} cursor of the page after the oldest one loaded (answers are byte-capped) */
+  olderCursor: null,
+  /** @type {Map<string, CorrelationEvent>} events fetched whole for the detail pane, by id */
+  whole: new Map(),
+  /** @type {Set<string>} ids whose whole copy is being fetched */
+  fetchingWhole: new Set(),
 };
 
 function visibleEvents() {
@@ -66,13 +78,42 @@ function renderList() {
   tbody.replaceChildren(...rows);
   emptyNote.hidden = events.length > 0 || !state.loaded;
   countLine.textContent = state.loaded ? `(${events.length})` : '';
+  moreRow.hidden = !state.loaded || state.olderCursor === null;
   const services = new Set(state.events.flatMap((e) => e.services));
   serviceOptions.replaceChildren(...[...services].sort().map((s) => h('option', { value: s })));
 }
 
+/**
+ * The list shortens long log messages and leaves out the detail of an event too large for a page;
+ * the detail pane shows the event whole, fetched once from GET /api/correlations/:id.
+ * @param {CorrelationEvent & { detailOmitted?: boolean }} event
+ */
+function needsWhole(event) {
+  return Boolean(event.detailOmitted) || event.detail.logs.some((l) => /** @type {{ messageTruncated?: boolean }} */ (l).messageTruncated);
+}
+
+/** @param {string} id */
+async function fetchWhole(id) {
+  if (state.fetchingWhole.has(id)) return;
+  state.fetchingWhole.add(id);
+  try {
+    const res = await fetch(`/api/correlations/${encodeURIComponent(id)}`, { headers: { accept: 'application/json' } });
+    if (!res.ok) return; // gone from the engine's recent list: the shortened copy stays
+    state.whole.set(id, /** @type {CorrelationEvent} */ (await res.json()));
+    if (state.whole.size > MAX_WHOLE_EVENTS) state.whole.delete(/** @type {string} */ (state.whole.keys().next().value));
+    if (state.filters.event === id) renderDetail();
+  } catch {
+    // The shortened copy stays on screen; opening the event again retries.
+  } finally {
+    state.fetchingWhole.delete(id);
+  }
+}
+
 function renderDetail() {
   const id = state.filters.event;
-  const event = id ? state.events.find((e) => e.id === id) : undefined;
+  const listed = id ? state.events.find((e) => e.id === id) : undefined;
+  const event = id ? (state.whole.get(id) ?? listed) : undefined;
+  if (listed && event === listed && needsWhole(listed)) void fetchWhole(listed.id);
   if (!event) {
     detailPane.hidden = true;
     detailPane.replaceChildren();
@@ -91,7 +132,7 @@ function renderDetail() {
 
 /** @param {CorrelationEvent} event */
 function versionOf(event) {
-  return `${event.windowEnd}|${event.spanCount}|${event.logCount}|${state.grafanaBase ?? ''}`;
+  return `${event.windowEnd}|${event.spanCount}|${event.logCount}|${state.grafanaBase ?? ''}|${state.whole.has(event.id)}`;
 }
 
 function render() {
@@ -140,12 +181,19 @@ async function poll(opts = {}) {
   // listed out of order, and merging by id makes the overlap harmless.
   const since = newest ? new Date(Date.parse(newest) - SINCE_SLACK_MS).toISOString() : undefined;
   try {
-    const res = await fetch(`/api/correlations${apiQuery(state.filters, MAX_EVENTS, since)}`, { headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`engine answered ${res.status}`);
-    const incoming = /** @type {CorrelationEvent[]} */ (await res.json());
+    const query = apiQuery(state.filters, MAX_EVENTS, since);
+    let page = await fetchPage(query);
+    const incoming = page.events;
+    // New events since the last poll can be more than one byte-capped page: read on to the
+    // end of them. The first load reads one page; older ones come with "Load older events".
+    while (since && page.next && incoming.length < state.maxEvents && generation === state.generation) {
+      page = await fetchPage(`${query}&cursor=${encodeURIComponent(page.next)}`);
+      incoming.push(...page.events);
+    }
     if (generation !== state.generation) return;
-    const { events, added } = mergeEvents(state.events, Array.isArray(incoming) ? incoming : [], MAX_EVENTS);
     const firstLoad = !state.loaded;
+    if (firstLoad) state.olderCursor = page.next;
+    const { events, added } = mergeEvents(state.events, incoming, state.maxEvents);
     state.events = events;
     state.loaded = true;
     // Only the latest arrivals are highlighted; the list is rebuilt on each render.
@@ -171,6 +219,40 @@ async function poll(opts = {}) {
   }
 }
 
+/**
+ * One page of GET /api/correlations: the events and the cursor of the next (older) page.
+ * @param {string} query
+ * @returns {Promise<{ events: CorrelationEvent[], next: string | null }>}
+ */
+async function fetchPage(query) {
+  const res = await fetch(`/api/correlations${query}`, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`engine answered ${res.status}`);
+  const body = await res.json();
+  // An event whose keys alone overflow a page is listed as a stub ({ id, ..., omitted }): not drawable.
+  const events = Array.isArray(body) ? body.filter((e) => !e.omitted) : [];
+  return { events, next: res.headers.get('x-next-cursor') };
+}
+
+/** "Load older events": the page after the oldest one loaded, added below the list. */
+async function loadOlder() {
+  const cursor = state.olderCursor;
+  if (!cursor) return;
+  const generation = state.generation;
+  moreButton.disabled = true;
+  try {
+    const page = await fetchPage(`${apiQuery(state.filters, MAX_EVENTS)}&cursor=${encodeURIComponent(cursor)}`);
+    if (generation !== state.generation) return;
+    state.maxEvents += MAX_EVENTS;
+    state.events = mergeEvents(state.events, page.events, state.maxEvents).events;
+    state.olderCursor = page.next;
+    renderList();
+  } catch (err) {
+    setStatus(`Could not load older events (${err instanceof Error ? err.message : String(err)})`, 'warn');
+  } finally {
+    moreButton.disabled = false;
+  }
+}
+
 /** Starts over with the current filters (server-side filters change what the engine returns). */
 function refetch(/** @type {{ openNewest?: boolean }} */ opts = {}) {
   state.generation += 1;
@@ -178,6 +260,8 @@ function refetch(/** @type {{ openNewest?: boolean }} */ opts = {}) {
   state.events = [];
   state.fresh = new Set();
   state.loaded = false;
+  state.maxEvents = MAX_EVENTS;
+  state.olderCursor = null;
   render();
   void poll(opts);
 }
@@ -189,6 +273,8 @@ form.addEventListener('submit', (ev) => {
   writeUrl('push');
   refetch();
 });
+
+moreButton.addEventListener('click', () => void loadOlder());
 
 $('clear').addEventListener('click', (ev) => {
   ev.preventDefault();

@@ -8,6 +8,8 @@ import { axisTicks, formatClock, formatDuration, keyEntries, layoutWaterfall, se
 
 /** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
 /** @typedef {import('../pipeline/types.js').LogSummary} LogSummary */
+/** A detail log as GET /api/correlations lists it: a long message is shortened, with its full size. */
+/** @typedef {LogSummary & { messageTruncated?: boolean, messageBytes?: number }} ListedLog */
 /** @typedef {string | Node | null | undefined | false} Child */
 /** @typedef {Record<string, string | number | boolean | null | undefined | ((ev: Event) => void)>} Attrs */
 
@@ -247,7 +249,7 @@ function waterfall(event) {
   return section;
 }
 
-/** @param {LogSummary} log */
+/** @param {ListedLog} log */
 function logRow(log) {
   const sev = log.severity.toLowerCase();
   return h(
@@ -260,16 +262,19 @@ function logRow(log) {
       'td',
       { class: 'message' },
       h('span', { class: 'msg-text' }, log.message),
+      log.messageTruncated ? h('span', { class: 'shortened muted' }, ` shortened; ${log.messageBytes ?? '?'} bytes in full`) : null,
       log.linkedBy ? h('span', { class: 'linked-by' }, `linked by ${log.linkedBy.key}=${log.linkedBy.value}`) : null,
     ),
   );
 }
 
-/** @param {CorrelationEvent} event */
+/** @param {CorrelationEvent & { detailOmitted?: boolean }} event */
 function logsTable(event) {
   const logs = (event.detail?.logs ?? []).slice().sort((a, b) => a.timeUnixMs - b.timeUnixMs);
   const section = h('section', { class: 'block', 'aria-labelledby': 'logs-title' }, h('h3', { id: 'logs-title' }, `Logs (${logs.length})`));
-  if (event.detail?.logsCapped) {
+  if (event.detailOmitted) {
+    section.appendChild(h('p', { class: 'capped', role: 'note' }, 'This event is too large for the list; loading its full detail…'));
+  } else if (event.detail?.logsCapped) {
     section.appendChild(
       h(
         'p',

@@ -1,0 +1,103 @@
+// Writes a JSON array answer one item at a time and stops before the item that would take it past
+// its byte cap. Each item is serialized on its own (a listing form is small), so a page costs
+// about its cap in work whatever is kept, and the answer is never built whole and then measured.
+
+/** An item in up to three forms, fullest first; the smaller ones are used only when it is alone too big for a page. */
+export type ItemForms = readonly [full: () => string, reduced: () => string, stub: () => string];
+
+export interface JsonPage {
+  /** The JSON array as UTF-8, ready to send. */
+  body: Buffer;
+  /** Items on the page. */
+  count: number;
+  /** Position to continue below, when more matching items are kept. */
+  next: number | undefined;
+}
+
+export interface PageSource<T> {
+  /** Visits matching items newest first from below `before` until `visit` returns false. */
+  walk(before: number, visit: (item: T, position: number) => boolean): void;
+  forms(item: T, position: number): ItemForms;
+}
+
+/** Longest stretch of serializing before other requests get a turn (e.g. a probe on /health). */
+const SLICE_MS = 2;
+
+const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Up to `limit` items (newest first, from below `before`) within `maxBytes` of UTF-8. Strings
+ * are measured as written, so a control character escaped as \u0001 counts its six bytes. The
+ * walk pauses every SLICE_MS and resumes from its position, which stays valid while items are
+ * pushed (items pushed out meanwhile are simply no longer there).
+ */
+export async function writeJsonPage<T>(source: PageSource<T>, before: number, limit: number, maxBytes: number): Promise<JsonPage> {
+  const items: string[] = [];
+  let bytes = 2; // the brackets
+  let count = 0;
+  let next: number | undefined;
+  let resumeBelow: number | undefined = before;
+  while (resumeBelow !== undefined) {
+    const from: number = resumeBelow;
+    resumeBelow = undefined;
+    const sliceEnd = performance.now() + SLICE_MS;
+    source.walk(from, (item, position) => {
+      if (count >= limit) {
+        next = position + 1;
+        return false;
+      }
+      if (performance.now() > sliceEnd) {
+        resumeBelow = position + 1;
+        return false;
+      }
+      const forms = source.forms(item, position);
+      const separator = count > 0 ? 1 : 0;
+      let json = forms[0]();
+      let size = Buffer.byteLength(json);
+      if (bytes + separator + size > maxBytes) {
+        // Full page: this item starts the next one (on an empty page it may still need shrinking).
+        if (count > 0) {
+          next = position + 1;
+          return false;
+        }
+        json = forms[1]();
+        size = Buffer.byteLength(json);
+        if (bytes + size > maxBytes) {
+          json = forms[2]();
+          size = Buffer.byteLength(json);
+        }
+      }
+      items.push(json);
+      bytes += separator + size;
+      count += 1;
+      return true;
+    });
+    if (resumeBelow !== undefined) await yieldToOthers();
+  }
+  return { body: encode(items, bytes), count, next };
+}
+
+/**
+ * The items as one UTF-8 JSON array in a buffer of exactly `bytes`: one allocation, each
+ * (flat) item string written in place, instead of joining a large string and encoding it whole.
+ */
+function encode(items: readonly string[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < items.length; i += 1) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += out.write(items[i] as string, at, 'utf8');
+  }
+  out[at] = 0x5d; // ]
+  return out;
+}
+
+/** A message cut to `maxChars` (never splitting a surrogate pair) with a visible marker. */
+export function shortenText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  let end = maxChars;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
