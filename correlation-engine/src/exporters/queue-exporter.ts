@@ -45,6 +45,8 @@ export interface QueueExporterOptions {
   metrics: ExporterMetrics;
   logger: DeliveryLogger;
   deadLetterDir: string;
+  /** Bytes this exporter's dead-letter files may take together (its share of DEAD_LETTER_MAX_BYTES). */
+  deadLetterMaxBytes: number;
   /** Records read from the queue per batch. */
   batchMaxRecords: number;
   /** Bytes of queued records read per batch (at least one record is always read). */
@@ -80,7 +82,19 @@ export abstract class QueueExporter {
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
     this.options = options;
-    this.deadLetters = new DeadLetterFile(options.deadLetterDir, options.name);
+    this.deadLetters = new DeadLetterFile({
+      dir: options.deadLetterDir,
+      exporter: options.name,
+      maxBytes: options.deadLetterMaxBytes,
+      onDrop: (drop) => {
+        options.metrics.deadLetterSegmentsDropped.inc({ exporter: drop.exporter }, drop.segments);
+        options.metrics.deadLetterRecordsDropped.inc({ exporter: drop.exporter }, drop.records);
+        options.logger.warn(
+          { ...drop, maxBytes: options.deadLetterMaxBytes },
+          'dead-letter files over their bound: oldest segments deleted',
+        );
+      },
+    });
   }
 
   /** Whether this exporter ships the record at all (others are skipped and committed). */
