@@ -10,7 +10,7 @@ import { DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
-import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
+import { backoffCeilingMs, backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
 export type QueuedRecord =
   | { kind: 'log'; log: NormalizedLog }
@@ -78,6 +78,10 @@ export abstract class QueueExporter {
   private committed = 0;
   private nextAttemptAtMs = 0;
   private failingSince = 0;
+  /** Backoff level of the current outage (the un-jittered delay ceiling, or the backend's Retry-After); 0 when delivering. */
+  private backoffLevelMs = 0;
+  /** When the request now in flight was sent; 0 when none is. */
+  private sendingSinceMs = 0;
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
@@ -168,9 +172,15 @@ export abstract class QueueExporter {
     }
   }
 
-  /** Milliseconds until the next retry when the exporter is backing off, else 0. */
+  /**
+   * How long a refused client should wait, as this exporter sees it: while backing off, the
+   * backoff's current level (not the jittered time left, which may be ~0 and would bring clients
+   * back at once); while a request hangs, how long it has hung. 0 when delivering normally.
+   */
   retryInMs(nowMs = Date.now()): number {
-    return Math.max(0, this.nextAttemptAtMs - nowMs);
+    const waiting = Math.max(0, this.nextAttemptAtMs - nowMs);
+    const hanging = this.sendingSinceMs > 0 ? nowMs - this.sendingSinceMs : 0;
+    return Math.max(waiting, this.backoffLevelMs, hanging);
   }
 
   private async run(): Promise<void> {
@@ -223,6 +233,7 @@ export abstract class QueueExporter {
       if (this.abort.signal.aborted) return 'aborted';
       let reason: string;
       let retryAfterMs: number | undefined;
+      this.sendingSinceMs = Date.now();
       try {
         const res = await fetch(this.options.url, {
           method: 'POST',
@@ -231,9 +242,11 @@ export abstract class QueueExporter {
           signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
         });
         const text = await res.text().catch(() => '');
+        this.sendingSinceMs = 0;
         if (res.ok) {
           metrics.sent.inc({ exporter }, request.records.length);
           this.nextAttemptAtMs = 0;
+          this.backoffLevelMs = 0;
           if (this.failingSince > 0) {
             logger.info({ exporter, downForMs: Date.now() - this.failingSince }, 'exporter delivering again');
             this.failingSince = 0;
@@ -241,12 +254,15 @@ export abstract class QueueExporter {
           return 'sent';
         }
         if (!isRetryableStatus(res.status)) {
+          // The backend answers: no outage, whatever it thinks of this batch.
+          this.backoffLevelMs = 0;
           this.reject(request.records, res.status, `rejected with HTTP ${res.status}`, text);
           return 'rejected';
         }
         reason = `http_${res.status}`;
         retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'));
       } catch (err) {
+        this.sendingSinceMs = 0;
         if (this.abort.signal.aborted) return 'aborted';
         reason = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
       }
@@ -257,6 +273,7 @@ export abstract class QueueExporter {
         return 'rejected';
       }
       const delay = Math.min(retryAfterMs ?? backoffDelayMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
+      this.backoffLevelMs = Math.min(retryAfterMs ?? backoffCeilingMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
       metrics.retries.inc({ exporter });
       if (this.failingSince === 0) this.failingSince = Date.now();
       // One line when an outage starts and then every 20th attempt: a long outage must not flood the log.
