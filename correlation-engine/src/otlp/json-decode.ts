@@ -82,7 +82,9 @@ function perItem<T>(rejections: RejectionCounter, path: string, read: () => T): 
     return read();
   } catch (err) {
     if (!(err instanceof OtlpDecodeError)) throw err;
-    rejections.reject(path, err.message);
+    // "<path>: body.intValue must be ..." rather than the item's path twice.
+    const own = err.message.startsWith(`${path}.`) ? err.message.slice(path.length + 1) : err.message;
+    rejections.reject(path, own);
     return undefined;
   }
 }
