@@ -72,6 +72,17 @@ describe('kept strings are own copies', () => {
     expect(perRecord).toBeLessThan(BOUND);
   });
 
+  it('OTLP/JSON log records with a map body whose message is multi-MB keep only their capped parts', () => {
+    const perRecord = growthPerRecord((i) => {
+      const message = { key: 'message', value: { stringValue: bigLine(i) } };
+      const body = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { kvlistValue: { values: [message] } } }] }] }] };
+      const { logs } = decodeLogs(JSON.parse(JSON.stringify(body)), 'json', NOW);
+      expect(logs[0]?.keys.circuit_id).toBe(`CKT-${String(i).padStart(12, '0')}`);
+      return logs;
+    });
+    expect(perRecord).toBeLessThan(BOUND);
+  });
+
   it('OTLP/JSON spans with multi-MB names and attributes keep only their capped parts', () => {
     const perRecord = growthPerRecord((i) => {
       const span = {

@@ -64,6 +64,13 @@ export class LogBuilder {
   format: LogFormat = 'plain';
   /** Key=value pairs found in free text (decides the 'keyvalue' format). */
   pairCount = 0;
+  /** Set when the record's text is long: what is kept of it must not share its memory (normalize-flat.ts). */
+  copyKept = false;
+
+  /** `s` as it may be kept: an own copy when it may be cut from a long text. */
+  private keep(s: string): string {
+    return this.copyKept ? ownCopy(s) : s;
+  }
 
   /**
    * Routes one field. Without `override` the first value found wins (header before body, explicit
@@ -84,13 +91,13 @@ export class LogBuilder {
       case TRACE_ID: {
         const id = normalizeTraceId(text);
         if (id === undefined) this.attribute(key, value, override);
-        else if (override || this.traceId === undefined) this.traceId = ownCopy(id);
+        else if (override || this.traceId === undefined) this.traceId = this.keep(id);
         return;
       }
       case SPAN_ID: {
         const id = normalizeSpanId(text);
         if (id === undefined) this.attribute(key, value, override);
-        else if (override || this.spanId === undefined) this.spanId = ownCopy(id);
+        else if (override || this.spanId === undefined) this.spanId = this.keep(id);
         return;
       }
       case TRACEPARENT: {
@@ -99,8 +106,8 @@ export class LogBuilder {
         if (tp === undefined) {
           this.attribute(key, value, override);
         } else if (override || this.traceId === undefined) {
-          this.traceId = ownCopy(tp.traceId);
-          this.spanId = ownCopy(tp.spanId);
+          this.traceId = this.keep(tp.traceId);
+          this.spanId = this.keep(tp.spanId);
         }
         return;
       }
@@ -109,13 +116,18 @@ export class LogBuilder {
 
   businessKey(key: BusinessKey, value: string, override: boolean): void {
     if (value.length === 0 || value.length > MAX_BUSINESS_KEY_LENGTH) return;
-    if (override || this.keys[key] === undefined) this.keys[key] = ownCopy(value);
+    if (override || this.keys[key] === undefined) this.keys[key] = this.keep(value);
   }
 
   /** Bounded attribute set: at most MAX_ATTRIBUTES keys, long keys dropped, long values cut. */
   attribute(key: string, value: AttributeValue, override: boolean): void {
     if (key.length === 0 || key.length > MAX_ATTRIBUTE_KEY_LENGTH || key === '__proto__') return;
-    const v = typeof value === 'string' ? ownPrefix(value, MAX_ATTRIBUTE_VALUE_LENGTH) : value;
+    const v =
+      typeof value !== 'string'
+        ? value
+        : value.length > MAX_ATTRIBUTE_VALUE_LENGTH
+          ? ownPrefix(value, MAX_ATTRIBUTE_VALUE_LENGTH)
+          : this.keep(value);
     if (Object.hasOwn(this.attributes, key)) {
       if (override) this.attributes[key] = v;
       return;
@@ -136,13 +148,13 @@ export class LogBuilder {
 
   setService(s: unknown, override: boolean): void {
     if (typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && (override || this.service === undefined)) {
-      this.service = ownCopy(s);
+      this.service = this.keep(s);
     }
   }
 
   setHost(h: unknown, override: boolean): void {
     if (typeof h === 'string' && h.length > 0 && h.length <= MAX_NAME_LENGTH && (override || this.host === undefined)) {
-      this.host = ownCopy(h);
+      this.host = this.keep(h);
     }
   }
 
@@ -175,7 +187,7 @@ export class LogBuilder {
     source: NormalizedLog['source'],
   ): NormalizedLog {
     const whole = this.message ?? '';
-    const message = ownPrefix(whole, MAX_MESSAGE_LENGTH);
+    const message = whole.length > MAX_MESSAGE_LENGTH ? ownPrefix(whole, MAX_MESSAGE_LENGTH) : this.keep(whole);
     if (message.length < whole.length) this.attribute('message_truncated', true, true);
     // Every property is always present (possibly undefined): one object shape for the whole
     // pipeline keeps the correlator's property accesses monomorphic.
