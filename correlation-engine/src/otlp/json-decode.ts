@@ -7,7 +7,18 @@ import { toAttributeValue } from '../pipeline/normalize-fields.js';
 import { nanosToMs } from '../pipeline/normalize-time.js';
 import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
 import { OtlpDecodeError } from './errors.js';
-import { isObj, jsonAnyValue, keyValue, type Obj, optionalEnum, optionalInt64, optionalString, pick } from './json-values.js';
+import {
+  isObj,
+  jsonAnyValue,
+  keyValue,
+  keyValueValue,
+  type Obj,
+  optionalEnum,
+  optionalInt64,
+  optionalString,
+  pick,
+  within,
+} from './json-values.js';
 import { completeLog, finishLog, LogRecordFields, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
 import { RejectionCounter, type Rejections } from './rejections.js';
 
@@ -48,12 +59,19 @@ const SEVERITY_NUMBERS: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 
 
 /** Calls `add(key, value)` for each KeyValue of an attributes array; a malformed one throws. */
 function eachAttribute(o: Obj, path: string, add: (key: string, value: unknown) => void): void {
-  list(o, 'attributes', 'attributes', path).forEach((item, i) => {
-    const itemPath = `${path}.attributes[${i}]`;
-    const kv = keyValue(item, itemPath);
-    const value = jsonAnyValue(kv.value, `${itemPath}.value`);
-    if (value !== undefined) add(kv.key, value);
-  });
+  const items = list(o, 'attributes', 'attributes', path);
+  for (let i = 0; i < items.length; i++) {
+    let value: unknown;
+    let key: string;
+    try {
+      const kv = keyValue(items[i]);
+      key = kv.key;
+      value = keyValueValue(kv);
+    } catch (err) {
+      within(err, `${path}.attributes[${i}]`);
+    }
+    if (value !== undefined) add(key, value);
+  }
 }
 
 function resourceOf(r: Obj, path: string): ResourceInfo {
@@ -172,7 +190,11 @@ function logFieldsFromJson(r: Obj, path: string, b: LogBuilder): LogRecordFields
   f.severityNumber = optionalEnum(pick(r, 'severityNumber', 'severity_number'), SEVERITY_NUMBERS, `${path}.severityNumber`);
   const text = optionalString(r, 'severityText', 'severity_text', path);
   if (text !== undefined && text.length > 0) f.severityText = text;
-  f.body = jsonAnyValue(r.body, `${path}.body`);
+  try {
+    f.body = jsonAnyValue(r.body);
+  } catch (err) {
+    within(err, `${path}.body`);
+  }
   const eventName = optionalString(r, 'eventName', 'event_name', path);
   if (eventName !== undefined && eventName.length > 0) b.attribute('event.name', eventName, true);
   const traceId = optionalId(pick(r, 'traceId', 'trace_id'), normalizeTraceId);
