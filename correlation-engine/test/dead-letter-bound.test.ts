@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { DATA_DIR_OVERHEAD_BYTES } from '../src/exporters/config.js';
 import { DEAD_LETTER_SEGMENTS, type DeadLetterDrop, DeadLetterFile } from '../src/exporters/dead-letter.js';
 import { buildEngine, EngineProcess } from './sinks/engine-process.js';
@@ -50,6 +51,19 @@ function batch(i: number, records: number) {
     records: Array.from({ length: records }, (_, r) => ({ kind: 'log', message: `batch ${i} record ${r} ${'x'.repeat(200)}` })),
   };
 }
+
+describe('DEAD_LETTER_MAX_BYTES', () => {
+  it('defaults to a quarter of QUEUE_MAX_BYTES and takes an explicit value', () => {
+    expect(loadConfig({ QUEUE_MAX_BYTES: String(8 * MiB) }).exporters.deadLetter.maxBytes).toBe(2 * MiB);
+    expect(loadConfig({ QUEUE_MAX_BYTES: String(8 * MiB), DEAD_LETTER_MAX_BYTES: '' }).exporters.deadLetter.maxBytes).toBe(2 * MiB);
+    expect(loadConfig({ DEAD_LETTER_MAX_BYTES: String(3 * MiB) }).exporters.deadLetter.maxBytes).toBe(3 * MiB);
+  });
+
+  it('refuses a bound too small to hold a batch, naming the variable', () => {
+    expect(() => loadConfig({ DEAD_LETTER_MAX_BYTES: '100' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DEAD_LETTER_MAX_BYTES: '100' })).toThrow(/DEAD_LETTER_MAX_BYTES/);
+  });
+});
 
 describe('dead-letter files', () => {
   it('rotate and delete the oldest segments to stay within their bytes, counting what they delete', () => {
