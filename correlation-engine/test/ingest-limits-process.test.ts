@@ -96,7 +96,15 @@ const MALFORMED: ReadonlyArray<readonly [string, unknown]> = [
   ['arrayValue of objects', { arrayValue: { values: [{ stringValue: { toString: null } }] } }],
   ['kvlistValue with an object key', { kvlistValue: { values: [{ key: { toString: null }, value: { stringValue: 'x' } }] } }],
   ['AnyValue as an array', [{ stringValue: 'x' }]],
+  ['AnyValue nested 40 levels deep', nested(40)],
 ];
+
+/** An arrayValue inside an arrayValue, `levels` deep. */
+function nested(levels: number): unknown {
+  let value: unknown = { stringValue: 'leaf' };
+  for (let i = 0; i < levels; i++) value = { arrayValue: { values: [value] } };
+  return value;
+}
 
 describe('malformed OTLP/JSON values', () => {
   for (const [name, value] of MALFORMED) {
@@ -111,6 +119,16 @@ describe('malformed OTLP/JSON values', () => {
       });
     }
   }
+
+  it('numbers written as strings are valid OTLP/JSON: accepted whole', async () => {
+    for (const value of [{ intValue: '12' }, { doubleValue: '1.5' }, { doubleValue: 'NaN' }, { boolValue: true }]) {
+      for (const [signal, body] of Object.entries(bodies(value, 'record'))) {
+        const { status, json } = await postJson(`/api/otlp/v1/${signal}`, body);
+        expect(status, signal).toBe(200);
+        expect(json.partialSuccess, signal).toBeUndefined();
+      }
+    }
+  });
 
   it('the engine is still up after all of them', async () => {
     expect((await fetch(`${engine.url}/health`)).status).toBe(200);
