@@ -96,6 +96,16 @@ describe('dead-letter files', () => {
     expect(file.bytes).toBe(dirBytes(dir));
   });
 
+  it('keeps working when an operator deletes or moves its files', () => {
+    const dir = tempDir();
+    const file = new DeadLetterFile({ dir, exporter: 'loki', maxBytes: 64 * KiB });
+    for (let i = 0; i < 100; i++) file.write(batch(i, 5));
+    for (const name of readdirSync(dir)) rmSync(join(dir, name));
+    for (let i = 0; i < 100; i++) file.write(batch(i, 5));
+    expect(dirBytes(dir)).toBeGreaterThan(0);
+    expect(dirBytes(dir)).toBeLessThanOrEqual(64 * KiB);
+  });
+
   it('keeps the bound across a restart and for a file left by a build without the bound', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'loki.jsonl'), `${JSON.stringify(batch(0, 1))}\n`.repeat(2000));

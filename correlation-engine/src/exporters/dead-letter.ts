@@ -98,8 +98,10 @@ export class DeadLetterFile {
   private rotate(): void {
     const seq = this.nextSeq++;
     const path = join(this.options.dir, `${this.options.exporter}.${seq}.r${this.activeRecords}.jsonl`);
-    renameSync(this.path, path);
-    this.segments.push({ path, seq, bytes: this.activeBytes, records: this.activeRecords });
+    // Moved away by an operator or a log rotator: nothing of ours to keep count of.
+    if (ignoringMissing(() => renameSync(this.path, path))) {
+      this.segments.push({ path, seq, bytes: this.activeBytes, records: this.activeRecords });
+    }
     this.activeBytes = 0;
     this.activeRecords = 0;
   }
@@ -110,7 +112,7 @@ export class DeadLetterFile {
     let total = this.bytes + incoming;
     while (total > this.options.maxBytes && this.segments.length > 0) {
       const oldest = this.segments.shift() as Segment;
-      unlinkSync(oldest.path);
+      ignoringMissing(() => unlinkSync(oldest.path));
       total -= oldest.bytes;
       drop.segments += 1;
       drop.records += oldest.records;
@@ -144,6 +146,17 @@ export class DeadLetterFile {
     this.activeRecords = active <= this.segmentBytes ? countRecords(readFileSync(this.path, 'utf8')) : 0;
     if (active > this.segmentBytes) this.rotate();
     this.dropOldestUntilFits(0);
+  }
+}
+
+/** Runs a file operation; false when its file was already gone (deleted or moved by hand). */
+function ignoringMissing(operation: () => void): boolean {
+  try {
+    operation();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 

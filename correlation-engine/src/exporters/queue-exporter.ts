@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
 import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue.js';
-import { DeadLetterFile } from './dead-letter.js';
+import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
@@ -218,8 +218,10 @@ export abstract class QueueExporter {
         for (const record of decodeRow(entry)) out.push(record);
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
-        this.deadLetters.write({ exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] });
-        this.options.metrics.deadLetter.inc({ exporter: this.name }, Math.max(1, entry.records));
+        this.setAside(
+          { exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] },
+          Math.max(1, entry.records),
+        );
       }
     }
     return out;
@@ -291,19 +293,37 @@ export abstract class QueueExporter {
 
   private reject(records: readonly QueuedRecord[], status: number, reason: string, response?: string): void {
     const { metrics, logger } = this.options;
-    this.deadLetters.write({
-      exporter: this.name,
-      status,
-      reason,
-      ...(response ? { response: response.slice(0, 1024) } : {}),
-      records: records.map((r) => (r.kind === 'log' ? { kind: 'log', ...r.log } : { kind: 'event', ...r.event })),
-    });
+    this.setAside(
+      {
+        exporter: this.name,
+        status,
+        reason,
+        ...(response ? { response: response.slice(0, 1024) } : {}),
+        records: records.map((r) => (r.kind === 'log' ? { kind: 'log', ...r.log } : { kind: 'event', ...r.event })),
+      },
+      records.length,
+    );
     metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, records.length);
-    metrics.deadLetter.inc({ exporter: this.name }, records.length);
     logger.error(
       { exporter: this.name, status, reason, records: records.length, file: this.deadLetters.path },
       'batch set aside in dead-letter file',
     );
+  }
+
+  /**
+   * Writes a refused batch to the dead-letter files. A write that fails (disk full) is logged and
+   * the batch dropped: stopping the reader instead would halt delivery of everything after it.
+   */
+  private setAside(entry: DeadLetterEntry, records: number): void {
+    try {
+      this.deadLetters.write(entry);
+      this.options.metrics.deadLetter.inc({ exporter: this.name }, records);
+    } catch (err) {
+      this.options.logger.error(
+        { exporter: this.name, records, file: this.deadLetters.path, err: errorText(err) },
+        'could not write the dead-letter file; the refused batch is dropped',
+      );
+    }
   }
 
   private updateGauges(): void {
