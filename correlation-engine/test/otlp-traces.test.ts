@@ -176,7 +176,7 @@ describe('decodeTraces: OTLP/JSON details', () => {
     );
     expect(out.spans.map((s) => s.name)).toEqual(['fine']);
     expect(out.rejected).toBe(2);
-    expect(out.message).toContain('spans[0]: resourceSpans[0].scopeSpans[0].spans[0].attributes must be an array');
+    expect(out.message).toContain('resourceSpans[0].scopeSpans[0].spans[0]: attributes must be an array');
   });
 
   it('an empty request is valid; a wrongly shaped one throws OtlpDecodeError naming the field', () => {

@@ -4,6 +4,17 @@
 import { z } from 'zod';
 import { envBoolean, envEnum, envInt, envOptionalString, envOptionalUrl, envString } from '../env-schema.js';
 
+/** Smallest dead-letter budget: room for a few rejected batches per exporter. */
+export const MIN_DEAD_LETTER_BYTES = 64 * 1024;
+/** DEAD_LETTER_MAX_BYTES when unset, as a share of QUEUE_MAX_BYTES. */
+export const DEAD_LETTER_SHARE_OF_QUEUE = 0.25;
+
+/**
+ * What the data directory may hold beyond QUEUE_MAX_BYTES + DEAD_LETTER_MAX_BYTES: the queue's
+ * SQLite write-ahead log between checkpoints, its kept free pages (4 MiB) and page overhead.
+ */
+export const DATA_DIR_OVERHEAD_BYTES = 24 * 1024 * 1024;
+
 export const exportersEnvSchema = z
   .object({
     LOKI_URL: envOptionalUrl(),
@@ -23,6 +34,10 @@ export const exportersEnvSchema = z
     DATADOG_LOGS_URL: envOptionalUrl(),
     QUEUE_MAX_BYTES: envInt(256 * 1024 * 1024, 1024),
     QUEUE_SYNC: envEnum(['full', 'normal'] as const, 'full'),
+    // 0 (or unset): a quarter of QUEUE_MAX_BYTES (docs/dead-letters.md).
+    DEAD_LETTER_MAX_BYTES: envInt(0, 0).refine((v) => v === 0 || v >= MIN_DEAD_LETTER_BYTES, {
+      error: `must be 0 (a quarter of QUEUE_MAX_BYTES) or >= ${MIN_DEAD_LETTER_BYTES}`,
+    }),
     EXPORT_BATCH_MAX_RECORDS: envInt(500, 1, 100_000),
     EXPORT_BATCH_MAX_BYTES: envInt(4 * 1024 * 1024, 1024),
     EXPORT_LINGER_MS: envInt(200, 0),
@@ -81,6 +96,13 @@ export const exportersEnvSchema = z
       requestTimeoutMs: env.EXPORT_REQUEST_TIMEOUT_MS,
       /** How long SIGTERM may spend flushing exporters; what is left stays queued on disk. */
       shutdownDeadlineMs: env.EXPORT_SHUTDOWN_DEADLINE_MS,
+    },
+    deadLetter: {
+      /** Bound on all dead-letter files together (split evenly between the exporters). */
+      maxBytes:
+        env.DEAD_LETTER_MAX_BYTES > 0
+          ? env.DEAD_LETTER_MAX_BYTES
+          : Math.max(MIN_DEAD_LETTER_BYTES, Math.floor(env.QUEUE_MAX_BYTES * DEAD_LETTER_SHARE_OF_QUEUE)),
     },
     /** Where the durable export queue keeps its files. */
     dataDir: env.ENGINE_DATA_DIR,

@@ -9,7 +9,7 @@ import { DatadogExporter, datadogLogsUrl } from './datadog-exporter.js';
 import { type Delivery, NoopDelivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import { DurableDelivery } from './durable-delivery.js';
-import type { ExporterMetrics } from './exporter-metrics.js';
+import { deadLetterDropMetrics, type ExporterMetrics } from './exporter-metrics.js';
 import { LokiExporter } from './loki-exporter.js';
 import type { QueueExporter, QueueExporterOptions } from './queue-exporter.js';
 import { TempoExporter } from './tempo-exporter.js';
@@ -52,6 +52,8 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
     metrics,
     logger: deps.logger,
     deadLetterDir: join(ex.dataDir, 'dead-letter'),
+    // Each exporter gets an equal share, so the directory as a whole stays within the variable.
+    deadLetterMaxBytes: Math.floor(ex.deadLetter.maxBytes / names.length),
     batchMaxRecords: ex.delivery.batchMaxRecords,
     batchMaxBytes: ex.delivery.batchMaxBytes,
     lingerMs: ex.delivery.lingerMs,
@@ -117,5 +119,6 @@ export function exporterMetricsFrom(metrics: Metrics): ExporterMetrics {
     queueDepth: metrics.exporterQueueDepth,
     oldestUnsentAge: metrics.exporterOldestUnsentAge,
     backlogBytes: metrics.deliveryBacklogBytes,
+    ...deadLetterDropMetrics(metrics.registry),
   };
 }

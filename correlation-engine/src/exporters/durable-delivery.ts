@@ -140,7 +140,11 @@ export class DurableDelivery implements Delivery {
     return this.exporters.filter((e) => this.queue.depth(e.name) > 0).map((e) => e.name);
   }
 
-  /** When a retry has a point: the longest wait among backing-off exporters, 1 s..60 s. */
+  /**
+   * When a retry has a point: the slowest exporter's backoff level, or how long its request has
+   * hung (QueueExporter.retryInMs), 1 s..60 s. Clients then back off with the exporter instead of
+   * returning every second while the backend is down.
+   */
   private retryAfterSeconds(): number {
     const waitMs = Math.max(0, ...this.exporters.map((e) => e.retryInMs()));
     return Math.min(60, Math.max(1, Math.ceil(waitMs / 1000)));

@@ -6,11 +6,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
 import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue.js';
-import { DeadLetterFile } from './dead-letter.js';
+import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
-import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
+import { backoffCeilingMs, backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
 export type QueuedRecord =
   | { kind: 'log'; log: NormalizedLog }
@@ -45,6 +45,8 @@ export interface QueueExporterOptions {
   metrics: ExporterMetrics;
   logger: DeliveryLogger;
   deadLetterDir: string;
+  /** Bytes this exporter's dead-letter files may take together (its share of DEAD_LETTER_MAX_BYTES). */
+  deadLetterMaxBytes: number;
   /** Records read from the queue per batch. */
   batchMaxRecords: number;
   /** Bytes of queued records read per batch (at least one record is always read). */
@@ -76,11 +78,27 @@ export abstract class QueueExporter {
   private committed = 0;
   private nextAttemptAtMs = 0;
   private failingSince = 0;
+  /** Backoff level of the current outage (the un-jittered delay ceiling, or the backend's Retry-After); 0 when delivering. */
+  private backoffLevelMs = 0;
+  /** When the request now in flight was sent; 0 when none is. */
+  private sendingSinceMs = 0;
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
     this.options = options;
-    this.deadLetters = new DeadLetterFile(options.deadLetterDir, options.name);
+    this.deadLetters = new DeadLetterFile({
+      dir: options.deadLetterDir,
+      exporter: options.name,
+      maxBytes: options.deadLetterMaxBytes,
+      onDrop: (drop) => {
+        options.metrics.deadLetterSegmentsDropped.inc({ exporter: drop.exporter }, drop.segments);
+        options.metrics.deadLetterRecordsDropped.inc({ exporter: drop.exporter }, drop.records);
+        options.logger.warn(
+          { ...drop, maxBytes: options.deadLetterMaxBytes },
+          'dead-letter files over their bound: oldest segments deleted',
+        );
+      },
+    });
   }
 
   /** Whether this exporter ships the record at all (others are skipped and committed). */
@@ -154,9 +172,15 @@ export abstract class QueueExporter {
     }
   }
 
-  /** Milliseconds until the next retry when the exporter is backing off, else 0. */
+  /**
+   * How long a refused client should wait, as this exporter sees it: while backing off, the
+   * backoff's current level (not the jittered time left, which may be ~0 and would bring clients
+   * back at once); while a request hangs, how long it has hung. 0 when delivering normally.
+   */
   retryInMs(nowMs = Date.now()): number {
-    return Math.max(0, this.nextAttemptAtMs - nowMs);
+    const waiting = Math.max(0, this.nextAttemptAtMs - nowMs);
+    const hanging = this.sendingSinceMs > 0 ? nowMs - this.sendingSinceMs : 0;
+    return Math.max(waiting, this.backoffLevelMs, hanging);
   }
 
   private async run(): Promise<void> {
@@ -194,8 +218,10 @@ export abstract class QueueExporter {
         for (const record of decodeRow(entry)) out.push(record);
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
-        this.deadLetters.write({ exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] });
-        this.options.metrics.deadLetter.inc({ exporter: this.name }, Math.max(1, entry.records));
+        this.setAside(
+          { exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] },
+          Math.max(1, entry.records),
+        );
       }
     }
     return out;
@@ -209,6 +235,7 @@ export abstract class QueueExporter {
       if (this.abort.signal.aborted) return 'aborted';
       let reason: string;
       let retryAfterMs: number | undefined;
+      this.sendingSinceMs = Date.now();
       try {
         const res = await fetch(this.options.url, {
           method: 'POST',
@@ -217,9 +244,11 @@ export abstract class QueueExporter {
           signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
         });
         const text = await res.text().catch(() => '');
+        this.sendingSinceMs = 0;
         if (res.ok) {
           metrics.sent.inc({ exporter }, request.records.length);
           this.nextAttemptAtMs = 0;
+          this.backoffLevelMs = 0;
           if (this.failingSince > 0) {
             logger.info({ exporter, downForMs: Date.now() - this.failingSince }, 'exporter delivering again');
             this.failingSince = 0;
@@ -227,12 +256,15 @@ export abstract class QueueExporter {
           return 'sent';
         }
         if (!isRetryableStatus(res.status)) {
+          // The backend answers: no outage, whatever it thinks of this batch.
+          this.backoffLevelMs = 0;
           this.reject(request.records, res.status, `rejected with HTTP ${res.status}`, text);
           return 'rejected';
         }
         reason = `http_${res.status}`;
         retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'));
       } catch (err) {
+        this.sendingSinceMs = 0;
         if (this.abort.signal.aborted) return 'aborted';
         reason = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
       }
@@ -243,6 +275,7 @@ export abstract class QueueExporter {
         return 'rejected';
       }
       const delay = Math.min(retryAfterMs ?? backoffDelayMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
+      this.backoffLevelMs = Math.min(retryAfterMs ?? backoffCeilingMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
       metrics.retries.inc({ exporter });
       if (this.failingSince === 0) this.failingSince = Date.now();
       // One line when an outage starts and then every 20th attempt: a long outage must not flood the log.
@@ -260,19 +293,37 @@ export abstract class QueueExporter {
 
   private reject(records: readonly QueuedRecord[], status: number, reason: string, response?: string): void {
     const { metrics, logger } = this.options;
-    this.deadLetters.write({
-      exporter: this.name,
-      status,
-      reason,
-      ...(response ? { response: response.slice(0, 1024) } : {}),
-      records: records.map((r) => (r.kind === 'log' ? { kind: 'log', ...r.log } : { kind: 'event', ...r.event })),
-    });
+    this.setAside(
+      {
+        exporter: this.name,
+        status,
+        reason,
+        ...(response ? { response: response.slice(0, 1024) } : {}),
+        records: records.map((r) => (r.kind === 'log' ? { kind: 'log', ...r.log } : { kind: 'event', ...r.event })),
+      },
+      records.length,
+    );
     metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, records.length);
-    metrics.deadLetter.inc({ exporter: this.name }, records.length);
     logger.error(
       { exporter: this.name, status, reason, records: records.length, file: this.deadLetters.path },
       'batch set aside in dead-letter file',
     );
+  }
+
+  /**
+   * Writes a refused batch to the dead-letter files. A write that fails (disk full) is logged and
+   * the batch dropped: stopping the reader instead would halt delivery of everything after it.
+   */
+  private setAside(entry: DeadLetterEntry, records: number): void {
+    try {
+      this.deadLetters.write(entry);
+      this.options.metrics.deadLetter.inc({ exporter: this.name }, records);
+    } catch (err) {
+      this.options.logger.error(
+        { exporter: this.name, records, file: this.deadLetters.path, err: errorText(err) },
+        'could not write the dead-letter file; the refused batch is dropped',
+      );
+    }
   }
 
   private updateGauges(): void {

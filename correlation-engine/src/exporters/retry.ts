@@ -12,8 +12,12 @@ export interface BackoffOptions {
  * senders spread out instead of arriving at the backend in waves.
  */
 export function backoffDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffCeilingMs(attempt, options));
+}
+
+/** The longest delay the backoff may pick for `attempt` (0-based): its current level, without jitter. */
+export function backoffCeilingMs(attempt: number, options: BackoffOptions): number {
+  return Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
 }
 
 /**

@@ -7,20 +7,20 @@ import { toAttributeValue } from '../pipeline/normalize-fields.js';
 import { nanosToMs } from '../pipeline/normalize-time.js';
 import type { NormalizedLog, NormalizedSpan } from '../pipeline/types.js';
 import { OtlpDecodeError } from './errors.js';
-import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
+import {
+  isObj,
+  jsonAnyValue,
+  keyValue,
+  keyValueValue,
+  type Obj,
+  optionalEnum,
+  optionalInt64,
+  optionalString,
+  pick,
+  within,
+} from './json-values.js';
+import { completeLog, finishLog, LogRecordFields, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
 import { RejectionCounter, type Rejections } from './rejections.js';
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** `o.camel ?? o.snake`: protobuf JSON parsers accept both spellings. */
-function pick(o: Obj, camel: string, snake: string): unknown {
-  const v = o[camel];
-  return v === undefined ? o[snake] : v;
-}
 
 function topObject(body: unknown): Obj {
   // Raw bytes here mean the caller skipped JSON parsing: refuse rather than decode nothing.
@@ -57,62 +57,27 @@ const SEVERITY_NUMBERS: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 
   for (let step = 2; step <= 4; step++) SEVERITY_NUMBERS[`SEVERITY_NUMBER_${level}${step}`] = i * 4 + step;
 });
 
-function enumValue(v: unknown, names: Record<string, number>): number {
-  if (typeof v === 'number') return Number.isInteger(v) ? v : 0;
-  if (typeof v === 'string') {
-    const named = names[v];
-    if (named !== undefined) return named;
-    const n = Number(v);
-    return Number.isInteger(n) ? n : 0;
-  }
-  return 0;
-}
-
-/** AnyValue JSON -> JS value (kvlist -> object, array -> array); undefined for an empty AnyValue. */
-export function jsonAnyValue(v: unknown, depth = 0): unknown {
-  if (!isObj(v)) return undefined;
-  if (depth > MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-  let x = pick(v, 'stringValue', 'string_value');
-  if (x !== undefined) return typeof x === 'string' ? x : String(x);
-  x = pick(v, 'intValue', 'int_value');
-  if (x !== undefined) return typeof x === 'number' ? x : Number(x);
-  x = pick(v, 'boolValue', 'bool_value');
-  if (x !== undefined) return x === true || x === 'true';
-  x = pick(v, 'doubleValue', 'double_value');
-  if (x !== undefined) return typeof x === 'number' ? x : Number(x);
-  x = pick(v, 'kvlistValue', 'kvlist_value');
-  if (x !== undefined) {
-    const out: Obj = {};
-    const values = isObj(x) && Array.isArray(x.values) ? x.values : [];
-    for (const kv of values) {
-      if (isObj(kv) && typeof kv.key === 'string' && kv.key !== '__proto__') out[kv.key] = jsonAnyValue(kv.value, depth + 1);
-    }
-    return out;
-  }
-  x = pick(v, 'arrayValue', 'array_value');
-  if (x !== undefined) {
-    const values = isObj(x) && Array.isArray(x.values) ? x.values : [];
-    return values.map((item) => jsonAnyValue(item, depth + 1));
-  }
-  // Bytes stay base64, as the JSON mapping writes them.
-  x = pick(v, 'bytesValue', 'bytes_value');
-  if (typeof x === 'string') return x;
-  return undefined;
-}
-
-/** Calls `add(key, value)` for each well-formed KeyValue of an attributes array. */
+/** Calls `add(key, value)` for each KeyValue of an attributes array; a malformed one throws. */
 function eachAttribute(o: Obj, path: string, add: (key: string, value: unknown) => void): void {
-  for (const kv of list(o, 'attributes', 'attributes', path)) {
-    if (isObj(kv) && typeof kv.key === 'string') {
-      const value = jsonAnyValue(kv.value);
-      if (value !== undefined) add(kv.key, value);
+  const items = list(o, 'attributes', 'attributes', path);
+  for (let i = 0; i < items.length; i++) {
+    let value: unknown;
+    let key: string;
+    try {
+      const kv = keyValue(items[i]);
+      key = kv.key;
+      value = keyValueValue(kv);
+    } catch (err) {
+      within(err, `${path}.attributes[${i}]`);
     }
+    if (value !== undefined) add(key, value);
   }
 }
 
 function resourceOf(r: Obj, path: string): ResourceInfo {
   const info = new ResourceInfo();
   const resource = r.resource;
+  if (resource !== undefined && resource !== null && !isObj(resource)) throw new OtlpDecodeError(`${path}.resource must be an object`);
   if (isObj(resource)) eachAttribute(resource, `${path}.resource`, (k, v) => info.attribute(k, v));
   return info;
 }
@@ -135,7 +100,9 @@ function perItem<T>(rejections: RejectionCounter, path: string, read: () => T): 
     return read();
   } catch (err) {
     if (!(err instanceof OtlpDecodeError)) throw err;
-    rejections.reject(path, err.message);
+    // "<path>: body.intValue must be ..." rather than the item's path twice.
+    const own = err.message.startsWith(`${path}.`) ? err.message.slice(path.length + 1) : err.message;
+    rejections.reject(path, own);
     return undefined;
   }
 }
@@ -172,15 +139,17 @@ function spanFromJson(s: Obj, path: string): SpanDraft {
   const parent = optionalId(pick(s, 'parentSpanId', 'parent_span_id'), normalizeSpanId);
   if (parent === false) d.invalid = 'invalid parent span id';
   else d.parentSpanId = parent;
-  const name = s.name;
-  d.name = typeof name === 'string' ? name : '';
-  d.kind = enumValue(s.kind, SPAN_KINDS);
-  d.startMs = nanosToMs(pick(s, 'startTimeUnixNano', 'start_time_unix_nano')) ?? 0;
-  d.endMs = nanosToMs(pick(s, 'endTimeUnixNano', 'end_time_unix_nano')) ?? 0;
+  d.name = optionalString(s, 'name', 'name', path) ?? '';
+  d.kind = optionalEnum(s.kind, SPAN_KINDS, `${path}.kind`);
+  d.startMs = nanosToMs(optionalInt64(s, 'startTimeUnixNano', 'start_time_unix_nano', path)) ?? 0;
+  d.endMs = nanosToMs(optionalInt64(s, 'endTimeUnixNano', 'end_time_unix_nano', path)) ?? 0;
   const status = s.status;
   if (isObj(status)) {
-    d.statusCode = enumValue(status.code, STATUS_CODES);
-    if (typeof status.message === 'string' && status.message.length > 0) d.statusMessage = status.message;
+    d.statusCode = optionalEnum(status.code, STATUS_CODES, `${path}.status.code`);
+    const message = optionalString(status, 'message', 'message', `${path}.status`);
+    if (message !== undefined && message.length > 0) d.statusMessage = message;
+  } else if (status !== undefined && status !== null) {
+    throw new OtlpDecodeError(`${path}.status must be an object`);
   }
   eachAttribute(s, path, (k, v) => d.attribute(k, v));
   return d;
@@ -216,14 +185,18 @@ export function decodeLogsJson(body: unknown, nowMs: number): { logs: Normalized
 
 function logFieldsFromJson(r: Obj, path: string, b: LogBuilder): LogRecordFields {
   const f = new LogRecordFields();
-  f.timeMs = nanosToMs(pick(r, 'timeUnixNano', 'time_unix_nano')) ?? 0;
-  f.observedMs = nanosToMs(pick(r, 'observedTimeUnixNano', 'observed_time_unix_nano')) ?? 0;
-  f.severityNumber = enumValue(pick(r, 'severityNumber', 'severity_number'), SEVERITY_NUMBERS);
-  const text = pick(r, 'severityText', 'severity_text');
-  if (typeof text === 'string' && text.length > 0) f.severityText = text;
-  f.body = jsonAnyValue(r.body);
-  const eventName = pick(r, 'eventName', 'event_name');
-  if (typeof eventName === 'string' && eventName.length > 0) b.attribute('event.name', eventName, true);
+  f.timeMs = nanosToMs(optionalInt64(r, 'timeUnixNano', 'time_unix_nano', path)) ?? 0;
+  f.observedMs = nanosToMs(optionalInt64(r, 'observedTimeUnixNano', 'observed_time_unix_nano', path)) ?? 0;
+  f.severityNumber = optionalEnum(pick(r, 'severityNumber', 'severity_number'), SEVERITY_NUMBERS, `${path}.severityNumber`);
+  const text = optionalString(r, 'severityText', 'severity_text', path);
+  if (text !== undefined && text.length > 0) f.severityText = text;
+  try {
+    f.body = jsonAnyValue(r.body);
+  } catch (err) {
+    within(err, `${path}.body`);
+  }
+  const eventName = optionalString(r, 'eventName', 'event_name', path);
+  if (eventName !== undefined && eventName.length > 0) b.attribute('event.name', eventName, true);
   const traceId = optionalId(pick(r, 'traceId', 'trace_id'), normalizeTraceId);
   const spanId = optionalId(pick(r, 'spanId', 'span_id'), normalizeSpanId);
   if (traceId === false) f.invalid = 'invalid trace id';

@@ -1,8 +1,15 @@
 // What the protobuf and JSON decoders have in common: resource info, span drafts, and how a
 // decoded log record becomes a NormalizedLog. Both decoders feed values (AnyValue already turned
 // into JS: string | number | boolean | array | object) into these, so the mapping rules live once.
-import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH } from '../pipeline/normalize-builder.js';
+import {
+  type BuilderDefaults,
+  type LogBuilder,
+  MAX_ATTRIBUTE_KEY_LENGTH,
+  MAX_BUSINESS_KEY_LENGTH,
+  MAX_NAME_LENGTH,
+} from '../pipeline/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../pipeline/normalize-fields.js';
+import { capped } from '../pipeline/normalize-flat.js';
 import { severityFromOtlpNumber, severityFromWord } from '../pipeline/normalize-severity.js';
 import { parseLineInto } from '../pipeline/normalizer.js';
 import {
@@ -20,6 +27,8 @@ export const UNKNOWN_SERVICE = 'unknown_service';
 /** Spans from HTTP/DB instrumentation carry 10-30 attributes; keep room but stay bounded. */
 export const MAX_SPAN_ATTRIBUTES = 64;
 const MAX_SPAN_ATTRIBUTE_VALUE_LENGTH = 1024;
+/** Span names and status messages are cut here: an open window keeps its root span's name. */
+export const MAX_SPAN_TEXT_LENGTH = 1024;
 /** AnyValue arrays/kvlists may nest; deeper than this is refused (stack and CPU guard). */
 export const MAX_ANY_VALUE_DEPTH = 16;
 
@@ -31,6 +40,11 @@ function businessKeyValue(value: unknown): string | undefined {
   return s !== undefined && s.length > 0 && s.length <= MAX_BUSINESS_KEY_LENGTH ? s : undefined;
 }
 
+/** A resource name (service, environment, host): a non-empty string up to MAX_NAME_LENGTH, else undefined. */
+function nameValue(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH ? value : undefined;
+}
+
 /** The parts of an OTLP Resource the engine uses. */
 export class ResourceInfo {
   service: string | undefined = undefined;
@@ -40,20 +54,22 @@ export class ResourceInfo {
 
   attribute(key: string, value: unknown): void {
     switch (key) {
-      case 'service.name':
+      case 'service.name': {
         // Interned: open windows keep it (see intern.ts).
-        if (typeof value === 'string' && value.length > 0) this.service = names.intern(value);
+        const name = nameValue(value);
+        if (name !== undefined) this.service = names.intern(name);
         return;
+      }
       // The semantic conventions renamed deployment.environment to deployment.environment.name;
       // senders use both. The new name wins.
       case 'deployment.environment.name':
-        if (typeof value === 'string' && value.length > 0) this.env = value;
+        this.env = nameValue(value) ?? this.env;
         return;
       case 'deployment.environment':
-        if (typeof value === 'string' && value.length > 0 && this.env === undefined) this.env = value;
+        if (this.env === undefined) this.env = nameValue(value);
         return;
       case 'host.name':
-        if (typeof value === 'string' && value.length > 0) this.host = value;
+        this.host = nameValue(value) ?? this.host;
         return;
     }
     if (BUSINESS_KEY_SET.has(key)) {
@@ -88,10 +104,11 @@ export class SpanDraft {
         return;
       }
     }
-    if (this.attributeCount >= MAX_SPAN_ATTRIBUTES || key.length === 0 || key === '__proto__') return;
+    if (this.attributeCount >= MAX_SPAN_ATTRIBUTES || key.length === 0 || key.length > MAX_ATTRIBUTE_KEY_LENGTH || key === '__proto__')
+      return;
     let v = toAttributeValue(value);
     if (v === undefined) return;
-    if (typeof v === 'string' && v.length > MAX_SPAN_ATTRIBUTE_VALUE_LENGTH) v = v.slice(0, MAX_SPAN_ATTRIBUTE_VALUE_LENGTH);
+    if (typeof v === 'string') v = capped(v, MAX_SPAN_ATTRIBUTE_VALUE_LENGTH);
     if (!Object.hasOwn(this.attributes, key)) this.attributeCount++;
     this.attributes[key] = v;
   }
@@ -116,14 +133,14 @@ export class SpanDraft {
       spanId: this.spanId as string,
       parentSpanId: this.parentSpanId,
       // Interned: an open window keeps its root span's name (see intern.ts).
-      name: names.intern(this.name),
+      name: names.intern(capped(this.name, MAX_SPAN_TEXT_LENGTH)),
       service: resource.service ?? UNKNOWN_SERVICE,
       env: resource.env,
       kind: this.kind,
       startUnixMs: this.startMs,
       endUnixMs: this.endMs,
       status: spanStatus(this.statusCode),
-      statusMessage: this.statusMessage,
+      statusMessage: this.statusMessage === undefined ? undefined : capped(this.statusMessage, MAX_SPAN_TEXT_LENGTH),
       keys,
       attributes: this.attributes,
     };
@@ -181,7 +198,7 @@ export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): v
 export function finishLog(b: LogBuilder, resource: ResourceInfo, nowMs: number): NormalizedLog {
   const label = b.attributes.service_name ?? b.attributes.service;
   const service = resource.service ?? (typeof label === 'string' && label.length > 0 ? label : undefined);
-  if (service !== undefined) b.service = service;
+  if (service !== undefined) b.setService(service, true);
   for (const k in resource.keys) {
     const key = k as BusinessKey;
     if (b.keys[key] === undefined) b.keys[key] = resource.keys[key];

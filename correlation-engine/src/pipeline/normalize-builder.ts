@@ -2,6 +2,7 @@
 // (text formats, JSON, OTLP) feeds the same builder, so "which field is a business key, which is
 // a trace id, how many attributes we keep" is decided in one place.
 import { normalizeSpanId, normalizeTraceId, parseTraceparent } from './ids.js';
+import { ownCopy, ownPrefix } from './normalize-flat.js';
 import type { AttributeValue, BusinessKey, BusinessKeys, LogFormat, NormalizedLog, Severity } from './types.js';
 
 /** Attribute bounds: a record is one log line, not a document store. */
@@ -12,6 +13,8 @@ export const MAX_ATTRIBUTE_VALUE_LENGTH = 1024;
 export const MAX_BUSINESS_KEY_LENGTH = 256;
 /** Messages above this are cut (Loki's default line limit is 256 KB; the engine keeps less). */
 export const MAX_MESSAGE_LENGTH = 32_768;
+/** Service, host and environment names above this are dropped (they name things, they are not text). */
+export const MAX_NAME_LENGTH = 256;
 
 /** Defaults applied where a record does not say (see normalizer.ts LogDefaults). */
 export interface BuilderDefaults {
@@ -61,6 +64,13 @@ export class LogBuilder {
   format: LogFormat = 'plain';
   /** Key=value pairs found in free text (decides the 'keyvalue' format). */
   pairCount = 0;
+  /** Set when the record's text is long: what is kept of it must not share its memory (normalize-flat.ts). */
+  copyKept = false;
+
+  /** `s` as it may be kept: an own copy when it may be cut from a long text. */
+  private keep(s: string): string {
+    return this.copyKept ? ownCopy(s) : s;
+  }
 
   /**
    * Routes one field. Without `override` the first value found wins (header before body, explicit
@@ -81,13 +91,13 @@ export class LogBuilder {
       case TRACE_ID: {
         const id = normalizeTraceId(text);
         if (id === undefined) this.attribute(key, value, override);
-        else if (override || this.traceId === undefined) this.traceId = id;
+        else if (override || this.traceId === undefined) this.traceId = this.keep(id);
         return;
       }
       case SPAN_ID: {
         const id = normalizeSpanId(text);
         if (id === undefined) this.attribute(key, value, override);
-        else if (override || this.spanId === undefined) this.spanId = id;
+        else if (override || this.spanId === undefined) this.spanId = this.keep(id);
         return;
       }
       case TRACEPARENT: {
@@ -96,8 +106,8 @@ export class LogBuilder {
         if (tp === undefined) {
           this.attribute(key, value, override);
         } else if (override || this.traceId === undefined) {
-          this.traceId = tp.traceId;
-          this.spanId = tp.spanId;
+          this.traceId = this.keep(tp.traceId);
+          this.spanId = this.keep(tp.spanId);
         }
         return;
       }
@@ -106,18 +116,24 @@ export class LogBuilder {
 
   businessKey(key: BusinessKey, value: string, override: boolean): void {
     if (value.length === 0 || value.length > MAX_BUSINESS_KEY_LENGTH) return;
-    if (override || this.keys[key] === undefined) this.keys[key] = value;
+    if (override || this.keys[key] === undefined) this.keys[key] = this.keep(value);
   }
 
   /** Bounded attribute set: at most MAX_ATTRIBUTES keys, long keys dropped, long values cut. */
   attribute(key: string, value: AttributeValue, override: boolean): void {
     if (key.length === 0 || key.length > MAX_ATTRIBUTE_KEY_LENGTH || key === '__proto__') return;
-    const v = typeof value === 'string' && value.length > MAX_ATTRIBUTE_VALUE_LENGTH ? value.slice(0, MAX_ATTRIBUTE_VALUE_LENGTH) : value;
+    const v =
+      typeof value !== 'string'
+        ? value
+        : value.length > MAX_ATTRIBUTE_VALUE_LENGTH
+          ? ownPrefix(value, MAX_ATTRIBUTE_VALUE_LENGTH)
+          : this.keep(value);
     if (Object.hasOwn(this.attributes, key)) {
       if (override) this.attributes[key] = v;
       return;
     }
     if (this.attributeCount >= MAX_ATTRIBUTES) return;
+    // No copy of the key: V8 stores property names as internalized strings of their own.
     this.attributes[key] = v;
     this.attributeCount++;
   }
@@ -131,14 +147,14 @@ export class LogBuilder {
   }
 
   setService(s: unknown, override: boolean): void {
-    if (typeof s === 'string' && s.length > 0 && s.length <= MAX_ATTRIBUTE_KEY_LENGTH && (override || this.service === undefined)) {
-      this.service = s;
+    if (typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && (override || this.service === undefined)) {
+      this.service = this.keep(s);
     }
   }
 
   setHost(h: unknown, override: boolean): void {
-    if (typeof h === 'string' && h.length > 0 && h.length <= MAX_ATTRIBUTE_KEY_LENGTH && (override || this.host === undefined)) {
-      this.host = h;
+    if (typeof h === 'string' && h.length > 0 && h.length <= MAX_NAME_LENGTH && (override || this.host === undefined)) {
+      this.host = this.keep(h);
     }
   }
 
@@ -170,11 +186,9 @@ export class LogBuilder {
     nowMs: number,
     source: NormalizedLog['source'],
   ): NormalizedLog {
-    let message = this.message ?? '';
-    if (message.length > MAX_MESSAGE_LENGTH) {
-      message = message.slice(0, MAX_MESSAGE_LENGTH);
-      this.attribute('message_truncated', true, true);
-    }
+    const whole = this.message ?? '';
+    const message = whole.length > MAX_MESSAGE_LENGTH ? ownPrefix(whole, MAX_MESSAGE_LENGTH) : this.keep(whole);
+    if (message.length < whole.length) this.attribute('message_truncated', true, true);
     // Every property is always present (possibly undefined): one object shape for the whole
     // pipeline keeps the correlator's property accesses monomorphic.
     return {

@@ -1,6 +1,7 @@
 // Field extraction shared by the line formats: key=value text (logfmt and free text) and JSON
 // objects. Both feed a LogBuilder.
 import { FIELD_NAMES, type LogBuilder } from './normalize-builder.js';
+import { SHARED_PARENT_MAX_LENGTH } from './normalize-flat.js';
 import { severityFromValue } from './normalize-severity.js';
 import { timeFromValue } from './normalize-time.js';
 import type { AttributeValue } from './types.js';
@@ -158,6 +159,8 @@ function isValueEnd(c: number): boolean {
  */
 export function scanKeyValues(b: LogBuilder, text: string, structured: boolean, start = 0): number {
   const n = text.length;
+  // Values are cut from `text`; a long text must not stay alive behind them (normalize-flat.ts).
+  if (n > SHARED_PARENT_MAX_LENGTH) b.copyKept = true;
   let pairs = 0;
   // Everything before `from` is consumed (a previous pair's value, or text before `start`).
   let from = start;

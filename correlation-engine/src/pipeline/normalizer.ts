@@ -4,6 +4,7 @@
 import { normalizeSpanId, normalizeTraceId } from './ids.js';
 import { LogBuilder } from './normalize-builder.js';
 import { applyObject, scanKeyValues } from './normalize-fields.js';
+import { SHARED_PARENT_MAX_LENGTH } from './normalize-flat.js';
 import { mayStartLevelWord, severityFromSyslogPri, severityFromValue, severityFromWord } from './normalize-severity.js';
 import { parseRfc3164, parseRfc5424, readPri } from './normalize-syslog.js';
 import { monthAt, parseIsoTimestamp, timeFromValue, timestampEnd } from './normalize-time.js';
@@ -36,6 +37,7 @@ export function parseLine(line: string, defaults: LogDefaults): NormalizedLog {
  */
 export function parseLineInto(b: LogBuilder, raw: string, nowMs: number): LogBuilder {
   let line = typeof raw === 'string' ? raw : String(raw);
+  if (line.length > SHARED_PARENT_MAX_LENGTH) b.copyKept = true;
   // Trailing newline/CR from file tails; trimEnd returns the same string when there is none.
   line = line.trimEnd();
   if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);

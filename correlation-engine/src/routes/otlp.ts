@@ -25,13 +25,19 @@ function formatOf(request: FastifyRequest): OtlpFormat {
   return Buffer.isBuffer(request.body) ? 'protobuf' : 'json';
 }
 
-/** Decoder errors are the client's: 400 with the decoder's message. */
-function decoding<T>(decode: () => T): T {
+/**
+ * Decoder errors are the client's: 400 with the decoder's message. The decoders read nothing but
+ * the body, so any other error they throw is still caused by the body; it is logged as a bug to
+ * fix but answered 400 too, because OTLP senders drop a batch answered 500 without retrying.
+ */
+function decoding<T>(request: FastifyRequest, decode: () => T): T {
   try {
     return decode();
   } catch (err) {
     if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message);
-    throw err;
+    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+    request.log.error({ err }, 'OTLP decoder failed on a malformed body');
+    throw new HttpError(400, 'malformed OTLP request: a field has the wrong type or shape');
   }
 }
 
@@ -54,14 +60,14 @@ export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise
 
   app.post('/v1/traces', routeConfig, async (request, reply) => {
     const format = formatOf(request);
-    const { spans, rejected, message } = decoding(() => decodeTraces(request.body, format));
+    const { spans, rejected, message } = decoding(request, () => decodeTraces(request.body, format));
     pipeline.ingestSpans(spans);
     return answer(reply, 'traces', { rejected, ...(message ? { message } : {}) }, format);
   });
 
   app.post('/v1/logs', routeConfig, async (request, reply) => {
     const format = formatOf(request);
-    const { logs, rejected, message } = decoding(() => decodeLogs(request.body, format, now()));
+    const { logs, rejected, message } = decoding(request, () => decodeLogs(request.body, format, now()));
     for (const log of logs) log.env ??= config.defaultEnv;
     await pipeline.ingestLogs(logs);
     return answer(reply, 'logs', { rejected, ...(message ? { message } : {}) }, format);
@@ -69,7 +75,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise
 
   app.post('/v1/metrics', routeConfig, async (request, reply) => {
     const format = formatOf(request);
-    const { dataPoints, services, rejected, message } = decoding(() => decodeMetrics(request.body, format));
+    const { dataPoints, services, rejected, message } = decoding(request, () => decodeMetrics(request.body, format));
     pipeline.countMetrics(dataPoints, services);
     return answer(reply, 'metrics', { rejected, ...(message ? { message } : {}) }, format);
   });
