@@ -74,7 +74,7 @@ describe('scripts/setup-server-124.sh', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[FAIL] Docker Engine 19.03.15 is older than 20.10');
-    expect(r.stdout).toContain("[FAIL] Docker Compose 2.17.3 is older than 2.20 (needed for 'include:')");
+    expect(r.stdout).toContain('[FAIL] compose: no usable Docker Compose: the docker compose plugin is 2.17.3, older than 2.20.3');
     expect(r.stdout).toMatch(/\[warn\] only \d+ GB free/);
   });
 });
