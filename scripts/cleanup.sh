@@ -50,7 +50,7 @@ echo "  - stop and remove the containers and network of project $STACK_PROJECT"
 if [ "$mode" != stop ]; then
   echo "  - DELETE these docker volumes and everything in them:"
   for name in $(stack_volume_names); do echo "      $(stack_volume "$name")   ($name)"; done
-  for key in "${STACK_DISPOSABLE_VOLUME_KEYS[@]}"; do echo "      ${STACK_PROJECT}_$key   (helper binaries, recreated on start)"; done
+  for key in "${STACK_DISPOSABLE_VOLUME_KEYS[@]}"; do echo "      ${STACK_PROJECT}_$key   (not backed up: helper binaries, alert silences)"; done
 fi
 local_outputs=()
 if [ "$mode" = purge ]; then
