@@ -8,6 +8,7 @@ import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
 import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue.js';
 import { DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
+import { ExporterHealthLog, safeTarget } from './exporter-health-log.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
@@ -53,6 +54,8 @@ export interface QueueExporterOptions {
   lingerMs: number;
   retry: RetryOptions;
   requestTimeoutMs: number;
+  /** Shown in the start-up line next to the target (Datadog's site). */
+  site?: string;
 }
 
 type SendOutcome = 'sent' | 'rejected' | 'aborted';
@@ -75,12 +78,17 @@ export abstract class QueueExporter {
   private flushWaiters: { target: number; resolve: () => void }[] = [];
   private committed = 0;
   private nextAttemptAtMs = 0;
-  private failingSince = 0;
+  private readonly health: ExporterHealthLog;
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
     this.options = options;
     this.deadLetters = new DeadLetterFile(options.deadLetterDir, options.name);
+    this.health = new ExporterHealthLog(options.logger, {
+      exporter: options.name,
+      target: safeTarget(options.url),
+      ...(options.site ? { site: options.site } : {}),
+    });
   }
 
   /** Whether this exporter ships the record at all (others are skipped and committed). */
@@ -102,6 +110,7 @@ export abstract class QueueExporter {
   /** Starts the background reader (idempotent). */
   start(): void {
     if (this.running) return;
+    this.health.started();
     this.unsubscribe = this.options.queue.onAppend(() => this.wake?.());
     this.gaugeTimer = setInterval(() => this.updateGauges(), GAUGE_INTERVAL_MS);
     this.gaugeTimer.unref();
@@ -220,13 +229,11 @@ export abstract class QueueExporter {
         if (res.ok) {
           metrics.sent.inc({ exporter }, request.records.length);
           this.nextAttemptAtMs = 0;
-          if (this.failingSince > 0) {
-            logger.info({ exporter, downForMs: Date.now() - this.failingSince }, 'exporter delivering again');
-            this.failingSince = 0;
-          }
+          this.health.succeeded();
           return 'sent';
         }
         if (!isRetryableStatus(res.status)) {
+          this.health.failed(`rejected_${res.status}`);
           this.reject(request.records, res.status, `rejected with HTTP ${res.status}`, text);
           return 'rejected';
         }
@@ -244,7 +251,7 @@ export abstract class QueueExporter {
       }
       const delay = Math.min(retryAfterMs ?? backoffDelayMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
       metrics.retries.inc({ exporter });
-      if (this.failingSince === 0) this.failingSince = Date.now();
+      this.health.failed(reason);
       // One line when an outage starts and then every 20th attempt: a long outage must not flood the log.
       if (attempt === 1 || attempt % 20 === 0) {
         logger.warn({ exporter, reason, attempt, retryInMs: delay }, 'export failed, will retry');
