@@ -113,6 +113,13 @@ elif [ -f "$repo/.env.example" ]; then
 else
   fail "$repo/.env.example not found"
 fi
+if [ -f "$env_file" ]; then
+  receiver="$(sed -n 's/^ALERT_RECEIVER=//p' "$env_file" | tail -n 1)"
+  case "${receiver:-none}" in
+    none) warn "ALERT_RECEIVER is none in $env_file: alerts notify nobody (set webhook or email; ops/runbook.md, Alerts)" ;;
+    *) ok "alerts notify via ALERT_RECEIVER=$receiver" ;;
+  esac
+fi
 
 echo "Firewall (not changed by this script; allow only what the exposure table in ops/runbook.md lists)"
 if command -v firewall-cmd >/dev/null 2>&1; then

@@ -65,6 +65,8 @@ describe('scripts/setup-server-124.sh', () => {
     expect(readFileSync(envFile, 'utf8')).toBe(readFileSync(join(repoRoot, '.env.example'), 'utf8'));
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(r.stdout).toContain('10.9.8.7/32');
+    // .env.example ships ALERT_RECEIVER=none: ready, but told that nobody gets notified.
+    expect(r.stdout).toContain('[warn] ALERT_RECEIVER is none');
     expect(r.stdout).toContain('Next: make build && make up && make health');
   });
 
