@@ -45,22 +45,23 @@ export function registerDataDirMetrics(registry: Registry, dataDir: string): voi
       (s) => ({ free: s.bavail * s.bsize, size: s.blocks * s.bsize }),
       () => undefined,
     );
-  new Gauge({
-    name: 'engine_data_dir_free_bytes',
-    help: 'Bytes free (for unprivileged writers) on the filesystem holding the engine data directory.',
-    registers,
-    async collect() {
-      const f = await filesystem();
-      this.set(f ? f.free : Number.NaN);
-    },
-  });
-  new Gauge({
-    name: 'engine_data_dir_size_bytes',
-    help: 'Total bytes of the filesystem holding the engine data directory.',
-    registers,
-    async collect() {
-      const f = await filesystem();
-      this.set(f ? f.size : Number.NaN);
-    },
-  });
+  const filesystemGauges: Array<[name: string, help: string, pick: (f: { free: number; size: number }) => number]> = [
+    [
+      'engine_data_dir_free_bytes',
+      'Bytes free (for unprivileged writers) on the filesystem holding the engine data directory.',
+      (f) => f.free,
+    ],
+    ['engine_data_dir_size_bytes', 'Total bytes of the filesystem holding the engine data directory.', (f) => f.size],
+  ];
+  for (const [name, help, pick] of filesystemGauges) {
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const f = await filesystem();
+        this.set(f ? pick(f) : Number.NaN);
+      },
+    });
+  }
 }
