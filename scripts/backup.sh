@@ -44,6 +44,8 @@ selected="$(select_volumes "$only")" || exit 64
 read -r -a names <<<"$selected"
 if [ -z "$VOLUMES_ROOT" ]; then
   command -v docker >/dev/null 2>&1 || { echo "backup: docker not found (use --volumes-root for plain folders)" >&2; exit 1; }
+  # --stop needs Compose: refuse before anything is written when there is no usable one.
+  if $stop; then compose_resolve || exit 1; fi
 fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -57,7 +59,6 @@ dest="$(cd "$dest" && pwd)"
 
 restart=false
 if $stop && [ -z "$VOLUMES_ROOT" ]; then
-  compose_resolve || exit 1
   echo "backup: stopping the stack for a consistent copy"
   (cd "$repo" && "${COMPOSE_CMD[@]}" stop)
   restart=true

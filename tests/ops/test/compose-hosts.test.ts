@@ -26,7 +26,8 @@ function fakeHost(host: ComposeHost): FakeDocker {
 function make(docker: FakeDocker, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync('make', ['--no-print-directory', '-C', repoRoot, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, ...docker.env, BACKUP_DIR: join(work, 'backups'), ...env },
+    // One backup folder per host: two hosts' backups in the same second must not collide.
+    env: { ...process.env, ...docker.env, BACKUP_DIR: join(docker.volumesDir, '..', 'backups'), ...env },
     timeout: 60_000,
   });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
