@@ -3,7 +3,10 @@
 # `demo`, `test` and `e2e` need only Node (installed on demand).
 SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
-COMPOSE ?= docker compose
+# Every Compose call goes through scripts/lib/compose-command.sh (plugin, else standalone
+# docker-compose v2, else a clear error), like the scripts'. `make up COMPOSE="sudo docker compose"`
+# names the command instead: make passes COMPOSE on to the script in the environment.
+COMPOSE_RUN := bash scripts/lib/compose-command.sh
 TOOLCHAIN := . scripts/toolchain.sh &&
 
 .PHONY: help
@@ -45,11 +48,11 @@ demo-once: ## Like demo, but stop everything and exit when the correlations are 
 setup: ## Phase 0 checks on the Docker host (Docker/Compose, ports, disk); creates .env if missing
 	@bash scripts/setup-server-124.sh
 
-build: ## Build the engine, sense-app and gateway images (docker compose build)
-	@$(COMPOSE) build
+build: ## Build the engine, sense-app and gateway images (compose build)
+	@$(COMPOSE_RUN) build
 
-up: ## Start the whole stack in the background (docker compose up -d)
-	@$(COMPOSE) up -d
+up: ## Start the whole stack in the background (compose up -d)
+	@$(COMPOSE_RUN) up -d
 
 down: ## Stop and remove the containers; keeps all data
 	@bash scripts/cleanup.sh stop
@@ -58,10 +61,10 @@ health: ## Check every component and print a table (ONLY=loki,tempo WAIT=120 HOS
 	@bash ops/health-checks.sh $(if $(ONLY),--only $(ONLY)) $(if $(WAIT),--wait $(WAIT))
 
 logs: ## Follow the logs of all services, or one: make logs SERVICE=correlation-engine
-	@$(COMPOSE) logs -f --tail=100 $(SERVICE)
+	@$(COMPOSE_RUN) logs -f --tail=100 $(SERVICE)
 
 restart: ## Restart all services, or one: make restart SERVICE=otel-gateway
-	@$(COMPOSE) restart $(SERVICE)
+	@$(COMPOSE_RUN) restart $(SERVICE)
 
 clean: ## DESTRUCTIVE: stop and delete all data volumes (asks first; YES=1 to skip)
 	@bash scripts/cleanup.sh data $(if $(YES),--yes)
@@ -69,8 +72,8 @@ clean: ## DESTRUCTIVE: stop and delete all data volumes (asks first; YES=1 to sk
 purge: ## DESTRUCTIVE: clean + delete the stack's images and local build output (asks first; YES=1)
 	@bash scripts/cleanup.sh purge $(if $(YES),--yes)
 
-backup: ## Archive the named volumes into backups/<UTC time>/ with SHA256SUMS
-	@bash scripts/backup.sh
+backup: ## Archive the named volumes into backups/<UTC time>/ with SHA256SUMS (STOP=1: stop the stack meanwhile)
+	@bash scripts/backup.sh $(if $(STOP),--stop)
 
 restore: ## Restore volumes from BACKUP=backups/<time> (default: latest); asks first (YES=1 to skip)
 	@bash scripts/restore.sh $(if $(YES),--yes) $(or $(BACKUP),latest)

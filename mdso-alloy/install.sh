@@ -6,6 +6,9 @@
 set -euo pipefail
 
 ALLOY_VERSION="${ALLOY_VERSION:-1.18.1}"
+# The seed's Server-124 (where the gateway's OTLP/HTTP port listens): used when neither --gateway
+# nor an existing environment file names a gateway.
+DEFAULT_GATEWAY=http://159.56.4.94:4318
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 usage() {
@@ -18,7 +21,7 @@ service and checks that the gateway answers OTLP/HTTP.
 
 Options:
   --gateway URL          gateway OTLP/HTTP base URL (default: keep the env file's value,
-                         else http://server-124:4318)
+                         else the seed's Server-124, http://159.56.4.94:4318; printed)
   --env NAME             deployment.environment.name (default: keep, else dev)
   --package-file PATH    install this alloy .deb/.rpm instead of using Grafana's repository
                          (offline hosts; download it where the internet is reachable)
@@ -141,7 +144,7 @@ env_value() {
 check_connectivity() {
   local endpoint user pass ca cert key code
   endpoint="${gateway:-$(env_value GATEWAY_OTLP_ENDPOINT)}"
-  endpoint="${endpoint:-http://server-124:4318}"
+  endpoint="${endpoint:-$DEFAULT_GATEWAY}"
   user="$(env_value GATEWAY_BASIC_AUTH_USER)"
   pass="$(env_value GATEWAY_BASIC_AUTH_PASSWORD)"
   ca="$(env_value GATEWAY_TLS_CA_FILE)"
@@ -329,11 +332,26 @@ install_env_file() {
   return 0
 }
 
+# Which gateway Alloy will send to, said before anything is installed.
+choose_gateway() {
+  local existing
+  existing="$(env_value GATEWAY_OTLP_ENDPOINT)"
+  if [ -n "$gateway" ]; then
+    log "gateway: $gateway (from --gateway)"
+  elif [ -n "$existing" ]; then
+    log "gateway: $existing (kept from $env_file; --gateway URL changes it)"
+  else
+    gateway="$DEFAULT_GATEWAY"
+    log "gateway: $gateway (the seed's Server-124: no --gateway and none in $env_file; --gateway URL changes it)"
+  fi
+}
+
 log "distribution family: $family (environment file $env_file_system)"
+choose_gateway
 install_alloy
 write_file "$config_dest" 0644 root:alloy <"$here/config.alloy"
 install_env_file
-sed "s|^EnvironmentFile=/etc/default/alloy$|EnvironmentFile=$env_file_system|" "$here/systemd/alloy.service" |
+sed "s|^EnvironmentFile=-/etc/default/alloy$|EnvironmentFile=-$env_file_system|" "$here/systemd/alloy.service" |
   write_file "$unit_dest" 0644 root:root
 grant_log_access
 run systemctl daemon-reload

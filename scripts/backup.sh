@@ -6,6 +6,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/stack-volumes.sh
 . "$repo/scripts/lib/stack-volumes.sh"
+# shellcheck source=scripts/lib/compose-command.sh
+. "$repo/scripts/lib/compose-command.sh"
 
 usage() {
   cat <<USAGE
@@ -42,6 +44,8 @@ selected="$(select_volumes "$only")" || exit 64
 read -r -a names <<<"$selected"
 if [ -z "$VOLUMES_ROOT" ]; then
   command -v docker >/dev/null 2>&1 || { echo "backup: docker not found (use --volumes-root for plain folders)" >&2; exit 1; }
+  # --stop needs Compose: refuse before anything is written when there is no usable one.
+  if $stop; then compose_resolve || exit 1; fi
 fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -56,13 +60,13 @@ dest="$(cd "$dest" && pwd)"
 restart=false
 if $stop && [ -z "$VOLUMES_ROOT" ]; then
   echo "backup: stopping the stack for a consistent copy"
-  (cd "$repo" && docker compose stop)
+  (cd "$repo" && "${COMPOSE_CMD[@]}" stop)
   restart=true
 fi
 cleanup() {
   if $restart; then
     echo "backup: starting the stack again"
-    (cd "$repo" && docker compose start) || echo "backup: WARNING: 'docker compose start' failed; run make up" >&2
+    (cd "$repo" && "${COMPOSE_CMD[@]}" start) || echo "backup: WARNING: '${COMPOSE_CMD[*]} start' failed; run make up" >&2
   fi
 }
 trap cleanup EXIT

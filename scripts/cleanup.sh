@@ -5,6 +5,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/stack-volumes.sh
 . "$repo/scripts/lib/stack-volumes.sh"
+# shellcheck source=scripts/lib/compose-command.sh
+. "$repo/scripts/lib/compose-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -36,7 +38,9 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$mode" ] || { usage >&2; exit 64; }
 
-compose=(docker compose --project-directory "$repo" -f "$repo/docker-compose.yml")
+# Without a usable Compose the plan still prints (as "docker compose"); running it then refuses.
+if compose_resolve 2>/dev/null; then compose_ok=true; else compose_ok=false; COMPOSE_CMD=(docker compose); fi
+compose=("${COMPOSE_CMD[@]}" --project-directory "$repo" -f "$repo/docker-compose.yml")
 down=("${compose[@]}" down --remove-orphans)
 [ "$mode" = stop ] || down+=(--volumes)
 [ "$mode" = purge ] && down+=(--rmi all)
@@ -46,15 +50,15 @@ echo "  - stop and remove the containers and network of project $STACK_PROJECT"
 if [ "$mode" != stop ]; then
   echo "  - DELETE these docker volumes and everything in them:"
   for name in $(stack_volume_names); do echo "      $(stack_volume "$name")   ($name)"; done
-  for key in "${STACK_DISPOSABLE_VOLUME_KEYS[@]}"; do echo "      ${STACK_PROJECT}_$key   (helper binaries, recreated on start)"; done
+  for key in "${STACK_DISPOSABLE_VOLUME_KEYS[@]}"; do echo "      ${STACK_PROJECT}_$key   (not backed up: helper binaries, alert silences)"; done
 fi
 local_outputs=()
 if [ "$mode" = purge ]; then
   echo "  - DELETE the images used by the stack:"
-  if command -v docker >/dev/null 2>&1 && images="$("${compose[@]}" config --images 2>/dev/null)"; then
+  if $compose_ok && images="$("${compose[@]}" config --images 2>/dev/null)"; then
     while IFS= read -r image; do [ -n "$image" ] && echo "      $image"; done <<<"$images"
   else
-    echo "      (the list comes from 'docker compose config --images'; docker is not available here)"
+    echo "      (the list comes from 'compose config --images'; no usable Compose here)"
   fi
   for path in "$repo/.cache" "$repo/test-artifacts" "$repo"/*/dist "$repo"/sense-apps/*/dist; do
     [ -e "$path" ] && local_outputs+=("$path")
@@ -79,7 +83,7 @@ if [ "$mode" != stop ] && ! $yes; then
     exit 1
   fi
 fi
-command -v docker >/dev/null 2>&1 || { echo "cleanup: docker not found" >&2; exit 1; }
+$compose_ok || compose_resolve || exit 1
 "${down[@]}"
 if [ "${#local_outputs[@]}" -gt 0 ]; then rm -rf "${local_outputs[@]}"; fi
 echo "cleanup: $mode done"

@@ -5,6 +5,8 @@
 # Exit 0 when the host is ready (warnings allowed), 1 when a requirement is missing.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/compose-command.sh
+. "$repo/scripts/lib/compose-command.sh"
 
 usage() {
   cat <<'USAGE'
@@ -59,16 +61,16 @@ if command -v docker >/dev/null 2>&1; then
   else
     fail "Docker Engine $docker_version is older than 20.10"
   fi
-  compose_version="$(docker compose version --short 2>/dev/null | sed 's/^v//' || true)"
-  if [ -z "$compose_version" ]; then
-    fail "Docker Compose v2 plugin missing (the stack uses 'include:', Compose >= 2.20): install docker-compose-plugin"
-  elif version_ge "$compose_version" 2.20; then
-    ok "Docker Compose $compose_version"
-  else
-    fail "Docker Compose $compose_version is older than 2.20 (needed for 'include:')"
-  fi
 else
   fail "docker not installed. RHEL: sudo dnf config-manager --add-repo https://download.docker.com/linux/rhel/docker-ce.repo && sudo dnf install -y docker-ce docker-ce-cli containerd.io docker-compose-plugin && sudo systemctl enable --now docker"
+fi
+
+# The plugin or a standalone docker-compose v2 (what the seed's Phase 0 installs): either works.
+if compose_resolve 2>/dev/null; then
+  ok "$COMPOSE_FOUND"
+else
+  compose_errors="$(compose_resolve 2>&1 || true)"
+  fail "${compose_errors//$'\n'/$'\n'         }"
 fi
 
 echo "Ports"
@@ -110,6 +112,13 @@ elif [ -f "$repo/.env.example" ]; then
   ok "created $env_file from .env.example (mode 0600): review GRAFANA_ADMIN_PASSWORD and BASIC_AUTH_*"
 else
   fail "$repo/.env.example not found"
+fi
+if [ -f "$env_file" ]; then
+  receiver="$(sed -n 's/^ALERT_RECEIVER=//p' "$env_file" | tail -n 1)"
+  case "${receiver:-none}" in
+    none) warn "ALERT_RECEIVER is none in $env_file: alerts notify nobody (set webhook or email; ops/runbook.md, Alerts)" ;;
+    *) ok "alerts notify via ALERT_RECEIVER=$receiver" ;;
+  esac
 fi
 
 echo "Firewall (not changed by this script; allow only what the exposure table in ops/runbook.md lists)"

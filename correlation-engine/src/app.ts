@@ -46,7 +46,7 @@ declare module 'fastify' {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
   const now = options.now ?? Date.now;
-  const metrics = options.metrics ?? createMetrics({ instanceId: config.instanceId });
+  const metrics = options.metrics ?? createMetrics({ instanceId: config.instanceId, dataDir: config.exporters.dataDir });
   const delivery = options.delivery ?? new NoopDelivery();
 
   const app = Fastify({

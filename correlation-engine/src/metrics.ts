@@ -2,6 +2,7 @@
 // prom-client global one): several apps live in one process in tests, and a replica's metrics
 // must not leak into another's. Metric names are a contract with the dashboard and alert rules.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerDataDirMetrics } from './data-dir-metrics.js';
 
 export interface MetricsOptions {
   /** Added to every series as `engine_instance` (see README: `instance` is Prometheus's own). */
@@ -10,6 +11,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Distinct `service` label values kept before the rest fold into "other". */
   maxServices?: number;
+  /** ENGINE_DATA_DIR: when set, its used bytes and its filesystem's free/total bytes are exported. */
+  dataDir?: string;
 }
 
 /** What the memory budget reports at each scrape (memory/memory-budget.ts). */
@@ -50,6 +53,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ engine_instance: options.instanceId });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.dataDir !== undefined) registerDataDirMetrics(registry, options.dataDir);
 
   const registers = [registry];
   const maxServices = options.maxServices ?? 200;

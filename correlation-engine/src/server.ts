@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const metrics = createMetrics({ instanceId: config.instanceId });
+  const metrics = createMetrics({ instanceId: config.instanceId, dataDir: config.exporters.dataDir });
   const deliveryLog = new DeferredLogger();
   const delivery: Delivery = createDelivery(config, { metrics, logger: deliveryLog });
   const app = await buildApp({ config, metrics, delivery });

@@ -358,3 +358,65 @@ describe('durable delivery', () => {
     expect(loki.accepted.map((e) => JSON.parse(e.line).message)).toEqual(['rec-1', 'rec-2', 'rec-3', 'rec-4']);
   });
 });
+
+describe('exporter log lines (what `docker compose logs correlation-engine | grep datadog` shows)', () => {
+  const KEY = 'dd-log-key-9876543210';
+  const lifecycle = (lines: string[], exporter: string) =>
+    lines
+      // The lifecycle lines only; per-attempt retries and dead-letter lines have their own tests.
+      .filter((l) => l.includes(`"exporter":"${exporter}"`) && /^exporter (started|first|failing|healthy)/.test(l))
+      .map((l) => l.slice(0, l.indexOf(' {')));
+
+  it('one start-up line per exporter with its target (Datadog: and site), never the key; then the first success', async () => {
+    const dd = await sinkUp(createDatadogSink(KEY));
+    const loki = await sinkUp(createLokiSink());
+    const { delivery, logger } = startDelivery({
+      DATADOG_API_KEY: KEY,
+      DATADOG_SITE: 'datadoghq.eu',
+      DATADOG_LOGS_URL: `${dd.url}/api/v2/logs`,
+      LOKI_URL: loki.url,
+    });
+    const started = logger.lines.filter((l) => l.startsWith('exporter started '));
+    expect(started).toHaveLength(2);
+    const ddStart = JSON.parse(started.find((l) => l.includes('"datadog"'))?.slice('exporter started '.length) ?? '{}');
+    expect(ddStart).toEqual({ exporter: 'datadog', target: `${dd.url}/api/v2/logs`, site: 'datadoghq.eu' });
+    const lokiStart = JSON.parse(started.find((l) => l.includes('"loki"'))?.slice('exporter started '.length) ?? '{}');
+    expect(lokiStart).toEqual({ exporter: 'loki', target: `${loki.url}/loki/api/v1/push` });
+
+    for (let i = 0; i < 3; i += 1) {
+      await delivery.acceptLogs([makeLog(i)]);
+      await flushAll(delivery);
+    }
+    expect(dd.accepted.length).toBe(3);
+    expect(lifecycle(logger.lines, 'datadog')).toEqual(['exporter started', 'exporter first successful export']);
+    const all = logger.lines.join('\n');
+    expect(all).not.toContain(KEY);
+  });
+
+  it('logs each change between failing and healthy once, however many attempts fail in between', async () => {
+    const loki = await sinkUp(createLokiSink());
+    loki.script.push(...Array.from({ length: 6 }, () => ({ status: 503 })));
+    const { delivery, logger } = startDelivery({ LOKI_URL: loki.url });
+    await delivery.acceptLogs([makeLog(1)]);
+    await flushAll(delivery);
+    expect(loki.received.length).toBe(7);
+    // A second outage after recovering: a 400 rejection counts as failing too (e.g. a bad key).
+    loki.script.push({ status: 400, body: 'bad request' }, { status: 503 });
+    await delivery.acceptLogs([makeLog(2)]);
+    await flushAll(delivery);
+    await delivery.acceptLogs([makeLog(3)]);
+    await flushAll(delivery);
+    expect(lifecycle(logger.lines, 'loki')).toEqual([
+      'exporter started',
+      'exporter failing',
+      'exporter healthy again',
+      'exporter failing',
+      'exporter healthy again',
+    ]);
+    const firstFailing = logger.lines.find((l) => l.startsWith('exporter failing'));
+    expect(firstFailing).toContain('"reason":"http_503"');
+    expect(firstFailing).toContain('"since":"no successful export yet"');
+    expect(logger.lines.filter((l) => l.startsWith('exporter failing')).at(-1)).toContain('"since":"was healthy"');
+    expect(logger.lines.find((l) => l.startsWith('exporter healthy again'))).toMatch(/"downForMs":\d+/);
+  });
+});

@@ -12,9 +12,10 @@
 
 # logical name -> compose volume key
 STACK_VOLUME_KEYS=(loki:loki-data tempo:tempo-data prometheus:prometheus-data grafana:grafana-data gateway:gateway-data engine:engine-data)
-# Declared too but not worth a backup (recreated on start): removed by `down --volumes` only.
+# Declared too but not worth a backup (recreated on start; Alertmanager's silences and notification
+# log are short-lived): removed by `down --volumes` only.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-STACK_DISPOSABLE_VOLUME_KEYS=(healthcheck-tools)
+STACK_DISPOSABLE_VOLUME_KEYS=(healthcheck-tools alertmanager-data)
 STACK_PROJECT="${COMPOSE_PROJECT_NAME:-observability-poc}"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 STACK_HELPER_IMAGE="${BUSYBOX_IMAGE:-busybox:1.37.0}"

@@ -92,6 +92,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
       new DatadogExporter({
         ...common,
         url: ex.datadog.logsUrl ?? datadogLogsUrl(ex.datadog.site),
+        site: ex.datadog.site,
         apiKey: ex.datadog.apiKey,
         ...DATADOG_LIMITS,
         defaultEnv: config.defaultEnv,

@@ -8,6 +8,7 @@ import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
 import type { DurableQueue, EntryKind, QueueEntry } from '../queue/durable-queue.js';
 import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
+import { ExporterHealthLog, safeTarget } from './exporter-health-log.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import { decodeRow } from './queue-rows.js';
 import { backoffCeilingMs, backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
@@ -55,6 +56,8 @@ export interface QueueExporterOptions {
   lingerMs: number;
   retry: RetryOptions;
   requestTimeoutMs: number;
+  /** Shown in the start-up line next to the target (Datadog's site). */
+  site?: string;
 }
 
 type SendOutcome = 'sent' | 'rejected' | 'aborted';
@@ -77,11 +80,11 @@ export abstract class QueueExporter {
   private flushWaiters: { target: number; resolve: () => void }[] = [];
   private committed = 0;
   private nextAttemptAtMs = 0;
-  private failingSince = 0;
   /** Backoff level of the current outage (the un-jittered delay ceiling, or the backend's Retry-After); 0 when delivering. */
   private backoffLevelMs = 0;
   /** When the request now in flight was sent; 0 when none is. */
   private sendingSinceMs = 0;
+  private readonly health: ExporterHealthLog;
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
@@ -98,6 +101,11 @@ export abstract class QueueExporter {
           'dead-letter files over their bound: oldest segments deleted',
         );
       },
+    });
+    this.health = new ExporterHealthLog(options.logger, {
+      exporter: options.name,
+      target: safeTarget(options.url),
+      ...(options.site ? { site: options.site } : {}),
     });
   }
 
@@ -120,6 +128,7 @@ export abstract class QueueExporter {
   /** Starts the background reader (idempotent). */
   start(): void {
     if (this.running) return;
+    this.health.started();
     this.unsubscribe = this.options.queue.onAppend(() => this.wake?.());
     this.gaugeTimer = setInterval(() => this.updateGauges(), GAUGE_INTERVAL_MS);
     this.gaugeTimer.unref();
@@ -249,15 +258,13 @@ export abstract class QueueExporter {
           metrics.sent.inc({ exporter }, request.records.length);
           this.nextAttemptAtMs = 0;
           this.backoffLevelMs = 0;
-          if (this.failingSince > 0) {
-            logger.info({ exporter, downForMs: Date.now() - this.failingSince }, 'exporter delivering again');
-            this.failingSince = 0;
-          }
+          this.health.succeeded();
           return 'sent';
         }
         if (!isRetryableStatus(res.status)) {
           // The backend answers: no outage, whatever it thinks of this batch.
           this.backoffLevelMs = 0;
+          this.health.failed(`rejected_${res.status}`);
           this.reject(request.records, res.status, `rejected with HTTP ${res.status}`, text);
           return 'rejected';
         }
@@ -277,7 +284,7 @@ export abstract class QueueExporter {
       const delay = Math.min(retryAfterMs ?? backoffDelayMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
       this.backoffLevelMs = Math.min(retryAfterMs ?? backoffCeilingMs(attempt - 1, retry), MAX_RETRY_AFTER_MS);
       metrics.retries.inc({ exporter });
-      if (this.failingSince === 0) this.failingSince = Date.now();
+      this.health.failed(reason);
       // One line when an outage starts and then every 20th attempt: a long outage must not flood the log.
       if (attempt === 1 || attempt % 20 === 0) {
         logger.warn({ exporter, reason, attempt, retryInMs: delay }, 'export failed, will retry');

@@ -17,7 +17,7 @@ const compose = parse(readFileSync(join(gatewayDir, 'docker-compose.yml'), 'utf8
 };
 const service = compose.services['otel-gateway'];
 const dockerfile = readFileSync(join(gatewayDir, 'Dockerfile'), 'utf8');
-const configText = ['otel-config.yaml', 'otel-config.basicauth.yaml', 'otel-config.mtls.yaml']
+const configText = ['otel-config.yaml', 'otel-config.basicauth.yaml', 'otel-config.mtls.yaml', 'otel-config.ingress-auth.yaml']
   .map((f) => readFileSync(join(gatewayDir, f), 'utf8'))
   .join('\n');
 
@@ -48,8 +48,27 @@ describe('gateway compose, image and config agree', () => {
 
   it('validates with the command and environment compose gives it', () => {
     const args = (service?.command ?? []).map((arg) => interpolate(arg).replace('/etc/otelcol/', `${gatewayDir}/`));
-    expect(args).toHaveLength(3);
+    expect(args).toHaveLength(4);
     const env = Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+    const run = spawnSync(otelcolBinary(), ['validate', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+  });
+
+  it('validates with every overlay slot filled (engine auth, mTLS, ingress auth) and their variables set', () => {
+    const overlays: Record<string, string> = {
+      GATEWAY_AUTH_OVERLAY: 'otel-config.basicauth.yaml',
+      GATEWAY_TLS_OVERLAY: 'otel-config.mtls.yaml',
+      GATEWAY_INGRESS_AUTH_OVERLAY: 'otel-config.ingress-auth.yaml',
+    };
+    const args = (service?.command ?? []).map((arg) =>
+      arg.replace(/\$\{([A-Z_]+):-[^}]*\}/g, (_, name: string) => overlays[name] ?? '').replace('/etc/otelcol/', `${gatewayDir}/`),
+    );
+    expect(args.filter((a) => a.endsWith('.none.yaml'))).toEqual([]);
+    const env = {
+      ...Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))])),
+      ENGINE_AUTHORIZATION: 'Basic dTpw',
+      GATEWAY_INGRESS_CREDENTIALS: 'dTpw',
+    };
     const run = spawnSync(otelcolBinary(), ['validate', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
   });

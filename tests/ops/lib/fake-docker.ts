@@ -1,9 +1,21 @@
 // A stand-in for the docker CLI for script tests: records every call, keeps "volumes" as folders
 // and runs `docker run` commands on the host with the -v mounts mapped to those folders (so the
 // scripts' tar/find commands really run). `docker ps` prints the contents of a file the test
-// controls (container ids using a volume).
+// controls (container ids using a volume). Which Compose the host has is chosen per fake: the
+// `docker compose` plugin, a standalone `docker-compose` v2, or a standalone v1 (Python) one;
+// standalone calls are logged as "[docker-compose] <args>".
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+export type ComposeHost = 'plugin' | 'standalone-v2' | 'standalone-v1';
+
+const COMPOSE_VERSIONS: Record<ComposeHost, string> = { plugin: '2.29.7', 'standalone-v2': '2.29.7', 'standalone-v1': '1.29.2' };
+
+const STANDALONE_SCRIPT = `#!/usr/bin/env bash
+echo "[docker-compose] $*" >> "$FAKE_DOCKER_LOG"
+if [ "$1" = version ]; then echo "$FAKE_STANDALONE_COMPOSE_VERSION"; fi
+exit 0
+`;
 
 export interface FakeDocker {
   env: Record<string, string>;
@@ -21,6 +33,10 @@ case "$1" in
       create) mkdir -p "$FAKE_DOCKER_VOLUMES/$3"; echo "$3"; exit 0 ;;
     esac ;;
   ps) cat "$FAKE_DOCKER_PS" 2>/dev/null; exit 0 ;;
+  compose)
+    if [ -z "$FAKE_COMPOSE_PLUGIN_VERSION" ]; then echo "docker: 'compose' is not a docker command." >&2; exit 1; fi
+    if [ "$2" = version ]; then echo "v$FAKE_COMPOSE_PLUGIN_VERSION"; fi
+    exit 0 ;;
   version) echo 27.3.1; exit 0 ;;
   run)
     shift
@@ -45,7 +61,7 @@ esac
 exit 0
 `;
 
-export function createFakeDocker(dir: string): FakeDocker {
+export function createFakeDocker(dir: string, compose: ComposeHost = 'plugin'): FakeDocker {
   const bin = join(dir, 'bin');
   const volumesDir = join(dir, 'docker-volumes');
   const log = join(dir, 'docker.log');
@@ -54,10 +70,24 @@ export function createFakeDocker(dir: string): FakeDocker {
   mkdirSync(volumesDir, { recursive: true });
   writeFileSync(join(bin, 'docker'), SCRIPT);
   chmodSync(join(bin, 'docker'), 0o755);
+  const standalone = compose === 'plugin' ? '' : COMPOSE_VERSIONS[compose];
+  if (standalone) {
+    writeFileSync(join(bin, 'docker-compose'), STANDALONE_SCRIPT);
+    chmodSync(join(bin, 'docker-compose'), 0o755);
+  }
   writeFileSync(log, '');
   writeFileSync(ps, '');
   return {
-    env: { PATH: `${bin}:${process.env.PATH}`, FAKE_DOCKER_LOG: log, FAKE_DOCKER_VOLUMES: volumesDir, FAKE_DOCKER_PS: ps },
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_DOCKER_LOG: log,
+      FAKE_DOCKER_VOLUMES: volumesDir,
+      FAKE_DOCKER_PS: ps,
+      FAKE_COMPOSE_PLUGIN_VERSION: compose === 'plugin' ? COMPOSE_VERSIONS.plugin : '',
+      FAKE_STANDALONE_COMPOSE_VERSION: standalone,
+      // The Makefile and scripts must find Compose themselves, not take the caller's choice.
+      COMPOSE: '',
+    },
     volumesDir,
     calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
     setRunningContainers: (ids) => writeFileSync(ps, ids.map((id) => `${id}\n`).join('')),

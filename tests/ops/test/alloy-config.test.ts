@@ -292,6 +292,19 @@ describe('mdso-alloy/config.alloy', () => {
     const names = [...configText.matchAll(/sys\.env\("([A-Z0-9_]+)"\)/g)].map((m) => m[1]);
     expect(names).toContain('GATEWAY_OTLP_ENDPOINT');
     for (const name of new Set(names)) expect(example, name).toMatch(new RegExp(`^#?\\s*${name}=`, 'm'));
-    expect(configText).toContain('"http://server-124:4318"');
+    // The seed's Server-124 by address: the name server-124 does not resolve on MDSO Dev.
+    expect(configText).toContain('"http://159.56.4.94:4318"');
+  });
+});
+
+describe('mdso-alloy/README.md', () => {
+  it('names Loki labels that exist: only those Loki indexes (service, env), not service_name', () => {
+    const readme = readFileSync(join(root, 'mdso-alloy', 'README.md'), 'utf8');
+    const lokiConfig = readFileSync(join(root, 'observability-stack', 'loki', 'loki-config.yaml'), 'utf8');
+    const indexed = lokiConfig.match(/action: index_label\n\s+attributes:\n((?:\s+- \S+\n)+)/)?.[1]?.match(/[a-z_.]+/g) ?? [];
+    expect(indexed).toEqual(['service', 'env']);
+    const used = [...readme.matchAll(/\b([a-z_]+)="blueplanet"/g)].map((m) => m[1]);
+    expect(used.length).toBeGreaterThan(0);
+    for (const label of used) expect(indexed, `README queries Loki by ${label}=`).toContain(label);
   });
 });

@@ -48,6 +48,6 @@ describe('Makefile', () => {
     expect(make('-n', 'health')).toMatch(/bash ops\/health-checks\.sh\s*$/m);
     expect(make('-n', 'health', 'ONLY=loki,tempo', 'WAIT=60')).toContain('bash ops/health-checks.sh --only loki,tempo --wait 60');
     expect(make('-n', 'backup')).toContain('bash scripts/backup.sh');
-    expect(make('-n', 'logs', 'SERVICE=loki')).toMatch(/docker compose logs -f --tail=100 loki/);
+    expect(make('-n', 'logs', 'SERVICE=loki')).toMatch(/bash scripts\/lib\/compose-command\.sh logs -f --tail=100 loki/);
   });
 });

@@ -46,7 +46,7 @@ describe('mdso-alloy/install.sh', () => {
     expect(r.stdout).toContain('write /etc/alloy/config.alloy');
     expect(r.stdout).toContain('set GATEWAY_OTLP_ENDPOINT=http://10.1.2.3:4318 in /etc/default/alloy');
     expect(r.stdout).toContain('set DEPLOYMENT_ENVIRONMENT=staging in /etc/default/alloy');
-    expect(r.stdout).toContain('EnvironmentFile=/etc/default/alloy');
+    expect(r.stdout).toContain('EnvironmentFile=-/etc/default/alloy');
     expect(r.stdout).toContain('[dry-run] setfacl -R -m u:alloy:rX /var/log/ciena');
     expect(r.stdout).toContain('[dry-run] setfacl -d -m u:alloy:rX /bp2/log');
     expect(r.stdout).toContain('[dry-run] systemctl restart alloy');
@@ -61,7 +61,7 @@ describe('mdso-alloy/install.sh', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('write /etc/yum.repos.d/grafana.repo');
     expect(r.stdout).toMatch(/\[dry-run\] dnf install -y alloy-\d+\.\d+\.\d+/);
-    expect(r.stdout).toContain('EnvironmentFile=/etc/sysconfig/alloy');
+    expect(r.stdout).toContain('EnvironmentFile=-/etc/sysconfig/alloy');
     expect(r.stdout).not.toContain('systemctl restart');
     expect(r.stdout).not.toContain('apt-get');
   });
@@ -163,18 +163,21 @@ describe('mdso-alloy/install.sh for real, staged under INSTALL_ROOT (system comm
     writeFileSync(join(fakes, 'id'), '#!/usr/bin/env bash\nif [ "$1" = -u ]; then exec /usr/bin/id -u; fi\nexit 1\n', { mode: 0o755 });
   });
 
-  const install = (args: string[]) =>
+  const installAt = (installRoot: string, args: string[]) =>
     runScript('mdso-alloy/install.sh', args, {
       env: {
         OS_RELEASE_FILE: debian,
-        INSTALL_ROOT: stage,
+        INSTALL_ROOT: installRoot,
         ALLOY_BIN: bin,
         LOG_DIRS: logDirs.join(' '),
         ALLOY_START_GRACE_SECONDS: '0',
         PATH: `${fakes}:${process.env.PATH}`,
       },
     });
+  const install = (args: string[]) => installAt(stage, args);
   const recorded = () => readFileSync(calls, 'utf8').trim().split('\n');
+  const gatewayIn = (installRoot: string) =>
+    readFileSync(join(installRoot, 'etc/default/alloy'), 'utf8').match(/^GATEWAY_OTLP_ENDPOINT=(.*)$/m)?.[1];
 
   it('installs binary, config, env file and unit, grants ACLs, restarts and checks the gateway', async () => {
     const r = await install(['--gateway', ok.url, '--env', 'staging']);
@@ -184,7 +187,7 @@ describe('mdso-alloy/install.sh for real, staged under INSTALL_ROOT (system comm
     );
     expect(readFileSync(installed('usr/bin/alloy'), 'utf8')).toContain('v1.18.1');
     const unit = readFileSync(installed('etc/systemd/system/alloy.service'), 'utf8');
-    expect(unit).toMatch(/^EnvironmentFile=\/etc\/default\/alloy$/m);
+    expect(unit).toMatch(/^EnvironmentFile=-\/etc\/default\/alloy$/m);
     const envFile = readFileSync(installed('etc/default/alloy'), 'utf8');
     expect(envFile).toMatch(new RegExp(`^GATEWAY_OTLP_ENDPOINT=${ok.url}$`, 'm'));
     expect(envFile).toMatch(/^DEPLOYMENT_ENVIRONMENT=staging$/m);
@@ -229,5 +232,35 @@ describe('mdso-alloy/install.sh for real, staged under INSTALL_ROOT (system comm
     const backups = readdirSync(installed('etc/alloy')).filter((f) => f.startsWith('config.alloy.bak.'));
     expect(backups).toHaveLength(1);
     expect(readFileSync(installed(`etc/alloy/${backups[0]}`), 'utf8')).toBe('// edited by hand on the host\n');
+  });
+
+  it('which gateway: --gateway wins and is printed', async () => {
+    const fresh = join(dir, 'root-flag');
+    const r = await installAt(fresh, ['--gateway', 'http://10.20.30.40:4318', '--skip-connectivity', '--no-start']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('gateway: http://10.20.30.40:4318 (from --gateway)');
+    expect(gatewayIn(fresh)).toBe('http://10.20.30.40:4318');
+  });
+
+  it('which gateway: without --gateway, an existing /etc/default/alloy keeps its address', async () => {
+    const existing = join(dir, 'root-existing');
+    mkdirSync(join(existing, 'etc/default'), { recursive: true });
+    writeFileSync(
+      join(existing, 'etc/default/alloy'),
+      'CONFIG_FILE=/etc/alloy/config.alloy\nGATEWAY_OTLP_ENDPOINT=https://gw.internal:4318\n',
+    );
+    const r = await installAt(existing, ['--skip-connectivity', '--no-start']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`gateway: https://gw.internal:4318 (kept from ${existing}/etc/default/alloy`);
+    expect(gatewayIn(existing)).toBe('https://gw.internal:4318');
+  });
+
+  it("which gateway: with neither, the seed's Server-124 address (not a host name MDSO Dev cannot resolve), printed", async () => {
+    const fresh = join(dir, 'root-default');
+    const r = await installAt(fresh, ['--skip-connectivity', '--no-start']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("gateway: http://159.56.4.94:4318 (the seed's Server-124");
+    expect(gatewayIn(fresh)).toBe('http://159.56.4.94:4318');
+    expect(readFileSync(join(fresh, 'etc/default/alloy'), 'utf8')).not.toContain('server-124');
   });
 });

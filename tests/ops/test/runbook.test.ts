@@ -1,5 +1,5 @@
 // ops/runbook.md stays in step with the alert rules and covers the day-2 topics of the seed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/run-script.js';
@@ -56,5 +56,41 @@ describe('ops/runbook.md', () => {
     }
     expect(table).toMatch(/4317.*MDSO host/);
     expect(table).toMatch(/8080.*localhost only/);
+  });
+});
+
+describe('ops/runbook.md agrees with the files it describes', () => {
+  it('states the compose default of GATEWAY_CERTS_DIR wherever it speaks of its default', () => {
+    const compose = readFileSync(join(repoRoot, 'gateway', 'docker-compose.yml'), 'utf8');
+    const composeDefault = compose.match(/\$\{GATEWAY_CERTS_DIR:-([^}]+)\}/)?.[1];
+    const envExample = readFileSync(join(repoRoot, '.env.example'), 'utf8').match(/^GATEWAY_CERTS_DIR=(.*)$/m)?.[1];
+    expect(composeDefault).toBe(envExample);
+    const mentions = [...runbook.matchAll(/GATEWAY_CERTS_DIR/g)].map((m) =>
+      runbook.slice(Math.max(0, (m.index ?? 0) - 150), (m.index ?? 0) + 150),
+    );
+    const aboutDefault = mentions.filter((around) => /default/.test(around));
+    expect(aboutDefault.length).toBeGreaterThan(0);
+    for (const around of aboutDefault) expect(around, around).toContain(`\`${composeDefault}\``);
+  });
+
+  it("has the seed's readiness items, the team training among them", () => {
+    const checklist = runbook.slice(runbook.indexOf('## Production readiness checklist'));
+    expect(checklist).toMatch(/- \[ \] Team trained on the dashboard and queries/);
+    expect(checklist).toMatch(/- \[ \] .*[Bb]ackup/);
+    expect(checklist).toMatch(/- \[ \] Disaster recovery/);
+    expect(checklist).toMatch(/- \[ \] Alert notifications reach the on-call/);
+  });
+
+  it('shows how to test an alert end to end, with commands that name real files and alerts', () => {
+    const how = section('Testing an alert end to end');
+    expect(how).toContain('amtool --alertmanager.url=http://127.0.0.1:9093');
+    expect(how).toContain('alert add');
+    expect(how).toContain('config routes test');
+    expect(alerts).toContain('alert: TempoDown');
+    expect(how).toContain('TempoDown');
+    const compose = readFileSync(join(repoRoot, 'observability-stack', 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain('--config.file=/tmp/alertmanager.yml');
+    expect(how).toContain('--config.file=/tmp/alertmanager.yml');
+    expect(existsSync(join(repoRoot, 'tests/stack/test/alertmanager.test.ts'))).toBe(true);
   });
 });

@@ -65,6 +65,8 @@ describe('scripts/setup-server-124.sh', () => {
     expect(readFileSync(envFile, 'utf8')).toBe(readFileSync(join(repoRoot, '.env.example'), 'utf8'));
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     expect(r.stdout).toContain('10.9.8.7/32');
+    // .env.example ships ALERT_RECEIVER=none: ready, but told that nobody gets notified.
+    expect(r.stdout).toContain('[warn] ALERT_RECEIVER is none');
     expect(r.stdout).toContain('Next: make build && make up && make health');
   });
 
@@ -74,7 +76,7 @@ describe('scripts/setup-server-124.sh', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[FAIL] Docker Engine 19.03.15 is older than 20.10');
-    expect(r.stdout).toContain("[FAIL] Docker Compose 2.17.3 is older than 2.20 (needed for 'include:')");
+    expect(r.stdout).toContain('[FAIL] compose: no usable Docker Compose: the docker compose plugin is 2.17.3, older than 2.20.3');
     expect(r.stdout).toMatch(/\[warn\] only \d+ GB free/);
   });
 });

@@ -10,6 +10,7 @@ import { LOKI_3_7_KEYS } from '../src/loki-keys.js';
 import { repoPath, STACK_DIR } from '../src/paths.js';
 import { allPanels, DATASOURCES_FILE, type DatasourceRef, dashboardFiles, provisionedDatasources } from '../src/stack-queries.js';
 import { TEMPO_2_10_KEYS } from '../src/tempo-keys.js';
+import { spanMatches } from '../src/traceql-filter.js';
 import { readJson, readYaml } from '../src/yaml-file.js';
 
 // Config trees are walked by key path; `any` keeps those walks readable.
@@ -209,6 +210,27 @@ describe('Correlation Overview (DEV) dashboard', () => {
     for (const p of panels.filter((x) => (x.datasource as DatasourceRef).uid === 'prometheus')) {
       expect(String(p.description), String(p.title)).toMatch(/no circuit_id label/);
     }
+  });
+
+  it('Recent traces at the default variables shows traces without a circuit_id; a typed circuit narrows to it', () => {
+    const query = String((titled('Recent traces').targets as Json[])[0]?.query);
+    const variable = (name: string) => dashboard.templating.list.find((v: Json) => v.name === name);
+    const at = (values: { service: string; circuit_id: string }) =>
+      query.replaceAll('$service', values.service).replaceAll('$circuit_id', values.circuit_id);
+    const defaults = { service: String(variable('service').allValue), circuit_id: String(variable('circuit_id').query) };
+    const bare = { resource: { 'service.name': 'beorn' }, span: {} }; // the seed's bare /api/test
+    const withCircuit = { resource: { 'service.name': 'beorn' }, span: { circuit_id: 'CKT-1001-NYC' } };
+    expect(spanMatches(at(defaults), bare)).toBe(true);
+    expect(spanMatches(at(defaults), withCircuit)).toBe(true);
+    const typed = at({ ...defaults, circuit_id: 'CKT-1001.*' });
+    expect(spanMatches(typed, withCircuit)).toBe(true);
+    expect(spanMatches(typed, bare)).toBe(false);
+    expect(spanMatches(typed, { ...withCircuit, span: { circuit_id: 'CKT-2002-LA' } })).toBe(false);
+  });
+
+  it('the TraceQL check is real: the old query hid traces without a circuit_id', () => {
+    const old = '{ resource.service.name =~ ".+" && span.circuit_id =~ ".*" }';
+    expect(spanMatches(old, { resource: { 'service.name': 'beorn' }, span: {} })).toBe(false);
   });
 
   it('links a trace in the traces table to its logs', () => {
