@@ -6,11 +6,30 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+# This network inspects TLS with its own certificate authority, which the machine trusts but the
+# base images do not, so the registry downloads of the build stages (npm, pnpm, the Go proxy)
+# need it. It is lent to the `build` stage only, as build-time volumes: /mnt (empty in Debian)
+# holds the machine's bundle and /root/.npmrc points npm and pnpm at it; the Go stand-in sees it
+# in place of /etc/ssl/certs. The final stage is then built without any volume (the build
+# stage comes from the layer cache), so nothing of it can reach the image; the layer scan of
+# check-image.sh would find it if it did.
+trust_dir="$IMAGES_CACHE/build-trust"
+prepare_trust() {
+  local bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+  mkdir -p "$trust_dir"
+  if [ -r "$bundle" ]; then cp "$bundle" "$trust_dir/ca-certificates.crt"; else : >"$trust_dir/ca-certificates.crt"; fi
+  printf 'cafile=/mnt/ca-certificates.crt\n' >"$trust_dir/npmrc"
+}
+
 # The gateway's RUN steps download and compile the collector's Go modules. Podman has no
 # BuildKit cache mounts, so the machine's Go module and build caches (filled by
 # scripts/lib/ensure-otelcol.sh from the same sources) are lent to those steps as volumes:
 # what ends up in the image is unchanged, only the compile is shorter.
-go_cache_volumes() {
+build_volumes() { # name
+  printf -- '--volume=%s:/mnt:ro\n--volume=%s:/root/.npmrc:ro\n' "$trust_dir" "$trust_dir/npmrc"
+  [ "$1" = otel-gateway ] || return 0
+  printf -- '--volume=%s:/etc/ssl/certs:ro\n' "$trust_dir"
+  [ "${IMAGES_SHARE_GO_CACHE:-1}" = 1 ] || return 0
   local gomod gocache
   gomod="$(go env GOMODCACHE 2>/dev/null || true)"
   gocache="$(go env GOCACHE 2>/dev/null || true)"
@@ -21,19 +40,21 @@ go_cache_volumes() {
 
 build_one() { # name dockerfile context args
   local name="$1" file="$2" ctx="$3" args="$4" tag="localhost/observability-poc/$1:check"
-  local logf="$IMAGES_CACHE/logs/build-$name.log" started extra=()
-  local -a build_args=()
+  local logf="$IMAGES_CACHE/logs/build-$name.log" started
+  local -a build_args=() extra=()
   if [ "$args" != "-" ]; then
     local a
     IFS=, read -ra pairs <<<"$args"
     for a in "${pairs[@]}"; do build_args+=(--build-arg "$a"); done
   fi
-  if [ "$name" = otel-gateway ] && [ "${IMAGES_SHARE_GO_CACHE:-1}" = 1 ]; then
-    mapfile -t extra < <(go_cache_volumes)
-  fi
+  mapfile -t extra < <(build_volumes "$name")
   started=$(date +%s)
-  if ! pm build --isolation chroot --pull=never --format docker --layers \
-      "${build_args[@]}" "${extra[@]}" -f "$REPO_ROOT/$file" -t "$tag" "$REPO_ROOT/$ctx" >"$logf" 2>&1; then
+  # Every Dockerfile's first stage is named `build`: it is built first with the volumes above,
+  # then the whole file without them (the build stage is then a cache hit).
+  if ! pm build --isolation chroot --pull=never --format docker --layers --target build \
+      "${build_args[@]}" "${extra[@]}" -f "$REPO_ROOT/$file" "$REPO_ROOT/$ctx" >"$logf" 2>&1 ||
+    ! pm build --isolation chroot --pull=never --format docker --layers \
+      "${build_args[@]}" -f "$REPO_ROOT/$file" -t "$tag" "$REPO_ROOT/$ctx" >>"$logf" 2>&1; then
     tail -n 25 "$logf" >&2
     local step
     step="$(grep -E '^(\[[0-9]+/[0-9]+\] )?STEP [0-9]+/[0-9]+: ' "$logf" | tail -n 1 || true)"
@@ -43,6 +64,7 @@ build_one() { # name dockerfile context args
 }
 
 mkdir -p "$IMAGES_CACHE/logs"
+prepare_trust
 while read -r name file ctx args; do
   case "$name" in ''|'#'*) continue ;; esac
   if [ "$#" -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
