@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the images listed in images.list (or only those named as arguments) with podman, from
-# the unmodified Dockerfiles and contexts, as localhost/observability-poc/<name>:check.
+# the unmodified Dockerfiles and contexts, as localhost/observability-poc/<name>:check (IMAGES_TAG).
+# The build stage is kept as …:check-build, the image as …:check.
 # Layers are cached by podman (by the content of each step and of the files it copies), so an
 # unchanged image rebuilds in seconds. A failed build names the image and the Dockerfile step.
 set -euo pipefail
@@ -39,7 +40,7 @@ build_volumes() { # name
 }
 
 build_one() { # name dockerfile context args
-  local name="$1" file="$2" ctx="$3" args="$4" tag="localhost/observability-poc/$1:check"
+  local name="$1" file="$2" ctx="$3" args="$4" tag="$(image_tag "$1")"
   local logf="$IMAGES_CACHE/logs/build-$name.log" started
   local -a build_args=() extra=()
   if [ "$args" != "-" ]; then
@@ -52,9 +53,9 @@ build_one() { # name dockerfile context args
   # Every Dockerfile's first stage is named `build`: it is built first with the volumes above,
   # then the whole file without them (the build stage is then a cache hit).
   if ! pm build --isolation chroot --pull=never --format docker --layers --target build \
-      "${build_args[@]}" "${extra[@]}" -f "$REPO_ROOT/$file" "$REPO_ROOT/$ctx" >"$logf" 2>&1 ||
+      "${build_args[@]}" "${extra[@]}" -f "$snapshot/$file" -t "$tag-build" "$snapshot/$ctx" >"$logf" 2>&1 ||
     ! pm build --isolation chroot --pull=never --format docker --layers \
-      "${build_args[@]}" -f "$REPO_ROOT/$file" -t "$tag" "$REPO_ROOT/$ctx" >>"$logf" 2>&1; then
+      "${build_args[@]}" -f "$snapshot/$file" -t "$tag" "$snapshot/$ctx" >>"$logf" 2>&1; then
     tail -n 25 "$logf" >&2
     local step
     step="$(grep -E '^(\[[0-9]+/[0-9]+\] )?STEP [0-9]+/[0-9]+: ' "$logf" | tail -n 1 || true)"
@@ -63,10 +64,22 @@ build_one() { # name dockerfile context args
   log "built $name in $(( $(date +%s) - started ))s"
 }
 
+# Both passes read one snapshot of the sources: an edit made while the check runs (or a file a
+# test writes meanwhile) must not turn the second pass's build stage into a cache miss.
+snapshot="$IMAGES_CACHE/context/repo"
+take_snapshot() {
+  rm -rf "$snapshot" && mkdir -p "$snapshot"
+  tar -C "$IMAGES_SOURCE" --exclude=node_modules --exclude=.git --exclude=./.cache -cf - . | tar -C "$snapshot" -xf -
+}
+
 mkdir -p "$IMAGES_CACHE/logs"
 prepare_trust
-while read -r name file ctx args; do
+take_snapshot
+while read -r name file ctx args _; do
   case "$name" in ''|'#'*) continue ;; esac
   if [ "$#" -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
   build_one "$name" "$file" "$ctx" "$args"
 done <"$IMAGES_DIR/images.list"
+# Both stages of the current build are tagged (…:check and …:check-build), so this removes only
+# what earlier builds left untagged and keeps every layer the next run can reuse.
+pm image prune -f >/dev/null

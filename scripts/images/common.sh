@@ -5,6 +5,12 @@ IMAGES_CACHE="${OBS_IMAGES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/observability-
 IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$IMAGES_DIR/../.." && pwd)"
 
+# The tree the images are built from (a test points it at a copy with a broken Dockerfile) and
+# the tag they get: localhost/observability-poc/<name>:$IMAGES_TAG.
+IMAGES_SOURCE="${IMAGES_SOURCE:-$REPO_ROOT}"
+IMAGES_TAG="${IMAGES_TAG:-check}"
+image_tag() { echo "localhost/observability-poc/$1:$IMAGES_TAG"; }
+
 log() { echo "images-check: $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
 

@@ -83,7 +83,11 @@ class Instance {
     this.root = podman('mount', this.container);
     prepareRoot(this.root);
     this.user = resolveUser(this.root, this.config.user);
-    const env = new Map([['PATH', DEFAULT_PATH], ['HOSTNAME', name], ['HOME', this.user.home]]);
+    const env = new Map([
+      ['PATH', DEFAULT_PATH],
+      ['HOSTNAME', name],
+      ['HOME', this.user.home],
+    ]);
     for (const pair of this.config.env) {
       const i = pair.indexOf('=');
       env.set(pair.slice(0, i), pair.slice(i + 1));
@@ -217,7 +221,7 @@ function otlpSpan(service) {
   };
 }
 
-const tag = (name) => `localhost/observability-poc/${name}:check`;
+const tag = (name) => `localhost/observability-poc/${name}:${process.env.IMAGES_TAG || 'check'}`;
 
 // What each image must do once started. The extra environment mirrors docker-compose.yml where
 // the image needs it (exporters on, so the engine's durable queue uses its data directory).
@@ -251,7 +255,11 @@ const suites = [
     ],
     async check() {
       // beorn calls palantir, which calls arda: each answers /api/test with its neighbour.
-      for (const [app, port] of [['arda', 5003], ['palantir', 5002], ['beorn', 5001]]) {
+      for (const [app, port] of [
+        ['arda', 5003],
+        ['palantir', 5002],
+        ['beorn', 5001],
+      ]) {
         await expectOk(`${app} GET /api/test`, `http://127.0.0.1:${port}/api/test`);
       }
       return 'arda, palantir and beorn answer /health and /api/test (beorn -> palantir -> arda)';
@@ -308,10 +316,10 @@ const indent = (text) =>
     .join('\n');
 
 execFileSync('ip', ['link', 'set', 'lo', 'up']);
-const only = process.env.IMAGES_ONLY?.split(',').filter(Boolean);
+const only = (process.env.IMAGES_ONLY ?? '').split(',').filter(Boolean);
 let failed = 0;
 for (const suite of suites) {
-  if (only && !suite.images.some((i) => only.includes(i.name))) continue;
+  if (only.length > 0 && !suite.images.some((i) => only.includes(i.name))) continue;
   const result = await runSuite(suite);
   for (const line of result.lines) console.log(line);
   if (!result.ok) failed++;
