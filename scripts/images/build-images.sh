@@ -5,6 +5,7 @@
 # Layers are cached by podman (by the content of each step and of the files it copies), so an
 # unchanged image rebuilds in seconds. A failed build names the image and the Dockerfile step.
 set -euo pipefail
+# shellcheck source=scripts/images/common.sh
 . "$(dirname "$0")/common.sh"
 
 # This network inspects TLS with its own certificate authority, which the machine trusts but the
@@ -40,7 +41,8 @@ build_volumes() { # name
 }
 
 build_one() { # name dockerfile context args
-  local name="$1" file="$2" ctx="$3" args="$4" tag="$(image_tag "$1")"
+  local name="$1" file="$2" ctx="$3" args="$4" tag
+  tag="$(image_tag "$1")"
   local logf="$IMAGES_CACHE/logs/build-$name.log" started
   local -a build_args=() extra=()
   if [ "$args" != "-" ]; then

@@ -7,6 +7,7 @@
 # Prints one line with the size; fails naming the image and what was found.
 #   check-image.sh <name> <budget MB>
 set -euo pipefail
+# shellcheck source=scripts/images/common.sh
 . "$(dirname "$0")/common.sh"
 
 name="$1"

@@ -8,6 +8,7 @@
 # IMAGES_SOURCE=<tree> builds from another copy of the repository, IMAGES_TAG=<tag> tags the
 # images localhost/observability-poc/<name>:<tag> (default: check).
 set -euo pipefail
+# shellcheck source=scripts/images/common.sh
 . "$(dirname "$0")/common.sh"
 cd "$REPO_ROOT"
 

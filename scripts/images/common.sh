@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings for scripts/images/*.sh (sourced, not run). The check keeps its own podman
 # storage under the cache folder, so its images, layers and stand-ins never mix with anything
 # else on the machine and survive between runs (the layer cache is what makes a second run fast).

@@ -6,6 +6,7 @@
 # Each is rebuilt only when its recipe (Containerfile, versions, base rootfs) changes: the hash of
 # those inputs is stored as a label and compared on the next run.
 set -euo pipefail
+# shellcheck source=scripts/images/common.sh
 . "$(dirname "$0")/common.sh"
 
 NODE_VERSION=24.21.0
