@@ -35,4 +35,6 @@ debootstrap --variant=minbase ${include:+--include="$include"} \
 rm -rf "$work/root/var/lib/apt/lists/"* "$work/root/var/cache/apt/"*.bin "$work/root/var/cache/apt/archives/"*.deb
 tar --numeric-owner --xattrs -C "$work/root" -cf "$work/rootfs.tar" .
 mv "$work/rootfs.tar" "$out"
+# Only the current recipe's tree is kept.
+find "$IMAGES_CACHE/rootfs" -maxdepth 1 -name "$suite-*.tar" ! -name "$(basename "$out")" -delete
 echo "$out"

@@ -111,3 +111,10 @@ if [ "$(image_label "$GOLANG_TAG" "$LABEL_KEY")" != "$key" ]; then
   build_standin "$GOLANG_TAG" "$IMAGES_DIR/standins/golang.Containerfile" "$base" "$ctx" "$key"
   rm -rf "$ctx"
 fi
+
+# Bases of earlier recipes (their stand-ins are untagged by now): removed with what hangs on them.
+current="$(printf '%s\n' "localhost/obs-standin/$(basename "$bookworm" .tar)" "localhost/obs-standin/$(basename "$trixie" .tar)")"
+pm image prune -f >/dev/null
+for old in $(pm images --format '{{.Repository}}' | grep '^localhost/obs-standin/' | grep -vxF "$current" || true); do
+  pm rmi "$old" >/dev/null 2>&1 || true
+done
