@@ -151,10 +151,11 @@ class Instance {
     }
   }
 
-  stop() {
+  /** Signals the whole process group (dumb-init, node, anything they started). */
+  signal(name) {
     if (this.process && this.exit === null) {
       try {
-        process.kill(-this.process.pid, 'SIGTERM');
+        process.kill(-this.process.pid, name);
       } catch {}
     }
   }
@@ -303,8 +304,10 @@ async function runSuite(suite) {
     lines.push(`FAIL image ${current}: ${err.message}${tail}`);
     return { ok: false, lines };
   } finally {
-    for (const instance of started) instance.stop();
-    await sleep(500);
+    for (const instance of started) instance.signal('SIGTERM');
+    // Time to close servers and flush, as `docker stop` gives; then nothing may outlive the check.
+    for (let i = 0; i < 50 && started.some((x) => x.exit === null); i++) await sleep(100);
+    for (const instance of started) instance.signal('SIGKILL');
     for (const instance of started) instance.remove();
   }
 }
