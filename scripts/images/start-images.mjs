@@ -163,7 +163,7 @@ class Instance {
   remove() {
     for (const dir of ['dev', 'proc']) spawnSync('umount', ['-l', join(this.root, dir)]);
     spawnSync('podman', [...podmanBase, 'umount', this.container]);
-    spawnSync('podman', [...podmanBase, 'rm', '-f', this.container]);
+    spawnSync('podman', [...podmanBase, 'rm', '-f', '-v', this.container]); // and its anonymous VOLUME
   }
 }
 
