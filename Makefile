@@ -29,6 +29,10 @@ e2e: ## Real pipeline on loopback: built collector (gateway + Tempo/Loki stand-i
 	@bash scripts/lib/ensure-prometheus.sh
 	@$(TOOLCHAIN) pnpm build && pnpm test tests/e2e
 
+.PHONY: images-check
+images-check: ## Build the five images with podman (no Docker) on base-image stand-ins, check and start each (root; see scripts/images/README.md)
+	@bash scripts/images/check.sh
+
 .PHONY: bench
 bench: ## Benchmark the engine against a bare Fastify route and the collector on one core (~5 min; see BENCHMARKS.md)
 	@[ -d node_modules ] || { $(TOOLCHAIN) pnpm install --frozen-lockfile; }
