@@ -217,10 +217,12 @@ describe('shed order under a small budget', () => {
     expect((await postLogs(app, apiLogs([{ message: 'm' }]))).statusCode).toBe(503);
 
     // Under 85%: accepted again; with every body gone, back to normal.
+    // (The first body is released too: how much state the closed windows left behind depends on
+    // the size of their events, which this test does not pin.)
     second.destroy();
-    await eventually(async () => ((await level()) < 0.85 ? true : undefined), 5000, 'the second body to be released');
-    expect((await postLogs(app, apiLogs([{ message: 'accepted again' }]))).statusCode).toBe(202);
     first.destroy();
+    await eventually(async () => ((await level()) < 0.85 ? true : undefined), 5000, 'the second and first bodies to be released');
+    expect((await postLogs(app, apiLogs([{ message: 'accepted again' }]))).statusCode).toBe(202);
     await eventually(async () => ((await accounted(app)).inflight_bodies === 0 ? true : undefined), 5000, 'every body to be released');
     clock.advance(1000);
     app.engine.pipeline.tick();

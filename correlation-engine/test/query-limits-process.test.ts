@@ -19,6 +19,9 @@ beforeAll(async () => {
     CORR_WINDOW_SECONDS: '0.5',
     CORR_RECENT_LOGS: String(RECENT_LOGS),
     CORR_RECENT_EVENTS: String(RECENT_EVENTS),
+    // A budget whose recent-list share holds all 2,000 messages: this test is about answer caps,
+    // not about the memory budget trimming the list (the V8 heap cap above still applies).
+    ENGINE_MEMORY_LIMIT_BYTES: String(2 * 1024 ** 3),
   });
   // 1,000 traces with two logs each; every message is 16 Ki control characters.
   const message = '\u0001'.repeat(MESSAGE_CHARS - 8);
