@@ -1,11 +1,16 @@
 // ops/runbook.md stays in step with the alert rules and covers the day-2 topics of the seed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/run-script.js';
 
 const runbook = readFileSync(join(repoRoot, 'ops', 'runbook.md'), 'utf8');
-const alerts = readFileSync(join(repoRoot, 'observability-stack', 'prometheus', 'alerts.yml'), 'utf8');
+// Every rule file Prometheus loads (alerts.yml, memory-alerts.yml, ...), not their promtool tests.
+const rulesDir = join(repoRoot, 'observability-stack', 'prometheus');
+const alerts = readdirSync(rulesDir)
+  .filter((f) => /alerts\.ya?ml$/.test(f))
+  .map((f) => readFileSync(join(rulesDir, f), 'utf8'))
+  .join('\n');
 const headings = [...runbook.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1].trim());
 
 function section(title: string): string {
