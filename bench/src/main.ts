@@ -521,11 +521,15 @@ async function main(): Promise<void> {
         }
         rounds.push(pair as { current: Series; baseline: Series });
       }
-      const throughputRatio = median(rounds.map((r) => r.current.itemsPerSec / r.baseline.itemsPerSec));
-      const cpuRatio = median(rounds.map((r) => r.current.cpuUsPerItem / r.baseline.cpuUsPerItem));
+      const roundRatios = rounds.map((r) => ({
+        throughput: round(r.current.itemsPerSec / r.baseline.itemsPerSec, 3),
+        cpuPerItem: round(r.current.cpuUsPerItem / r.baseline.cpuUsPerItem, 3),
+      }));
+      const throughputRatio = median(roundRatios.map((r) => r.throughput));
+      const cpuRatio = median(roundRatios.map((r) => r.cpuPerItem));
       const current = mergeSeries(rounds.map((r) => r.current));
       const baseline = mergeSeries(rounds.map((r) => r.baseline));
-      ab[key] = { throughputRatio: round(throughputRatio, 3), cpuPerItemRatio: round(cpuRatio, 3), current, baseline };
+      ab[key] = { throughputRatio: round(throughputRatio, 3), cpuPerItemRatio: round(cpuRatio, 3), roundRatios, current, baseline };
       const what = `${key === 'w1' ? 'workload 1' : 'workload 2'}, current vs ${BASELINE_REF} (bounds the accounting's cost from above)`;
       targets.push(
         ratioTarget(`${what}: ${unit}/s`, current.itemsPerSec, `${unit}/s`, baseline.itemsPerSec, throughputRatio, '>=', 0.95),
