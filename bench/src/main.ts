@@ -5,18 +5,20 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,exporter,windows,memory>, BENCH_ENGINE_DIR.
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
+// BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce } from '@obs/test-support/build';
+import { baselineEngineDir } from './baseline-engine.ts';
 import { startCollector } from './collector.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
 import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
-import { atLeast, atMost, median, quantile, round, type Target, table, targetTable } from './report.ts';
+import { atLeast, atMost, median, quantile, ratioTarget, round, type Target, table, targetTable } from './report.ts';
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(benchDir, '..');
@@ -29,6 +31,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 1_000_000);
 const WINDOW_SECONDS = 5;
+// The A/B phase: the engine before the bounded-by-bytes work (issue 13) against the current one.
+const BASELINE_REF = process.env.BENCH_BASELINE_REF ?? '5e55056';
+const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 3);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const phase = (name: string) => !ONLY || ONLY.has(name);
 
@@ -81,13 +86,14 @@ async function series(
   server: Proc,
   seconds = SECONDS,
   warmup = WARMUP,
+  runCount = RUNS,
 ): Promise<Series> {
   const logs = workload.startsWith('logs');
   const connections = logs ? CONNECTIONS.logs : CONNECTIONS.traces;
   await load({ url, workload, connections, warmupMs: 0, durationMs: warmup * 1000 });
   const runs: (LoadResult & { cpuUsPerItem: number })[] = [];
   const runWarmupMs = 500;
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runCount; i++) {
     const cpu0 = server.cpuSeconds();
     const r = await load({ url, workload, connections, warmupMs: runWarmupMs, durationMs: seconds * 1000 });
     // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
@@ -113,7 +119,7 @@ interface Engine {
   url: string;
 }
 
-async function startEngine(env: Record<string, string>, label: string): Promise<Engine> {
+async function startEngine(env: Record<string, string>, label: string, dir = engineDir): Promise<Engine> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(work, `engine-${label}-`));
   const args = [];
@@ -123,7 +129,7 @@ async function startEngine(env: Record<string, string>, label: string): Promise<
   const proc = track(
     new Proc(process.execPath, args, {
       core: PINNING?.server,
-      cwd: engineDir,
+      cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
@@ -490,6 +496,57 @@ async function main(): Promise<void> {
     figures.memory = mem;
   }
 
+  if (phase('ab')) {
+    // The current engine against the engine at BASELINE_REF, built in this run. Each round starts a
+    // fresh engine of each build in turn (A/B/A/B...) on the same core and runs one warm-up and one
+    // timed run, so drift of the shared machine falls on both sides; the ratio is taken per round
+    // and the median of the rounds is the figure.
+    const baselineDir = baselineEngineDir(repo, BASELINE_REF, log);
+    const ab: Record<string, unknown> = { baselineRef: BASELINE_REF, rounds: AB_ROUNDS };
+    for (const [key, workload, unit] of [
+      ['w1', 'logs', 'records'],
+      ['w2', 'traces', 'spans'],
+    ] as const) {
+      const rounds: { current: Series; baseline: Series }[] = [];
+      for (let i = 0; i < AB_ROUNDS; i++) {
+        const pair: Partial<Record<'current' | 'baseline', Series>> = {};
+        for (const [side, dir] of [
+          ['current', engineDir],
+          ['baseline', baselineDir],
+        ] as const) {
+          log(`A/B ${key} round ${i + 1}/${AB_ROUNDS}: ${side} engine${side === 'baseline' ? ` (${BASELINE_REF})` : ''}`);
+          const engine = await startEngine({ LOKI_URL: sink.url }, `ab-${key}-${side}-${i + 1}`, dir);
+          pair[side] = await series(engine.url, workload, `A/B ${key} ${side}`, engine.proc, SECONDS, WARMUP, 1);
+          await stop(engine.proc);
+        }
+        rounds.push(pair as { current: Series; baseline: Series });
+      }
+      const roundRatios = rounds.map((r) => ({
+        throughput: round(r.current.itemsPerSec / r.baseline.itemsPerSec, 3),
+        cpuPerItem: round(r.current.cpuUsPerItem / r.baseline.cpuUsPerItem, 3),
+      }));
+      const throughputRatio = median(roundRatios.map((r) => r.throughput));
+      const cpuRatio = median(roundRatios.map((r) => r.cpuPerItem));
+      const current = mergeSeries(rounds.map((r) => r.current));
+      const baseline = mergeSeries(rounds.map((r) => r.baseline));
+      ab[key] = { throughputRatio: round(throughputRatio, 3), cpuPerItemRatio: round(cpuRatio, 3), roundRatios, current, baseline };
+      const what = `${key === 'w1' ? 'workload 1' : 'workload 2'}, current vs ${BASELINE_REF} (bounds the accounting's cost from above)`;
+      targets.push(
+        ratioTarget(`${what}: ${unit}/s`, current.itemsPerSec, `${unit}/s`, baseline.itemsPerSec, throughputRatio, '>=', 0.95),
+        ratioTarget(
+          `${what}: server CPU per ${unit.slice(0, -1)}`,
+          current.cpuUsPerItem,
+          `µs/${unit.slice(0, -1)}`,
+          baseline.cpuUsPerItem,
+          cpuRatio,
+          '<=',
+          1.05,
+        ),
+      );
+    }
+    figures.ab = ab;
+  }
+
   await stop(sink.proc);
   info.loadAvgEnd = loadavg().map((l) => round(l, 2));
   const results = {
@@ -551,10 +608,38 @@ function summary(f: Record<string, any>): string {
       '-',
       '-',
     ]);
+  if (f.ab)
+    for (const key of ['w1', 'w2'] as const) {
+      const r = f.ab[key];
+      if (!r) continue;
+      const [name, unit] = key === 'w1' ? (['workload 1', 'records'] as const) : (['workload 2', 'spans'] as const);
+      rows.push(seriesRow(`A/B ${name}: current engine`, unit, r.current));
+      rows.push(seriesRow(`A/B ${name}: engine at ${f.ab.baselineRef}`, unit, r.baseline));
+      rows.push([
+        `A/B ${name}: current / ${f.ab.baselineRef} (median of ${f.ab.rounds} rounds)`,
+        `throughput x${r.throughputRatio}`,
+        '-',
+        '-',
+        `x${r.cpuPerItemRatio}`,
+      ]);
+    }
   return table(
     ['figure', 'throughput / size', 'p50 ms', 'p99 ms', 'server CPU µs/item'],
     rows.map((r) => (r.length < 5 ? [...r, '-'] : r)),
   );
+}
+
+/** The runs of several one-run series as one series (medians over all of them). */
+function mergeSeries(parts: Series[]): Series {
+  const runs = parts.flatMap((p) => p.runs);
+  const pick = (f: (s: Series) => number) => median(parts.map(f));
+  return {
+    itemsPerSec: pick((s) => s.itemsPerSec),
+    cpuUsPerItem: pick((s) => s.cpuUsPerItem),
+    p50Ms: pick((s) => s.p50Ms),
+    p99Ms: pick((s) => s.p99Ms),
+    runs,
+  };
 }
 
 /** One summary row for a measured series: median throughput, latency and server CPU per item. */

@@ -37,6 +37,27 @@ export function atMost(name: string, value: number, unit: string, limit: number)
   };
 }
 
+/** A target whose ratio is measured directly (e.g. the median of paired A/B ratios), not value / baseline. */
+export function ratioTarget(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number,
+  ratio: number,
+  op: '>=' | '<=',
+  bound: number,
+): Target {
+  return {
+    name,
+    value: round(value, 2),
+    unit,
+    baseline: round(baseline, 2),
+    ratio: round(ratio, 3),
+    target: `ratio ${op} ${bound}`,
+    met: Number.isFinite(ratio) && (op === '>=' ? ratio >= bound : ratio <= bound),
+  };
+}
+
 export function round(n: number, digits = 1): number {
   if (!Number.isFinite(n)) return n;
   const f = 10 ** digits;

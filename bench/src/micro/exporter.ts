@@ -105,6 +105,8 @@ const exporter = new LokiExporter({
   metrics: exporterMetricsFrom(createMetrics({ instanceId: 'bench', defaultMetrics: false })),
   logger: { info() {}, warn() {}, error() {} },
   deadLetterDir: join(dir, 'dead'),
+  // Far above what the drain writes: nothing is refused by the backend here.
+  deadLetterMaxBytes: 64 * 1024 * 1024,
   batchMaxRecords: Number(process.env.EXPORT_BATCH_MAX_RECORDS ?? 500),
   lingerMs: 200,
   retry: { initialMs: 100, maxMs: 1000, maxAttempts: 0 },
