@@ -12,7 +12,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CorrelationEvent } from '../src/pipeline/types.js';
+import type { CorrelationEvent } from '../src/model/types.js';
 import { metricValue, testApp } from './helpers/app.js';
 import { eventually, listen } from './helpers/listen.js';
 

@@ -88,7 +88,7 @@ describe('app wiring', () => {
       if (process.env.CI) throw new Error('promtool is missing: run scripts/bootstrap.sh');
       ctx.skip();
     }
-    const { buildApp } = await import('../src/app.js');
+    const { buildApp } = await import('../src/http/app.js');
     const { createMetrics } = await import('../src/metrics.js');
     const { testConfig } = await import('./helpers/app.js');
     const config = testConfig();

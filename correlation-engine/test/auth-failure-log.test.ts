@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthFailureThrottle } from '../src/plugins/auth-failure-throttle.js';
+import { AuthFailureThrottle } from '../src/http/plugins/auth-failure-throttle.js';
 import { ManualClock, testApp } from './helpers/app.js';
 
 const AUTH_ENV = { ENABLE_BASIC_AUTH: 'true', BASIC_AUTH_USER: 'obs-admin', BASIC_AUTH_PASS: 'right-pass', LOG_LEVEL: 'info' };

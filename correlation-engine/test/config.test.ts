@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ENGINE_ENV_VARS, loadConfig } from '../src/config.js';
-import { exportersEnvSchema } from '../src/exporters/config.js';
+import { exportersEnvSchema } from '../src/delivery-config.js';
 
 function configError(env: Record<string, string>): string {
   try {

@@ -1,8 +1,8 @@
 // Issue 13: the correlator under key skew (one circuit_id shared by 30,000 open windows), and the
 // two calls the memory budget uses: approxBytes() and closeOldest(n).
 import { describe, expect, it } from 'vitest';
-import { Correlator, type CorrelatorOptions } from '../src/pipeline/correlator.js';
-import type { CorrelationEvent, NormalizedLog, NormalizedSpan } from '../src/pipeline/types.js';
+import { Correlator, type CorrelatorOptions } from '../src/correlate/correlator.js';
+import type { CorrelationEvent, NormalizedLog, NormalizedSpan } from '../src/model/types.js';
 import { ManualClock } from './helpers/app.js';
 
 const traceId = (i: number): string => (i + 1).toString(16).padStart(32, '0');

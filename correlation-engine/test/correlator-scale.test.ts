@@ -1,8 +1,8 @@
 // Issue 2: "10 000 open traces do not slow per-record ingest measurably compared with 10".
 // A quick check, not the benchmark: prints both throughputs and asserts only a generous ratio.
 import { describe, expect, it } from 'vitest';
-import { Correlator } from '../src/pipeline/correlator.js';
-import type { NormalizedSpan } from '../src/pipeline/types.js';
+import { Correlator } from '../src/correlate/correlator.js';
+import type { NormalizedSpan } from '../src/model/types.js';
 import { ManualClock, testApp } from './helpers/app.js';
 
 const SPANS = 200_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Correlator, type CorrelatorOptions, type DropReason } from '../src/pipeline/correlator.js';
-import type { NormalizedLog, NormalizedSpan } from '../src/pipeline/types.js';
+import { Correlator, type CorrelatorOptions, type DropReason } from '../src/correlate/correlator.js';
+import type { NormalizedLog, NormalizedSpan } from '../src/model/types.js';
 import { ManualClock } from './helpers/app.js';
 
 const T1 = 'a'.repeat(32);

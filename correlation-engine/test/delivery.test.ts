@@ -1,8 +1,9 @@
 // Pure delivery helpers: retry timing and Retry-After parsing, Loki encodings, label text.
 import { describe, expect, it } from 'vitest';
-import { formatLabels, truncateUtf8, unixMsToNs } from '../src/exporters/loki-encoding.js';
-import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../src/exporters/retry.js';
-import { correlationSpanId } from '../src/exporters/tempo-span.js';
+import { truncateUtf8 } from '../src/delivery/encoding-helpers.js';
+import { formatLabels, unixMsToNs } from '../src/delivery/loki/loki-encoding.js';
+import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../src/delivery/retry.js';
+import { correlationSpanId } from '../src/delivery/tempo/tempo-span.js';
 import { parseLabelSet } from './sinks/loki-sink.js';
 
 describe('retry timing', () => {

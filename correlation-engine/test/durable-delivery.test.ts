@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exporterMetricsFrom } from '../src/exporters/create-delivery.js';
-import { DurableDelivery } from '../src/exporters/durable-delivery.js';
-import { decodeRow } from '../src/exporters/queue-rows.js';
+import { exporterMetricsFrom } from '../src/delivery/create-delivery.js';
+import { DurableDelivery } from '../src/delivery/durable-delivery.js';
+import { DurableQueue } from '../src/delivery/queue/durable-queue.js';
+import { decodeRow } from '../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../src/metrics.js';
-import type { CorrelationEvent, NormalizedLog } from '../src/pipeline/types.js';
-import { DurableQueue } from '../src/queue/durable-queue.js';
+import type { CorrelationEvent, NormalizedLog } from '../src/model/types.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
-import { exporterMetricsFrom } from '../src/exporters/create-delivery.js';
-import { DurableDelivery } from '../src/exporters/durable-delivery.js';
+import { exporterMetricsFrom } from '../src/delivery/create-delivery.js';
+import { DurableDelivery } from '../src/delivery/durable-delivery.js';
+import { DurableQueue } from '../src/delivery/queue/durable-queue.js';
+import { buildApp } from '../src/http/app.js';
 import { createMetrics } from '../src/metrics.js';
-import type { NormalizedLog } from '../src/pipeline/types.js';
-import { DurableQueue } from '../src/queue/durable-queue.js';
+import type { NormalizedLog } from '../src/model/types.js';
 import { testConfig } from './helpers/app.js';
 
 const cleanups: (() => Promise<void>)[] = [];

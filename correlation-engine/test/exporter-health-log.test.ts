@@ -1,6 +1,6 @@
 // safeTarget: what the start-up line may show of an exporter URL.
 import { describe, expect, it } from 'vitest';
-import { safeTarget } from '../src/exporters/exporter-health-log.js';
+import { safeTarget } from '../src/delivery/exporter-health-log.js';
 
 describe('safeTarget', () => {
   it.each([

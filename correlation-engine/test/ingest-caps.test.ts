@@ -7,9 +7,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_SPAN_TEXT_LENGTH } from '../src/otlp/model.js';
-import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH } from '../src/pipeline/normalize-builder.js';
-import type { NormalizedLog } from '../src/pipeline/types.js';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH } from '../src/ingest/normalize/normalize-builder.js';
+import { MAX_SPAN_TEXT_LENGTH } from '../src/ingest/otlp/model.js';
+import type { NormalizedLog } from '../src/model/types.js';
 import { ManualClock, testApp } from './helpers/app.js';
 import { RecordingDelivery } from './helpers/delivery.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeApiRecord } from '../src/pipeline/normalizer.js';
+import { normalizeApiRecord } from '../src/ingest/normalize/normalizer.js';
 
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
 const resource = { service: 'mdso', host: 'mdso-01', env: 'prod' };

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_ATTRIBUTES, MAX_MESSAGE_LENGTH } from '../src/pipeline/normalize-builder.js';
-import { parseLine } from '../src/pipeline/normalizer.js';
-import { SEVERITIES } from '../src/pipeline/types.js';
+import { MAX_ATTRIBUTES, MAX_MESSAGE_LENGTH } from '../src/ingest/normalize/normalize-builder.js';
+import { parseLine } from '../src/ingest/normalize/normalizer.js';
+import { SEVERITIES } from '../src/model/types.js';
 
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
 const d = { service: 'svc', nowMs: NOW };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSpanId, normalizeTraceId, parseTraceparent } from '../src/pipeline/ids.js';
+import { normalizeSpanId, normalizeTraceId, parseTraceparent } from '../src/model/ids.js';
 
 describe('ids', () => {
   it.each([

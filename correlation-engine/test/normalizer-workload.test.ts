@@ -4,9 +4,9 @@
 // property that builds records of each kind from random parts and knows what must come out.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeApiRecord } from '../src/pipeline/normalizer.js';
-import type { NormalizedLog } from '../src/pipeline/types.js';
-import { type PostLogsBody, toApiRecord } from '../src/routes/logs.js';
+import { type PostLogsBody, toApiRecord } from '../src/http/routes/logs.js';
+import { normalizeApiRecord } from '../src/ingest/normalize/normalizer.js';
+import type { NormalizedLog } from '../src/model/types.js';
 
 type BodyRecord = PostLogsBody['records'][number];
 

@@ -2,8 +2,8 @@
 // /work/shared/samples/blueplanet.log) with the fields the normalizer must extract.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../src/pipeline/normalizer.js';
-import type { NormalizedLog } from '../src/pipeline/types.js';
+import { parseLine } from '../src/ingest/normalize/normalizer.js';
+import type { NormalizedLog } from '../src/model/types.js';
 
 const lines = readFileSync(new URL('./fixtures/blueplanet.log', import.meta.url), 'utf8')
   .split('\n')

@@ -3,7 +3,7 @@
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { decodeLogs, decodeMetrics, decodeTraces, OtlpDecodeError } from '../src/otlp/index.js';
+import { decodeLogs, decodeMetrics, decodeTraces, OtlpDecodeError } from '../src/ingest/otlp/index.js';
 import { sdkLogRecords, sdkSpans } from './fixtures/otlp-samples.js';
 
 const NOW = Date.UTC(2026, 10, 25);

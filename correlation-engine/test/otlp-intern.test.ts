@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTraces } from '../src/otlp/index.js';
-import { StringInterner } from '../src/otlp/intern.js';
+import { decodeTraces } from '../src/ingest/otlp/index.js';
+import { StringInterner } from '../src/ingest/otlp/intern.js';
 import { bytes, hex, kvString, len, str } from './fixtures/proto-writer.js';
 
 describe('StringInterner', () => {

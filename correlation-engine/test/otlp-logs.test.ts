@@ -1,6 +1,6 @@
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, OtlpDecodeError } from '../src/otlp/index.js';
+import { decodeLogs, OtlpDecodeError } from '../src/ingest/otlp/index.js';
 import { hrToMs, sdkLogRecords } from './fixtures/otlp-samples.js';
 import { bytes, hex, kvString, len, str, uint } from './fixtures/proto-writer.js';
 

@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { describe, expect, it } from 'vitest';
-import { decodeMetrics, encodeExportResponse, OtlpDecodeError } from '../src/otlp/index.js';
+import { decodeMetrics, encodeExportResponse, OtlpDecodeError } from '../src/ingest/otlp/index.js';
 import { bytes, kvString, len, str } from './fixtures/proto-writer.js';
 
 // @opentelemetry/sdk-metrics enum values (DataPointType, AggregationTemporality), written out so

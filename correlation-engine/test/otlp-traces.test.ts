@@ -1,8 +1,8 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { decodeTraces, OtlpDecodeError } from '../src/otlp/index.js';
-import type { NormalizedSpan } from '../src/pipeline/types.js';
+import { decodeTraces, OtlpDecodeError } from '../src/ingest/otlp/index.js';
+import type { NormalizedSpan } from '../src/model/types.js';
 import { hrToMs, sdkSpans, TRACE_RESOURCE } from './fixtures/otlp-samples.js';
 import { bytes, fixed32, fixed64, hex, kvString, len, str, tag, uint, varint } from './fixtures/proto-writer.js';
 

@@ -2,8 +2,8 @@
 // the detail routes answer items whole.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CorrelationEvent } from '../src/pipeline/types.js';
-import { LISTED_EVENT_MESSAGE_MAX_CHARS, LISTED_MESSAGE_MAX_CHARS } from '../src/routes/listing-forms.js';
+import { LISTED_EVENT_MESSAGE_MAX_CHARS, LISTED_MESSAGE_MAX_CHARS } from '../src/http/routes/listing-forms.js';
+import type { CorrelationEvent } from '../src/model/types.js';
 import { ManualClock, testApp } from './helpers/app.js';
 
 const CAP = 64 * 1024;

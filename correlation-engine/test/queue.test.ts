@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurableQueue } from '../src/queue/durable-queue.js';
+import { DurableQueue } from '../src/delivery/queue/durable-queue.js';
 
 const dirs: string[] = [];
 const queues: DurableQueue[] = [];
@@ -127,7 +127,7 @@ describe('DurableQueue', () => {
 
   it('survives SIGKILL mid-stream and a torn WAL tail: committed batches are all there, the restart does not crash', async () => {
     const dir = tempDir();
-    const modulePath = new URL('../src/queue/durable-queue.ts', import.meta.url).pathname;
+    const modulePath = new URL('../src/delivery/queue/durable-queue.ts', import.meta.url).pathname;
     // A real process appends 20 committed batches of 50, then dies without closing (no checkpoint).
     const child = spawnSync(
       process.execPath,
@@ -158,7 +158,7 @@ describe('DurableQueue', () => {
 
   it('loses only the transaction whose WAL frames were cut short, and every row it returns is whole', async () => {
     const dir = tempDir();
-    const modulePath = new URL('../src/queue/durable-queue.ts', import.meta.url).pathname;
+    const modulePath = new URL('../src/delivery/queue/durable-queue.ts', import.meta.url).pathname;
     spawnSync(
       process.execPath,
       [

@@ -1,6 +1,6 @@
 // RecentBuffer's two bounds, count and bytes, with sizes given by the caller.
 import { describe, expect, it } from 'vitest';
-import { RecentBuffer } from '../src/pipeline/recent-buffer.js';
+import { RecentBuffer } from '../src/correlate/recent-buffer.js';
 
 const sized = (capacity: number, maxBytes: number) => new RecentBuffer<{ id: number; bytes: number }>(capacity, maxBytes, (i) => i.bytes);
 const ids = (b: RecentBuffer<{ id: number; bytes: number }>) => {

@@ -4,9 +4,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { decodeLogs, decodeTraces } from '../src/otlp/index.js';
-import { MAX_MESSAGE_LENGTH } from '../src/pipeline/normalize-builder.js';
-import { normalizeApiRecord } from '../src/pipeline/normalizer.js';
+import { MAX_MESSAGE_LENGTH } from '../src/ingest/normalize/normalize-builder.js';
+import { normalizeApiRecord } from '../src/ingest/normalize/normalizer.js';
+import { decodeLogs, decodeTraces } from '../src/ingest/otlp/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackpressureError } from '../src/exporters/delivery.js';
+import { BackpressureError } from '../src/delivery/delivery.js';
 import { ManualClock, metricValue, testApp } from './helpers/app.js';
 import { RecordingDelivery } from './helpers/delivery.js';
 

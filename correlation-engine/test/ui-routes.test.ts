@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, UI_ASSETS, uiRoutes } from '../src/routes/ui.js';
+import { CONTENT_SECURITY_POLICY, UI_ASSETS, uiRoutes } from '../src/http/routes/ui.js';
 import { testApp } from './helpers/app.js';
 
 const EXPECTED_CSP =

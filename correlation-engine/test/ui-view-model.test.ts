@@ -1,7 +1,7 @@
 // The correlation view's pure logic (filters <-> URL, merging, waterfall layout, Grafana links),
 // run in Node against fake events. The modules are the browser's own plain ES modules.
 import { describe, expect, it } from 'vitest';
-import type { CorrelationEvent, SpanSummary } from '../src/pipeline/types.js';
+import type { CorrelationEvent, SpanSummary } from '../src/model/types.js';
 
 // The UI is plain JavaScript served as-is (no bundler); imported by URL so the engine's
 // TypeScript project, which does not check JS, does not need declarations for it.
