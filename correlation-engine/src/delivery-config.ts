@@ -24,7 +24,7 @@ export const exportersEnvSchema = z
     DATADOG_API_KEY: envOptionalString(),
     DATADOG_SITE: envString('datadoghq.com'),
     ENGINE_DATA_DIR: envString('./data'),
-    // Delivery knobs (see README "Delivery and exporters").
+    // Delivery knobs (docs/delivery.md; the variables are in correlation-engine/README.md, Configuration).
     LOKI_FORMAT: envEnum(['json', 'protobuf'] as const, 'json'),
     LOKI_TENANT_ID: envOptionalString(),
     // Loki's default max_line_size is 256 KB; a longer line would get the whole push rejected.

@@ -6,8 +6,8 @@
 // first use, and the root is the span's summary, not the whole decoded span. Every live object is
 // also marked by each major GC, which with a million open windows stalled ingest for seconds; so
 // a one-span window also has no spans array (its one summary stands in for the list) and no key
-// array (it shares the span's keys object), and the close time is computed, not stored
-// (bench/src/window-memory.ts --objects). A window keeps no list of related traces: they are read
+// array (it shares the span's keys object), and the close time is computed, not stored.
+// A window keeps no list of related traces: they are read
 // from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
 // others costs what a window alone costs.
 import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../model/types.js';
@@ -50,7 +50,7 @@ export interface GraceEntry {
    * What a window joining it lists: one summary per value it waits under (in waitsIn's order),
    * shared by every window it joins through that value, so a log joining 100 windows costs one
    * object, not 100. Only these fields are kept, not the NormalizedLog: the log's keys and
-   * attributes objects then die young (the GC was ~25% of workload 1; BENCHMARKS.md).
+   * attributes objects then die young instead of being marked by every major GC.
    */
   summaries: OneOrMany<LogSummary>;
   expiresAt: number;

@@ -26,8 +26,8 @@ const RESUME_RATIO = 0.9;
 const EVENT_HEADROOM_RATIO = 0.1;
 /**
  * Records per queue row. An exporter parses, encodes and sends a row whole, so one row for the
- * thousands of events a window sweep can close at once stalled the event loop (workload 2 p99
- * 230 ms -> 850 ms); a 50-record request still fits one row.
+ * thousands of events a window sweep can close at once stalled the event loop; a 50-record
+ * request still fits one row.
  */
 const ROW_MAX_RECORDS = 100;
 const SHUTDOWN_RETRY_AFTER_S = 5;
@@ -153,7 +153,7 @@ export class DurableDelivery implements Delivery {
 
 /**
  * Queue rows for accepted records: up to ROW_MAX_RECORDS per row (queue-rows.ts lays them out),
- * not one row per record (SQLite's per-row cost plus a stringify per record were ~30% of workload 1).
+ * not one row per record, so SQLite's per-row cost and a stringify are paid per row, not per record.
  */
 function toRows<T>(items: readonly T[], row: (chunk: readonly T[]) => NewEntry): NewEntry[] {
   if (items.length <= ROW_MAX_RECORDS) return [row(items)];

@@ -164,8 +164,7 @@ export class ProtoReader {
   /**
    * Lowercase hex of `[start, end)`; undefined when it is all zero (the W3C "no id"). Node's
    * native hex encoder makes one flat string; building it by `+=` (model/ids.ts) left a chain
-   * of ~10 cons strings per trace id and 2 per span id, which an open window keeps: 12 of the 28
-   * heap objects of a one-span window, all marked by every major GC (bench/src/window-memory.ts).
+   * of cons strings per id, which an open window keeps, each one more object for every major GC to mark.
    */
   hexId(start: number, end: number): string | undefined {
     const buf = this.buf;

@@ -1,12 +1,12 @@
-// A minimal protobuf writer: just enough (varints, length-delimited fields, nested messages) to
-// encode Loki's PushRequest. Hand-written because the message is four small types and a generic
-// runtime (protobufjs + a schema at start-up) would add a dependency for ~40 lines of work.
+// The engine's one protobuf writer: just enough (varints, length-delimited fields, nested messages)
+// to encode Loki's PushRequest, OTLP export responses and google.rpc.Status. Hand-written because
+// these are a few small types and a generic runtime (protobufjs + a schema at start-up) would add a
+// dependency for a few dozen lines of work. Its reader counterpart is proto-reader.ts.
 
 /**
  * Builds one protobuf message into one growing buffer; nested messages are built with their own
- * writer and copied in. Varints and strings are written in place: allocating a small array and a
- * Uint8Array per varint and a Buffer per string, then concatenating, made a protobuf push cost
- * ~75% more exporter CPU than gzip JSON (bench/src/micro/exporter.ts with LOKI_FORMAT=protobuf).
+ * writer and copied in. Varints and strings are written in place rather than as small arrays
+ * concatenated at the end, so a push allocates per message, not per field.
  */
 export class ProtoWriter {
   private buf: Buffer;

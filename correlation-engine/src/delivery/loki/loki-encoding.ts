@@ -10,7 +10,7 @@ import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
 import type { QueuedRecord } from '../queue/queue-rows.js';
 
 export interface LokiEncodingOptions {
-  /** Also make trace_id a stream label (one stream per trace: see README for the cost). */
+  /** Also make trace_id a stream label (one stream per trace: correlation-engine/README.md, Exporters, states the cost). */
   traceIdLabel: boolean;
   /** Lines longer than this (bytes) are truncated with a marker (Loki's max_line_size). */
   maxLineBytes: number;
@@ -43,7 +43,7 @@ const ENTRY_OVERHEAD_BYTES = 32;
 
 /**
  * Unix ms (fraction = sub-ms precision) to a nanosecond decimal string. A double holding today's
- * Unix ms resolves only ~0.25 µs, so the fraction is rounded to whole microseconds: digits below
+ * Unix ms cannot resolve nanoseconds, so the fraction is rounded to whole microseconds: digits below
  * that would be float noise, not the source's nanoseconds.
  */
 export function unixMsToNs(ms: number): string {
@@ -153,7 +153,7 @@ export function buildPushes(records: readonly QueuedRecord[], options: LokiEncod
   let batch: QueuedRecord[] = [];
   let bytes = 0;
   // Label sets repeat for nearly every record (service/env): format each distinct one once per call
-  // (exporter profile: formatLabels + escapeLabelValue ~4% of a drain).
+  // instead of escaping the same labels again for every record.
   const keys = new Map<string, string>();
   const close = (): void => {
     if (batch.length === 0) return;

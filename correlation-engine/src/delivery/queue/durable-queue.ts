@@ -9,9 +9,8 @@
 //   being read back as a record. Segment files would need our own length prefix + CRC + tail scan.
 // - Committing a consumer position and deleting acknowledged rows are single statements in one
 //   file, not a cursor file per exporter kept in step with a directory of segments.
-// - Throughput is not the bottleneck: 50-record batches (~440 B/record) measured on this machine at
-//   ~0.34 ms per batch with synchronous=FULL (fsync per commit, ~146k records/s) and ~0.20 ms with
-//   NORMAL (~255k records/s), one core, Node 24 (see README "Delivery and exporters").
+// - Its throughput is not the engine's bottleneck, with either synchronous setting (docs/delivery.md
+//   states the guarantees each gives).
 // Group commit: appends arriving in the same event-loop turn share one transaction (one fsync), so
 // many small concurrent requests cost one disk flush, not one each.
 
@@ -22,8 +21,8 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 export type EntryKind = 'log' | 'event';
 
 /**
- * Rows bound per INSERT statement in a group commit. One native call per row was the engine's top
- * self-time frame under workload 1 (flushPending ~19%); a multi-row VALUES list binds many at once.
+ * Rows bound per INSERT statement in a group commit. One native call per row made the insert
+ * the costliest step of an append; a multi-row VALUES list binds many at once.
  */
 const ROWS_PER_INSERT = 32;
 
@@ -196,13 +195,12 @@ export class DurableQueue {
   commit(consumer: string, seq: number): void {
     if (this.closed || seq <= this.position(consumer)) return;
     // One transaction for the cursor, the delete and the vacuum step: one WAL sync per exporter
-    // batch instead of three (bench/src/micro/queue.ts: 148k -> 185k records/s appended+read+committed).
+    // batch instead of three.
     const previous = this.position(consumer);
     const bytes = this.bytes;
     // A cursor needs no fsync of its own, even with QUEUE_SYNC=full: losing it to a power cut only
     // re-sends batches (at-least-once, as a crash between delivery and commit already does), and
-    // the next append's fsync makes it durable anyway. Appends keep their fsync. Exporter drain
-    // profile: this COMMIT's fsync was ~10% (bench/src/micro/exporter.ts: 72k -> 78k entries/s).
+    // the next append's fsync makes it durable anyway. Appends keep their fsync.
     const relax = this.sync === 'full';
     if (relax) this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('BEGIN IMMEDIATE');
@@ -323,7 +321,7 @@ export class DurableQueue {
     // Give freed pages back to the file system a few at a time (auto_vacuum=INCREMENTAL), so the
     // file shrinks after a backlog drains instead of staying at its high-water mark. Only past a
     // slack of free pages: below it the next appends reuse them, and vacuuming on every commit
-    // moved pages the next append wrote right back (exec ~6% of an exporter drain).
+    // moved pages the next append wrote right back.
     const free = this.freePages.get() as { freelist_count: number };
     if (free.freelist_count > FREE_PAGES_SLACK) this.db.exec('PRAGMA incremental_vacuum(256)');
   }

@@ -43,8 +43,8 @@ type LogTuple = [
 ];
 
 /**
- * Queue rows for accepted logs. Tuples instead of objects: JSON.stringify of the normalizer's
- * objects was ~10% of workload 1, and the key names were a quarter of every row's bytes.
+ * Queue rows for accepted logs. Tuples instead of objects: stringifying the normalizer's
+ * objects repeated every key name in every row, in bytes and in work.
  */
 export function logRow(logs: readonly NormalizedLog[]): NewEntry {
   const tuples: LogTuple[] = new Array(logs.length);

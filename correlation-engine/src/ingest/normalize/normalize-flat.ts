@@ -7,7 +7,7 @@
 // SHARED_PARENT_MAX_LENGTH is always copied (LogBuilder.copyKept), and so is any cut to a cap.
 // Strings cut from a shorter line may share that line: at most this many characters per record,
 // most of which the kept message holds anyway. Copying those too would add several copies to
-// every record's hot path (bench/src/micro/normalizer.ts measures it) to save a few dozen bytes.
+// every record's hot path to save a few dozen bytes.
 //
 // The technique (V8 issue 2869): concatenating makes a rope over the slice; slicing the rope
 // flattens it into a new string of the kept characters, and the result refers only to that new

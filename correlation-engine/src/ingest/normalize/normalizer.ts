@@ -172,8 +172,8 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
 /**
  * The free-text part after a header (`line` from `start`): a JSON object payload is parsed as
  * such; otherwise the text is the message and its key=value pairs are extracted.
- * Speed: the scanners read `line` itself from `start`; reading a slice of it char by char was
- * ~1.5x slower (V8 unwraps a sliced string on every charCodeAt; bench/src/micro/normalizer.ts).
+ * Speed: the scanners read `line` itself from `start`; reading a slice of it char by char
+ * costs more (V8 unwraps a sliced string on every charCodeAt).
  */
 function body(b: LogBuilder, line: string, start: number, override: boolean): void {
   const brace = line.indexOf('{', start);

@@ -2,8 +2,8 @@
 //
 // Why: a decoded span name or service name is a fresh heap string per span, and an open
 // correlation window keeps its span's name and service. With a million open windows that is a
-// million copies of a few dozen distinct texts, each one more object for every major GC to mark
-// (bench/src/window-memory.ts --objects). Interned, the fresh copy dies young instead.
+// million copies of a few dozen distinct texts, each one more object for every major GC to mark.
+// Interned, the fresh copy dies young instead.
 //
 // Bounded: names are low-cardinality by convention, but a sender may put ids into them; when the
 // cache is full it starts over, so memory stays O(MAX_ENTRIES) and a hot set refills at once.
