@@ -12,7 +12,7 @@
 // The technique (V8 issue 2869): concatenating makes a rope over the slice; slicing the rope
 // flattens it into a new string of the kept characters, and the result refers only to that new
 // string. It copies the kept characters once, which is cheaper than a round trip through a Buffer
-// and leaves the parent unreachable (test/retained-parents.test.ts fails if it does not).
+// and leaves the parent unreachable (test/ingest/normalize/retained-parents.test.ts fails if it does not).
 
 /** Lines longer than this never share memory with what is kept of them (see above). */
 export const SHARED_PARENT_MAX_LENGTH = 1024;
