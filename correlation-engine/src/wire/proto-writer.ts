@@ -50,6 +50,28 @@ export class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
+  /**
+   * A bare varint of any 64-bit integer, negatives in two's complement (ten bytes) as protobuf
+   * writes int64. With rawTag, this builds messages no field method would, e.g. a field under the
+   * wrong wire type or a length that lies, which the decoders' tests need.
+   */
+  rawVarint64(value: bigint): this {
+    this.ensure(10);
+    let v = BigInt.asUintN(64, value);
+    while (v >= 0x80n) {
+      this.buf[this.len++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.len++] = Number(v);
+    return this;
+  }
+
+  /** A bare field key (field number and wire type). */
+  rawTag(field: number, wireType: number): this {
+    this.tag(field, wireType);
+    return this;
+  }
+
   /** The encoded message: a view of the writer's buffer (copy it before writing more). */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.len);
