@@ -24,14 +24,14 @@ import { keyedPrefillWorkload, stamp, windowPrefillWorkload } from './workloads.
 
 const engineDir = process.env.BENCH_ENGINE_DIR ?? fileURLToPath(new URL('../../correlation-engine', import.meta.url));
 const { Correlator } = (await import(
-  join(engineDir, 'dist/pipeline/correlator.js')
-)) as typeof import('../../correlation-engine/src/pipeline/correlator.ts');
+  join(engineDir, 'dist/correlate/correlator.js')
+)) as typeof import('../../correlation-engine/src/correlate/correlator.ts');
 const { decodeTracesProtobuf } = (await import(
-  join(engineDir, 'dist/otlp/proto-decode.js')
-)) as typeof import('../../correlation-engine/src/otlp/proto-decode.ts');
+  join(engineDir, 'dist/ingest/otlp/proto-decode.js')
+)) as typeof import('../../correlation-engine/src/ingest/otlp/proto-decode.ts');
 const { normalizeApiRecord } = (await import(
-  join(engineDir, 'dist/pipeline/normalizer.js')
-)) as typeof import('../../correlation-engine/src/pipeline/normalizer.ts');
+  join(engineDir, 'dist/ingest/normalize/normalizer.js')
+)) as typeof import('../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const countObjects = process.argv.includes('--objects');

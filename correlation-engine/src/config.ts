@@ -2,6 +2,7 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type ExportersConfig, exportersEnvSchema } from './delivery-config.js';
 import {
   envBoolean,
   envEnum,
@@ -12,7 +13,6 @@ import {
   envPositiveNumber,
   envString,
 } from './env-schema.js';
-import { type ExportersConfig, exportersEnvSchema } from './exporters/config.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -47,7 +47,7 @@ const engineEnvSchema = z.object({
   HTTP_CONNECTION_TIMEOUT_MS: envInt(120_000, 1),
 });
 
-/** The engine's own variables (the exporters' are in exporters/config.ts). */
+/** The engine's own variables (the exporters' are in delivery-config.ts). */
 export const ENGINE_ENV_VARS = Object.keys(engineEnvSchema.shape);
 
 export interface BasicAuthConfig {

@@ -5,7 +5,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { registerDataDirMetrics } from './data-dir-metrics.js';
 
 export interface MetricsOptions {
-  /** Added to every series as `engine_instance` (see README: `instance` is Prometheus's own). */
+  /** Added to every series as `engine_instance` (correlation-engine/README.md: `instance` is Prometheus's own). */
   instanceId: string;
   /** Process/runtime metrics (on by default; tests building many apps may turn them off). */
   defaultMetrics?: boolean;

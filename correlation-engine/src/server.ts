@@ -1,11 +1,11 @@
 // The engine's entry point: reads .env and the environment, listens, and shuts down cleanly on
 // SIGTERM/SIGINT (not ready -> stop accepting -> close all windows -> flush delivery -> exit).
 import { config as loadDotenv } from 'dotenv';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createDelivery } from './exporters/create-delivery.js';
-import type { Delivery } from './exporters/delivery.js';
-import { DeferredLogger } from './exporters/delivery-logger.js';
+import { createDelivery } from './delivery/create-delivery.js';
+import type { Delivery } from './delivery/delivery.js';
+import { DeferredLogger } from './delivery/delivery-logger.js';
+import { buildApp } from './http/app.js';
 import { createMetrics } from './metrics.js';
 
 async function main(): Promise<void> {

@@ -8,11 +8,11 @@ import { distModule } from './engine-dist.ts';
 
 const dist = (p: string) => distModule(p);
 const { Correlator } = (await import(
-  dist('pipeline/correlator.js')
-)) as typeof import('../../../correlation-engine/src/pipeline/correlator.ts');
+  dist('correlate/correlator.js')
+)) as typeof import('../../../correlation-engine/src/correlate/correlator.ts');
 const { normalizeApiRecord } = (await import(
-  dist('pipeline/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
+  dist('ingest/normalize/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const batches = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 3);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ENGINE_DIST = process.env.ENGINE_DIST ?? fileURLToPath(new URL('../../../correlation-engine/dist', import.meta.url));
 
-/** Path of a module of the engine build, e.g. `distModule('pipeline/correlator.js')`. */
+/** Path of a module of the engine build, e.g. `distModule('correlate/correlator.js')`. */
 export function distModule(path: string, dir = ENGINE_DIST): string {
   return `${dir}/${path}`;
 }

@@ -15,21 +15,21 @@ import { distModule } from './engine-dist.ts';
 
 const dist = (p: string) => distModule(p);
 const { DurableQueue } = (await import(
-  dist('queue/durable-queue.js')
-)) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
+  dist('delivery/queue/durable-queue.js')
+)) as typeof import('../../../correlation-engine/src/delivery/queue/durable-queue.ts');
 const { LokiExporter } = (await import(
-  dist('exporters/loki-exporter.js')
-)) as typeof import('../../../correlation-engine/src/exporters/loki-exporter.ts');
+  dist('delivery/loki/loki-exporter.js')
+)) as typeof import('../../../correlation-engine/src/delivery/loki/loki-exporter.ts');
 const { createMetrics } = (await import(dist('metrics.js'))) as typeof import('../../../correlation-engine/src/metrics.ts');
 const { exporterMetricsFrom } = (await import(
-  dist('exporters/create-delivery.js')
-)) as typeof import('../../../correlation-engine/src/exporters/create-delivery.ts');
+  dist('delivery/create-delivery.js')
+)) as typeof import('../../../correlation-engine/src/delivery/create-delivery.ts');
 const { DurableDelivery } = (await import(
-  dist('exporters/durable-delivery.js')
-)) as typeof import('../../../correlation-engine/src/exporters/durable-delivery.ts');
+  dist('delivery/durable-delivery.js')
+)) as typeof import('../../../correlation-engine/src/delivery/durable-delivery.ts');
 const { normalizeApiRecord } = (await import(
-  dist('pipeline/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
+  dist('ingest/normalize/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const total = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'obs-exporter-bench-'));
@@ -49,8 +49,8 @@ const delivery = new DurableDelivery({
   logger: { info() {}, warn() {}, error() {} },
 });
 const workload = logsWorkload(64);
-type NormalizedLog = import('../../../correlation-engine/src/pipeline/types.ts').NormalizedLog;
-type CorrelationEvent = import('../../../correlation-engine/src/pipeline/types.ts').CorrelationEvent;
+type NormalizedLog = import('../../../correlation-engine/src/model/types.ts').NormalizedLog;
+type CorrelationEvent = import('../../../correlation-engine/src/model/types.ts').CorrelationEvent;
 const events: CorrelationEvent[] = [];
 /** A closed window of ~11 of the request's logs, shaped as the correlator emits them (~2.8 KB of JSON). */
 function windowEvent(logs: NormalizedLog[], i: number): CorrelationEvent {

@@ -11,9 +11,9 @@
 import { logsWorkload, stamp } from '../workloads.ts';
 import { distModule, ENGINE_DIST } from './engine-dist.ts';
 
-type Normalizer = typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
-type Routes = typeof import('../../../correlation-engine/src/routes/logs.ts');
-type Body = import('../../../correlation-engine/src/routes/logs.ts').PostLogsBody;
+type Normalizer = typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
+type Routes = typeof import('../../../correlation-engine/src/http/routes/logs.ts');
+type Body = import('../../../correlation-engine/src/http/routes/logs.ts').PostLogsBody;
 
 interface Build {
   name: string;
@@ -22,8 +22,8 @@ interface Build {
 }
 
 async function load(name: string, dir: string): Promise<Build> {
-  const { normalizeApiRecord } = (await import(distModule('pipeline/normalizer.js', dir))) as Normalizer;
-  const { toApiRecord } = (await import(distModule('routes/logs.js', dir))) as Routes;
+  const { normalizeApiRecord } = (await import(distModule('ingest/normalize/normalizer.js', dir))) as Normalizer;
+  const { toApiRecord } = (await import(distModule('http/routes/logs.js', dir))) as Routes;
   return { name, normalizeApiRecord, toApiRecord };
 }
 

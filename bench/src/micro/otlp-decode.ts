@@ -3,8 +3,8 @@
 import { tracesWorkload } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
 
-const dist = distModule('otlp/index.js');
-const { decodeTraces } = (await import(dist)) as typeof import('../../../correlation-engine/src/otlp/index.ts');
+const dist = distModule('ingest/otlp/index.js');
+const { decodeTraces } = (await import(dist)) as typeof import('../../../correlation-engine/src/ingest/otlp/index.ts');
 
 const seconds = Number(process.argv[2] ?? 3);
 const bodies = tracesWorkload(32).bodies.map((b) => b.bytes);

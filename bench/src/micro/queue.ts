@@ -13,28 +13,28 @@ import { distModule } from './engine-dist.ts';
 
 const dist = (p: string) => distModule(p);
 const { DurableQueue } = (await import(
-  dist('queue/durable-queue.js')
-)) as typeof import('../../../correlation-engine/src/queue/durable-queue.ts');
+  dist('delivery/queue/durable-queue.js')
+)) as typeof import('../../../correlation-engine/src/delivery/queue/durable-queue.ts');
 const { DurableDelivery } = (await import(
-  dist('exporters/durable-delivery.js')
-)) as typeof import('../../../correlation-engine/src/exporters/durable-delivery.ts');
+  dist('delivery/durable-delivery.js')
+)) as typeof import('../../../correlation-engine/src/delivery/durable-delivery.ts');
 const { createMetrics } = (await import(dist('metrics.js'))) as typeof import('../../../correlation-engine/src/metrics.ts');
 const { exporterMetricsFrom } = (await import(
-  dist('exporters/create-delivery.js')
-)) as typeof import('../../../correlation-engine/src/exporters/create-delivery.ts');
+  dist('delivery/create-delivery.js')
+)) as typeof import('../../../correlation-engine/src/delivery/create-delivery.ts');
 const { normalizeApiRecord } = (await import(
-  dist('pipeline/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/pipeline/normalizer.ts');
-const { toApiRecord } = (await import(dist('routes/logs.js'))) as typeof import('../../../correlation-engine/src/routes/logs.ts');
-type QueueEntry = import('../../../correlation-engine/src/queue/durable-queue.ts').QueueEntry;
+  dist('ingest/normalize/normalizer.js')
+)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
+const { toApiRecord } = (await import(dist('http/routes/logs.js'))) as typeof import('../../../correlation-engine/src/http/routes/logs.ts');
+type QueueEntry = import('../../../correlation-engine/src/delivery/queue/durable-queue.ts').QueueEntry;
 // Builds before queue-rows.ts stored JSON arrays of log objects: decode them the way they did.
-const decodeRow: (entry: QueueEntry) => unknown[] = await import(dist('exporters/queue-rows.js')).then(
-  (m: typeof import('../../../correlation-engine/src/exporters/queue-rows.ts')) => m.decodeRow,
+const decodeRow: (entry: QueueEntry) => unknown[] = await import(dist('delivery/queue/queue-rows.js')).then(
+  (m: typeof import('../../../correlation-engine/src/delivery/queue/queue-rows.ts')) => m.decodeRow,
   () => (entry: QueueEntry) => JSON.parse(entry.body) as unknown[],
 );
 
-type Body = import('../../../correlation-engine/src/routes/logs.ts').PostLogsBody;
-type NormalizedLog = import('../../../correlation-engine/src/pipeline/types.ts').NormalizedLog;
+type Body = import('../../../correlation-engine/src/http/routes/logs.ts').PostLogsBody;
+type NormalizedLog = import('../../../correlation-engine/src/model/types.ts').NormalizedLog;
 
 const requests = Number(process.argv[2] ?? 4000);
 const sync = (process.argv[3] ?? 'full') as 'full' | 'normal';

@@ -4,7 +4,7 @@
 // Ingest routes are refused here, before their body is read, while the budget says so.
 import { Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { HttpError } from '../http-error.js';
+import type { UnavailableError } from '../model/errors.js';
 
 export class InflightBodies {
   private held = 0;
@@ -33,7 +33,7 @@ export const INGEST_ROUTES: ReadonlySet<string> = new Set([
 export interface IngestGuard {
   inflight: InflightBodies;
   /** The error to answer an ingest request with while memory is short, else undefined. */
-  memoryRefusal(): HttpError | undefined;
+  memoryRefusal(): UnavailableError | undefined;
 }
 
 const counted = new WeakMap<FastifyRequest, { bytes: number }>();

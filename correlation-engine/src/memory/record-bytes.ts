@@ -2,7 +2,7 @@
 // entry's cost is paid at arrival and never again. They are estimates of V8 heap use, not exact:
 // two bytes per string character (V8 may store one, this errs on the safe side) plus a fixed
 // overhead per object that covers its header and property slots.
-import type { CorrelationEvent, NormalizedLog } from '../pipeline/types.js';
+import type { CorrelationEvent, NormalizedLog } from '../model/types.js';
 
 const OBJECT_BYTES = 64;
 const STRING_BYTES = 16;

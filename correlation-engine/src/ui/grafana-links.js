@@ -3,7 +3,7 @@
 // using the provisioned datasource uids (`tempo`, `loki`). Explore reads its state from the
 // `panes` query parameter: JSON keyed by a pane id, with `schemaVersion=1` beside it.
 
-/** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
+/** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
 
 export const TEMPO_UID = 'tempo';
 export const LOKI_UID = 'loki';

@@ -6,7 +6,7 @@ import { safeGrafanaBase } from './grafana-links.js';
 import { eventDetail, eventRow, h } from './render.js';
 import { apiQuery, filtersToSearch, matchesFilters, mergeEvents, newestWindowEnd, readFilters } from './view-model.js';
 
-/** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
+/** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
 /** @typedef {import('./view-model.js').Filters} Filters */
 
 /** Polling keeps the page working through proxies that buffer server-sent events. */

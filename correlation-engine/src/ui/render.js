@@ -6,8 +6,8 @@
 import { lokiLogsUrl, tempoTraceUrl } from './grafana-links.js';
 import { axisTicks, formatClock, formatDuration, keyEntries, layoutWaterfall, serviceColorIndex, shortId } from './view-model.js';
 
-/** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
-/** @typedef {import('../pipeline/types.js').LogSummary} LogSummary */
+/** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
+/** @typedef {import('../model/types.js').LogSummary} LogSummary */
 /** A detail log as GET /api/correlations lists it: a long message is shortened, with its full size. */
 /** @typedef {LogSummary & { messageTruncated?: boolean, messageBytes?: number }} ListedLog */
 /** @typedef {string | Node | null | undefined | false} Child */

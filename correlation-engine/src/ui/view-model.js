@@ -2,12 +2,12 @@
 // Pure functions that turn correlation events into what the page shows: no DOM, no fetch, so
 // they run (and are tested) in Node as well as in the browser.
 
-/** @typedef {import('../pipeline/types.js').CorrelationEvent} CorrelationEvent */
-/** @typedef {import('../pipeline/types.js').SpanSummary} SpanSummary */
+/** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
+/** @typedef {import('../model/types.js').SpanSummary} SpanSummary */
 /** @typedef {{ circuit_id: string, service: string, trace_id: string, errors: boolean, event: string }} Filters */
 /** @typedef {{ span: SpanSummary, depth: number, offsetPct: number, widthPct: number }} WaterfallRow */
 
-/** Display order of the business keys (mirrors BUSINESS_KEYS in pipeline/types.ts; the browser cannot import TS). */
+/** Display order of the business keys: a copy of BUSINESS_KEYS from @obs/shared-constants, their one source (the page is served as plain files, so it cannot import the package). */
 export const BUSINESS_KEYS = /** @type {const} */ (['circuit_id', 'product_id', 'resource_id', 'resource_type_id', 'request_id']);
 
 const FULL_TRACE_ID = /^[0-9a-f]{32}$/;

@@ -1,8 +1,8 @@
 // Builds apps for tests from a literal environment (never process.env), with a controllable clock.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import type { Delivery } from '../../src/exporters/delivery.js';
+import type { Delivery } from '../../src/delivery/delivery.js';
+import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics.js';
 
 export function testConfig(env: Record<string, string> = {}): Config {

@@ -1,6 +1,6 @@
 // A Delivery for tests: records what it is given and applies backpressure on demand.
-import type { Delivery } from '../../src/exporters/delivery.js';
-import type { CorrelationEvent, NormalizedLog } from '../../src/pipeline/types.js';
+import type { Delivery } from '../../src/delivery/delivery.js';
+import type { CorrelationEvent, NormalizedLog } from '../../src/model/types.js';
 
 export class RecordingDelivery implements Delivery {
   logs: NormalizedLog[] = [];

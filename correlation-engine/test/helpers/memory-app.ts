@@ -2,7 +2,7 @@
 // from the traffic a test sends (the test runner's own heap would otherwise dominate).
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics.js';
 import { ManualClock, testConfig } from './app.js';
 

@@ -1,5 +1,5 @@
 // Record builders shared by exporter tests.
-import type { CorrelationEvent, NormalizedLog } from '../../src/pipeline/types.js';
+import type { CorrelationEvent, NormalizedLog } from '../../src/model/types.js';
 
 export function makeLog(n: number, overrides: Partial<NormalizedLog> = {}): NormalizedLog {
   return {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('one source for the business keys', () => {
   it('the engine and the sense apps export the shared definition itself', async () => {
-    const engine = await import(repoPath('correlation-engine/src/pipeline/types.ts'));
+    const engine = await import(repoPath('correlation-engine/src/model/types.ts'));
     const senseApps = await import(repoPath('sense-apps/common/src/business-keys/business-keys.ts'));
     expect(engine.BUSINESS_KEYS).toBe(BUSINESS_KEYS);
     expect(engine.LINKING_KEYS).toBe(LINKING_KEYS);

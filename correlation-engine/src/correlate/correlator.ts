@@ -1,0 +1,751 @@
+// Groups spans and logs into per-trace windows and emits one CorrelationEvent per closed window.
+// Pure: no I/O, no timers; the clock is injected and the owner calls tick() periodically.
+//
+// Why no timer wheel: every window has the same length and the clock only moves forward, so
+// windows become due in the order they were opened. A FIFO of open windows is therefore already
+// an expiry queue: tick() pops from its head while the head is due, and eviction (a full table,
+// closeOldest) takes from the same head.
+//
+// O(1) per record whatever the key distribution: opening, joining and closing a window and
+// joining a trace-less log touch a bounded number of objects, however many open windows share
+// a business-key value. Links between windows sharing a value live in the key index
+// (correlate/key-index.ts), read only when a window closes; see docs/correlation.md.
+
+import {
+  BUSINESS_KEYS,
+  type BusinessKey,
+  type BusinessKeys,
+  type CorrelationEvent,
+  LINKING_KEYS,
+  type LogSummary,
+  type NormalizedLog,
+  type NormalizedSpan,
+  type RelatedTrace,
+  SEVERITIES,
+  type Severity,
+  type SpanSummary,
+} from '../model/types.js';
+import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
+import {
+  KEY_ENTRY_BYTES,
+  KEY_NODE_BYTES,
+  KEY_SLOTS_BYTES,
+  LIST_BYTES,
+  LIST_SLOT_BYTES,
+  LOG_SUMMARY_BYTES,
+  SET_BYTES,
+  SET_ENTRY_BYTES,
+  SPAN_SUMMARY_BYTES,
+  stringBytes,
+  WAITING_LOG_BYTES,
+  WINDOW_BYTES,
+} from './state-bytes.js';
+
+export type DropReason =
+  | 'span_detail_cap'
+  | 'log_detail_cap'
+  | 'key_values_cap'
+  | 'related_traces_cap'
+  | 'link_fanout_cap'
+  | 'grace_buffer_full';
+
+export interface CorrelatorOptions {
+  instance: string;
+  windowMs: number;
+  maxOpenWindows: number;
+  maxSpansPerWindow: number;
+  maxLogsPerWindow: number;
+  now: () => number;
+  /** How long a trace-less log waits for a window with its key (default: one window length). */
+  graceMs?: number;
+  /** Trace-less logs kept waiting at most (default 10 000). */
+  maxGraceLogs?: number;
+  /** Distinct values kept per business key per window (default 16). */
+  maxKeyValuesPerWindow?: number;
+  /**
+   * Related traces listed per window (default 10). Kept small because under key skew every
+   * event carries this many, and events are persisted and exported whole.
+   */
+  maxRelatedPerWindow?: number;
+  /**
+   * Open windows one trace-less log may join, and waiting logs one window may pick up per value
+   * (default 10). Under key skew each join lists the log in one more event.
+   */
+  maxLinkFanout?: number;
+  /** Trace ids remembered after close, to flag continuations (default maxOpenWindows). */
+  maxClosedRemembered?: number;
+  /** Told about every bounded-state decision, so none is silent. */
+  onDrop?: (reason: DropReason, count: number) => void;
+  /** Told when a window is closed early (full table or closeOldest). */
+  onEvict?: () => void;
+}
+
+/** Estimated bytes of the correlator's state, per kind (see correlate/state-bytes.ts). */
+export interface CorrelatorBytes {
+  /** Open windows, their detail, and the key index entries and closed-window rings they use. */
+  windows: number;
+  /** Trace-less logs waiting for a window, and the key index entries only they use. */
+  waitingLogs: number;
+}
+
+const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
+const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
+
+/** The values a window holds under key position k, whichever form its keys take. */
+function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
+  if (keys === undefined) return undefined;
+  if (Array.isArray(keys)) return keys[k];
+  return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
+}
+
+/** True when the slot holds the value. */
+const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
+  slot === value || (typeof slot === 'object' && slot.has(value));
+
+/** How many distinct values a key slot holds. */
+const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
+
+/** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
+const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
+/** Position in BUSINESS_KEYS of each linking key. */
+const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
+
+function hasLinkingValue(log: NormalizedLog): boolean {
+  for (const key of LINKING_KEYS) if (log.keys[key]) return true;
+  return false;
+}
+
+/** Estimated bytes of a waiting log (the same figure on the way in and out). */
+function waitingBytes(g: GraceEntry): number {
+  const first = itemAt(g.summaries, 0) as LogSummary;
+  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
+  // Waiting under two values: a second summary and two small arrays.
+  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
+}
+
+/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
+function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
+  const { timeUnixMs, severity, service, message, spanId } = log;
+  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
+}
+
+/**
+ * Adds the service to the window; returns the change in estimated bytes. A few services are kept
+ * in an exact-length array (a Set's hash table is ~350 bytes, more than the rest of a keyed
+ * window's lists), more than EXACT_UP_TO in a Set so the lookup stays O(1).
+ */
+function addService(w: Window, service: string): number {
+  const s = w.services;
+  if (s === undefined) w.services = service;
+  else if (typeof s === 'string') {
+    if (s !== service) {
+      w.services = [s, service];
+      return LIST_BYTES;
+    }
+  } else if (Array.isArray(s)) {
+    if (!s.includes(service)) {
+      if (s.length < EXACT_UP_TO) w.services = appendTo(s, service);
+      else w.services = new Set([...s, service]);
+      return s.length < EXACT_UP_TO ? LIST_SLOT_BYTES : SET_BYTES;
+    }
+  } else if (!s.has(service)) {
+    s.add(service);
+    return SET_ENTRY_BYTES;
+  }
+  return 0;
+}
+
+/** True when both keys objects hold the same values (a span of the trace usually repeats them). */
+function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
+  for (const key of BUSINESS_KEYS) if ((a[key] || undefined) !== (b[key] || undefined)) return false;
+  return true;
+}
+
+/**
+ * The detail entry of a span. One literal per shape, not spreads: an object built by spreading
+ * gets room for properties it never uses, and adding a property later gives it a separate
+ * property store; either costs more than the summary itself.
+ */
+function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined, rootSpanId: string | undefined): SpanSummary {
+  const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
+  const { spanId, name, service, startUnixMs, status } = span;
+  // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
+  const parentSpanId = span.parentSpanId === rootSpanId ? rootSpanId : span.parentSpanId;
+  if (parentSpanId) {
+    return keys
+      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
+      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
+  }
+  return keys
+    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
+    : { spanId, name, service, startUnixMs, durationMs, status };
+}
+
+/** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
+function hasAny(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** Root = a span without a parent; among several (or none), the earliest. */
+function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
+  if (!current) return true;
+  const candRoot = !candidate.parentSpanId;
+  const curRoot = !current.parentSpanId;
+  if (candRoot !== curRoot) return candRoot;
+  return candidate.startUnixMs < current.startUnixMs;
+}
+
+export class Correlator {
+  private readonly open = new Map<string, Window>();
+  /** Open windows in opening order (= closing order); consumed from `orderHead`. */
+  private order: (Window | undefined)[] = [];
+  private orderHead = 0;
+  /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
+  private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
+  /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
+  private grace: (GraceEntry | undefined)[] = [];
+  private graceHead = 0;
+  private readonly closedTraces = new Map<string, true>();
+  private pending: CorrelationEvent[] = [];
+  private lastNow = Number.NEGATIVE_INFINITY;
+  private windowBytes = 0;
+  private waitingLogBytes = 0;
+  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> & Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
+
+  constructor(options: CorrelatorOptions) {
+    this.o = {
+      ...options,
+      graceMs: options.graceMs ?? options.windowMs,
+      maxGraceLogs: options.maxGraceLogs ?? 10_000,
+      maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 10,
+      maxLinkFanout: options.maxLinkFanout ?? 10,
+      maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
+    };
+  }
+
+  /** Windows currently open. */
+  get openWindowCount(): number {
+    return this.open.size;
+  }
+
+  /** Trace-less logs currently waiting for a window. */
+  get graceLogCount(): number {
+    return this.grace.length - this.graceHead;
+  }
+
+  /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
+  approxBytes(): CorrelatorBytes {
+    return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes };
+  }
+
+  addSpans(spans: readonly NormalizedSpan[]): void {
+    const now = this.clock();
+    this.expire(now);
+    for (const span of spans) {
+      const w = this.windowFor(span.traceId, now);
+      w.spanCount += 1;
+      let bytes = addService(w, span.service);
+      if (span.status === 'ERROR') {
+        w.errorCount += 1;
+        if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
+      }
+      const better = betterRoot(span, w.root);
+      const listed = countOf(w.spans) < this.o.maxSpansPerWindow;
+      // One summary object serves as detail entry and as root (the event reads the same fields).
+      // Its keys are shared with the span, not copied (the view and API clients check keys per
+      // span); when they repeat the window's own keys object, that one is shared instead, so
+      // the span's keys object and strings are not kept alive a second time.
+      const summary: SpanSummary | undefined =
+        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined, w.root?.spanId) : undefined;
+      if (summary) bytes += SPAN_SUMMARY_BYTES + stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
+      if (better) w.root = summary;
+      if (listed && summary) {
+        const before = w.spans;
+        w.spans = append(before, summary);
+        if (before !== undefined) bytes += Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;
+      } else {
+        w.spansCapped = true;
+        this.drop('span_detail_cap', 1);
+      }
+      w.bytes += bytes;
+      this.windowBytes += bytes;
+      this.addKeys(w, span.keys, now);
+    }
+  }
+
+  /** The window's keys object when it is a record's keys with the same values, else `keys`. */
+  private sharedKeys(w: Window, keys: BusinessKeys): BusinessKeys {
+    const own = w.keys;
+    return own !== undefined && !Array.isArray(own) && own !== keys && sameKeys(own, keys) ? own : keys;
+  }
+
+  addLogs(logs: readonly NormalizedLog[]): void {
+    const now = this.clock();
+    this.expire(now);
+    for (const log of logs) {
+      if (log.traceId) {
+        const w = this.windowFor(log.traceId, now);
+        this.joinLog(w, log);
+        this.addKeys(w, log.keys, now);
+      } else {
+        this.linkTraceless(log, now);
+      }
+    }
+  }
+
+  /** Closes every due window; returns their events (and any closed early since the last call). */
+  tick(): CorrelationEvent[] {
+    this.expire(this.clock());
+    return this.drain();
+  }
+
+  /**
+   * Closes up to n of the oldest open windows now, before they are due (the memory budget's first
+   * relief), each counted through onEvict like a full-table eviction; returns their events.
+   */
+  closeOldest(n: number): CorrelationEvent[] {
+    const now = this.clock();
+    const mark = this.pending.length;
+    for (let i = 0; i < n; i++) {
+      const w = this.popOldest();
+      if (w === undefined) break;
+      this.close(w, now);
+      this.o.onEvict?.();
+    }
+    return this.pending.splice(mark);
+  }
+
+  /** Closes every open window now (shutdown) and returns all pending events. */
+  flush(): CorrelationEvent[] {
+    const now = this.clock();
+    for (let w = this.popOldest(); w !== undefined; w = this.popOldest()) this.close(w, now);
+    this.grace = [];
+    this.graceHead = 0;
+    // Every window is closed and every waiting log dropped: nothing is left under any value.
+    for (const index of this.keyIndex) index.clear();
+    this.windowBytes = 0;
+    this.waitingLogBytes = 0;
+    return this.drain();
+  }
+
+  /** The injected clock, never moving backwards (a step back would break the FIFO expiry order). */
+  private clock(): number {
+    const now = this.o.now();
+    if (now > this.lastNow) this.lastNow = now;
+    return this.lastNow;
+  }
+
+  private drain(): CorrelationEvent[] {
+    const events = this.pending;
+    this.pending = [];
+    return events;
+  }
+
+  private drop(reason: DropReason, count: number): void {
+    this.o.onDrop?.(reason, count);
+  }
+
+  /** Takes the oldest open window off the FIFO (the caller closes it). */
+  private popOldest(): Window | undefined {
+    const w = this.order[this.orderHead];
+    if (w === undefined) return undefined;
+    this.order[this.orderHead] = undefined;
+    this.orderHead += 1;
+    // Compact once the consumed head dominates, keeping the array O(open windows).
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
+    return w;
+  }
+
+  private windowFor(traceId: string, now: number): Window {
+    const existing = this.open.get(traceId);
+    if (existing) return existing;
+    if (this.open.size >= this.o.maxOpenWindows) {
+      // Evicting the oldest loses nothing already seen (its event is emitted now, just early);
+      // refusing the new trace would lose the freshest data instead.
+      const oldest = this.popOldest();
+      if (oldest) {
+        this.close(oldest, now);
+        this.o.onEvict?.();
+      }
+    }
+    const w: Window = {
+      traceId,
+      startMs: now,
+      continuation: this.closedTraces.delete(traceId),
+      services: undefined,
+      spanCount: 0,
+      logCount: 0,
+      linkedLogCount: 0,
+      errorCount: 0,
+      highestRank: -1,
+      keys: undefined,
+      root: undefined,
+      spans: undefined,
+      logs: undefined,
+      spansCapped: false,
+      logsCapped: false,
+      nodes: undefined,
+      bytes: WINDOW_BYTES + stringBytes(traceId),
+    };
+    this.windowBytes += w.bytes;
+    this.open.set(traceId, w);
+    this.order.push(w);
+    return w;
+  }
+
+  /** A log of the window's own trace joins it: counted, and listed up to the cap. */
+  private joinLog(w: Window, log: NormalizedLog): void {
+    let bytes = this.countLog(w, log.service, log.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
+      // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
+      const rootSpanId = w.root?.spanId;
+      const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
+      const { timeUnixMs, severity, service, message } = log;
+      const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
+      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
+    } else this.logCapped(w);
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /** A trace-less log joins the window through a business key: its shared summary is listed. */
+  private joinLinked(w: Window, summary: LogSummary): void {
+    w.linkedLogCount += 1;
+    let bytes = this.countLog(w, summary.service, summary.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += this.listLog(w, summary);
+    else this.logCapped(w);
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /** The counts every joined log updates; returns the change in estimated bytes. */
+  private countLog(w: Window, service: string, severity: Severity): number {
+    w.logCount += 1;
+    const rank = SEVERITY_RANK.get(severity) ?? 0;
+    if (rank > w.highestRank) w.highestRank = rank;
+    if (rank >= ERROR_RANK) w.errorCount += 1;
+    return addService(w, service);
+  }
+
+  /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
+  private listLog(w: Window, summary: LogSummary): number {
+    if (w.logs) {
+      w.logs = appendTo(w.logs, summary);
+      return LIST_SLOT_BYTES;
+    }
+    w.logs = [summary];
+    return LIST_BYTES;
+  }
+
+  private logCapped(w: Window): void {
+    w.logsCapped = true;
+    this.drop('log_detail_cap', 1);
+  }
+
+  /** Records the business keys of a trace record; a new linking value indexes the window and meets waiting logs. */
+  private addKeys(w: Window, keys: BusinessKeys, now: number): void {
+    // The first record with keys lends the window its keys object (one value per key fits any
+    // cap >= 1); slots are made only when a later record brings a value the window lacks.
+    const lent = w.keys === undefined && this.o.maxKeyValuesPerWindow >= 1;
+    let recorded = false;
+    let bytes = 0;
+    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+      const value = keys[BUSINESS_KEYS[k] as BusinessKey];
+      if (!value) continue;
+      if (!lent) {
+        const current = keySlot(w.keys, k);
+        if (slotHas(current, value)) continue;
+        if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
+          this.drop('key_values_cap', 1);
+          continue;
+        }
+        if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
+        const slots = this.keySlots(w);
+        if (current === undefined) slots[k] = value;
+        else if (typeof current === 'string') {
+          slots[k] = new Set([current, value]);
+          bytes += SET_BYTES;
+        } else {
+          current.add(value);
+          bytes += SET_ENTRY_BYTES;
+        }
+      }
+      bytes += stringBytes(value);
+      recorded = true;
+      const linking = LINKING_SLOT[k] as number;
+      if (linking < 0) continue;
+      const entry = this.keyEntry(linking, value, true);
+      const nodes = w.nodes;
+      w.nodes = append(nodes, linkWindow(entry, w));
+      bytes += KEY_NODE_BYTES + (nodes === undefined ? 0 : Array.isArray(nodes) ? LIST_SLOT_BYTES : LIST_BYTES);
+      if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
+    }
+    if (lent && recorded) w.keys = keys;
+    w.bytes += bytes;
+    this.windowBytes += bytes;
+  }
+
+  /**
+   * A window that just took a linking value joins the logs waiting under it: the newest
+   * `maxLinkFanout` of them, so the cost does not grow with the waiting list (the rest counted).
+   */
+  private pickUpWaiting(w: Window, entry: KeyEntry, keys: BusinessKeys, k: number, lent: boolean, now: number): void {
+    const list = entry.waiting;
+    if (list === undefined) return;
+    const n = countOf(list);
+    const take = Math.min(n, this.o.maxLinkFanout);
+    for (let i = n - 1; i >= n - take; i--) {
+      const waiting = itemAt(list, i) as GraceEntry;
+      if (waiting.expiresAt <= now) continue;
+      const waitsIn = waiting.waitsIn;
+      if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
+      else if (!this.joinedThroughOther(w, waitsIn, entry, keys, k, lent))
+        this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
+    }
+    if (n > take) this.drop('link_fanout_cap', n - take);
+  }
+
+  /**
+   * True when a log waiting under several values already met this window through another one:
+   * the window carried that value before this record, or this record carried it at a key
+   * handled earlier in addKeys' loop (key position < k). Either way the log joined then (or was
+   * left out by a fan-out cap, counted then), so it must not join twice.
+   */
+  private joinedThroughOther(
+    w: Window,
+    waitsIn: readonly KeyEntry[],
+    entry: KeyEntry,
+    keys: BusinessKeys,
+    k: number,
+    lent: boolean,
+  ): boolean {
+    for (const other of waitsIn) {
+      if (other === entry) continue;
+      const bk = BUSINESS_SLOT[other.slot] as number;
+      if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
+    }
+    return false;
+  }
+
+  /** The window's keys as slots (copied out of a shared keys object the first time). */
+  private keySlots(w: Window): KeySlots {
+    const keys = w.keys;
+    if (Array.isArray(keys)) return keys;
+    const slots: KeySlots = new Array(BUSINESS_KEYS.length);
+    if (keys !== undefined) for (let k = 0; k < BUSINESS_KEYS.length; k++) slots[k] = keySlot(keys, k);
+    w.keys = slots;
+    return slots;
+  }
+
+  /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
+  private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
+    const index = this.keyIndex[slot] as Map<string, KeyEntry>;
+    let entry = index.get(value);
+    if (entry === undefined) {
+      entry = {
+        slot,
+        value,
+        head: undefined,
+        tail: undefined,
+        windowCount: 0,
+        waiting: undefined,
+        closed: undefined,
+        closedNext: 0,
+        linkedBy: undefined,
+        chargedToWindows: forWindow,
+      };
+      index.set(value, entry);
+      const bytes = KEY_ENTRY_BYTES + stringBytes(value);
+      if (forWindow) this.windowBytes += bytes;
+      else this.waitingLogBytes += bytes;
+    }
+    return entry;
+  }
+
+  /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
+  private releaseIfEmpty(entry: KeyEntry): void {
+    if (entry.windowCount !== 0 || entry.waiting !== undefined) return;
+    this.keyIndex[entry.slot]?.delete(entry.value);
+    const bytes = KEY_ENTRY_BYTES + stringBytes(entry.value);
+    if (entry.chargedToWindows) this.windowBytes -= bytes;
+    else this.waitingLogBytes -= bytes;
+  }
+
+  /** A log without trace context joins the newest open windows sharing a linking key, and waits for more. */
+  private linkTraceless(log: NormalizedLog, now: number): void {
+    if (!hasLinkingValue(log)) return;
+    // Room first: dropping the oldest waiting log may unindex an entry this log is about to use.
+    if (this.graceLogCount >= this.o.maxGraceLogs) {
+      this.removeOldestGrace();
+      this.drop('grace_buffer_full', 1);
+    }
+    const fanout = this.o.maxLinkFanout;
+    // Window -> the value that links it; a log carrying both linking keys joins a window once.
+    // Created only when some window matches: most trace-less logs find none and wait.
+    let targets: Map<Window, LogSummary> | undefined;
+    let fanoutDropped = 0;
+    // The entries it will wait in: one lookup per linking value serves both the join and the wait.
+    let waitsIn: OneOrMany<KeyEntry> | undefined;
+    let summaries: OneOrMany<LogSummary> | undefined;
+    for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
+      const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
+      if (!value) continue;
+      const entry = this.keyEntry(slot, value, false);
+      // Made on first use: most values never see a trace-less log, and there is an entry per value.
+      entry.linkedBy ??= { key: LINKING_KEYS[slot] as BusinessKey, value };
+      const summary = linkedSummary(log, entry.linkedBy);
+      waitsIn = append(waitsIn, entry);
+      summaries = append(summaries, summary);
+      if (entry.windowCount === 0) continue;
+      targets ??= new Map();
+      // Newest first; a window already reached through the other value is passed over, and
+      // there are at most `fanout` of those, so the walk is bounded by 2 * fanout.
+      let visited = 0;
+      for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
+        visited += 1;
+        if (!targets.has(node.w)) targets.set(node.w, summary);
+      }
+      fanoutDropped += entry.windowCount - visited;
+    }
+    if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
+    if (waitsIn === undefined || summaries === undefined) return; // not reached: hasLinkingValue() said there is one
+    // It waits even when it joined open windows: a trace with the same key that opens shortly
+    // after (its spans are often exported later than the orchestrator logs) must see it too.
+    this.waitForWindow(now, waitsIn, summaries);
+    if (targets) for (const [w, summary] of targets) this.joinLinked(w, summary);
+  }
+
+  private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
+    const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
+    this.grace.push(waiting);
+    for (const entry of itemsOf(waitsIn)) entry.waiting = append(entry.waiting, waiting);
+    this.waitingLogBytes += waitingBytes(waiting);
+  }
+
+  private removeOldestGrace(): void {
+    const waiting = this.grace[this.graceHead];
+    if (!waiting) return;
+    this.grace[this.graceHead] = undefined;
+    this.graceHead += 1;
+    this.waitingLogBytes -= waitingBytes(waiting);
+    for (const entry of itemsOf(waiting.waitsIn)) this.leave(entry, waiting);
+    // Compact once the consumed head dominates, keeping the array O(live entries).
+    if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
+      this.grace = this.grace.slice(this.graceHead);
+      this.graceHead = 0;
+    }
+  }
+
+  /** Takes a waiting log out of an entry (from its head: logs leave in arrival order). */
+  private leave(entry: KeyEntry, waiting: GraceEntry): void {
+    const list = entry.waiting;
+    if (list === waiting) entry.waiting = undefined;
+    else if (Array.isArray(list)) {
+      // The head in practice; indexOf only guards the order argument above.
+      const at = list[0] === waiting ? 0 : list.indexOf(waiting);
+      if (at === 0) list.shift();
+      else if (at > 0) list.splice(at, 1);
+      if (list.length === 1) entry.waiting = list[0];
+      else if (list.length === 0) entry.waiting = undefined;
+    }
+    this.releaseIfEmpty(entry);
+  }
+
+  private expire(now: number): void {
+    const windowMs = this.o.windowMs;
+    for (;;) {
+      const w = this.order[this.orderHead];
+      if (w === undefined || w.startMs + windowMs > now) break;
+      this.popOldest();
+      this.close(w, now);
+    }
+    for (;;) {
+      const entry = this.grace[this.graceHead];
+      if (!entry || entry.expiresAt > now) break;
+      this.removeOldestGrace();
+    }
+  }
+
+  private close(w: Window, now: number): void {
+    this.open.delete(w.traceId);
+    const endMs = Math.min(now, w.startMs + this.o.windowMs);
+    // Related traces are read from the key index while the window is still in it.
+    const related = this.relatedTraces(w);
+    for (const node of itemsOf(w.nodes)) {
+      unlinkNode(node);
+      const entry = node.entry;
+      // Remembered for the windows of the value still open; forgotten when none is.
+      this.windowBytes += rememberClosed(entry, w.traceId, endMs, this.o.maxRelatedPerWindow);
+      this.releaseIfEmpty(entry);
+    }
+    this.windowBytes -= w.bytes;
+    this.closedTraces.set(w.traceId, true);
+    if (this.closedTraces.size > this.o.maxClosedRemembered) {
+      const oldest = this.closedTraces.keys().next().value;
+      if (oldest !== undefined) this.closedTraces.delete(oldest);
+    }
+    this.pending.push(this.toEvent(w, endMs, related));
+  }
+
+  /** Up to maxRelatedPerWindow traces sharing a linking value with the window (key-index.ts says which). */
+  private relatedTraces(w: Window): RelatedTrace[] {
+    const cap = this.o.maxRelatedPerWindow;
+    let found: Map<string, RelatedTrace> | undefined;
+    let notListed = 0;
+    for (const node of itemsOf(w.nodes)) {
+      const entry = node.entry;
+      if (entry.windowCount <= 1 && entry.closed === undefined) continue;
+      found ??= new Map();
+      notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
+    }
+    if (notListed > 0) this.drop('related_traces_cap', notListed);
+    return found ? [...found.values()] : [];
+  }
+
+  private toEvent(w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
+    const keys: CorrelationEvent['keys'] = {};
+    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+      const slot = keySlot(w.keys, k);
+      if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
+    }
+    const root = w.root;
+    const services = w.services;
+    return {
+      id: `${this.o.instance}:${w.traceId}:${w.startMs}`,
+      instance: this.o.instance,
+      traceId: w.traceId,
+      windowStart: new Date(w.startMs).toISOString(),
+      windowEnd: new Date(endMs).toISOString(),
+      continuation: w.continuation,
+      services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
+      spanCount: w.spanCount,
+      logCount: w.logCount,
+      linkedLogCount: w.linkedLogCount,
+      errorCount: w.errorCount,
+      highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
+      keys,
+      rootSpan: root
+        ? {
+            spanId: root.spanId,
+            name: root.name,
+            service: root.service,
+            durationMs: root.durationMs,
+          }
+        : null,
+      relatedTraces: related,
+      detail: {
+        spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
+        logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
+        spansCapped: w.spansCapped,
+        logsCapped: w.logsCapped,
+      },
+    };
+  }
+}

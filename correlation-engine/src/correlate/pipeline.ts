@@ -1,0 +1,374 @@
+// Glue between the ingest routes and the rest: counts what arrives, hands logs to the delivery
+// seam, feeds the correlator, keeps the recent lists the query routes read, and publishes the
+// events of closed windows (recent list, delivery, metrics). It also owns the memory budget and
+// sheds in its documented order as the budget is approached (docs/memory-budget.md): the oldest
+// windows close early, then detail beyond the pressure caps is dropped, then ingest is refused.
+import type { Config } from '../config.js';
+import { BackpressureError, type Delivery } from '../delivery/delivery.js';
+import { InflightBodies } from '../memory/inflight-bodies.js';
+import { type AccountedBytes, MemoryBudget, type MemoryPressure, SHED_STAGES, type ShedStage } from '../memory/memory-budget.js';
+import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../memory/memory-limit.js';
+import { eventBytes, logBytes } from '../memory/record-bytes.js';
+import type { Metrics } from '../metrics.js';
+import { UnavailableError } from '../model/errors.js';
+import type { CorrelationEvent, NormalizedLog, NormalizedSpan, Signal } from '../model/types.js';
+import { Correlator } from './correlator.js';
+import { RecentBuffer } from './recent-buffer.js';
+
+/** Retry-After when delivery failed for a reason other than backpressure. */
+const PERSIST_RETRY_AFTER_SECONDS = 5;
+/** Retry-After while ingest is refused for memory: long enough for windows to close and the GC to run. */
+export const MEMORY_RETRY_AFTER_SECONDS = 5;
+/** Share of the state budget each recent list may hold (halved while detail is dropped). */
+const RECENT_LIST_SHARE = 0.1;
+/** Windows closed per shedding step: bounds the work of one step (the next tick continues). */
+const MAX_WINDOWS_CLOSED_PER_STEP = 5000;
+/** Span and log summaries an event keeps in the recent list while detail is dropped. */
+const PRESSURE_DETAIL_CAP = 10;
+
+/** Where the memory budget reads its limit and the heap (tests inject them). */
+export interface MemoryOptions {
+  limit?: MemoryLimit;
+  /** Root of the cgroup file system read when no limit is configured (default /sys/fs/cgroup). */
+  cgroupRoot?: string;
+  heapLimitBytes?: number;
+  heapUsedBytes?: () => number;
+  /** Least time between two heap readings (default 250 ms). */
+  heapSampleMs?: number;
+}
+
+/** What /ready and the metrics say about memory. */
+export interface MemoryStatus {
+  stage: ShedStage;
+  pressure: MemoryPressure;
+  limitBytes: number;
+  source: MemoryLimit['source'];
+  accounted: AccountedBytes;
+  /** Set while ingest is refused. */
+  reason?: string;
+}
+
+export interface PipelineLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface PipelineOptions {
+  config: Config;
+  metrics: Metrics;
+  delivery: Delivery;
+  now: () => number;
+  log: PipelineLogger;
+  memory?: MemoryOptions;
+}
+
+export interface LogFilter {
+  service?: string;
+  traceId?: string;
+}
+
+export interface EventFilter {
+  traceId?: string;
+  circuitId?: string;
+  service?: string;
+  /** Unix ms: only events whose window ended at or after it. */
+  sinceMs?: number;
+}
+
+function logMatcher(q: LogFilter): (log: NormalizedLog) => boolean {
+  return (l) => (q.service === undefined || l.service === q.service) && (q.traceId === undefined || l.traceId === q.traceId);
+}
+
+function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
+  return (e) =>
+    (q.traceId === undefined || e.traceId === q.traceId) &&
+    (q.service === undefined || e.services.includes(q.service)) &&
+    (q.circuitId === undefined || (e.keys.circuit_id?.includes(q.circuitId) ?? false)) &&
+    (q.sinceMs === undefined || Date.parse(e.windowEnd) >= q.sinceMs);
+}
+
+export class Pipeline {
+  readonly correlator: Correlator;
+  private readonly recentLogs: RecentBuffer<NormalizedLog>;
+  private readonly recentEvents: RecentBuffer<CorrelationEvent>;
+  private readonly metrics: Metrics;
+  private readonly delivery: Delivery;
+  private readonly log: PipelineLogger;
+  private timer: NodeJS.Timeout | undefined;
+  readonly memory: MemoryBudget;
+  /** Request bodies being received or handled (counted by memory/inflight-bodies.ts hooks). */
+  readonly inflight = new InflightBodies();
+  private readonly recentByteLimit: number;
+  private droppingDetail = false;
+
+  constructor(options: PipelineOptions) {
+    const { config, metrics } = options;
+    this.metrics = metrics;
+    this.delivery = options.delivery;
+    this.log = options.log;
+    const m = options.memory ?? {};
+    const heapLimitBytes = m.heapLimitBytes ?? defaultHeapLimitBytes();
+    const limit =
+      m.limit ??
+      detectMemoryLimit({
+        configuredBytes: config.memoryLimitBytes,
+        heapLimitBytes,
+        ...(m.cgroupRoot ? { cgroupRoot: m.cgroupRoot } : {}),
+      });
+    this.memory = new MemoryBudget({
+      limit,
+      heapLimitBytes,
+      heapUsedBytes: m.heapUsedBytes ?? (() => process.memoryUsage().heapUsed),
+      accounted: () => this.accountedBytes(),
+      ...(m.heapSampleMs !== undefined ? { heapSampleMs: m.heapSampleMs } : {}),
+    });
+    this.recentByteLimit = this.memory.stateBudgetBytes * RECENT_LIST_SHARE;
+    this.recentLogs = new RecentBuffer(config.recentLogs, this.recentByteLimit, logBytes);
+    this.recentEvents = new RecentBuffer(config.recentEvents, this.recentByteLimit, eventBytes);
+    this.correlator = new Correlator({
+      instance: config.instanceId,
+      windowMs: config.windowMs,
+      maxOpenWindows: config.maxOpenWindows,
+      maxSpansPerWindow: config.maxSpansPerWindow,
+      maxLogsPerWindow: config.maxLogsPerWindow,
+      now: options.now,
+      onDrop: (reason, count) => metrics.recordsDropped.inc({ reason }, count),
+      onEvict: () => metrics.windowsEvicted.inc(),
+    });
+    metrics.setMemoryReporter(() => {
+      const status = this.memoryStatus();
+      return {
+        budgetBytes: status.limitBytes,
+        source: status.source,
+        accounted: status.accounted,
+        pressure: status.pressure.ratio,
+        stage: SHED_STAGES.indexOf(status.stage),
+      };
+    });
+  }
+
+  /** Bytes held now by each kind of state that grows with traffic; O(1). */
+  accountedBytes(): AccountedBytes {
+    const c = this.correlator.approxBytes();
+    return {
+      windows: c.windows,
+      waiting_logs: c.waitingLogs,
+      recent_logs: this.recentLogs.bytes,
+      recent_events: this.recentEvents.bytes,
+      inflight_bodies: this.inflight.bytes,
+      export_buffers: this.delivery.memoryBytes?.() ?? 0,
+    };
+  }
+
+  memoryStatus(): MemoryStatus {
+    const pressure = this.memory.pressure();
+    const stage = this.memory.stage(pressure.ratio);
+    return {
+      stage,
+      pressure,
+      limitBytes: this.memory.limit.bytes,
+      source: this.memory.limit.source,
+      accounted: this.accountedBytes(),
+      ...(stage === 'refuse_ingest' ? { reason: this.memory.refusalReason(pressure) } : {}),
+    };
+  }
+
+  /** The refusal (a 503 in http/) to answer an ingest request with while memory is over budget (counted), else undefined. */
+  memoryRefusal(): UnavailableError | undefined {
+    const pressure = this.memory.pressure();
+    if (this.memory.stage(pressure.ratio) !== 'refuse_ingest') return undefined;
+    this.metrics.memoryShed.inc({ reason: 'ingest_refused' });
+    return new UnavailableError(this.memory.refusalReason(pressure), MEMORY_RETRY_AFTER_SECONDS);
+  }
+
+  private assertMemory(): void {
+    const refusal = this.memoryRefusal();
+    if (refusal) throw refusal;
+  }
+
+  /** Throws BackpressureError while the delivery backlog is over its bound. */
+  assertAccepting(): void {
+    const bp = this.delivery.backpressure();
+    if (bp) throw new BackpressureError(`export backlog over its bound: ${bp.reason}`, bp.retryAfterSeconds);
+  }
+
+  /** Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice. */
+  async ingestLogs(logs: readonly NormalizedLog[]): Promise<void> {
+    if (logs.length === 0) return;
+    this.assertMemory();
+    try {
+      await this.delivery.acceptLogs(logs);
+    } catch (err) {
+      if (err instanceof BackpressureError) throw err;
+      // The records are not safe (e.g. the queue's disk failed): tell the client to retry rather
+      // than answer 2xx, and keep the cause in our log, not in the answer.
+      this.log.error({ err }, 'delivery could not persist logs');
+      throw new UnavailableError('records could not be persisted; retry later', PERSIST_RETRY_AFTER_SECONDS);
+    }
+    this.count('logs', logs);
+    let tooLarge = 0;
+    for (const log of logs) if (!this.recentLogs.push(log)) tooLarge += 1;
+    // Delivered all the same; only the recent list (a view) leaves it out.
+    if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
+    this.correlator.addLogs(logs);
+    this.afterChange();
+  }
+
+  /** Spans only feed the correlator (traces reach Tempo through the gateway, not through us). */
+  ingestSpans(spans: readonly NormalizedSpan[]): void {
+    this.assertAccepting();
+    if (spans.length === 0) return;
+    this.assertMemory();
+    this.count('traces', spans);
+    this.correlator.addSpans(spans);
+    this.afterChange();
+  }
+
+  /** Metrics are counted, not stored: the gateway sends them to Prometheus. */
+  countMetrics(dataPoints: number, services: readonly string[]): void {
+    if (dataPoints <= 0) return;
+    this.assertMemory();
+    const service = services.length === 1 ? (services[0] ?? 'unknown') : services.length === 0 ? 'unknown' : 'multiple';
+    this.metrics.recordsReceived.inc({ signal: 'metrics', service: this.metrics.serviceLabel(service) }, dataPoints);
+  }
+
+  /** Closes due windows and publishes their events. */
+  tick(): CorrelationEvent[] {
+    this.memory.sampleHeap(performance.now());
+    const events = this.correlator.tick();
+    this.publish(events).catch(() => {});
+    this.afterChange();
+    return events;
+  }
+
+  /** Starts the one interval that closes windows (no timer per trace). */
+  start(intervalMs: number): void {
+    if (this.timer || intervalMs <= 0) return;
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the interval and closes every open window, handing the events to delivery. */
+  async flush(): Promise<CorrelationEvent[]> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const events = this.correlator.flush();
+    await this.publish(events);
+    this.afterChange();
+    return events;
+  }
+
+  /** Kept logs matching `q`, newest first, from below position `before` (see RecentBuffer.walkNewest). */
+  walkLogs(q: LogFilter, before: number, visit: (log: NormalizedLog, seq: number) => boolean): void {
+    const keep = logMatcher(q);
+    this.recentLogs.walkNewest(before, (log, seq) => !keep(log) || visit(log, seq));
+  }
+
+  walkEvents(q: EventFilter, before: number, visit: (event: CorrelationEvent, seq: number) => boolean): void {
+    const keep = eventMatcher(q);
+    this.recentEvents.walkNewest(before, (event, seq) => !keep(event) || visit(event, seq));
+  }
+
+  /** The kept log at position `seq`, undefined once pushed out. */
+  logAt(seq: number): NormalizedLog | undefined {
+    return this.recentLogs.at(seq);
+  }
+
+  /** The kept event with this id (a walk over the bounded recent list; queries only). */
+  eventById(id: string): CorrelationEvent | undefined {
+    let found: CorrelationEvent | undefined;
+    this.recentEvents.walkNewest(this.recentEvents.end, (event) => {
+      if (event.id === id) found = event;
+      return found === undefined;
+    });
+    return found;
+  }
+
+  /** One past the newest kept log's / event's position: where a first page starts. */
+  get logsEnd(): number {
+    return this.recentLogs.end;
+  }
+
+  get eventsEnd(): number {
+    return this.recentEvents.end;
+  }
+
+  private async publish(events: CorrelationEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    let linked = 0;
+    for (const event of events) {
+      this.recentEvents.push(this.droppingDetail ? this.withPressureDetail(event) : event);
+      this.metrics.windowRecords.observe(event.spanCount + event.logCount);
+      linked += event.linkedLogCount;
+    }
+    this.metrics.eventsTotal.inc(events.length);
+    if (linked > 0) this.metrics.linkedLogs.inc(linked);
+    try {
+      await this.delivery.acceptEvents(events);
+    } catch (err) {
+      // Events stay queryable here; only their export is lost, and that is counted.
+      this.metrics.recordsDropped.inc({ reason: 'event_delivery_refused' }, events.length);
+      this.log.warn({ err, events: events.length }, 'delivery refused correlation events');
+    }
+  }
+
+  private count(signal: Signal, records: readonly { service: string }[]): void {
+    const perService = new Map<string, number>();
+    for (const r of records) perService.set(r.service, (perService.get(r.service) ?? 0) + 1);
+    for (const [service, n] of perService) {
+      this.metrics.recordsReceived.inc({ signal, service: this.metrics.serviceLabel(service) }, n);
+    }
+  }
+
+  private afterChange(): void {
+    this.relieveMemory();
+    this.metrics.openWindows.set(this.correlator.openWindowCount);
+  }
+
+  /**
+   * One shedding step, in the documented order: from CLOSE_WINDOWS_AT the oldest windows close
+   * early (their events are emitted, as on eviction), from DROP_DETAIL_AT the recent lists are
+   * halved and new events keep little detail there; refusing ingest is memoryRefusal()'s part.
+   * Runs after every ingest batch and tick: O(1) unless it sheds, and a step is bounded.
+   */
+  private relieveMemory(): void {
+    const pressure = this.memory.pressure();
+    const stage = this.memory.stage(pressure.ratio);
+    const dropDetail = stage === 'drop_detail' || stage === 'refuse_ingest';
+    this.setDetailDropping(dropDetail);
+    if (stage === 'normal') return;
+    const open = this.correlator.openWindowCount;
+    const excess = this.memory.excessBytes(pressure.ratio);
+    if (open === 0 || excess <= 0) return;
+    const perWindow = Math.max(1, this.correlator.approxBytes().windows / open);
+    const n = Math.min(open, MAX_WINDOWS_CLOSED_PER_STEP, Math.ceil(excess / perWindow));
+    const before = open;
+    const events = this.correlator.closeOldest(n);
+    this.metrics.memoryShed.inc({ reason: 'windows_closed_early' }, before - this.correlator.openWindowCount);
+    this.publish(events).catch(() => {});
+  }
+
+  private setDetailDropping(on: boolean): void {
+    if (on === this.droppingDetail) return;
+    this.droppingDetail = on;
+    const limit = on ? this.recentByteLimit / 2 : this.recentByteLimit;
+    const dropped = this.recentLogs.setByteLimit(limit) + this.recentEvents.setByteLimit(limit);
+    if (dropped > 0) this.metrics.memoryShed.inc({ reason: 'recent_entries_dropped' }, dropped);
+  }
+
+  /** The event as the recent list keeps it under pressure: detail cut to PRESSURE_DETAIL_CAP (delivery gets it whole). */
+  private withPressureDetail(event: CorrelationEvent): CorrelationEvent {
+    const { spans, logs } = event.detail;
+    if (spans.length <= PRESSURE_DETAIL_CAP && logs.length <= PRESSURE_DETAIL_CAP) return event;
+    this.metrics.memoryShed.inc({ reason: 'event_detail_dropped' });
+    return {
+      ...event,
+      detail: {
+        spans: spans.slice(0, PRESSURE_DETAIL_CAP),
+        logs: logs.slice(0, PRESSURE_DETAIL_CAP),
+        spansCapped: event.detail.spansCapped || spans.length > PRESSURE_DETAIL_CAP,
+        logsCapped: event.detail.logsCapped || logs.length > PRESSURE_DETAIL_CAP,
+      },
+    };
+  }
+}

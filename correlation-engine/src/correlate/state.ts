@@ -1,0 +1,104 @@
+// The shapes of the correlator's state: open windows, the key index, waiting trace-less logs.
+//
+// Memory: up to CORR_MAX_OPEN_WINDOWS (and 1M in the benchmark) windows live at once, and most
+// hold one or a few records, so a Window allocates only what it uses: one service or key value is
+// kept as a plain string (a list or Set only from the second distinct one), detail lists are created on
+// first use, and the root is the span's summary, not the whole decoded span. Every live object is
+// also marked by each major GC, which with a million open windows stalled ingest for seconds; so
+// a one-span window also has no spans array (its one summary stands in for the list) and no key
+// array (it shares the span's keys object), and the close time is computed, not stored.
+// A window keeps no list of related traces: they are read
+// from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
+// others costs what a window alone costs.
+import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../model/types.js';
+import type { OneOrMany } from './one-or-many.js';
+
+export interface Window {
+  traceId: string;
+  startMs: number;
+  continuation: boolean;
+  /** One service as itself, a few in an exact-length array, many in a Set. */
+  services: string | string[] | Set<string> | undefined;
+  spanCount: number;
+  logCount: number;
+  linkedLogCount: number;
+  errorCount: number;
+  highestRank: number;
+  /**
+   * Values per business key: while every record gave the same ones, the first record's own keys
+   * object (shared, never written); once a record brings a new value, slots indexed like
+   * BUSINESS_KEYS.
+   */
+  keys: KeySlots | BusinessKeys | undefined;
+  root: SpanSummary | undefined;
+  /** The detail list; its only entry on its own while there is one (most windows). */
+  spans: OneOrMany<SpanSummary> | undefined;
+  logs: LogSummary[] | undefined;
+  spansCapped: boolean;
+  logsCapped: boolean;
+  /** Its place in the list of every linking value it carries, to leave them in O(1) at close. */
+  nodes: OneOrMany<KeyNode> | undefined;
+  /** Estimated bytes of this window's state (state-bytes.ts), subtracted in one step at close. */
+  bytes: number;
+}
+
+/** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
+export type KeySlots = (string | Set<string> | undefined)[];
+
+export interface GraceEntry {
+  /**
+   * What a window joining it lists: one summary per value it waits under (in waitsIn's order),
+   * shared by every window it joins through that value, so a log joining 100 windows costs one
+   * object, not 100. Only these fields are kept, not the NormalizedLog: the log's keys and
+   * attributes objects then die young instead of being marked by every major GC.
+   */
+  summaries: OneOrMany<LogSummary>;
+  expiresAt: number;
+  /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
+  waitsIn: OneOrMany<KeyEntry>;
+}
+
+/**
+ * A window's membership in one linking value: a node of that value's doubly linked list of open
+ * windows, in the order they first carried the value. Joining and leaving are O(1) whatever the
+ * list's length, and walking from either end or from a node visits only what it takes.
+ */
+export interface KeyNode {
+  w: Window;
+  entry: KeyEntry;
+  prev: KeyNode | undefined;
+  next: KeyNode | undefined;
+}
+
+/** A window of this value that closed while others were still open: they may list it as related. */
+export interface ClosedRecord {
+  traceId: string;
+  endMs: number;
+}
+
+/**
+ * Everything known under one linking-key value: the open windows that carry it, the trace-less
+ * logs waiting for it, and the last few windows of it that closed. One entry for all means a
+ * trace-less log costs one map lookup per key.
+ */
+export interface KeyEntry {
+  /** Position of the key in LINKING_KEYS (which index holds this entry). */
+  slot: number;
+  value: string;
+  /** Oldest and newest open window carrying the value, and how many. */
+  head: KeyNode | undefined;
+  tail: KeyNode | undefined;
+  windowCount: number;
+  /**
+   * Waiting logs, oldest first. Every waiting log has the same lifetime and the buffer drops its
+   * oldest when full, so logs leave in arrival order: always from the head of this list too.
+   */
+  waiting: OneOrMany<GraceEntry> | undefined;
+  /** A ring of recently closed windows, newest at `closedNext - 1`; made only when needed. */
+  closed: ClosedRecord[] | undefined;
+  closedNext: number;
+  /** What a log joining through this value records as `linkedBy` (one object shared by all; made on first use). */
+  linkedBy: { key: BusinessKey; value: string } | undefined;
+  /** Which estimate carries this entry's bytes: the windows' (true) or the waiting logs' (false). */
+  chargedToWindows: boolean;
+}

@@ -1,0 +1,223 @@
+// Pure mapping from queued records to Loki push requests (JSON or protobuf), no I/O.
+// Label policy: stream labels are `service` and `env` only (plus `trace_id` when opted in);
+// trace/span ids, the level and business keys travel as structured metadata; the line is JSON of
+// the rest of the record. Correlation events go to their own stream, service="correlation-engine".
+
+import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
+import { BUSINESS_KEYS } from '../../model/types.js';
+import { ProtoWriter } from '../../wire/proto-writer.js';
+import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
+import type { QueuedRecord } from '../queue/queue-rows.js';
+
+export interface LokiEncodingOptions {
+  /** Also make trace_id a stream label (one stream per trace: correlation-engine/README.md, Exporters, states the cost). */
+  traceIdLabel: boolean;
+  /** Lines longer than this (bytes) are truncated with a marker (Loki's max_line_size). */
+  maxLineBytes: number;
+  /** Uncompressed bytes per push request, summed over lines and metadata. */
+  batchMaxBytes: number;
+  /** `env` label for events, and for logs that carry none. */
+  defaultEnv: string;
+}
+
+export interface LokiEntry {
+  /** Unix time in nanoseconds, as a decimal string. */
+  tsNs: string;
+  line: string;
+  metadata: Record<string, string>;
+}
+
+export interface LokiStream {
+  labels: Record<string, string>;
+  entries: LokiEntry[];
+}
+
+export interface LokiPush {
+  streams: LokiStream[];
+  records: QueuedRecord[];
+}
+
+const TRUNCATION_MARKER = '…[truncated]';
+/** Rough per-entry framing cost, so many tiny lines still respect the byte bound. */
+const ENTRY_OVERHEAD_BYTES = 32;
+
+/**
+ * Unix ms (fraction = sub-ms precision) to a nanosecond decimal string. A double holding today's
+ * Unix ms cannot resolve nanoseconds, so the fraction is rounded to whole microseconds: digits below
+ * that would be float noise, not the source's nanoseconds.
+ */
+export function unixMsToNs(ms: number): string {
+  const whole = Math.floor(ms);
+  const micros = Math.min(999, Math.max(0, Math.round((ms - whole) * 1e3)));
+  return (BigInt(whole) * 1_000_000n + BigInt(micros) * 1000n).toString();
+}
+
+/** Prometheus label-set text as Loki parses it: `{env="dev", service="beorn"}`, names sorted. */
+export function formatLabels(labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((name) => `${name}="${escapeLabelValue(labels[name] ?? '')}"`);
+  return `{${parts.join(', ')}}`;
+}
+
+// One test instead of three replace() passes: label values (service, env) almost never need escaping.
+const NEEDS_LABEL_ESCAPE = /[\\"\n]/;
+
+function escapeLabelValue(value: string): string {
+  if (!NEEDS_LABEL_ESCAPE.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Labels, entry and size of one record. */
+export function toLokiEntry(record: QueuedRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
+  return record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options, record.json);
+}
+
+function logEntry(log: NormalizedLog, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
+  const labels: Record<string, string> = { service: log.service, env: log.env ?? options.defaultEnv };
+  if (options.traceIdLabel && log.traceId) labels.trace_id = log.traceId;
+  const metadata: Record<string, string> = { level: log.severity.toLowerCase() };
+  if (log.traceId) metadata.trace_id = log.traceId;
+  if (log.spanId) metadata.span_id = log.spanId;
+  for (const key of BUSINESS_KEYS) {
+    const value = log.keys[key];
+    if (value) metadata[key] = value;
+  }
+  return { labels, entry: { tsNs: unixMsToNs(log.timeUnixMs), line: logLine(log, options.maxLineBytes), metadata } };
+}
+
+/** The JSON line: message first, then the record's own fields, then its attributes (never overriding). */
+function logLine(log: NormalizedLog, maxBytes: number): string {
+  const build = (message: string, withAttributes: boolean, truncated: boolean): string => {
+    const line: Record<string, unknown> = { message };
+    if (log.host) line.host = log.host;
+    line.format = log.format;
+    line.source = log.source;
+    if (truncated) line.truncated = true;
+    if (withAttributes) {
+      for (const [k, v] of Object.entries(log.attributes)) if (!(k in line)) line[k] = v;
+    }
+    return JSON.stringify(line);
+  };
+  const full = build(log.message, true, false);
+  const size = Buffer.byteLength(full);
+  if (size <= maxBytes) return full;
+  // Too long: shorten the message by the overflow (JSON escaping can make it longer, hence the loop).
+  let budget = Buffer.byteLength(log.message) - (size - maxBytes) - Buffer.byteLength(TRUNCATION_MARKER) - 32;
+  for (let i = 0; i < 3 && budget > 0; i += 1) {
+    const line = build(truncateUtf8(log.message, budget) + TRUNCATION_MARKER, true, true);
+    const over = Buffer.byteLength(line) - maxBytes;
+    if (over <= 0) return line;
+    budget -= over + 16;
+  }
+  // The attributes alone are too big: keep the message (cut to fit) and drop them.
+  const bare = build('', false, true);
+  const room = maxBytes - Buffer.byteLength(bare) - Buffer.byteLength(TRUNCATION_MARKER) - 64;
+  return build(truncateUtf8(log.message, Math.max(0, Math.floor(room / 2))) + TRUNCATION_MARKER, false, true);
+}
+
+/** `json`: the event's JSON text as queued, when the row kept it (saves serializing it again). */
+function eventEntry(
+  event: CorrelationEvent,
+  options: LokiEncodingOptions,
+  json?: string,
+): { labels: Record<string, string>; entry: LokiEntry } {
+  const labels: Record<string, string> = { service: ENGINE_SERVICE, env: options.defaultEnv };
+  if (options.traceIdLabel) labels.trace_id = event.traceId;
+  const metadata: Record<string, string> = { trace_id: event.traceId, kind: 'correlation' };
+  if (event.highestSeverity) metadata.level = event.highestSeverity.toLowerCase();
+  for (const key of BUSINESS_KEYS) {
+    const values = event.keys[key];
+    if (values && values.length > 0) metadata[key] = values.join(',');
+  }
+  let line = json ?? JSON.stringify(event);
+  if (Buffer.byteLength(line) > options.maxLineBytes) {
+    // The bounded detail is the only large part; without it the summary still fits.
+    line = JSON.stringify({ ...event, detail: { spans: [], logs: [], spansCapped: true, logsCapped: true }, truncated: true });
+    if (Buffer.byteLength(line) > options.maxLineBytes) line = truncateUtf8(line, options.maxLineBytes - 16) + TRUNCATION_MARKER;
+  }
+  const end = Date.parse(event.windowEnd);
+  return { labels, entry: { tsNs: unixMsToNs(Number.isNaN(end) ? Date.now() : end), line, metadata } };
+}
+
+function entryBytes(entry: LokiEntry): number {
+  let n = Buffer.byteLength(entry.line) + ENTRY_OVERHEAD_BYTES;
+  for (const [k, v] of Object.entries(entry.metadata)) n += k.length + Buffer.byteLength(v);
+  return n;
+}
+
+/** Groups records into streams and splits them into push requests of at most `batchMaxBytes`. */
+export function buildPushes(records: readonly QueuedRecord[], options: LokiEncodingOptions): LokiPush[] {
+  const pushes: LokiPush[] = [];
+  let streams = new Map<string, LokiStream>();
+  let batch: QueuedRecord[] = [];
+  let bytes = 0;
+  // Label sets repeat for nearly every record (service/env): format each distinct one once per call
+  // instead of escaping the same labels again for every record.
+  const keys = new Map<string, string>();
+  const close = (): void => {
+    if (batch.length === 0) return;
+    const list = [...streams.values()];
+    // Loki accepts out-of-order lines since 2.4, but ordered streams compress and query better.
+    for (const s of list) s.entries.sort((a, b) => a.tsNs.length - b.tsNs.length || (a.tsNs < b.tsNs ? -1 : a.tsNs > b.tsNs ? 1 : 0));
+    pushes.push({ streams: list, records: batch });
+    streams = new Map();
+    batch = [];
+    bytes = 0;
+  };
+  for (const record of records) {
+    const { labels, entry } = toLokiEntry(record, options);
+    const size = entryBytes(entry);
+    if (bytes > 0 && bytes + size > options.batchMaxBytes) close();
+    // Length-prefixed, so no two different label sets can give the same cache key.
+    let raw = '';
+    for (const name in labels) {
+      const value = labels[name] ?? '';
+      raw += `${name.length}:${name}${value.length}:${value}`;
+    }
+    let key = keys.get(raw);
+    if (key === undefined) {
+      key = formatLabels(labels);
+      keys.set(raw, key);
+    }
+    let stream = streams.get(key);
+    if (!stream) {
+      stream = { labels, entries: [] };
+      streams.set(key, stream);
+    }
+    stream.entries.push(entry);
+    batch.push(record);
+    bytes += size;
+  }
+  close();
+  return pushes;
+}
+
+/** Loki's JSON push body: `{"streams":[{"stream":{..},"values":[[ns, line, {metadata}]]}]}`. */
+export function encodeJsonPush(streams: readonly LokiStream[]): string {
+  return JSON.stringify({
+    streams: streams.map((s) => ({ stream: s.labels, values: s.entries.map((e) => [e.tsNs, e.line, e.metadata]) })),
+  });
+}
+
+/**
+ * Loki's protobuf PushRequest (logproto, pkg/push/push.proto):
+ * PushRequest{1: repeated StreamAdapter}; StreamAdapter{1: labels, 2: repeated EntryAdapter};
+ * EntryAdapter{1: google.protobuf.Timestamp, 2: line, 3: repeated LabelPairAdapter structuredMetadata};
+ * LabelPairAdapter{1: name, 2: value}; Timestamp{1: int64 seconds, 2: int32 nanos}.
+ */
+export function encodeProtobufPush(streams: readonly LokiStream[]): Uint8Array {
+  const request = new ProtoWriter();
+  for (const s of streams) {
+    const stream = new ProtoWriter().string(1, formatLabels(s.labels));
+    for (const e of s.entries) {
+      const ns = BigInt(e.tsNs);
+      const timestamp = new ProtoWriter().uint(1, Number(ns / 1_000_000_000n)).uint(2, Number(ns % 1_000_000_000n));
+      const entry = new ProtoWriter().message(1, timestamp).string(2, e.line);
+      for (const [name, value] of Object.entries(e.metadata)) entry.message(3, new ProtoWriter().string(1, name).string(2, value));
+      stream.message(2, entry);
+    }
+    request.message(1, stream);
+  }
+  return request.finish();
+}

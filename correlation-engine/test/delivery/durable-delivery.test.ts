@@ -1,0 +1,56 @@
+// How DurableDelivery lays accepted records out in the durable queue: one row per request, at most
+// 100 records per row (a window sweep's thousands of events must not become one row an exporter
+// parses and encodes in one go), and every record comes back in order.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
+import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
+import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
+import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
+import { createMetrics } from '../../src/metrics.js';
+import type { CorrelationEvent, NormalizedLog } from '../../src/model/types.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+function delivery(): { delivery: DurableDelivery; queue: DurableQueue } {
+  const dir = mkdtempSync(join(tmpdir(), 'durable-delivery-test-'));
+  const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'normal' });
+  const d = new DurableDelivery({
+    queue,
+    exporters: [],
+    maxBytes: 1 << 30,
+    metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  cleanups.push(async () => {
+    await queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { delivery: d, queue };
+}
+
+describe('DurableDelivery queue rows', () => {
+  it('stores a 50-record request as one row and 250 events as rows of 100, 100 and 50', async () => {
+    const { delivery: d, queue } = delivery();
+    const logs = Array.from({ length: 50 }, (_, i) => ({ message: `log-${i}` }) as unknown as NormalizedLog);
+    const events = Array.from({ length: 250 }, (_, i) => ({ traceId: `t-${i}` }) as unknown as CorrelationEvent);
+    await d.acceptLogs(logs);
+    await d.acceptEvents(events);
+    expect(queue.depth('loki')).toBe(300);
+    const rows = queue.read('loki', 10_000);
+    expect(rows.map((r) => [r.kind, r.records, r.seq])).toEqual([
+      ['log', 50, 50],
+      ['event', 100, 150],
+      ['event', 100, 250],
+      ['event', 50, 300],
+    ]);
+    const ids = rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : x.event.traceId)));
+    expect(ids).toEqual([...logs.map((l) => l.message), ...events.map((e) => e.traceId)]);
+    expect(queue.backlogBytes()).toBe(rows.reduce((n, r) => n + Buffer.byteLength(r.body), 0));
+  });
+});

@@ -1,0 +1,68 @@
+// Pure delivery helpers: retry timing and Retry-After parsing, Loki encodings, label text.
+import { describe, expect, it } from 'vitest';
+import { truncateUtf8 } from '../../src/delivery/encoding-helpers.js';
+import { formatLabels, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
+import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../../src/delivery/retry.js';
+import { correlationSpanId } from '../../src/delivery/tempo/tempo-span.js';
+import { parseLabelSet } from '../sinks/loki-sink.js';
+
+describe('retry timing', () => {
+  it.each([
+    ['120', 120_000],
+    ['0', 0],
+    [' 3 ', 3000],
+    ['Wed, 25 Nov 2026 10:00:05 GMT', 5000],
+    ['Wed, 25 Nov 2026 09:00:00 GMT', 0], // in the past: now
+    ['soon', undefined],
+    ['', undefined],
+    [null, undefined],
+  ])('Retry-After %j -> %j ms', (header, expected) => {
+    expect(parseRetryAfterMs(header, Date.parse('2026-11-25T10:00:00Z'))).toBe(expected);
+  });
+
+  it('full jitter stays within [0, min(max, initial * 2^attempt))', () => {
+    const options = { initialMs: 100, maxMs: 1000 };
+    expect(backoffDelayMs(0, options, () => 0.999)).toBe(99);
+    expect(backoffDelayMs(3, options, () => 0.999)).toBe(799);
+    expect(backoffDelayMs(10, options, () => 0.999)).toBe(999);
+    expect(backoffDelayMs(50, options, () => 0)).toBe(0);
+  });
+
+  it.each([
+    [408, true],
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [413, false],
+  ])('status %i retryable: %s', (status, expected) => {
+    expect(isRetryableStatus(status)).toBe(expected);
+  });
+});
+
+describe('Loki encoding helpers', () => {
+  it('writes ns timestamps as decimal strings, exact to the microsecond', () => {
+    expect(unixMsToNs(1_764_000_000_000)).toBe('1764000000000000000');
+    expect(unixMsToNs(1_764_000_000_000.5)).toBe('1764000000000500000');
+    expect(unixMsToNs(1.001)).toBe('1001000');
+  });
+
+  it('escapes label values so Loki (and our sink) parse them back', () => {
+    const labels = { service: 'a"b\\c', env: 'line\nbreak' };
+    const text = formatLabels(labels);
+    expect(text).toBe('{env="line\\nbreak", service="a\\"b\\\\c"}');
+    expect(parseLabelSet(text)).toEqual(labels);
+  });
+
+  it('truncates on a UTF-8 character boundary', () => {
+    expect(truncateUtf8('ééé', 3)).toBe('é');
+    expect(truncateUtf8('abc', 10)).toBe('abc');
+  });
+
+  it('derives a stable span id per event (a re-delivered event is the same span)', () => {
+    expect(correlationSpanId('engine-1:abc:1')).toBe(correlationSpanId('engine-1:abc:1'));
+    expect(correlationSpanId('engine-1:abc:1')).not.toBe(correlationSpanId('engine-1:abc:2'));
+    expect(correlationSpanId('x')).toMatch(/^[0-9a-f]{16}$/);
+  });
+});

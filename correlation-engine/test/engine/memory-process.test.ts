@@ -1,0 +1,83 @@
+// The built engine as a real process, heap capped as compose caps it, with a small
+// ENGINE_MEMORY_LIMIT_BYTES, fed by concurrent clients until it sheds: it answers only 2xx or
+// 503 + Retry-After, never crashes, and is ready again once the load stops.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricValueAt } from '../helpers/metrics-text.js';
+import { buildEngine, EngineProcess } from '../sinks/engine-process.js';
+
+const MiB = 1024 * 1024;
+
+describe('engine process under a small memory budget', () => {
+  let engine: EngineProcess;
+
+  beforeAll(async () => {
+    buildEngine();
+    engine = await EngineProcess.start({
+      NODE_OPTIONS: '--max-old-space-size=384',
+      ENGINE_MEMORY_LIMIT_BYTES: String(64 * MiB),
+      CORR_WINDOW_SECONDS: '2',
+      BODY_LIMIT_BYTES: String(4 * MiB),
+    });
+  });
+  afterAll(async () => engine?.stop());
+
+  it('sheds in order while fed past its budget, answers only 2xx or 503 + Retry-After, and recovers', async () => {
+    const statuses = new Map<number, number>();
+    let missingRetryAfter = 0;
+    const message = 'm'.repeat(8000);
+    const body = () =>
+      JSON.stringify({
+        resource: { service: 'load' },
+        records: Array.from({ length: 200 }, () => ({ message, trace_id: randomBytes(16).toString('hex'), circuit_id: 'CKT-LOAD' })),
+      });
+    const deadline = Date.now() + 20_000;
+    const worker = async () => {
+      while (Date.now() < deadline && (statuses.get(503) ?? 0) < 50) {
+        const res = await fetch(`${engine.url}/api/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body(),
+        });
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 503 && !res.headers.get('retry-after')) missingRetryAfter += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    const seen = Object.fromEntries(statuses);
+    const shedAt = await (await fetch(`${engine.url}/metrics`)).text();
+    console.log(
+      `[memory] statuses=${JSON.stringify(seen)} windows_closed_early=${metricValueAt(shedAt, 'engine_memory_shed_total', { reason: 'windows_closed_early' })} peak_rss_mb=${(engine.peakRssBytes / MiB).toFixed(1)}`,
+    );
+
+    expect(engine.child.exitCode, engine.output).toBeNull();
+    expect(
+      Object.keys(seen)
+        .map(Number)
+        .every((s) => s === 202 || s === 503),
+      JSON.stringify(seen),
+    ).toBe(true);
+    expect(seen[202]).toBeGreaterThan(0);
+    expect(seen[503], JSON.stringify(seen)).toBeGreaterThan(0);
+    expect(missingRetryAfter).toBe(0);
+    expect((await fetch(`${engine.url}/health`)).status).toBe(200);
+
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metricValueAt(metrics, 'engine_memory_budget_bytes', { source: 'env' })).toBe(64 * MiB);
+    expect(metricValueAt(metrics, 'engine_memory_shed_total', { reason: 'windows_closed_early' })).toBeGreaterThan(0);
+    expect(metricValueAt(metrics, 'engine_memory_shed_total', { reason: 'ingest_refused' })).toBeGreaterThan(0);
+
+    // Load stopped: windows close, bodies are gone, and the engine is ready again.
+    const until = Date.now() + 20_000;
+    let ready = await fetch(`${engine.url}/ready`);
+    while (ready.status !== 200 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+      ready = await fetch(`${engine.url}/ready`);
+    }
+    expect(ready.status, await ready.clone().text()).toBe(200);
+    const after = await fetch(`${engine.url}/api/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+    expect(after.status).toBe(202);
+    expect(engine.peakRssBytes).toBeLessThan(512 * MiB);
+  }, 60_000);
+});

@@ -1,0 +1,56 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testApp } from '../helpers/app.js';
+
+const logBody = { resource: { service: 'beorn' }, records: [{ message: 'hello' }] };
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  const lines = () =>
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+let app: FastifyInstance;
+afterEach(async () => {
+  await app?.close();
+});
+
+describe('request logging', () => {
+  it('at info, an accepted request writes no log line; a rejected one writes one naming the problem', async () => {
+    const log = capture();
+    app = await testApp({ env: { LOG_LEVEL: 'info' }, logStream: log.stream });
+    const ok = await app.inject({ method: 'POST', url: '/api/logs', payload: logBody });
+    expect(ok.statusCode).toBe(202);
+    expect(log.lines().filter((l) => l.reqId !== undefined)).toEqual([]);
+
+    const bad = await app.inject({ method: 'POST', url: '/api/logs', payload: { resource: { service: 'beorn' } } });
+    expect(bad.statusCode).toBe(400);
+    const perRequest = log.lines().filter((l) => l.reqId !== undefined);
+    expect(perRequest).toHaveLength(1);
+    expect(perRequest[0]).toMatchObject({ msg: 'request rejected', statusCode: 400 });
+  });
+
+  it('at debug, every request writes one "request completed" line with method, url, status and duration', async () => {
+    const log = capture();
+    app = await testApp({ env: { LOG_LEVEL: 'debug' }, logStream: log.stream });
+    await app.inject({ method: 'POST', url: '/api/logs', payload: logBody });
+    await app.inject({ method: 'GET', url: '/api/correlations?limit=5' });
+    const completed = log.lines().filter((l) => l.msg === 'request completed');
+    expect(completed).toHaveLength(2);
+    expect(completed[0]).toMatchObject({ method: 'POST', url: '/api/logs', statusCode: 202 });
+    expect(completed[1]).toMatchObject({ method: 'GET', url: '/api/correlations?limit=5', statusCode: 200 });
+    expect(typeof completed[0]?.ms).toBe('number');
+    expect(log.lines().some((l) => l.msg === 'incoming request')).toBe(false);
+  });
+});
