@@ -18,20 +18,25 @@ export function envBoolean(fallback: boolean) {
   );
 }
 
+/** A whole number in [min, max], as text. */
+function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be >= ${min}` })
+        .max(max, { error: `must be <= ${max}` }),
+    );
+}
+
 /** A whole number in [min, max]. */
 export function envInt(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
   return z.preprocess(
     blankAsUnset,
-    z
-      .string()
-      .regex(/^[0-9]+$/, { error: 'must be a whole number' })
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(min, { error: `must be >= ${min}` })
-          .max(max, { error: `must be <= ${max}` }),
-      )
+    wholeNumber(min, max)
       .optional()
       .transform((v) => v ?? fallback),
   );
@@ -39,20 +44,7 @@ export function envInt(fallback: number, min: number, max = Number.MAX_SAFE_INTE
 
 /** An optional whole number in [min, max] (undefined when unset). */
 export function envOptionalInt(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return z.preprocess(
-    blankAsUnset,
-    z
-      .string()
-      .regex(/^[0-9]+$/, { error: 'must be a whole number' })
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .min(min, { error: `must be >= ${min}` })
-          .max(max, { error: `must be <= ${max}` }),
-      )
-      .optional(),
-  );
+  return z.preprocess(blankAsUnset, wholeNumber(min, max).optional());
 }
 
 /** A positive decimal number (fractions allowed). */
