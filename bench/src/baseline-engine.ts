@@ -42,7 +42,9 @@ export function baselineEngineDir(repo: string, ref: string, log: (msg: string) 
   try {
     run('git', ['worktree', 'add', '--detach', tmp, sha], repo);
     run('pnpm', ['install', '--frozen-lockfile', '--prefer-offline'], tmp);
-    run('pnpm', ['--filter', './correlation-engine', 'run', 'build'], tmp);
+    // The whole workspace, as `pnpm build` does: newer refs' engine reads workspace packages
+    // (@obs/shared-constants) from their dist.
+    run('pnpm', ['run', 'build'], tmp);
     // Detach before the move: the cached tree must not stay a registered worktree of the repo.
     rmSync(join(tmp, '.git'), { force: true });
     writeFileSync(join(tmp, DONE), `${sha}\n`);
