@@ -26,6 +26,7 @@ import {
   type SpanSummary,
 } from '../model/types.js';
 import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import { keySlot, slotHas, slotSize } from './key-slots.js';
 import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
 import {
@@ -42,6 +43,7 @@ import {
   WAITING_LOG_BYTES,
   WINDOW_BYTES,
 } from './state-bytes.js';
+import { buildEvent } from './window-event.js';
 
 export type DropReason =
   | 'span_detail_cap'
@@ -92,20 +94,6 @@ export interface CorrelatorBytes {
 
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
-
-/** The values a window holds under key position k, whichever form its keys take. */
-function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
-  if (keys === undefined) return undefined;
-  if (Array.isArray(keys)) return keys[k];
-  return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
-}
-
-/** True when the slot holds the value. */
-const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
-  slot === value || (typeof slot === 'object' && slot.has(value));
-
-/** How many distinct values a key slot holds. */
-const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
 
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
@@ -691,7 +679,7 @@ export class Correlator {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(this.toEvent(w, endMs, related));
+    this.pending.push(buildEvent(this.o.instance, w, endMs, related));
   }
 
   /** Up to maxRelatedPerWindow traces sharing a linking value with the window (key-index.ts says which). */
@@ -707,45 +695,5 @@ export class Correlator {
     }
     if (notListed > 0) this.drop('related_traces_cap', notListed);
     return found ? [...found.values()] : [];
-  }
-
-  private toEvent(w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
-    const keys: CorrelationEvent['keys'] = {};
-    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const slot = keySlot(w.keys, k);
-      if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
-    }
-    const root = w.root;
-    const services = w.services;
-    return {
-      id: `${this.o.instance}:${w.traceId}:${w.startMs}`,
-      instance: this.o.instance,
-      traceId: w.traceId,
-      windowStart: new Date(w.startMs).toISOString(),
-      windowEnd: new Date(endMs).toISOString(),
-      continuation: w.continuation,
-      services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
-      spanCount: w.spanCount,
-      logCount: w.logCount,
-      linkedLogCount: w.linkedLogCount,
-      errorCount: w.errorCount,
-      highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
-      keys,
-      rootSpan: root
-        ? {
-            spanId: root.spanId,
-            name: root.name,
-            service: root.service,
-            durationMs: root.durationMs,
-          }
-        : null,
-      relatedTraces: related,
-      detail: {
-        spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
-        logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
-        spansCapped: w.spansCapped,
-        logsCapped: w.logsCapped,
-      },
-    };
   }
 }
