@@ -20,14 +20,15 @@ import {
   type LogSummary,
   type NormalizedLog,
   type NormalizedSpan,
-  type RelatedTrace,
   SEVERITIES,
   type Severity,
   type SpanSummary,
 } from '../model/types.js';
-import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import type { DropReason } from './drop-reason.js';
+import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
 import { keySlot, slotHas, slotSize } from './key-slots.js';
 import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
 import {
   KEY_ENTRY_BYTES,
@@ -45,13 +46,7 @@ import {
 } from './state-bytes.js';
 import { buildEvent } from './window-event.js';
 
-export type DropReason =
-  | 'span_detail_cap'
-  | 'log_detail_cap'
-  | 'key_values_cap'
-  | 'related_traces_cap'
-  | 'link_fanout_cap'
-  | 'grace_buffer_full';
+export type { DropReason } from './drop-reason.js';
 
 export interface CorrelatorOptions {
   instance: string;
@@ -665,7 +660,7 @@ export class Correlator {
     this.open.delete(w.traceId);
     const endMs = Math.min(now, w.startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
-    const related = this.relatedTraces(w);
+    const related = relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop);
     for (const node of itemsOf(w.nodes)) {
       unlinkNode(node);
       const entry = node.entry;
@@ -680,20 +675,5 @@ export class Correlator {
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
     this.pending.push(buildEvent(this.o.instance, w, endMs, related));
-  }
-
-  /** Up to maxRelatedPerWindow traces sharing a linking value with the window (key-index.ts says which). */
-  private relatedTraces(w: Window): RelatedTrace[] {
-    const cap = this.o.maxRelatedPerWindow;
-    let found: Map<string, RelatedTrace> | undefined;
-    let notListed = 0;
-    for (const node of itemsOf(w.nodes)) {
-      const entry = node.entry;
-      if (entry.windowCount <= 1 && entry.closed === undefined) continue;
-      found ??= new Map();
-      notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
-    }
-    if (notListed > 0) this.drop('related_traces_cap', notListed);
-    return found ? [...found.values()] : [];
   }
 }
