@@ -41,9 +41,20 @@ import {
   SET_ENTRY_BYTES,
   SPAN_SUMMARY_BYTES,
   stringBytes,
-  WAITING_LOG_BYTES,
   WINDOW_BYTES,
 } from './state-bytes.js';
+import {
+  clearWaiting,
+  enqueueWaiting,
+  hasLinkingValue,
+  leaveEntry,
+  linkedSummary,
+  oldestWaiting,
+  takeOldestWaiting,
+  type WaitingLogs,
+  waitingBytes,
+  waitingCount,
+} from './waiting-logs.js';
 import { buildEvent } from './window-event.js';
 
 export type { DropReason } from './drop-reason.js';
@@ -94,25 +105,6 @@ const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
 /** Position in BUSINESS_KEYS of each linking key. */
 const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
-
-function hasLinkingValue(log: NormalizedLog): boolean {
-  for (const key of LINKING_KEYS) if (log.keys[key]) return true;
-  return false;
-}
-
-/** Estimated bytes of a waiting log (the same figure on the way in and out). */
-function waitingBytes(g: GraceEntry): number {
-  const first = itemAt(g.summaries, 0) as LogSummary;
-  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
-  // Waiting under two values: a second summary and two small arrays.
-  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
-}
-
-/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
-function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
-  const { timeUnixMs, severity, service, message, spanId } = log;
-  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
-}
 
 /**
  * Adds the service to the window; returns the change in estimated bytes. A few services are kept
@@ -188,9 +180,8 @@ export class Correlator {
   private orderHead = 0;
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
-  /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
-  private grace: (GraceEntry | undefined)[] = [];
-  private graceHead = 0;
+  /** Trace-less logs waiting for a window (waiting-logs.ts). */
+  private readonly waiting: WaitingLogs = { entries: [], head: 0 };
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
@@ -217,7 +208,7 @@ export class Correlator {
 
   /** Trace-less logs currently waiting for a window. */
   get graceLogCount(): number {
-    return this.grace.length - this.graceHead;
+    return waitingCount(this.waiting);
   }
 
   /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
@@ -306,8 +297,7 @@ export class Correlator {
   flush(): CorrelationEvent[] {
     const now = this.clock();
     for (let w = this.popOldest(); w !== undefined; w = this.popOldest()) this.close(w, now);
-    this.grace = [];
-    this.graceHead = 0;
+    clearWaiting(this.waiting);
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
     this.windowBytes = 0;
@@ -607,38 +597,18 @@ export class Correlator {
 
   private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
     const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
-    this.grace.push(waiting);
-    for (const entry of itemsOf(waitsIn)) entry.waiting = append(entry.waiting, waiting);
+    enqueueWaiting(this.waiting, waiting);
     this.waitingLogBytes += waitingBytes(waiting);
   }
 
   private removeOldestGrace(): void {
-    const waiting = this.grace[this.graceHead];
+    const waiting = takeOldestWaiting(this.waiting);
     if (!waiting) return;
-    this.grace[this.graceHead] = undefined;
-    this.graceHead += 1;
     this.waitingLogBytes -= waitingBytes(waiting);
-    for (const entry of itemsOf(waiting.waitsIn)) this.leave(entry, waiting);
-    // Compact once the consumed head dominates, keeping the array O(live entries).
-    if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
-      this.grace = this.grace.slice(this.graceHead);
-      this.graceHead = 0;
+    for (const entry of itemsOf(waiting.waitsIn)) {
+      leaveEntry(entry, waiting);
+      this.releaseIfEmpty(entry);
     }
-  }
-
-  /** Takes a waiting log out of an entry (from its head: logs leave in arrival order). */
-  private leave(entry: KeyEntry, waiting: GraceEntry): void {
-    const list = entry.waiting;
-    if (list === waiting) entry.waiting = undefined;
-    else if (Array.isArray(list)) {
-      // The head in practice; indexOf only guards the order argument above.
-      const at = list[0] === waiting ? 0 : list.indexOf(waiting);
-      if (at === 0) list.shift();
-      else if (at > 0) list.splice(at, 1);
-      if (list.length === 1) entry.waiting = list[0];
-      else if (list.length === 0) entry.waiting = undefined;
-    }
-    this.releaseIfEmpty(entry);
   }
 
   private expire(now: number): void {
@@ -650,7 +620,7 @@ export class Correlator {
       this.close(w, now);
     }
     for (;;) {
-      const entry = this.grace[this.graceHead];
+      const entry = oldestWaiting(this.waiting);
       if (!entry || entry.expiresAt > now) break;
       this.removeOldestGrace();
     }

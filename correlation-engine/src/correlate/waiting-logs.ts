@@ -1,0 +1,87 @@
+// The waiting-log buffer: trace-less logs kept for a while so a window that takes one of their
+// linking values later can still list them. Every waiting log has the same lifetime and the
+// buffer drops its oldest when full, so logs leave in arrival order: the buffer is a FIFO, and
+// each key entry's list of waiting logs is left from its head too.
+import { LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
+import { append, itemAt, itemsOf } from './one-or-many.js';
+import type { GraceEntry, KeyEntry } from './state.js';
+import { LIST_BYTES, LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
+
+/** Waiting logs, oldest first, consumed from `head` (entries before it are already gone). */
+export interface WaitingLogs {
+  entries: (GraceEntry | undefined)[];
+  head: number;
+}
+
+/** Logs currently waiting. */
+export function waitingCount(q: WaitingLogs): number {
+  return q.entries.length - q.head;
+}
+
+/** The log that has waited longest, still in the buffer. */
+export function oldestWaiting(q: WaitingLogs): GraceEntry | undefined {
+  return q.entries[q.head];
+}
+
+/** Adds a log at the tail and to the waiting list of every key entry it waits in. */
+export function enqueueWaiting(q: WaitingLogs, waiting: GraceEntry): void {
+  q.entries.push(waiting);
+  for (const entry of itemsOf(waiting.waitsIn)) entry.waiting = append(entry.waiting, waiting);
+}
+
+/** Takes the oldest log off the buffer (the caller takes it out of its key entries). */
+export function takeOldestWaiting(q: WaitingLogs): GraceEntry | undefined {
+  const waiting = q.entries[q.head];
+  if (!waiting) return undefined;
+  q.entries[q.head] = undefined;
+  q.head += 1;
+  // Compact once the consumed head dominates, keeping the array O(live entries).
+  if (q.head > 1024 && q.head * 2 > q.entries.length) {
+    q.entries = q.entries.slice(q.head);
+    q.head = 0;
+  }
+  return waiting;
+}
+
+/** Empties the buffer (shutdown: the key entries are cleared by the caller). */
+export function clearWaiting(q: WaitingLogs): void {
+  q.entries = [];
+  q.head = 0;
+}
+
+/** True when the log carries a value of some linking key (else it can join no window). */
+export function hasLinkingValue(log: NormalizedLog): boolean {
+  for (const key of LINKING_KEYS) if (log.keys[key]) return true;
+  return false;
+}
+
+/** Estimated bytes of a waiting log (the same figure on the way in and out). */
+export function waitingBytes(g: GraceEntry): number {
+  const first = itemAt(g.summaries, 0) as LogSummary;
+  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
+  // Waiting under two values: a second summary and two small arrays.
+  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
+}
+
+/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
+export function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
+  const { timeUnixMs, severity, service, message, spanId } = log;
+  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
+}
+
+/**
+ * Takes a waiting log out of an entry's list (from its head: logs leave in arrival order); the
+ * caller then releases the entry if nothing else refers to it.
+ */
+export function leaveEntry(entry: KeyEntry, waiting: GraceEntry): void {
+  const list = entry.waiting;
+  if (list === waiting) entry.waiting = undefined;
+  else if (Array.isArray(list)) {
+    // The head in practice; indexOf only guards the order argument above.
+    const at = list[0] === waiting ? 0 : list.indexOf(waiting);
+    if (at === 0) list.shift();
+    else if (at > 0) list.splice(at, 1);
+    if (list.length === 1) entry.waiting = list[0];
+    else if (list.length === 0) entry.waiting = undefined;
+  }
+}
