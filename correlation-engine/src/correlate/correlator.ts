@@ -20,14 +20,12 @@ import {
   type LogSummary,
   type NormalizedLog,
   type NormalizedSpan,
-  SEVERITIES,
-  type Severity,
   type SpanSummary,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
 import { keySlot, slotHas, slotSize } from './key-slots.js';
-import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
 import {
@@ -41,7 +39,6 @@ import {
   SET_ENTRY_BYTES,
   SPAN_SUMMARY_BYTES,
   stringBytes,
-  WINDOW_BYTES,
 } from './state-bytes.js';
 import {
   clearWaiting,
@@ -56,6 +53,7 @@ import {
   waitingCount,
 } from './waiting-logs.js';
 import { buildEvent } from './window-event.js';
+import { addService, betterRoot, countLog, ERROR_RANK, hasAny, listLog, newWindow, sameKeys, spanSummary } from './window-record.js';
 
 export type { DropReason } from './drop-reason.js';
 
@@ -98,80 +96,10 @@ export interface CorrelatorBytes {
   waitingLogs: number;
 }
 
-const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
-const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
-
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
 /** Position in BUSINESS_KEYS of each linking key. */
 const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
-
-/**
- * Adds the service to the window; returns the change in estimated bytes. A few services are kept
- * in an exact-length array (a Set's hash table is ~350 bytes, more than the rest of a keyed
- * window's lists), more than EXACT_UP_TO in a Set so the lookup stays O(1).
- */
-function addService(w: Window, service: string): number {
-  const s = w.services;
-  if (s === undefined) w.services = service;
-  else if (typeof s === 'string') {
-    if (s !== service) {
-      w.services = [s, service];
-      return LIST_BYTES;
-    }
-  } else if (Array.isArray(s)) {
-    if (!s.includes(service)) {
-      if (s.length < EXACT_UP_TO) w.services = appendTo(s, service);
-      else w.services = new Set([...s, service]);
-      return s.length < EXACT_UP_TO ? LIST_SLOT_BYTES : SET_BYTES;
-    }
-  } else if (!s.has(service)) {
-    s.add(service);
-    return SET_ENTRY_BYTES;
-  }
-  return 0;
-}
-
-/** True when both keys objects hold the same values (a span of the trace usually repeats them). */
-function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
-  for (const key of BUSINESS_KEYS) if ((a[key] || undefined) !== (b[key] || undefined)) return false;
-  return true;
-}
-
-/**
- * The detail entry of a span. One literal per shape, not spreads: an object built by spreading
- * gets room for properties it never uses, and adding a property later gives it a separate
- * property store; either costs more than the summary itself.
- */
-function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined, rootSpanId: string | undefined): SpanSummary {
-  const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
-  const { spanId, name, service, startUnixMs, status } = span;
-  // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
-  const parentSpanId = span.parentSpanId === rootSpanId ? rootSpanId : span.parentSpanId;
-  if (parentSpanId) {
-    return keys
-      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
-      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
-  }
-  return keys
-    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
-    : { spanId, name, service, startUnixMs, durationMs, status };
-}
-
-/** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
-function hasAny(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
-/** Root = a span without a parent; among several (or none), the earliest. */
-function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
-  if (!current) return true;
-  const candRoot = !candidate.parentSpanId;
-  const curRoot = !current.parentSpanId;
-  if (candRoot !== curRoot) return candRoot;
-  return candidate.startUnixMs < current.startUnixMs;
-}
 
 export class Correlator {
   private readonly open = new Map<string, Window>();
@@ -348,25 +276,7 @@ export class Correlator {
         this.o.onEvict?.();
       }
     }
-    const w: Window = {
-      traceId,
-      startMs: now,
-      continuation: this.closedTraces.delete(traceId),
-      services: undefined,
-      spanCount: 0,
-      logCount: 0,
-      linkedLogCount: 0,
-      errorCount: 0,
-      highestRank: -1,
-      keys: undefined,
-      root: undefined,
-      spans: undefined,
-      logs: undefined,
-      spansCapped: false,
-      logsCapped: false,
-      nodes: undefined,
-      bytes: WINDOW_BYTES + stringBytes(traceId),
-    };
+    const w = newWindow(traceId, now, this.closedTraces.delete(traceId));
     this.windowBytes += w.bytes;
     this.open.set(traceId, w);
     this.order.push(w);
@@ -375,14 +285,14 @@ export class Correlator {
 
   /** A log of the window's own trace joins it: counted, and listed up to the cap. */
   private joinLog(w: Window, log: NormalizedLog): void {
-    let bytes = this.countLog(w, log.service, log.severity);
+    let bytes = countLog(w, log.service, log.severity);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
       // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
       const rootSpanId = w.root?.spanId;
       const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
       const { timeUnixMs, severity, service, message } = log;
       const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
-      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
+      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + listLog(w, summary);
     } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
@@ -391,30 +301,11 @@ export class Correlator {
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
     w.linkedLogCount += 1;
-    let bytes = this.countLog(w, summary.service, summary.severity);
-    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += this.listLog(w, summary);
+    let bytes = countLog(w, summary.service, summary.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += listLog(w, summary);
     else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
-  }
-
-  /** The counts every joined log updates; returns the change in estimated bytes. */
-  private countLog(w: Window, service: string, severity: Severity): number {
-    w.logCount += 1;
-    const rank = SEVERITY_RANK.get(severity) ?? 0;
-    if (rank > w.highestRank) w.highestRank = rank;
-    if (rank >= ERROR_RANK) w.errorCount += 1;
-    return addService(w, service);
-  }
-
-  /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
-  private listLog(w: Window, summary: LogSummary): number {
-    if (w.logs) {
-      w.logs = appendTo(w.logs, summary);
-      return LIST_SLOT_BYTES;
-    }
-    w.logs = [summary];
-    return LIST_BYTES;
   }
 
   private logCapped(w: Window): void {
