@@ -1,4 +1,8 @@
-// Groups spans and logs into per-trace windows and emits one CorrelationEvent per closed window.
+// Data flow: addSpans/addLogs -> the trace's window (window-record.ts) -> its linking values into the key index (key-index.ts);
+// a trace-less log joins the open windows sharing a value and waits for later ones (waiting-logs.ts);
+// tick/closeOldest/flush -> close -> related traces (related-traces.ts) -> CorrelationEvent (window-event.ts) -> caller.
+//
+// This file is the window lifecycle: open, join, close, tick, flush, closeOldest, and the byte totals.
 // Pure: no I/O, no timers; the clock is injected and the owner calls tick() periodically.
 //
 // Why no timer wheel: every window has the same length and the clock only moves forward, so
