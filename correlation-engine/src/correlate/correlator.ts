@@ -28,10 +28,10 @@ import {
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
-import { keySlot, slotHas, slotSize } from './key-slots.js';
+import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { relatedTraces } from './related-traces.js';
-import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
+import type { GraceEntry, KeyEntry, Window } from './state.js';
 import {
   KEY_ENTRY_BYTES,
   KEY_NODE_BYTES,
@@ -48,6 +48,7 @@ import {
   clearWaiting,
   enqueueWaiting,
   hasLinkingValue,
+  joinedThroughOther,
   leaveEntry,
   linkedSummary,
   oldestWaiting,
@@ -102,8 +103,6 @@ export interface CorrelatorBytes {
 
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
-/** Position in BUSINESS_KEYS of each linking key. */
-const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
 
 export class Correlator {
   private readonly open = new Map<string, Window>();
@@ -335,7 +334,7 @@ export class Correlator {
           continue;
         }
         if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
-        const slots = this.keySlots(w);
+        const slots = windowSlots(w);
         if (current === undefined) slots[k] = value;
         else if (typeof current === 'string') {
           slots[k] = new Set([current, value]);
@@ -374,42 +373,10 @@ export class Correlator {
       if (waiting.expiresAt <= now) continue;
       const waitsIn = waiting.waitsIn;
       if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
-      else if (!this.joinedThroughOther(w, waitsIn, entry, keys, k, lent))
+      else if (!joinedThroughOther(w, waitsIn, entry, keys, k, lent))
         this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
     }
     if (n > take) this.drop('link_fanout_cap', n - take);
-  }
-
-  /**
-   * True when a log waiting under several values already met this window through another one:
-   * the window carried that value before this record, or this record carried it at a key
-   * handled earlier in addKeys' loop (key position < k). Either way the log joined then (or was
-   * left out by a fan-out cap, counted then), so it must not join twice.
-   */
-  private joinedThroughOther(
-    w: Window,
-    waitsIn: readonly KeyEntry[],
-    entry: KeyEntry,
-    keys: BusinessKeys,
-    k: number,
-    lent: boolean,
-  ): boolean {
-    for (const other of waitsIn) {
-      if (other === entry) continue;
-      const bk = BUSINESS_SLOT[other.slot] as number;
-      if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
-    }
-    return false;
-  }
-
-  /** The window's keys as slots (copied out of a shared keys object the first time). */
-  private keySlots(w: Window): KeySlots {
-    const keys = w.keys;
-    if (Array.isArray(keys)) return keys;
-    const slots: KeySlots = new Array(BUSINESS_KEYS.length);
-    if (keys !== undefined) for (let k = 0; k < BUSINESS_KEYS.length; k++) slots[k] = keySlot(keys, k);
-    w.keys = slots;
-    return slots;
   }
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */

@@ -2,10 +2,14 @@
 // linking values later can still list them. Every waiting log has the same lifetime and the
 // buffer drops its oldest when full, so logs leave in arrival order: the buffer is a FIFO, and
 // each key entry's list of waiting logs is left from its head too.
-import { LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
+import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys, LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
+import { keySlot, slotHas } from './key-slots.js';
 import { append, itemAt, itemsOf } from './one-or-many.js';
-import type { GraceEntry, KeyEntry } from './state.js';
+import type { GraceEntry, KeyEntry, Window } from './state.js';
 import { LIST_BYTES, LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
+
+/** Position in BUSINESS_KEYS of each linking key. */
+const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
 
 /** Waiting logs, oldest first, consumed from `head` (entries before it are already gone). */
 export interface WaitingLogs {
@@ -84,4 +88,26 @@ export function leaveEntry(entry: KeyEntry, waiting: GraceEntry): void {
     if (list.length === 1) entry.waiting = list[0];
     else if (list.length === 0) entry.waiting = undefined;
   }
+}
+
+/**
+ * True when a log waiting under several values already met this window through another one:
+ * the window carried that value before this record, or this record carried it at a key handled
+ * earlier in the correlator's addKeys loop (key position < k). Either way the log joined then (or
+ * was left out by a fan-out cap, counted then), so it must not join twice.
+ */
+export function joinedThroughOther(
+  w: Window,
+  waitsIn: readonly KeyEntry[],
+  entry: KeyEntry,
+  keys: BusinessKeys,
+  k: number,
+  lent: boolean,
+): boolean {
+  for (const other of waitsIn) {
+    if (other === entry) continue;
+    const bk = BUSINESS_SLOT[other.slot] as number;
+    if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
+  }
+  return false;
 }
