@@ -33,11 +33,10 @@ import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.
 import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
 import {
+  appendBytes,
   KEY_ENTRY_BYTES,
   KEY_NODE_BYTES,
   KEY_SLOTS_BYTES,
-  LIST_BYTES,
-  LIST_SLOT_BYTES,
   LOG_SUMMARY_BYTES,
   SET_BYTES,
   SET_ENTRY_BYTES,
@@ -171,7 +170,7 @@ export class Correlator {
       if (listed && summary) {
         const before = w.spans;
         w.spans = append(before, summary);
-        if (before !== undefined) bytes += Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;
+        bytes += appendBytes(before);
       } else {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
@@ -351,7 +350,7 @@ export class Correlator {
       const entry = this.keyEntry(linking, value, true);
       const nodes = w.nodes;
       w.nodes = append(nodes, linkWindow(entry, w));
-      bytes += KEY_NODE_BYTES + (nodes === undefined ? 0 : Array.isArray(nodes) ? LIST_SLOT_BYTES : LIST_BYTES);
+      bytes += KEY_NODE_BYTES + appendBytes(nodes);
       if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;

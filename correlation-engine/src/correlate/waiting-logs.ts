@@ -4,7 +4,7 @@
 // each key entry's list of waiting logs is left from its head too.
 import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys, LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
 import { keySlot, slotHas } from './key-slots.js';
-import { append, itemAt, itemsOf } from './one-or-many.js';
+import { append, itemAt, itemsOf, remove } from './one-or-many.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
 import { LIST_BYTES, LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
 
@@ -78,16 +78,7 @@ export function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy
  * caller then releases the entry if nothing else refers to it.
  */
 export function leaveEntry(entry: KeyEntry, waiting: GraceEntry): void {
-  const list = entry.waiting;
-  if (list === waiting) entry.waiting = undefined;
-  else if (Array.isArray(list)) {
-    // The head in practice; indexOf only guards the order argument above.
-    const at = list[0] === waiting ? 0 : list.indexOf(waiting);
-    if (at === 0) list.shift();
-    else if (at > 0) list.splice(at, 1);
-    if (list.length === 1) entry.waiting = list[0];
-    else if (list.length === 0) entry.waiting = undefined;
-  }
+  entry.waiting = remove(entry.waiting, waiting);
 }
 
 /**
