@@ -1,4 +1,8 @@
-// Groups spans and logs into per-trace windows and emits one CorrelationEvent per closed window.
+// Data flow: addSpans/addLogs -> the trace's window (window-record.ts) -> its linking values into the key index (key-index.ts);
+// a trace-less log joins the open windows sharing a value and waits for later ones (waiting-logs.ts);
+// tick/closeOldest/flush -> close -> related traces (related-traces.ts) -> CorrelationEvent (window-event.ts) -> caller.
+//
+// This file is the window lifecycle: open, join, close, tick, flush, closeOldest, and the byte totals.
 // Pure: no I/O, no timers; the clock is injected and the owner calls tick() periodically.
 //
 // Why no timer wheel: every window has the same length and the clock only moves forward, so
@@ -20,36 +24,42 @@ import {
   type LogSummary,
   type NormalizedLog,
   type NormalizedSpan,
-  type RelatedTrace,
-  SEVERITIES,
-  type Severity,
   type SpanSummary,
 } from '../model/types.js';
-import { collectRelated, linkWindow, rememberClosed, unlinkNode } from './key-index.js';
-import { append, appendTo, countOf, EXACT_UP_TO, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
-import type { GraceEntry, KeyEntry, KeySlots, Window } from './state.js';
+import type { DropReason } from './drop-reason.js';
+import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
+import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { relatedTraces } from './related-traces.js';
+import type { GraceEntry, KeyEntry, Window } from './state.js';
 import {
+  appendBytes,
   KEY_ENTRY_BYTES,
   KEY_NODE_BYTES,
   KEY_SLOTS_BYTES,
-  LIST_BYTES,
-  LIST_SLOT_BYTES,
   LOG_SUMMARY_BYTES,
   SET_BYTES,
   SET_ENTRY_BYTES,
   SPAN_SUMMARY_BYTES,
   stringBytes,
-  WAITING_LOG_BYTES,
-  WINDOW_BYTES,
 } from './state-bytes.js';
+import {
+  clearWaiting,
+  enqueueWaiting,
+  hasLinkingValue,
+  joinedThroughOther,
+  leaveEntry,
+  linkedSummary,
+  oldestWaiting,
+  takeOldestWaiting,
+  type WaitingLogs,
+  waitingBytes,
+  waitingCount,
+} from './waiting-logs.js';
+import { buildEvent } from './window-event.js';
+import { addService, betterRoot, countLog, ERROR_RANK, hasAny, listLog, newWindow, sameKeys, spanSummary } from './window-record.js';
 
-export type DropReason =
-  | 'span_detail_cap'
-  | 'log_detail_cap'
-  | 'key_values_cap'
-  | 'related_traces_cap'
-  | 'link_fanout_cap'
-  | 'grace_buffer_full';
+export type { DropReason } from './drop-reason.js';
 
 export interface CorrelatorOptions {
   instance: string;
@@ -90,113 +100,8 @@ export interface CorrelatorBytes {
   waitingLogs: number;
 }
 
-const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
-const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
-
-/** The values a window holds under key position k, whichever form its keys take. */
-function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
-  if (keys === undefined) return undefined;
-  if (Array.isArray(keys)) return keys[k];
-  return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
-}
-
-/** True when the slot holds the value. */
-const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
-  slot === value || (typeof slot === 'object' && slot.has(value));
-
-/** How many distinct values a key slot holds. */
-const slotSize = (slot: string | Set<string> | undefined): number => (slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size);
-
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
-/** Position in BUSINESS_KEYS of each linking key. */
-const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
-
-function hasLinkingValue(log: NormalizedLog): boolean {
-  for (const key of LINKING_KEYS) if (log.keys[key]) return true;
-  return false;
-}
-
-/** Estimated bytes of a waiting log (the same figure on the way in and out). */
-function waitingBytes(g: GraceEntry): number {
-  const first = itemAt(g.summaries, 0) as LogSummary;
-  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
-  // Waiting under two values: a second summary and two small arrays.
-  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
-}
-
-/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
-function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
-  const { timeUnixMs, severity, service, message, spanId } = log;
-  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
-}
-
-/**
- * Adds the service to the window; returns the change in estimated bytes. A few services are kept
- * in an exact-length array (a Set's hash table is ~350 bytes, more than the rest of a keyed
- * window's lists), more than EXACT_UP_TO in a Set so the lookup stays O(1).
- */
-function addService(w: Window, service: string): number {
-  const s = w.services;
-  if (s === undefined) w.services = service;
-  else if (typeof s === 'string') {
-    if (s !== service) {
-      w.services = [s, service];
-      return LIST_BYTES;
-    }
-  } else if (Array.isArray(s)) {
-    if (!s.includes(service)) {
-      if (s.length < EXACT_UP_TO) w.services = appendTo(s, service);
-      else w.services = new Set([...s, service]);
-      return s.length < EXACT_UP_TO ? LIST_SLOT_BYTES : SET_BYTES;
-    }
-  } else if (!s.has(service)) {
-    s.add(service);
-    return SET_ENTRY_BYTES;
-  }
-  return 0;
-}
-
-/** True when both keys objects hold the same values (a span of the trace usually repeats them). */
-function sameKeys(a: BusinessKeys, b: BusinessKeys): boolean {
-  for (const key of BUSINESS_KEYS) if ((a[key] || undefined) !== (b[key] || undefined)) return false;
-  return true;
-}
-
-/**
- * The detail entry of a span. One literal per shape, not spreads: an object built by spreading
- * gets room for properties it never uses, and adding a property later gives it a separate
- * property store; either costs more than the summary itself.
- */
-function spanSummary(span: NormalizedSpan, keys: BusinessKeys | undefined, rootSpanId: string | undefined): SpanSummary {
-  const durationMs = Math.max(0, span.endUnixMs - span.startUnixMs);
-  const { spanId, name, service, startUnixMs, status } = span;
-  // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
-  const parentSpanId = span.parentSpanId === rootSpanId ? rootSpanId : span.parentSpanId;
-  if (parentSpanId) {
-    return keys
-      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
-      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
-  }
-  return keys
-    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
-    : { spanId, name, service, startUnixMs, durationMs, status };
-}
-
-/** True when the object has an own key (cheaper than Object.keys(...).length for the hot path). */
-function hasAny(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
-}
-
-/** Root = a span without a parent; among several (or none), the earliest. */
-function betterRoot(candidate: { parentSpanId?: string | undefined; startUnixMs: number }, current: SpanSummary | undefined): boolean {
-  if (!current) return true;
-  const candRoot = !candidate.parentSpanId;
-  const curRoot = !current.parentSpanId;
-  if (candRoot !== curRoot) return candRoot;
-  return candidate.startUnixMs < current.startUnixMs;
-}
 
 export class Correlator {
   private readonly open = new Map<string, Window>();
@@ -205,9 +110,8 @@ export class Correlator {
   private orderHead = 0;
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
-  /** Trace-less logs waiting for a window, oldest first (same lifetime for all, so FIFO). */
-  private grace: (GraceEntry | undefined)[] = [];
-  private graceHead = 0;
+  /** Trace-less logs waiting for a window (waiting-logs.ts). */
+  private readonly waiting: WaitingLogs = { entries: [], head: 0 };
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
@@ -234,7 +138,7 @@ export class Correlator {
 
   /** Trace-less logs currently waiting for a window. */
   get graceLogCount(): number {
-    return this.grace.length - this.graceHead;
+    return waitingCount(this.waiting);
   }
 
   /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
@@ -266,7 +170,7 @@ export class Correlator {
       if (listed && summary) {
         const before = w.spans;
         w.spans = append(before, summary);
-        if (before !== undefined) bytes += Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;
+        bytes += appendBytes(before);
       } else {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
@@ -323,8 +227,7 @@ export class Correlator {
   flush(): CorrelationEvent[] {
     const now = this.clock();
     for (let w = this.popOldest(); w !== undefined; w = this.popOldest()) this.close(w, now);
-    this.grace = [];
-    this.graceHead = 0;
+    clearWaiting(this.waiting);
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
     this.windowBytes = 0;
@@ -375,25 +278,7 @@ export class Correlator {
         this.o.onEvict?.();
       }
     }
-    const w: Window = {
-      traceId,
-      startMs: now,
-      continuation: this.closedTraces.delete(traceId),
-      services: undefined,
-      spanCount: 0,
-      logCount: 0,
-      linkedLogCount: 0,
-      errorCount: 0,
-      highestRank: -1,
-      keys: undefined,
-      root: undefined,
-      spans: undefined,
-      logs: undefined,
-      spansCapped: false,
-      logsCapped: false,
-      nodes: undefined,
-      bytes: WINDOW_BYTES + stringBytes(traceId),
-    };
+    const w = newWindow(traceId, now, this.closedTraces.delete(traceId));
     this.windowBytes += w.bytes;
     this.open.set(traceId, w);
     this.order.push(w);
@@ -402,14 +287,14 @@ export class Correlator {
 
   /** A log of the window's own trace joins it: counted, and listed up to the cap. */
   private joinLog(w: Window, log: NormalizedLog): void {
-    let bytes = this.countLog(w, log.service, log.severity);
+    let bytes = countLog(w, log.service, log.severity);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
       // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
       const rootSpanId = w.root?.spanId;
       const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
       const { timeUnixMs, severity, service, message } = log;
       const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
-      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + this.listLog(w, summary);
+      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + listLog(w, summary);
     } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
@@ -418,30 +303,11 @@ export class Correlator {
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
     w.linkedLogCount += 1;
-    let bytes = this.countLog(w, summary.service, summary.severity);
-    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += this.listLog(w, summary);
+    let bytes = countLog(w, summary.service, summary.severity);
+    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += listLog(w, summary);
     else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
-  }
-
-  /** The counts every joined log updates; returns the change in estimated bytes. */
-  private countLog(w: Window, service: string, severity: Severity): number {
-    w.logCount += 1;
-    const rank = SEVERITY_RANK.get(severity) ?? 0;
-    if (rank > w.highestRank) w.highestRank = rank;
-    if (rank >= ERROR_RANK) w.errorCount += 1;
-    return addService(w, service);
-  }
-
-  /** Appends to the window's log detail; returns the bytes of the list slot (or the new list). */
-  private listLog(w: Window, summary: LogSummary): number {
-    if (w.logs) {
-      w.logs = appendTo(w.logs, summary);
-      return LIST_SLOT_BYTES;
-    }
-    w.logs = [summary];
-    return LIST_BYTES;
   }
 
   private logCapped(w: Window): void {
@@ -467,7 +333,7 @@ export class Correlator {
           continue;
         }
         if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
-        const slots = this.keySlots(w);
+        const slots = windowSlots(w);
         if (current === undefined) slots[k] = value;
         else if (typeof current === 'string') {
           slots[k] = new Set([current, value]);
@@ -484,7 +350,7 @@ export class Correlator {
       const entry = this.keyEntry(linking, value, true);
       const nodes = w.nodes;
       w.nodes = append(nodes, linkWindow(entry, w));
-      bytes += KEY_NODE_BYTES + (nodes === undefined ? 0 : Array.isArray(nodes) ? LIST_SLOT_BYTES : LIST_BYTES);
+      bytes += KEY_NODE_BYTES + appendBytes(nodes);
       if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;
@@ -506,42 +372,10 @@ export class Correlator {
       if (waiting.expiresAt <= now) continue;
       const waitsIn = waiting.waitsIn;
       if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
-      else if (!this.joinedThroughOther(w, waitsIn, entry, keys, k, lent))
+      else if (!joinedThroughOther(w, waitsIn, entry, keys, k, lent))
         this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
     }
     if (n > take) this.drop('link_fanout_cap', n - take);
-  }
-
-  /**
-   * True when a log waiting under several values already met this window through another one:
-   * the window carried that value before this record, or this record carried it at a key
-   * handled earlier in addKeys' loop (key position < k). Either way the log joined then (or was
-   * left out by a fan-out cap, counted then), so it must not join twice.
-   */
-  private joinedThroughOther(
-    w: Window,
-    waitsIn: readonly KeyEntry[],
-    entry: KeyEntry,
-    keys: BusinessKeys,
-    k: number,
-    lent: boolean,
-  ): boolean {
-    for (const other of waitsIn) {
-      if (other === entry) continue;
-      const bk = BUSINESS_SLOT[other.slot] as number;
-      if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
-    }
-    return false;
-  }
-
-  /** The window's keys as slots (copied out of a shared keys object the first time). */
-  private keySlots(w: Window): KeySlots {
-    const keys = w.keys;
-    if (Array.isArray(keys)) return keys;
-    const slots: KeySlots = new Array(BUSINESS_KEYS.length);
-    if (keys !== undefined) for (let k = 0; k < BUSINESS_KEYS.length; k++) slots[k] = keySlot(keys, k);
-    w.keys = slots;
-    return slots;
   }
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
@@ -624,38 +458,18 @@ export class Correlator {
 
   private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
     const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
-    this.grace.push(waiting);
-    for (const entry of itemsOf(waitsIn)) entry.waiting = append(entry.waiting, waiting);
+    enqueueWaiting(this.waiting, waiting);
     this.waitingLogBytes += waitingBytes(waiting);
   }
 
   private removeOldestGrace(): void {
-    const waiting = this.grace[this.graceHead];
+    const waiting = takeOldestWaiting(this.waiting);
     if (!waiting) return;
-    this.grace[this.graceHead] = undefined;
-    this.graceHead += 1;
     this.waitingLogBytes -= waitingBytes(waiting);
-    for (const entry of itemsOf(waiting.waitsIn)) this.leave(entry, waiting);
-    // Compact once the consumed head dominates, keeping the array O(live entries).
-    if (this.graceHead > 1024 && this.graceHead * 2 > this.grace.length) {
-      this.grace = this.grace.slice(this.graceHead);
-      this.graceHead = 0;
+    for (const entry of itemsOf(waiting.waitsIn)) {
+      leaveEntry(entry, waiting);
+      this.releaseIfEmpty(entry);
     }
-  }
-
-  /** Takes a waiting log out of an entry (from its head: logs leave in arrival order). */
-  private leave(entry: KeyEntry, waiting: GraceEntry): void {
-    const list = entry.waiting;
-    if (list === waiting) entry.waiting = undefined;
-    else if (Array.isArray(list)) {
-      // The head in practice; indexOf only guards the order argument above.
-      const at = list[0] === waiting ? 0 : list.indexOf(waiting);
-      if (at === 0) list.shift();
-      else if (at > 0) list.splice(at, 1);
-      if (list.length === 1) entry.waiting = list[0];
-      else if (list.length === 0) entry.waiting = undefined;
-    }
-    this.releaseIfEmpty(entry);
   }
 
   private expire(now: number): void {
@@ -667,7 +481,7 @@ export class Correlator {
       this.close(w, now);
     }
     for (;;) {
-      const entry = this.grace[this.graceHead];
+      const entry = oldestWaiting(this.waiting);
       if (!entry || entry.expiresAt > now) break;
       this.removeOldestGrace();
     }
@@ -677,7 +491,7 @@ export class Correlator {
     this.open.delete(w.traceId);
     const endMs = Math.min(now, w.startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
-    const related = this.relatedTraces(w);
+    const related = relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop);
     for (const node of itemsOf(w.nodes)) {
       unlinkNode(node);
       const entry = node.entry;
@@ -691,61 +505,6 @@ export class Correlator {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(this.toEvent(w, endMs, related));
-  }
-
-  /** Up to maxRelatedPerWindow traces sharing a linking value with the window (key-index.ts says which). */
-  private relatedTraces(w: Window): RelatedTrace[] {
-    const cap = this.o.maxRelatedPerWindow;
-    let found: Map<string, RelatedTrace> | undefined;
-    let notListed = 0;
-    for (const node of itemsOf(w.nodes)) {
-      const entry = node.entry;
-      if (entry.windowCount <= 1 && entry.closed === undefined) continue;
-      found ??= new Map();
-      notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
-    }
-    if (notListed > 0) this.drop('related_traces_cap', notListed);
-    return found ? [...found.values()] : [];
-  }
-
-  private toEvent(w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
-    const keys: CorrelationEvent['keys'] = {};
-    for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const slot = keySlot(w.keys, k);
-      if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
-    }
-    const root = w.root;
-    const services = w.services;
-    return {
-      id: `${this.o.instance}:${w.traceId}:${w.startMs}`,
-      instance: this.o.instance,
-      traceId: w.traceId,
-      windowStart: new Date(w.startMs).toISOString(),
-      windowEnd: new Date(endMs).toISOString(),
-      continuation: w.continuation,
-      services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
-      spanCount: w.spanCount,
-      logCount: w.logCount,
-      linkedLogCount: w.linkedLogCount,
-      errorCount: w.errorCount,
-      highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
-      keys,
-      rootSpan: root
-        ? {
-            spanId: root.spanId,
-            name: root.name,
-            service: root.service,
-            durationMs: root.durationMs,
-          }
-        : null,
-      relatedTraces: related,
-      detail: {
-        spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
-        logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
-        spansCapped: w.spansCapped,
-        logsCapped: w.logsCapped,
-      },
-    };
+    this.pending.push(buildEvent(this.o.instance, w, endMs, related));
   }
 }

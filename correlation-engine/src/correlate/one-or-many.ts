@@ -41,6 +41,19 @@ export function itemsOf<T extends object>(list: OneOrMany<T> | undefined): reado
   return list === undefined ? [] : Array.isArray(list) ? list : [list];
 }
 
+/**
+ * The holder without the item, looked for from the head first (where items leave when they leave
+ * in arrival order); back to a lone item when one is left.
+ */
+export function remove<T extends object>(list: OneOrMany<T> | undefined, item: T): OneOrMany<T> | undefined {
+  if (list === item) return undefined;
+  if (!Array.isArray(list)) return list;
+  const at = list[0] === item ? 0 : list.indexOf(item);
+  if (at === 0) list.shift();
+  else if (at > 0) list.splice(at, 1);
+  return list.length === 1 ? list[0] : list.length === 0 ? undefined : list;
+}
+
 /** The item at position i (0 = oldest). */
 export function itemAt<T extends object>(list: OneOrMany<T>, i: number): T | undefined {
   return Array.isArray(list) ? list[i] : i === 0 ? list : undefined;

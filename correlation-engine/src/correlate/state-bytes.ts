@@ -8,6 +8,7 @@
 // with it even when another structure shares them (a trace id shared by a span and its window), so
 // the estimate leans high, the safe side for a budget. Each figure is added when a structure is
 // made and subtracted when it is let go, so reading the total is O(1).
+import type { OneOrMany } from './one-or-many.js';
 
 const HEADER = 24;
 const FIELD = 8;
@@ -31,6 +32,11 @@ export const LOG_SUMMARY_BYTES = HEADER + 6 * FIELD + BOXED_NUMBER;
 /** One more slot in a list, or a list made when a second item arrives. */
 export const LIST_SLOT_BYTES = FIELD;
 export const LIST_BYTES = 48 + 2 * FIELD;
+
+/** Bytes one append adds to a one-or-many holder: none for its first item, a list for the second, a slot after. */
+export function appendBytes(before: OneOrMany<object> | undefined): number {
+  return before === undefined ? 0 : Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;
+}
 
 /** A Set made when a list outgrows its exact-length form, and each further value. */
 export const SET_BYTES = HEADER + FIELD + 48 + 8 * MAP_ENTRY;

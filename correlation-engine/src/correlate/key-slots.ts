@@ -1,0 +1,29 @@
+// A window's values per business key, whichever form they take: the first record's own keys
+// object while it is shared, or slots (one value as a string, more as a Set) once it is not.
+import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys } from '../model/types.js';
+import type { KeySlots, Window } from './state.js';
+
+/** The values a window holds under key position k, whichever form its keys take. */
+export function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
+  if (keys === undefined) return undefined;
+  if (Array.isArray(keys)) return keys[k];
+  return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
+}
+
+/** True when the slot holds the value. */
+export const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
+  slot === value || (typeof slot === 'object' && slot.has(value));
+
+/** How many distinct values a key slot holds. */
+export const slotSize = (slot: string | Set<string> | undefined): number =>
+  slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size;
+
+/** The window's keys as slots (copied out of a shared keys object the first time). */
+export function windowSlots(w: Window): KeySlots {
+  const keys = w.keys;
+  if (Array.isArray(keys)) return keys;
+  const slots: KeySlots = new Array(BUSINESS_KEYS.length);
+  if (keys !== undefined) for (let k = 0; k < BUSINESS_KEYS.length; k++) slots[k] = keySlot(keys, k);
+  w.keys = slots;
+  return slots;
+}

@@ -1,0 +1,25 @@
+// Which traces a closing window lists as related: those that share a linking-key value with it,
+// open or recently closed, found through the window's own key-index nodes, so the cost is bounded
+// by the cap per value whatever the number of windows sharing it.
+import { type BusinessKey, LINKING_KEYS, type RelatedTrace } from '../model/types.js';
+import type { DropReason } from './drop-reason.js';
+import { collectRelated } from './key-index.js';
+import { itemsOf } from './one-or-many.js';
+import type { Window } from './state.js';
+
+/**
+ * Up to `cap` traces sharing a linking value with the window (key-index.ts says which); those left
+ * out are reported to onDrop. Read while the window is still in the key index.
+ */
+export function relatedTraces(w: Window, cap: number, onDrop: ((reason: DropReason, count: number) => void) | undefined): RelatedTrace[] {
+  let found: Map<string, RelatedTrace> | undefined;
+  let notListed = 0;
+  for (const node of itemsOf(w.nodes)) {
+    const entry = node.entry;
+    if (entry.windowCount <= 1 && entry.closed === undefined) continue;
+    found ??= new Map();
+    notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
+  }
+  if (notListed > 0) onDrop?.('related_traces_cap', notListed);
+  return found ? [...found.values()] : [];
+}

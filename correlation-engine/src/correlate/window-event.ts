@@ -1,0 +1,46 @@
+// Turns a closed window into the CorrelationEvent it is emitted as: keys and services as sorted
+// or plain arrays, detail lists in time order. Runs once per window, at close.
+import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTrace, SEVERITIES } from '../model/types.js';
+import { keySlot, slotSize } from './key-slots.js';
+import type { Window } from './state.js';
+
+/** The event of a window closed at endMs, listing the related traces found at close. */
+export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
+  const keys: CorrelationEvent['keys'] = {};
+  for (let k = 0; k < BUSINESS_KEYS.length; k++) {
+    const slot = keySlot(w.keys, k);
+    if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
+  }
+  const root = w.root;
+  const services = w.services;
+  return {
+    id: `${instance}:${w.traceId}:${w.startMs}`,
+    instance,
+    traceId: w.traceId,
+    windowStart: new Date(w.startMs).toISOString(),
+    windowEnd: new Date(endMs).toISOString(),
+    continuation: w.continuation,
+    services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
+    spanCount: w.spanCount,
+    logCount: w.logCount,
+    linkedLogCount: w.linkedLogCount,
+    errorCount: w.errorCount,
+    highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
+    keys,
+    rootSpan: root
+      ? {
+          spanId: root.spanId,
+          name: root.name,
+          service: root.service,
+          durationMs: root.durationMs,
+        }
+      : null,
+    relatedTraces: related,
+    detail: {
+      spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
+      logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
+      spansCapped: w.spansCapped,
+      logsCapped: w.logsCapped,
+    },
+  };
+}
