@@ -1,6 +1,6 @@
 // Builds the engine's Fastify app from a validated Config. No listening, no process.env, no
 // signals: server.ts does those, tests call buildApp() and app.inject() or listen on port 0.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import { type MemoryOptions, Pipeline } from '../correlate/pipeline.js';
 import { type Delivery, NoopDelivery } from '../delivery/delivery.js';
@@ -60,7 +60,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Fastify's own two info lines per request would be most of the log of a busy ingest
     // endpoint (and cost ~2 pino writes per request); the onResponse hook below logs one line at
     // debug instead, and rejections/failures are logged by the error handler at info/error.
-    disableRequestLogging: true,
+    // (Through a LogController: the top-level disableRequestLogging option is deprecated.)
+    logController: new LogController({ disableRequestLogging: true }),
     // Slow clients must not hold sockets for ever (docs/api-limits.md). Node checks the request
     // and headers timeouts on an interval (30 s by default); checking a few times per timeout
     // makes a drip-fed body end close to its timeout rather than up to 30 s later.
