@@ -24,6 +24,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const engineEnvSchema = z.object({
   PORT: envInt(8080, 0, 65535),
   HOST: envString('0.0.0.0'),
+  ENGINE_OTLP_GRPC_PORT: envOptionalInt(0, 65535),
   LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
   CORR_WINDOW_SECONDS: envPositiveNumber(60),
   CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
@@ -58,6 +59,8 @@ export interface BasicAuthConfig {
 export interface Config {
   port: number;
   host: string;
+  /** ENGINE_OTLP_GRPC_PORT: the OTLP/gRPC receiver's port (0 = any free one); unset = no gRPC receiver. */
+  otlpGrpcPort: number | undefined;
   logLevel: LogLevel;
   /** Window length in milliseconds (CORR_WINDOW_SECONDS). */
   windowMs: number;
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    otlpGrpcPort: e.ENGINE_OTLP_GRPC_PORT,
     logLevel: e.LOG_LEVEL,
     // At least 1 ms: fractional seconds are allowed (tests), a zero-length window is not.
     windowMs: Math.max(1, Math.round(e.CORR_WINDOW_SECONDS * 1000)),

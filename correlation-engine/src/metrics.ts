@@ -42,6 +42,7 @@ export interface Metrics {
   exporterOldestUnsentAge: Gauge<'exporter'>;
   deliveryBacklogBytes: Gauge<never>;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  grpcDuration: Histogram<'grpc_method' | 'grpc_code'>;
   memoryShed: Counter<'reason'>;
   /** Where the memory gauges read from; they are read at scrape time, never per record. */
   setMemoryReporter(report: () => MemoryReport): void;
@@ -185,6 +186,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method, route pattern and status code.',
       labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    grpcDuration: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'OTLP/gRPC export call duration by method (traces, logs, metrics) and gRPC status code name.',
+      labelNames: ['grpc_method', 'grpc_code'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),

@@ -96,7 +96,7 @@ export class Pipeline {
   private readonly log: PipelineLogger;
   private timer: NodeJS.Timeout | undefined;
   readonly memory: MemoryBudget;
-  /** Request bodies being received or handled (counted by memory/inflight-bodies.ts hooks). */
+  /** Request bodies being received or handled (counted by the HTTP and gRPC edges). */
   readonly inflight = new InflightBodies();
   private readonly recentByteLimit: number;
   private droppingDetail = false;

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config.js';
 import { type MemoryOptions, Pipeline } from '../correlate/pipeline.js';
 import { type Delivery, NoopDelivery } from '../delivery/delivery.js';
+import { type OtlpGrpcServer, startOtlpGrpc } from '../grpc/otlp-grpc-server.js';
 import { loggerOptions } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { basicAuthPlugin } from './plugins/basic-auth.js';
@@ -16,6 +17,9 @@ import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { uiRoutes } from './routes/ui.js';
+
+/** Longest wait for running OTLP/gRPC calls at shutdown (see the preClose hook). */
+const GRPC_SHUTDOWN_GRACE_MS = 3000;
 
 export interface BuildAppOptions {
   config: Config;
@@ -115,6 +119,27 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const interval = options.tickIntervalMs ?? Math.min(1000, Math.max(10, config.windowMs / 10));
   app.addHook('onReady', async () => pipeline.start(interval));
+  if (config.otlpGrpcPort !== undefined) {
+    const grpcPort = config.otlpGrpcPort;
+    let grpc: OtlpGrpcServer | undefined;
+    // Bound in onReady so a port already taken fails the start, as the HTTP port does.
+    app.addHook('onReady', async () => {
+      grpc = await startOtlpGrpc(
+        { config, pipeline, metrics, log: app.log, now, shuttingDown: () => state.shuttingDown },
+        config.host,
+        grpcPort,
+      );
+      state.otlpGrpcPort = grpc.port;
+    });
+    // Before the windows are flushed: running export calls finish so what they carried is in the
+    // windows that onClose closes. A call whose sender vanished mid-message would hold a graceful
+    // shutdown for ever, so calls still open after a few seconds are cut (their senders retry);
+    // the grace also stays under Fastify's hook timeout, past which close() itself fails.
+    app.addHook('preClose', async () => {
+      state.shuttingDown = true;
+      await grpc?.close(Math.min(config.http.requestTimeoutMs, GRPC_SHUTDOWN_GRACE_MS));
+    });
+  }
   // Open windows are closed, not dropped: their events go to delivery before it shuts down.
   app.addHook('onClose', async () => {
     state.shuttingDown = true;

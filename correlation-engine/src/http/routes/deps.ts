@@ -11,6 +11,8 @@ export interface AppState {
   /** Set when shutdown starts; /ready answers 503 from then on. */
   shuttingDown: boolean;
   startedAtMs: number;
+  /** The OTLP/gRPC receiver's port once it listens (ENGINE_OTLP_GRPC_PORT set), else undefined. */
+  otlpGrpcPort?: number;
 }
 
 export interface RouteDeps {

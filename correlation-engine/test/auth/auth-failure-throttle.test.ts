@@ -2,8 +2,8 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthFailureThrottle } from '../../../src/http/plugins/auth-failure-throttle.js';
-import { ManualClock, testApp } from '../../helpers/app.js';
+import { AuthFailureThrottle } from '../../src/auth/auth-failure-throttle.js';
+import { ManualClock, testApp } from '../helpers/app.js';
 
 const AUTH_ENV = { ENABLE_BASIC_AUTH: 'true', BASIC_AUTH_USER: 'obs-admin', BASIC_AUTH_PASS: 'right-pass', LOG_LEVEL: 'info' };
 const wrong = `Basic ${Buffer.from('obs-admin:guess-1').toString('base64')}`;
