@@ -11,8 +11,9 @@ import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../m
 import { eventBytes, logBytes } from '../memory/record-bytes.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
-import type { CorrelationEvent, NormalizedLog, NormalizedSpan, Signal } from '../model/types.js';
+import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, Signal } from '../model/types.js';
 import { Correlator } from './correlator.js';
+import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
 
 /** Retry-After when delivery failed for a reason other than backpressure. */
@@ -70,6 +71,8 @@ export interface LogFilter {
 export interface EventFilter {
   traceId?: string;
   circuitId?: string;
+  resourceId?: string;
+  errorsOnly?: boolean;
   service?: string;
   /** Unix ms: only events whose window ended at or after it. */
   sinceMs?: number;
@@ -84,6 +87,8 @@ function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
     (q.traceId === undefined || e.traceId === q.traceId) &&
     (q.service === undefined || e.services.includes(q.service)) &&
     (q.circuitId === undefined || (e.keys.circuit_id?.includes(q.circuitId) ?? false)) &&
+    (q.resourceId === undefined || (e.keys.resource_id?.includes(q.resourceId) ?? false)) &&
+    (!q.errorsOnly || e.errorCount > 0) &&
     (q.sinceMs === undefined || Date.parse(e.windowEnd) >= q.sinceMs);
 }
 
@@ -134,6 +139,7 @@ export class Pipeline {
       now: options.now,
       onDrop: (reason, count) => metrics.recordsDropped.inc({ reason }, count),
       onEvict: () => metrics.windowsEvicted.inc(),
+      onOpenRead: (n) => metrics.openWindowsRead.inc(n),
     });
     metrics.setMemoryReporter(() => {
       const status = this.memoryStatus();
@@ -267,6 +273,32 @@ export class Pipeline {
   walkEvents(q: EventFilter, before: number, visit: (event: CorrelationEvent, seq: number) => boolean): void {
     const keep = eventMatcher(q);
     this.recentEvents.walkNewest(before, (event, seq) => !keep(event) || visit(event, seq));
+  }
+
+  /** Open windows matching the filter as open events, newest first (Correlator.walkOpen). */
+  walkOpen(
+    filter: OpenFilter,
+    from: OpenPosition | undefined,
+    visit: (event: OpenCorrelationEvent, resume: OpenPosition) => boolean,
+  ): OpenPosition | undefined {
+    const c = this.correlator;
+    return c.walkOpen(filter, from, (w, resume) => visit(c.openEvent(w), resume));
+  }
+
+  /** The trace's open window as an open event, if it has one. */
+  openEventOf(traceId: string): OpenCorrelationEvent | undefined {
+    const w = this.correlator.openWindow(traceId);
+    return w === undefined ? undefined : this.correlator.openEvent(w);
+  }
+
+  /** The newest kept event of a closed window of this trace. */
+  latestEventOf(traceId: string): CorrelationEvent | undefined {
+    let found: CorrelationEvent | undefined;
+    this.walkEvents({ traceId }, this.recentEvents.end, (event) => {
+      found = event;
+      return false;
+    });
+    return found;
   }
 
   /** The kept log at position `seq`, undefined once pushed out. */

@@ -128,8 +128,12 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const filter = { ...(q.service ? { service: q.service } : {}), ...(traceId ? { traceId } : {}) };
       const page = await writeJsonPage<NormalizedLog>(
         {
-          walk: (before, visit) => pipeline.walkLogs(filter, before, visit),
-          forms: (log, position) => logForms(log, ids.encode(position)),
+          // A page resumes just above an item's position: the ring walks below `before`.
+          walk: (before, visit) => {
+            pipeline.walkLogs(filter, before, (log, seq) => visit(log, seq + 1));
+            return undefined;
+          },
+          forms: (log, resume) => logForms(log, ids.encode(resume - 1)),
         },
         cursorQuery(cursors, q.cursor, pipeline.logsEnd),
         parseLimit(q.limit, 100, config.recentLogs),
