@@ -82,7 +82,13 @@ function logMatcher(q: LogFilter): (log: NormalizedLog) => boolean {
   return (l) => (q.service === undefined || l.service === q.service) && (q.traceId === undefined || l.traceId === q.traceId);
 }
 
-function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
+/** Told about changed windows and closed events (the live streams, live/live-streams.ts). */
+export interface LiveListener {
+  touch(traceId: string, arrivedAt: number): void;
+  closed(events: readonly CorrelationEvent[]): void;
+}
+
+export function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
   return (e) =>
     (q.traceId === undefined || e.traceId === q.traceId) &&
     (q.service === undefined || e.services.includes(q.service)) &&
@@ -105,6 +111,9 @@ export class Pipeline {
   readonly inflight = new InflightBodies();
   private readonly recentByteLimit: number;
   private droppingDetail = false;
+  private live: LiveListener | undefined;
+  /** performance.now() ms when the batch being ingested arrived (its records' arrival, for the live streams). */
+  private batchArrivedAt = 0;
 
   constructor(options: PipelineOptions) {
     const { config, metrics } = options;
@@ -140,6 +149,7 @@ export class Pipeline {
       onDrop: (reason, count) => metrics.recordsDropped.inc({ reason }, count),
       onEvict: () => metrics.windowsEvicted.inc(),
       onOpenRead: (n) => metrics.openWindowsRead.inc(n),
+      onTouch: (traceId) => this.live?.touch(traceId, this.batchArrivedAt),
     });
     metrics.setMemoryReporter(() => {
       const status = this.memoryStatus();
@@ -199,7 +209,16 @@ export class Pipeline {
   }
 
   /** Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice. */
-  async ingestLogs(logs: readonly NormalizedLog[]): Promise<void> {
+  /** Sends changed windows and closed events to `live` from now on. */
+  setLiveListener(live: LiveListener): void {
+    this.live = live;
+  }
+
+  /**
+   * `arrivedAt` (performance.now() ms, default now) is when the request carrying the records
+   * arrived: the visibility histogram measures from it.
+   */
+  async ingestLogs(logs: readonly NormalizedLog[], arrivedAt = performance.now()): Promise<void> {
     if (logs.length === 0) return;
     this.assertMemory();
     try {
@@ -216,18 +235,27 @@ export class Pipeline {
     for (const log of logs) if (!this.recentLogs.push(log)) tooLarge += 1;
     // Delivered all the same; only the recent list (a view) leaves it out.
     if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
+    this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
+    this.visibleOnApi(arrivedAt);
     this.afterChange();
   }
 
   /** Spans only feed the correlator (traces reach Tempo through the gateway, not through us). */
-  ingestSpans(spans: readonly NormalizedSpan[]): void {
+  ingestSpans(spans: readonly NormalizedSpan[], arrivedAt = performance.now()): void {
     this.assertAccepting();
     if (spans.length === 0) return;
     this.assertMemory();
     this.count('traces', spans);
+    this.batchArrivedAt = arrivedAt;
     this.correlator.addSpans(spans);
+    this.visibleOnApi(arrivedAt);
     this.afterChange();
+  }
+
+  /** The batch's windows answer queries from here on: once per batch, not per record. */
+  private visibleOnApi(arrivedAt: number): void {
+    this.metrics.visibility.observe({ surface: 'api' }, Math.max(0, performance.now() - arrivedAt) / 1000);
   }
 
   /** Metrics are counted, not stored: the gateway sends them to Prometheus. */
@@ -335,6 +363,7 @@ export class Pipeline {
     }
     this.metrics.eventsTotal.inc(events.length);
     if (linked > 0) this.metrics.linkedLogs.inc(linked);
+    this.live?.closed(events);
     try {
       await this.delivery.acceptEvents(events);
     } catch (err) {

@@ -4,7 +4,7 @@ import { type ApiLogRecord, normalizeApiRecord } from '../../ingest/normalize/no
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
 import { BUSINESS_KEYS, type NormalizedLog } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
-import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { arrivedAt, cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { writeJsonPage } from './json-page.js';
 import { logForms } from './listing-forms.js';
 import { cursorCodec, cursorQuery } from './page-cursor.js';
@@ -100,7 +100,7 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     const target = { service: resource.service, host: resource.host, env: resource.env ?? config.defaultEnv };
     // One pass, one array: a bad id still answers 400 before anything is ingested (normalizing is pure).
     const logs = records.map((r, i) => normalizeApiRecord(toApiRecord(r, i), target, nowMs));
-    await pipeline.ingestLogs(logs);
+    await pipeline.ingestLogs(logs, arrivedAt(reply));
     return reply.code(202).send({ accepted: logs.length });
   });
 

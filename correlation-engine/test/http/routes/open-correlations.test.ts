@@ -6,6 +6,7 @@ import { buildApp } from '../../../src/http/app.js';
 import { createMetrics } from '../../../src/metrics.js';
 import type { CorrelationEvent } from '../../../src/model/types.js';
 import { ManualClock, metricValue, testApp, testConfig } from '../../helpers/app.js';
+import { type SpanSpec, traceOf, tracesBody } from '../../helpers/otlp-json.js';
 
 type Listed = CorrelationEvent & { state?: string; closesAt?: string };
 
@@ -13,43 +14,6 @@ let app: FastifyInstance;
 afterEach(async () => {
   await app?.close();
 });
-
-const traceOf = (n: number) => `ab${n.toString(16).padStart(30, '0')}`;
-const spanIdOf = (n: number) => `cd${n.toString(16).padStart(14, '0')}`;
-const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
-
-interface SpanSpec {
-  trace: string;
-  span?: string;
-  service?: string;
-  circuit?: string;
-  error?: boolean;
-}
-
-/** An OTLP/JSON traces body, one resource per span (its service). */
-function tracesBody(specs: SpanSpec[], startMs: number) {
-  return {
-    resourceSpans: specs.map((s, i) => ({
-      resource: { attributes: [str('service.name', s.service ?? 'beorn')] },
-      scopeSpans: [
-        {
-          spans: [
-            {
-              traceId: s.trace,
-              spanId: s.span ?? spanIdOf(i + 1),
-              name: 'GET /api/test',
-              kind: 2,
-              startTimeUnixNano: String(startMs * 1e6),
-              endTimeUnixNano: String((startMs + 5) * 1e6),
-              attributes: s.circuit ? [str('circuit_id', s.circuit)] : [],
-              status: { code: s.error ? 2 : 1 },
-            },
-          ],
-        },
-      ],
-    })),
-  };
-}
 
 async function postSpans(specs: SpanSpec[], startMs = Date.now()): Promise<void> {
   const res = await app.inject({ method: 'POST', url: '/api/otlp/v1/traces', payload: tracesBody(specs, startMs) });
