@@ -93,8 +93,16 @@ describe('live correlation stream', () => {
     // One more flush: anything not matching would have been sent by now too.
     await postSpans([{ trace: traceOf(4), circuit: 'CKT-A' }], clock.ms);
     await until(() => pushed(mine, 'open').length >= 3);
-    expect(pushed(errors, 'open').map((e) => e.traceId).sort()).toEqual([traceOf(2), traceOf(3)]);
-    expect(pushed(mine, 'open').map((e) => e.traceId).sort()).toEqual([traceOf(1), traceOf(3), traceOf(4)]);
+    expect(
+      pushed(errors, 'open')
+        .map((e) => e.traceId)
+        .sort(),
+    ).toEqual([traceOf(2), traceOf(3)]);
+    expect(
+      pushed(mine, 'open')
+        .map((e) => e.traceId)
+        .sort(),
+    ).toEqual([traceOf(1), traceOf(3), traceOf(4)]);
   });
 
   it('refuses streams past CORR_LIVE_MAX_STREAMS with 429 and Retry-After, and takes one again when a slot frees', async () => {
