@@ -95,7 +95,7 @@ export class LiveStreams {
       const event = this.o.openEventOf(traceId);
       // Closed since it changed: its closed event was sent above.
       if (event === undefined) continue;
-      if (this.send('open', event) > 0) this.o.metrics.visibility.observe({ surface: 'stream' }, Math.max(0, now - arrivedAt) / 1000);
+      if (this.send('update', event) > 0) this.o.metrics.visibility.observe({ surface: 'stream' }, Math.max(0, now - arrivedAt) / 1000);
     }
     let buffered = 0;
     for (const stream of this.streams) {
@@ -117,7 +117,7 @@ export class LiveStreams {
   }
 
   /** Sends the event to every stream it matches; returns how many. */
-  private send(kind: 'open' | 'closed', event: CorrelationEvent): number {
+  private send(kind: 'update' | 'closed', event: CorrelationEvent): number {
     let message: string | undefined;
     let sent = 0;
     for (const stream of this.streams) {

@@ -58,11 +58,11 @@ describe('live correlation stream', () => {
     await postSpans([{ trace, circuit: 'CKT-7' }], clock.ms);
     await postLog(trace, 'step one');
     await postLog(trace, 'step two');
-    await until(() => pushed(client, 'open').at(-1)?.logCount === 2);
-    expect(pushed(client, 'open').at(-1)).toMatchObject({ traceId: trace, state: 'open', spanCount: 1, logCount: 2 });
+    await until(() => pushed(client, 'update').at(-1)?.logCount === 2);
+    expect(pushed(client, 'update').at(-1)).toMatchObject({ traceId: trace, state: 'open', spanCount: 1, logCount: 2 });
     // Records between two flushes make one update per window, never one per record.
-    expect(pushed(client, 'open').length).toBeLessThanOrEqual(3);
-    const open = pushed(client, 'open').at(-1) as Pushed;
+    expect(pushed(client, 'update').length).toBeLessThanOrEqual(3);
+    const open = pushed(client, 'update').at(-1) as Pushed;
     expect(open.closesAt).toBe(new Date(clock.ms + 60_000).toISOString());
 
     clock.advance(60_001);
@@ -89,17 +89,17 @@ describe('live correlation stream', () => {
       ],
       clock.ms,
     );
-    await until(() => pushed(errors, 'open').length >= 2 && pushed(mine, 'open').length >= 2);
+    await until(() => pushed(errors, 'update').length >= 2 && pushed(mine, 'update').length >= 2);
     // One more flush: anything not matching would have been sent by now too.
     await postSpans([{ trace: traceOf(4), circuit: 'CKT-A' }], clock.ms);
-    await until(() => pushed(mine, 'open').length >= 3);
+    await until(() => pushed(mine, 'update').length >= 3);
     expect(
-      pushed(errors, 'open')
+      pushed(errors, 'update')
         .map((e) => e.traceId)
         .sort(),
     ).toEqual([traceOf(2), traceOf(3)]);
     expect(
-      pushed(mine, 'open')
+      pushed(mine, 'update')
         .map((e) => e.traceId)
         .sort(),
     ).toEqual([traceOf(1), traceOf(3), traceOf(4)]);
