@@ -105,6 +105,23 @@ describe('live correlation stream', () => {
     ).toEqual([traceOf(1), traceOf(3), traceOf(4)]);
   });
 
+  it('tells streams to re-read instead of growing the changed set past CORR_LIVE_DIRTY_MAX_BYTES', async () => {
+    const clock = new ManualClock(Date.now());
+    app = await testApp({ clock, env: { CORR_LIVE_DIRTY_MAX_BYTES: String(64 * 1024) } });
+    const base = await listen(app);
+    const client = await stream(base);
+    // One request: all 1,000 windows change before the next push, ~110 bytes each in the set.
+    await postSpans(
+      Array.from({ length: 1000 }, (_, i) => ({ trace: traceOf(i) })),
+      clock.ms,
+    );
+    await until(() => client.events.some((e) => e.event === 'resync'));
+    expect(await metricValue(app, 'correlation_live_resyncs_total')).toBe(1);
+    // Under the bound again: the next change is pushed as usual.
+    await postSpans([{ trace: traceOf(5000) }], clock.ms);
+    await until(() => pushed(client, 'update').some((e) => e.traceId === traceOf(5000)));
+  });
+
   it('refuses streams past CORR_LIVE_MAX_STREAMS with 429 and Retry-After, and takes one again when a slot frees', async () => {
     app = await testApp({ env: { CORR_LIVE_MAX_STREAMS: '2' } });
     const base = await listen(app);
