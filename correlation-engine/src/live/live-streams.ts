@@ -58,8 +58,10 @@ export class LiveStreams {
     return this.streams.size < this.o.config.maxStreams;
   }
 
-  /** Starts pushing to a stream whose headers are written. */
-  add(res: ServerResponse, matches: (event: CorrelationEvent) => boolean): LiveStream {
+  /** Starts pushing to a stream whose headers are written (not when its client is already gone). */
+  add(res: ServerResponse, matches: (event: CorrelationEvent) => boolean): LiveStream | undefined {
+    // Its 'close' has been emitted already: registered now, it would hold a slot for ever.
+    if (res.destroyed) return undefined;
     const stream: LiveStream = { res, matches, lastWriteMs: this.clock() };
     this.streams.add(stream);
     this.o.metrics.liveStreams.set(this.streams.size);
