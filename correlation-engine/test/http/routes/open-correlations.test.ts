@@ -126,6 +126,27 @@ describe('open windows on the API', () => {
     expect((await app.inject('/api/correlations?state=sideways')).statusCode).toBe(400);
   });
 
+  it('keeps open-window pages within QUERY_RESPONSE_MAX_BYTES, the rest by cursor', async () => {
+    const cap = 64 * 1024;
+    app = await testApp({ clock: new ManualClock(), env: { QUERY_RESPONSE_MAX_BYTES: String(cap) } });
+    // Over 1 KiB per listed window (its span name, as long as ingest keeps it): pages of 100 end by bytes.
+    await postSpans(Array.from({ length: 200 }, (_, i) => ({ trace: traceOf(i), name: `op-${i}-${'n'.repeat(8000)}` })));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await app.inject(`/api/correlations?state=open&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.rawPayload.length).toBeLessThanOrEqual(cap);
+      seen.push(...(res.json() as Listed[]).map((e) => e.traceId));
+      cursor = res.headers['x-next-cursor'] as string | undefined;
+      if (cursor) expect(res.headers.link).toContain(`cursor=${cursor}`);
+      pages += 1;
+    } while (cursor);
+    expect(pages).toBeGreaterThan(3);
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => traceOf(199 - i)));
+  });
+
   it('answers a circuit_id page over 100k open windows through the key index, not a scan', async () => {
     // A scan for a value carried only by the oldest windows would have to pass every newer one;
     // the key index goes straight to them: a page reads its 20 windows at 1k and at 100k open.
