@@ -74,6 +74,8 @@ const state = {
   streaming: false,
   /** A render is scheduled for the next frame (stream updates coalesce into one). */
   renderPending: false,
+  /** @type {CorrelationEvent[]} closed events from the stream, merged into the list once per frame */
+  pendingClosed: [],
 };
 
 /** Open windows first (newest first), then closed events, as the filters allow. */
@@ -284,6 +286,19 @@ function scheduleRender() {
   state.renderPending = true;
   requestAnimationFrame(() => {
     state.renderPending = false;
+    if (state.pendingClosed.length > 0) {
+      const { events, added } = mergeEvents(state.events, state.pendingClosed, state.maxEvents);
+      state.pendingClosed = [];
+      state.events = events;
+      if (added.length > 0) state.fresh = new Set(added);
+    }
+    // A busy engine streams more open windows than a list shows: keep the newest.
+    if (state.open.size > MAX_OPEN * 2)
+      state.open = new Map(
+        openRows(state.open, [])
+          .slice(0, MAX_OPEN)
+          .map((e) => [e.id, e]),
+      );
     render();
   });
 }
@@ -318,9 +333,7 @@ function connectStream() {
     const event = eventOf(message);
     if (!event) return;
     state.open.delete(event.id);
-    const { events, added } = mergeEvents(state.events, [event], state.maxEvents);
-    state.events = events;
-    if (added.length > 0) state.fresh = new Set(added);
+    state.pendingClosed.push(event);
     scheduleRender();
   });
   // The engine lost track of what changed (a burst): read the open windows again.
@@ -377,6 +390,7 @@ function refetch(/** @type {{ openNewest?: boolean }} */ opts = {}) {
   state.maxEvents = MAX_EVENTS;
   state.olderCursor = null;
   state.open = new Map();
+  state.pendingClosed = [];
   render();
   connectStream();
   void poll(opts);
