@@ -62,6 +62,17 @@ async function correlationsFor(engineUrl, circuits) {
   return [...byId.values()].sort((a, b) => a.windowStart.localeCompare(b.windowStart));
 }
 
+/** The open windows (GET /api/correlations?state=open) carrying any of the circuits. */
+async function openWindowsFor(engineUrl, circuits) {
+  const byId = new Map();
+  for (const circuit of circuits) {
+    const res = await fetch(`${engineUrl}/api/correlations?state=open&circuit_id=${encodeURIComponent(circuit)}&limit=100`);
+    if (!res.ok) throw new Error(`GET /api/correlations?state=open answered ${res.status}`);
+    for (const window of await res.json()) byId.set(window.id, window);
+  }
+  return [...byId.values()].sort((a, b) => a.windowStart.localeCompare(b.windowStart));
+}
+
 async function main() {
   const ports = {
     engine: num('DEMO_ENGINE_PORT', 8080),
@@ -122,6 +133,16 @@ async function main() {
   const circuits = demoCircuits();
   say('sending traffic');
   await sendTraffic({ engineUrl, appUrls, circuits, say: (line) => say(`  ${line}`) });
+
+  // Live: the traces are visible as open windows at once, long before their windows close.
+  const open = await openWindowsFor(engineUrl, Object.values(circuits));
+  say(`live now (open windows, docs/live-correlations.md; the page at ${engineUrl}/ updates them as records arrive):`);
+  for (const w of open) {
+    const closesIn = Math.max(0, Math.ceil((Date.parse(w.closesAt) - Date.now()) / 1000));
+    say(
+      `  ${w.traceId.slice(0, 8)} open — closes in ${closesIn} s: ${w.services.join(', ')}; ${w.spanCount} spans, ${w.logCount} logs so far`,
+    );
+  }
 
   // beorn chain, palantir and arda called directly, the seed's demo log trace (circuit A);
   // one trace each for circuits B and C.

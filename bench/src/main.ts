@@ -5,7 +5,7 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,visibility,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
 // BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
 import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
 import { atLeast, atMost, median, quantile, ratioTarget, round, type Target, table, targetTable } from './report.ts';
+import { probeVisibility } from './visibility-probe.ts';
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = resolve(benchDir, '..');
@@ -371,6 +372,65 @@ async function main(): Promise<void> {
     );
   }
 
+  if (phase('visibility')) {
+    // Issue 18: how soon a record is visible as an open window, on the API and on the live stream,
+    // at 50% load (each workload at a quarter of its own maximum, as the mixed phase). Without
+    // the w1/w2 phases in this run, their maxima are measured here first (one short run each).
+    const capacity = async (workload: 'logs' | 'traces'): Promise<Series> => {
+      const engine = await startEngine({ LOKI_URL: sink.url }, `visibility-capacity-${workload}`);
+      const s = await series(engine.url, workload, `engine capacity (${workload})`, engine.proc, SECONDS, WARMUP, 1);
+      await stop(engine.proc);
+      return s;
+    };
+    const w1 = w1Engine ?? (await capacity('logs'));
+    const w2 = w2Engine ?? (await capacity('traces'));
+    const logsRate = (0.25 * w1.itemsPerSec) / 50;
+    const spansPerRequest =
+      w2.runs.reduce((n, r) => n + r.items, 0) /
+      Math.max(
+        1,
+        w2.runs.reduce((n, r) => n + r.ok, 0),
+      );
+    const tracesRate = (0.25 * w2.itemsPerSec) / spansPerRequest;
+    log(`visibility at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, probe every 100 ms (API and live stream)`);
+    const engine = await startEngine({ LOKI_URL: sink.url }, 'visibility');
+    const seconds = Math.max(SECONDS, 12);
+    const common = { url: engine.url, warmupMs: 1000, durationMs: seconds * 1000 };
+    const [logs, traces, probe] = await Promise.all([
+      load({ ...common, workload: 'logs', connections: CONNECTIONS.logs, rate: logsRate }),
+      load({ ...common, workload: 'traces', connections: CONNECTIONS.traces, rate: tracesRate }),
+      (async () => {
+        await sleep(1500);
+        return probeVisibility(engine.url, (seconds - 2) * 1000);
+      })(),
+    ]);
+    await stop(engine.proc);
+    const stats = (ms: number[]) => ({
+      seen: ms.length,
+      p50Ms: round(quantile(ms, 0.5), 1),
+      p99Ms: round(quantile(ms, 0.99), 1),
+      maxMs: round(Math.max(0, ...ms), 1),
+    });
+    const api = stats(probe.apiMs);
+    const stream = stats(probe.streamMs);
+    figures.visibility = {
+      probes: probe.probes,
+      api,
+      stream,
+      logsRecordsPerSec: round(logs.itemsPerSec),
+      tracesSpansPerSec: round(traces.itemsPerSec),
+      logsP99Ms: round(logs.p99Ms, 2),
+      tracesP99Ms: round(traces.p99Ms, 2),
+    };
+    log(
+      `visibility: API p50 ${api.p50Ms} ms p99 ${api.p99Ms} ms; stream p50 ${stream.p50Ms} ms p99 ${stream.p99Ms} ms (${probe.probes} probes)`,
+    );
+    // A probe never seen counts as infinitely late.
+    const p99 = (s: { seen: number; p99Ms: number }) => (s.seen < probe.probes ? Number.POSITIVE_INFINITY : s.p99Ms);
+    targets.push(atMost('visibility p99 at 50% load (record sent -> open window on GET /api/correlations/:traceId)', p99(api), 'ms', 1000));
+    targets.push(atMost('visibility p99 at 50% load (record sent -> update on the live stream)', p99(stream), 'ms', 1000));
+  }
+
   if (phase('exporter')) {
     // The backlog is built while Loki is down (nothing listens on its port), then the sink comes up
     // and the exporter drains with the engine otherwise idle: its own throughput on one core.
@@ -594,6 +654,11 @@ function summary(f: Record<string, any>): string {
       '-',
     ]);
     rows.push(['correlation latency (window 5 s)', `${c.seen}/${c.probes} probes`, c.p50Ms, c.p99Ms]);
+  }
+  if (f.visibility) {
+    const v = f.visibility;
+    rows.push(['visibility at 50% load: API (open window)', `${v.api.seen}/${v.probes} probes`, v.api.p50Ms, v.api.p99Ms]);
+    rows.push(['visibility at 50% load: live stream', `${v.stream.seen}/${v.probes} probes`, v.stream.p50Ms, v.stream.p99Ms]);
   }
   if (f.exporter) rows.push(['exporter drain into Loki sink', `${Math.round(f.exporter.entriesPerSec)} entries/s`, '-', '-']);
   if (f.windows) {

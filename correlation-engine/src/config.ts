@@ -46,6 +46,10 @@ const engineEnvSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: envInt(10_000, 1),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: envInt(72_000, 1),
   HTTP_CONNECTION_TIMEOUT_MS: envInt(120_000, 1),
+  CORR_LIVE_MAX_STREAMS: envInt(256, 0, 100_000),
+  CORR_LIVE_STREAM_BUFFER_BYTES: envInt(256 * 1024, 4096),
+  CORR_LIVE_FLUSH_MS: envInt(250, 10, 5000),
+  CORR_LIVE_DIRTY_MAX_BYTES: envInt(2 * 1024 * 1024, 64 * 1024),
 });
 
 /** The engine's own variables (the exporters' are in delivery-config.ts). */
@@ -81,7 +85,20 @@ export interface Config {
   /** Cap on a listing answer (GET /api/logs, GET /api/correlations) in bytes; more comes by cursor. */
   queryResponseMaxBytes: number;
   http: HttpTimeouts;
+  live: LiveConfig;
   exporters: ExportersConfig;
+}
+
+/** Live correlation streams (GET /api/correlations/stream, docs/live-correlations.md). */
+export interface LiveConfig {
+  /** Streams open at once; more are answered 429 (0 turns the stream off). */
+  maxStreams: number;
+  /** Bytes written to one stream and not yet read by its client; past it the stream is dropped. */
+  streamBufferBytes: number;
+  /** How often changed windows are written to the streams (updates to one window in between coalesce). */
+  flushMs: number;
+  /** Bound on the set of windows changed since the last flush; past it streams are told to re-read. */
+  dirtyMaxBytes: number;
 }
 
 /** Server timeouts in milliseconds (see docs/api-limits.md). */
@@ -163,6 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       connectionTimeoutMs: e.HTTP_CONNECTION_TIMEOUT_MS,
+    },
+    live: {
+      maxStreams: e.CORR_LIVE_MAX_STREAMS,
+      streamBufferBytes: e.CORR_LIVE_STREAM_BUFFER_BYTES,
+      flushMs: e.CORR_LIVE_FLUSH_MS,
+      dirtyMaxBytes: e.CORR_LIVE_DIRTY_MAX_BYTES,
     },
     exporters: exporters.data,
   };

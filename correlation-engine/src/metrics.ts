@@ -44,6 +44,16 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   grpcDuration: Histogram<'grpc_method' | 'grpc_code'>;
   memoryShed: Counter<'reason'>;
+  /** Open windows read by query and live-stream walks (docs/live-correlations.md). */
+  openWindowsRead: Counter<never>;
+  /** Time from a record's arrival to its visibility, on the API or on the live stream. */
+  visibility: Histogram<'surface'>;
+  liveStreams: Gauge<never>;
+  liveStreamsRefused: Counter<never>;
+  liveStreamsDropped: Counter<'reason'>;
+  liveBufferedBytes: Gauge<never>;
+  liveUpdates: Counter<never>;
+  liveResyncs: Counter<never>;
   /** Where the memory gauges read from; they are read at scrape time, never per record. */
   setMemoryReporter(report: () => MemoryReport): void;
   /** Maps a service name to a bounded label value. */
@@ -200,6 +210,49 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'engine_memory_shed_total',
       help: 'Shedding decisions under memory pressure, by reason (windows closed early, event detail dropped, recent entries dropped, ingest requests refused).',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    openWindowsRead: new Counter({
+      name: 'correlation_open_windows_read_total',
+      help: 'Open windows read by GET /api/correlations?state=open|all walks (listed or passed over); a page reads about its size.',
+      registers,
+    }),
+    visibility: new Histogram({
+      name: 'correlation_visibility_seconds',
+      help: 'Time from a record batch arriving to its window being visible: surface="api" (queryable), surface="stream" (written to live streams).',
+      labelNames: ['surface'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    liveStreams: new Gauge({
+      name: 'correlation_live_streams',
+      help: 'Live-correlation (SSE) streams currently open.',
+      registers,
+    }),
+    liveStreamsRefused: new Counter({
+      name: 'correlation_live_streams_refused_total',
+      help: 'Live streams refused with 429 because CORR_LIVE_MAX_STREAMS were open.',
+      registers,
+    }),
+    liveStreamsDropped: new Counter({
+      name: 'correlation_live_streams_dropped_total',
+      help: 'Live streams closed by the engine, by reason (slow: the client did not read and its buffer passed CORR_LIVE_STREAM_BUFFER_BYTES; shutdown).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    liveBufferedBytes: new Gauge({
+      name: 'correlation_live_buffered_bytes',
+      help: 'Bytes written to live streams and not yet taken by their clients, summed over streams.',
+      registers,
+    }),
+    liveUpdates: new Counter({
+      name: 'correlation_live_updates_total',
+      help: 'Window updates written to live streams (one per window and stream).',
+      registers,
+    }),
+    liveResyncs: new Counter({
+      name: 'correlation_live_resyncs_total',
+      help: 'Times the set of changed windows passed CORR_LIVE_DIRTY_MAX_BYTES: streams were told to re-read the API instead.',
       registers,
     }),
     setMemoryReporter(report: () => MemoryReport): void {

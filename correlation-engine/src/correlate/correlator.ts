@@ -24,12 +24,14 @@ import {
   type LogSummary,
   type NormalizedLog,
   type NormalizedSpan,
+  type OpenCorrelationEvent,
   type SpanSummary,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
 import {
@@ -90,6 +92,10 @@ export interface CorrelatorOptions {
   onDrop?: (reason: DropReason, count: number) => void;
   /** Told when a window is closed early (full table or closeOldest). */
   onEvict?: () => void;
+  /** Told how many open windows a walk read (a query's cost, as a metric). */
+  onOpenRead?: (n: number) => void;
+  /** Told about every window a record joins or opens (the live stream's dirty set); O(1) per call. */
+  onTouch?: (traceId: string) => void;
 }
 
 /** Estimated bytes of the correlator's state, per kind (see correlate/state-bytes.ts). */
@@ -108,6 +114,25 @@ export class Correlator {
   /** Open windows in opening order (= closing order); consumed from `orderHead`. */
   private order: (Window | undefined)[] = [];
   private orderHead = 0;
+  /** Absolute position of order[0]: positions stay valid across compactions (open-window cursors). */
+  private orderBase = 0;
+  /**
+   * Open windows that have an error, in the order they got their first (open-windows.ts walks it
+   * for "errors only"). Shaped like a key-index entry (slot -1) so a window leaves it at close
+   * with its other nodes; only windows with an error have a node in it.
+   */
+  private readonly errorWindows: KeyEntry = {
+    slot: -1,
+    value: '',
+    head: undefined,
+    tail: undefined,
+    windowCount: 0,
+    waiting: undefined,
+    closed: undefined,
+    closedNext: 0,
+    linkedBy: undefined,
+    chargedToWindows: true,
+  };
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
@@ -117,7 +142,8 @@ export class Correlator {
   private lastNow = Number.NEGATIVE_INFINITY;
   private windowBytes = 0;
   private waitingLogBytes = 0;
-  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict'>> & Pick<CorrelatorOptions, 'onDrop' | 'onEvict'>;
+  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead'>> &
+    Pick<CorrelatorOptions, 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead'>;
 
   constructor(options: CorrelatorOptions) {
     this.o = {
@@ -146,6 +172,35 @@ export class Correlator {
     return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes };
   }
 
+  /** The open window of this trace, if any (one map lookup). */
+  openWindow(traceId: string): Window | undefined {
+    return this.open.get(traceId);
+  }
+
+  /** The event the open window would emit if it closed now, marked open (see OpenCorrelationEvent). */
+  openEvent(w: Window): OpenCorrelationEvent {
+    const event = buildEvent(this.o.instance, w, this.clock(), []);
+    return { ...event, state: 'open', closesAt: new Date(w.startMs + this.o.windowMs).toISOString() };
+  }
+
+  /** Open windows matching the filter, newest first, through the indexes (open-windows.ts). */
+  walkOpen(filter: OpenFilter, from: OpenPosition | undefined, visit: OpenVisit): OpenPosition | undefined {
+    return walkOpen(
+      {
+        open: this.open,
+        order: this.order,
+        orderHead: this.orderHead,
+        orderBase: this.orderBase,
+        keyIndex: this.keyIndex,
+        errorWindows: this.errorWindows,
+        ...(this.o.onOpenRead ? { countRead: this.o.onOpenRead } : {}),
+      },
+      filter,
+      from,
+      visit,
+    );
+  }
+
   addSpans(spans: readonly NormalizedSpan[]): void {
     const now = this.clock();
     this.expire(now);
@@ -154,6 +209,7 @@ export class Correlator {
       w.spanCount += 1;
       let bytes = addService(w, span.service);
       if (span.status === 'ERROR') {
+        if (w.errorCount === 0) bytes += this.indexError(w);
         w.errorCount += 1;
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
@@ -230,6 +286,9 @@ export class Correlator {
     clearWaiting(this.waiting);
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
+    this.errorWindows.head = undefined;
+    this.errorWindows.tail = undefined;
+    this.errorWindows.windowCount = 0;
     this.windowBytes = 0;
     this.waitingLogBytes = 0;
     return this.drain();
@@ -261,12 +320,14 @@ export class Correlator {
     // Compact once the consumed head dominates, keeping the array O(open windows).
     if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
       this.order = this.order.slice(this.orderHead);
+      this.orderBase += this.orderHead;
       this.orderHead = 0;
     }
     return w;
   }
 
   private windowFor(traceId: string, now: number): Window {
+    this.o.onTouch?.(traceId);
     const existing = this.open.get(traceId);
     if (existing) return existing;
     if (this.open.size >= this.o.maxOpenWindows) {
@@ -287,7 +348,9 @@ export class Correlator {
 
   /** A log of the window's own trace joins it: counted, and listed up to the cap. */
   private joinLog(w: Window, log: NormalizedLog): void {
+    const hadError = w.errorCount > 0;
     let bytes = countLog(w, log.service, log.severity);
+    if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
       // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
       const rootSpanId = w.root?.spanId;
@@ -302,12 +365,22 @@ export class Correlator {
 
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
+    this.o.onTouch?.(w.traceId);
     w.linkedLogCount += 1;
+    const hadError = w.errorCount > 0;
     let bytes = countLog(w, summary.service, summary.severity);
+    if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
     if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += listLog(w, summary);
     else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
+  }
+
+  /** Lists the window among those with an error (its first one); returns the bytes that adds. */
+  private indexError(w: Window): number {
+    const nodes = w.nodes;
+    w.nodes = append(nodes, linkWindow(this.errorWindows, w));
+    return KEY_NODE_BYTES + appendBytes(nodes);
   }
 
   private logCapped(w: Window): void {
@@ -495,6 +568,7 @@ export class Correlator {
     for (const node of itemsOf(w.nodes)) {
       unlinkNode(node);
       const entry = node.entry;
+      if (entry === this.errorWindows) continue; // not a key value: nothing to remember or release
       // Remembered for the windows of the value still open; forgotten when none is.
       this.windowBytes += rememberClosed(entry, w.traceId, endMs, this.o.maxRelatedPerWindow);
       this.releaseIfEmpty(entry);

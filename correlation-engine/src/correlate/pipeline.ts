@@ -11,8 +11,9 @@ import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../m
 import { eventBytes, logBytes } from '../memory/record-bytes.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
-import type { CorrelationEvent, NormalizedLog, NormalizedSpan, Signal } from '../model/types.js';
+import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, Signal } from '../model/types.js';
 import { Correlator } from './correlator.js';
+import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
 
 /** Retry-After when delivery failed for a reason other than backpressure. */
@@ -70,6 +71,8 @@ export interface LogFilter {
 export interface EventFilter {
   traceId?: string;
   circuitId?: string;
+  resourceId?: string;
+  errorsOnly?: boolean;
   service?: string;
   /** Unix ms: only events whose window ended at or after it. */
   sinceMs?: number;
@@ -79,11 +82,19 @@ function logMatcher(q: LogFilter): (log: NormalizedLog) => boolean {
   return (l) => (q.service === undefined || l.service === q.service) && (q.traceId === undefined || l.traceId === q.traceId);
 }
 
-function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
+/** Told about changed windows and closed events (the live streams, live/live-streams.ts). */
+export interface LiveListener {
+  touch(traceId: string, arrivedAt: number): void;
+  closed(events: readonly CorrelationEvent[]): void;
+}
+
+export function eventMatcher(q: EventFilter): (event: CorrelationEvent) => boolean {
   return (e) =>
     (q.traceId === undefined || e.traceId === q.traceId) &&
     (q.service === undefined || e.services.includes(q.service)) &&
     (q.circuitId === undefined || (e.keys.circuit_id?.includes(q.circuitId) ?? false)) &&
+    (q.resourceId === undefined || (e.keys.resource_id?.includes(q.resourceId) ?? false)) &&
+    (!q.errorsOnly || e.errorCount > 0) &&
     (q.sinceMs === undefined || Date.parse(e.windowEnd) >= q.sinceMs);
 }
 
@@ -100,6 +111,9 @@ export class Pipeline {
   readonly inflight = new InflightBodies();
   private readonly recentByteLimit: number;
   private droppingDetail = false;
+  private live: LiveListener | undefined;
+  /** performance.now() ms when the batch being ingested arrived (its records' arrival, for the live streams). */
+  private batchArrivedAt = 0;
 
   constructor(options: PipelineOptions) {
     const { config, metrics } = options;
@@ -134,6 +148,8 @@ export class Pipeline {
       now: options.now,
       onDrop: (reason, count) => metrics.recordsDropped.inc({ reason }, count),
       onEvict: () => metrics.windowsEvicted.inc(),
+      onOpenRead: (n) => metrics.openWindowsRead.inc(n),
+      onTouch: (traceId) => this.live?.touch(traceId, this.batchArrivedAt),
     });
     metrics.setMemoryReporter(() => {
       const status = this.memoryStatus();
@@ -192,8 +208,17 @@ export class Pipeline {
     if (bp) throw new BackpressureError(`export backlog over its bound: ${bp.reason}`, bp.retryAfterSeconds);
   }
 
-  /** Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice. */
-  async ingestLogs(logs: readonly NormalizedLog[]): Promise<void> {
+  /** Sends changed windows and closed events to `live` from now on. */
+  setLiveListener(live: LiveListener): void {
+    this.live = live;
+  }
+
+  /**
+   * Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice.
+   * `arrivedAt` (performance.now() ms, default now) is when the request carrying the records
+   * arrived: the visibility histogram measures from it.
+   */
+  async ingestLogs(logs: readonly NormalizedLog[], arrivedAt = performance.now()): Promise<void> {
     if (logs.length === 0) return;
     this.assertMemory();
     try {
@@ -210,18 +235,27 @@ export class Pipeline {
     for (const log of logs) if (!this.recentLogs.push(log)) tooLarge += 1;
     // Delivered all the same; only the recent list (a view) leaves it out.
     if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
+    this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
+    this.visibleOnApi(arrivedAt);
     this.afterChange();
   }
 
   /** Spans only feed the correlator (traces reach Tempo through the gateway, not through us). */
-  ingestSpans(spans: readonly NormalizedSpan[]): void {
+  ingestSpans(spans: readonly NormalizedSpan[], arrivedAt = performance.now()): void {
     this.assertAccepting();
     if (spans.length === 0) return;
     this.assertMemory();
     this.count('traces', spans);
+    this.batchArrivedAt = arrivedAt;
     this.correlator.addSpans(spans);
+    this.visibleOnApi(arrivedAt);
     this.afterChange();
+  }
+
+  /** The batch's windows answer queries from here on: once per batch, not per record. */
+  private visibleOnApi(arrivedAt: number): void {
+    this.metrics.visibility.observe({ surface: 'api' }, Math.max(0, performance.now() - arrivedAt) / 1000);
   }
 
   /** Metrics are counted, not stored: the gateway sends them to Prometheus. */
@@ -269,6 +303,32 @@ export class Pipeline {
     this.recentEvents.walkNewest(before, (event, seq) => !keep(event) || visit(event, seq));
   }
 
+  /** Open windows matching the filter as open events, newest first (Correlator.walkOpen). */
+  walkOpen(
+    filter: OpenFilter,
+    from: OpenPosition | undefined,
+    visit: (event: OpenCorrelationEvent, resume: OpenPosition) => boolean,
+  ): OpenPosition | undefined {
+    const c = this.correlator;
+    return c.walkOpen(filter, from, (w, resume) => visit(c.openEvent(w), resume));
+  }
+
+  /** The trace's open window as an open event, if it has one. */
+  openEventOf(traceId: string): OpenCorrelationEvent | undefined {
+    const w = this.correlator.openWindow(traceId);
+    return w === undefined ? undefined : this.correlator.openEvent(w);
+  }
+
+  /** The newest kept event of a closed window of this trace. */
+  latestEventOf(traceId: string): CorrelationEvent | undefined {
+    let found: CorrelationEvent | undefined;
+    this.walkEvents({ traceId }, this.recentEvents.end, (event) => {
+      found = event;
+      return false;
+    });
+    return found;
+  }
+
   /** The kept log at position `seq`, undefined once pushed out. */
   logAt(seq: number): NormalizedLog | undefined {
     return this.recentLogs.at(seq);
@@ -303,6 +363,7 @@ export class Pipeline {
     }
     this.metrics.eventsTotal.inc(events.length);
     if (linked > 0) this.metrics.linkedLogs.inc(linked);
+    this.live?.closed(events);
     try {
       await this.delivery.acceptEvents(events);
     } catch (err) {

@@ -16,7 +16,8 @@ export function relatedTraces(w: Window, cap: number, onDrop: ((reason: DropReas
   let notListed = 0;
   for (const node of itemsOf(w.nodes)) {
     const entry = node.entry;
-    if (entry.windowCount <= 1 && entry.closed === undefined) continue;
+    // slot -1 is the list of windows with errors (open-windows.ts), not a shared value.
+    if (entry.slot < 0 || (entry.windowCount <= 1 && entry.closed === undefined)) continue;
     found ??= new Map();
     notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
   }

@@ -113,8 +113,12 @@ export async function startOtlpGrpc(deps: OtlpGrpcDeps, host: string, port: numb
   });
 
   /** Runs one export call: auth, memory guard, decode, ingest, answer; every outcome timed and counted. */
-  function exportCall(signal: Signal, ingest: (message: Buffer) => Promise<Rejections>): handleUnaryCall<Buffer, Buffer> {
+  function exportCall(
+    signal: Signal,
+    ingest: (message: Buffer, arrivedAt: number) => Promise<Rejections>,
+  ): handleUnaryCall<Buffer, Buffer> {
     return (call, callback) => {
+      // The whole message has arrived when the handler runs; visibility is measured from here.
       const started = performance.now();
       const finish = (code: status): void => {
         metrics.grpcDuration.observe(
@@ -141,7 +145,7 @@ export async function startOtlpGrpc(deps: OtlpGrpcDeps, host: string, port: numb
         // Counted like an HTTP body while it is decoded and ingested: the memory budget sees it.
         pipeline.inflight.add(message.length);
         try {
-          return await ingest(message);
+          return await ingest(message, started);
         } finally {
           pipeline.inflight.release(message.length);
         }
@@ -171,17 +175,17 @@ export async function startOtlpGrpc(deps: OtlpGrpcDeps, host: string, port: numb
   }
 
   server.addService(serviceDefinition('traces'), {
-    Export: exportCall('traces', async (message) => {
+    Export: exportCall('traces', async (message, arrivedAt) => {
       const { spans, rejected, message: why } = decoding(log, () => decodeTraces(message, 'protobuf'));
-      pipeline.ingestSpans(spans);
+      pipeline.ingestSpans(spans, arrivedAt);
       return { rejected, ...(why ? { message: why } : {}) };
     }),
   });
   server.addService(serviceDefinition('logs'), {
-    Export: exportCall('logs', async (message) => {
+    Export: exportCall('logs', async (message, arrivedAt) => {
       const { logs, rejected, message: why } = decoding(log, () => decodeLogs(message, 'protobuf', deps.now()));
       for (const l of logs) l.env ??= config.defaultEnv;
-      await pipeline.ingestLogs(logs);
+      await pipeline.ingestLogs(logs, arrivedAt);
       return { rejected, ...(why ? { message: why } : {}) };
     }),
   });

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { type MemoryOptions, Pipeline } from '../correlate/pipeline.js';
 import { type Delivery, NoopDelivery } from '../delivery/delivery.js';
 import { type OtlpGrpcServer, startOtlpGrpc } from '../grpc/otlp-grpc-server.js';
+import { LiveStreams } from '../live/live-streams.js';
 import { loggerOptions } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { basicAuthPlugin } from './plugins/basic-auth.js';
@@ -14,6 +15,8 @@ import { registerMemoryHooks } from './plugins/memory-hooks.js';
 import { correlationRoutes } from './routes/correlations.js';
 import type { AppState, RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.js';
+import { eventForms } from './routes/listing-forms.js';
+import { liveRoutes } from './routes/live.js';
 import { logRoutes } from './routes/logs.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { uiRoutes } from './routes/ui.js';
@@ -83,7 +86,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const pipeline = new Pipeline({ config, metrics, delivery, now, log: app.log, ...(options.memory ? { memory: options.memory } : {}) });
   const { limit, stateBudgetBytes } = pipeline.memory;
   app.log.info({ memoryLimitBytes: limit.bytes, source: limit.source, stateBudgetBytes }, 'memory budget');
-  const deps: RouteDeps = { config, metrics, delivery, pipeline, state, now };
+  const live = new LiveStreams({
+    config: config.live,
+    metrics,
+    openEventOf: (traceId) => pipeline.openEventOf(traceId),
+    forms: eventForms,
+  });
+  pipeline.setLiveListener(live);
+  const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now };
   app.decorate('engine', deps);
 
   registerErrorHandlers(app);
@@ -113,6 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(healthRoutes, deps);
   await app.register(logRoutes, deps);
+  await app.register(liveRoutes, deps);
   await app.register(correlationRoutes, deps);
   await app.register(otlpRoutes, { ...deps, prefix: '/api/otlp' });
   await app.register(uiRoutes, { grafanaUrl: config.grafanaUrl });
@@ -140,6 +151,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       await grpc?.close(Math.min(config.http.requestTimeoutMs, GRPC_SHUTDOWN_GRACE_MS));
     });
   }
+  // Streams never end on their own: ended first, or closing the server would wait for them.
+  app.addHook('preClose', async () => {
+    state.shuttingDown = true;
+    live.closeAll();
+  });
   // Open windows are closed, not dropped: their events go to delivery before it shuts down.
   app.addHook('onClose', async () => {
     state.shuttingDown = true;

@@ -110,3 +110,13 @@ export interface CorrelationEvent {
   /** Bounded detail for UIs; `capped` says when some was left out. */
   detail: { spans: SpanSummary[]; logs: LogSummary[]; spansCapped: boolean; logsCapped: boolean };
 }
+
+/**
+ * A window still open, as the query routes and the live stream show it: the event its close
+ * would emit so far (windowEnd = when it was read, no related traces yet: those are found at
+ * close), marked open, with the time it is due to close.
+ */
+export interface OpenCorrelationEvent extends CorrelationEvent {
+  state: 'open';
+  closesAt: string;
+}

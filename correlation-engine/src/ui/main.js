@@ -1,10 +1,23 @@
 // @ts-check
 // The page's controller: reads filters from the URL, polls the engine for correlation events,
-// keeps the list and the detail view in step with the URL (so a view can be shared).
+// keeps the list and the detail view in step with the URL (so a view can be shared). Open windows
+// come from the live stream (server-sent events) as their records arrive; while the stream is
+// down (a proxy that buffers, the engine's stream bound reached) they are polled with the events.
 
 import { safeGrafanaBase } from './grafana-links.js';
 import { eventDetail, eventRow, h } from './render.js';
-import { apiQuery, filtersToSearch, matchesFilters, mergeEvents, newestWindowEnd, readFilters } from './view-model.js';
+import {
+  apiQuery,
+  filtersToSearch,
+  matchesFilters,
+  mergeEvents,
+  newestWindowEnd,
+  openLabel,
+  openQuery,
+  openRows,
+  readFilters,
+  streamUrl,
+} from './view-model.js';
 
 /** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
 /** @typedef {import('./view-model.js').Filters} Filters */
@@ -15,6 +28,10 @@ const MAX_EVENTS = 200;
 const SINCE_SLACK_MS = 5000;
 /** Events opened whole (GET /api/correlations/:id) kept for the detail pane. */
 const MAX_WHOLE_EVENTS = 20;
+/** Open windows listed at most (the newest). */
+const MAX_OPEN = 100;
+/** An open window whose close was due this long ago without its closed event is let go. */
+const OPEN_GRACE_MS = 15_000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const form = /** @type {HTMLFormElement} */ ($('filters'));
@@ -49,10 +66,21 @@ const state = {
   whole: new Map(),
   /** @type {Set<string>} ids whose whole copy is being fetched */
   fetchingWhole: new Set(),
+  /** @type {Map<string, CorrelationEvent>} open windows by id */
+  open: new Map(),
+  /** @type {EventSource | null} */
+  stream: null,
+  /** True while the live stream is connected (open windows are then not polled). */
+  streaming: false,
+  /** A render is scheduled for the next frame (stream updates coalesce into one). */
+  renderPending: false,
+  /** @type {CorrelationEvent[]} closed events from the stream, merged into the list once per frame */
+  pendingClosed: [],
 };
 
+/** Open windows first (newest first), then closed events, as the filters allow. */
 function visibleEvents() {
-  return state.events.filter((e) => matchesFilters(e, state.filters));
+  return [...openRows(state.open, state.events), ...state.events].filter((e) => matchesFilters(e, state.filters));
 }
 
 function syncForm() {
@@ -79,7 +107,7 @@ function renderList() {
   emptyNote.hidden = events.length > 0 || !state.loaded;
   countLine.textContent = state.loaded ? `(${events.length})` : '';
   moreRow.hidden = !state.loaded || state.olderCursor === null;
-  const services = new Set(state.events.flatMap((e) => e.services));
+  const services = new Set([...state.events, ...state.open.values()].flatMap((e) => e.services));
   serviceOptions.replaceChildren(...[...services].sort().map((s) => h('option', { value: s })));
 }
 
@@ -111,7 +139,7 @@ async function fetchWhole(id) {
 
 function renderDetail() {
   const id = state.filters.event;
-  const listed = id ? state.events.find((e) => e.id === id) : undefined;
+  const listed = id ? (state.events.find((e) => e.id === id) ?? state.open.get(id)) : undefined;
   const event = id ? (state.whole.get(id) ?? listed) : undefined;
   if (listed && event === listed && needsWhole(listed)) void fetchWhole(listed.id);
   if (!event) {
@@ -198,14 +226,17 @@ async function poll(opts = {}) {
     state.loaded = true;
     // Only the latest arrivals are highlighted; the list is rebuilt on each render.
     if (!firstLoad && added.length > 0) state.fresh = new Set(added);
+    for (const id of added) state.open.delete(id);
+    if (!state.streaming) await loadOpen(generation);
+    if (generation !== state.generation) return;
     if (opts.openNewest) {
       const newest = visibleEvents()[0];
       if (newest) state.filters.event = newest.id;
       writeUrl('replace');
     }
-    if (firstLoad || added.length > 0 || opts.openNewest) render();
+    if (firstLoad || added.length > 0 || opts.openNewest || !state.streaming) render();
     const fresh = firstLoad ? 0 : added.filter((id) => state.events.some((e) => e.id === id && matchesFilters(e, state.filters))).length;
-    setStatus(`Live · updated ${new Date().toLocaleTimeString()}`);
+    setStatus(`Live · ${state.streaming ? 'streaming · ' : ''}updated ${new Date().toLocaleTimeString()}`);
     // Screen readers hear about arrivals, not about every poll.
     if (fresh > 0) announcer.textContent = `${fresh} new correlation event${fresh === 1 ? '' : 's'}`;
   } catch (err) {
@@ -231,6 +262,102 @@ async function fetchPage(query) {
   // An event whose keys alone overflow a page is listed as a stub ({ id, ..., omitted }): not drawable.
   const events = Array.isArray(body) ? body.filter((e) => !e.omitted) : [];
   return { events, next: res.headers.get('x-next-cursor') };
+}
+
+/**
+ * The open windows matching the filters (GET /api/correlations?state=open), replacing those held:
+ * on connecting the stream (it sends changes only) and on every poll while it is down.
+ * @param {number} generation
+ */
+async function loadOpen(generation) {
+  try {
+    const res = await fetch(`/api/correlations${openQuery(state.filters, MAX_OPEN)}`, { headers: { accept: 'application/json' } });
+    if (!res.ok || generation !== state.generation) return;
+    const body = await res.json();
+    const open = Array.isArray(body) ? body.filter((e) => !e.omitted && e.state === 'open') : [];
+    state.open = new Map(open.map((e) => [e.id, e]));
+  } catch {
+    // The closed events still show; the next poll or stream update brings the open ones.
+  }
+}
+
+function scheduleRender() {
+  if (state.renderPending) return;
+  state.renderPending = true;
+  requestAnimationFrame(() => {
+    state.renderPending = false;
+    if (state.pendingClosed.length > 0) {
+      const { events, added } = mergeEvents(state.events, state.pendingClosed, state.maxEvents);
+      state.pendingClosed = [];
+      state.events = events;
+      if (added.length > 0) state.fresh = new Set(added);
+    }
+    // A busy engine streams more open windows than a list shows: keep the newest.
+    if (state.open.size > MAX_OPEN * 2)
+      state.open = new Map(
+        openRows(state.open, [])
+          .slice(0, MAX_OPEN)
+          .map((e) => [e.id, e]),
+      );
+    render();
+  });
+}
+
+/** (Re)connects the live stream for the current filters; the browser reconnects it by itself after a drop. */
+function connectStream() {
+  state.stream?.close();
+  state.stream = null;
+  state.streaming = false;
+  if (typeof EventSource === 'undefined') return;
+  const generation = state.generation;
+  const stream = new EventSource(streamUrl(state.filters));
+  state.stream = stream;
+  /** @param {Event} message @returns {CorrelationEvent | null} */
+  const eventOf = (message) => {
+    if (generation !== state.generation) return null;
+    const event = JSON.parse(/** @type {MessageEvent} */ (message).data);
+    return event && !event.omitted ? event : null;
+  };
+  stream.addEventListener('open', () => {
+    if (generation !== state.generation) return;
+    state.streaming = true;
+    void loadOpen(generation).then(scheduleRender);
+  });
+  stream.addEventListener('update', (message) => {
+    const event = eventOf(message);
+    if (!event) return;
+    state.open.set(event.id, event);
+    scheduleRender();
+  });
+  stream.addEventListener('closed', (message) => {
+    const event = eventOf(message);
+    if (!event) return;
+    state.open.delete(event.id);
+    state.pendingClosed.push(event);
+    scheduleRender();
+  });
+  // The engine lost track of what changed (a burst): read the open windows again.
+  stream.addEventListener('resync', () => void loadOpen(generation).then(scheduleRender));
+  // Polling takes the open windows over until the stream is back.
+  stream.addEventListener('error', () => {
+    state.streaming = false;
+  });
+}
+
+/** Counts the open windows down in place, and lets go of those long past their close. */
+function tickOpen() {
+  const now = Date.now();
+  for (const mark of tbody.querySelectorAll('[data-closes-at]')) {
+    mark.textContent = openLabel({ closesAt: mark.getAttribute('data-closes-at') ?? '' }, now);
+  }
+  let stale = false;
+  for (const [id, event] of state.open) {
+    if (Date.parse(/** @type {{ closesAt?: string }} */ (event).closesAt ?? '') + OPEN_GRACE_MS < now) {
+      state.open.delete(id);
+      stale = true;
+    }
+  }
+  if (stale) render();
 }
 
 /** "Load older events": the page after the oldest one loaded, added below the list. */
@@ -262,7 +389,10 @@ function refetch(/** @type {{ openNewest?: boolean }} */ opts = {}) {
   state.loaded = false;
   state.maxEvents = MAX_EVENTS;
   state.olderCursor = null;
+  state.open = new Map();
+  state.pendingClosed = [];
   render();
+  connectStream();
   void poll(opts);
 }
 
@@ -314,4 +444,6 @@ async function loadConfig() {
 syncForm();
 render();
 await loadConfig();
+connectStream();
 void poll();
+setInterval(tickOpen, 1000);

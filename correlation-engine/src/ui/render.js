@@ -4,7 +4,16 @@
 // (no innerHTML / insertAdjacentHTML anywhere in the UI).
 
 import { lokiLogsUrl, tempoTraceUrl } from './grafana-links.js';
-import { axisTicks, formatClock, formatDuration, keyEntries, layoutWaterfall, serviceColorIndex, shortId } from './view-model.js';
+import {
+  axisTicks,
+  formatClock,
+  formatDuration,
+  keyEntries,
+  layoutWaterfall,
+  openLabel,
+  serviceColorIndex,
+  shortId,
+} from './view-model.js';
 
 /** @typedef {import('../model/types.js').CorrelationEvent} CorrelationEvent */
 /** @typedef {import('../model/types.js').LogSummary} LogSummary */
@@ -77,15 +86,33 @@ function keyChips(event) {
  */
 export function eventRow(event, opts) {
   const errors = event.errorCount > 0;
+  const closesAt =
+    /** @type {{ state?: string, closesAt?: string }} */ (event).state === 'open'
+      ? /** @type {{ closesAt?: string }} */ (event).closesAt
+      : undefined;
   return h(
     'tr',
     {
       'data-event-id': event.id,
       'data-trace-id': event.traceId,
-      class: ['event', errors ? 'has-errors' : '', opts.selected ? 'selected' : '', opts.fresh ? 'fresh' : ''].join(' ').trim(),
+      'data-state': closesAt ? 'open' : 'closed',
+      class: ['event', closesAt ? 'open' : '', errors ? 'has-errors' : '', opts.selected ? 'selected' : '', opts.fresh ? 'fresh' : '']
+        .filter(Boolean)
+        .join(' '),
       'aria-current': opts.selected ? 'true' : null,
     },
-    h('td', { class: 'time' }, h('time', { datetime: event.windowEnd, title: event.windowEnd }, formatClock(event.windowEnd, false))),
+    closesAt
+      ? // The countdown is refreshed in place every second by main.js (data-closes-at).
+        h(
+          'td',
+          { class: 'time' },
+          h(
+            'span',
+            { class: 'open-mark', 'data-closes-at': closesAt, title: `closes at ${closesAt}` },
+            openLabel({ closesAt }, Date.now()),
+          ),
+        )
+      : h('td', { class: 'time' }, h('time', { datetime: event.windowEnd, title: event.windowEnd }, formatClock(event.windowEnd, false))),
     h(
       'td',
       { class: 'trace' },

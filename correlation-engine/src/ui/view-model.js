@@ -68,6 +68,49 @@ export function apiQuery(filters, limit, since) {
 }
 
 /**
+ * The query string for the open windows (GET /api/correlations?state=open): the same filters,
+ * and errors-only too (the engine keeps an index of open windows with errors).
+ * @param {Filters} filters
+ * @param {number} limit
+ */
+export function openQuery(filters, limit) {
+  return `${apiQuery(filters, limit)}&state=open${filters.errors ? '&errors=1' : ''}`;
+}
+
+/**
+ * The live stream's URL (GET /api/correlations/stream) for the filters the engine applies.
+ * @param {Filters} filters
+ */
+export function streamUrl(filters) {
+  const params = new URLSearchParams(apiQuery(filters, 1));
+  params.delete('limit');
+  if (filters.errors) params.set('errors', '1');
+  const text = params.toString();
+  return `/api/correlations/stream${text ? `?${text}` : ''}`;
+}
+
+/**
+ * "open — closes in N s" for a window still open (N whole seconds, never below 0).
+ * @param {{ closesAt?: string }} event
+ * @param {number} nowMs
+ */
+export function openLabel(event, nowMs) {
+  const closesAt = Date.parse(event.closesAt ?? '');
+  const seconds = Number.isNaN(closesAt) ? 0 : Math.max(0, Math.ceil((closesAt - nowMs) / 1000));
+  return `open — closes in ${seconds} s`;
+}
+
+/**
+ * The open windows to list: newest first, without those whose closed event is already listed.
+ * @param {Map<string, CorrelationEvent>} open by id
+ * @param {CorrelationEvent[]} closed
+ */
+export function openRows(open, closed) {
+  const closedIds = new Set(closed.map((e) => e.id));
+  return [...open.values()].filter((e) => !closedIds.has(e.id)).sort((a, b) => Date.parse(b.windowStart) - Date.parse(a.windowStart));
+}
+
+/**
  * Client-side check of every filter. The server already applies most of them; checking again keeps
  * the list right when events arrive through a path that did not filter (or an older engine).
  * @param {CorrelationEvent} event

@@ -64,6 +64,29 @@ describe('filters and the URL', () => {
   });
 });
 
+describe('open windows', () => {
+  it('asks the engine for open windows and the live stream with the same filters', () => {
+    const filters = vm.readFilters('?circuit_id=CKT-1&errors=1&trace_id=4bf92f');
+    expect(vm.openQuery(filters, 100)).toBe('?limit=100&circuit_id=CKT-1&state=open&errors=1');
+    expect(vm.streamUrl(filters)).toBe('/api/correlations/stream?circuit_id=CKT-1&errors=1');
+    expect(vm.streamUrl(vm.emptyFilters())).toBe('/api/correlations/stream');
+  });
+
+  it('counts down to the close in whole seconds, never below zero', () => {
+    const closesAt = '2026-11-25T10:01:00.000Z';
+    expect(vm.openLabel({ closesAt }, Date.parse(closesAt) - 12_300)).toBe('open — closes in 13 s');
+    expect(vm.openLabel({ closesAt }, Date.parse(closesAt) + 5000)).toBe('open — closes in 0 s');
+  });
+
+  it('lists open windows newest first, leaving out those whose closed event is listed', () => {
+    const older = event({ id: 'a', windowStart: '2026-11-25T10:00:00.000Z' });
+    const newer = event({ id: 'b', windowStart: '2026-11-25T10:00:05.000Z' });
+    const closedToo = event({ id: 'c', windowStart: '2026-11-25T10:00:09.000Z' });
+    const open = new Map([older, newer, closedToo].map((e) => [e.id, e]));
+    expect(vm.openRows(open, [closedToo]).map((e: CorrelationEvent) => e.id)).toEqual(['b', 'a']);
+  });
+});
+
 describe('mergeEvents', () => {
   it('keeps one copy per id, newest window end first, and reports what is new', () => {
     const a = event({ id: 'a', windowEnd: '2026-11-25T10:01:00.000Z' });

@@ -172,10 +172,11 @@ describe(`correlation view in Chromium (traffic: ${USE_APPS ? 'real sense apps' 
       (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
     });
     await produceTraffic();
-    const row = page.locator(`#events tr[data-trace-id="${TRACE}"]`);
+    // The closed events (the open windows show earlier, live-view.test.ts covers those).
+    const row = page.locator(`#events tr[data-trace-id="${TRACE}"][data-state="closed"]`);
     await row.waitFor({ timeout: (WINDOW_SECONDS + 25) * 1000 });
-    await page.locator(`#events tr[data-trace-id="${OTHER_TRACE}"]`).waitFor({ timeout: 10_000 });
-    await page.locator(`#events tr[data-trace-id="${RELATED_TRACE}"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`#events tr[data-trace-id="${OTHER_TRACE}"][data-state="closed"]`).waitFor({ timeout: 10_000 });
+    await page.locator(`#events tr[data-trace-id="${RELATED_TRACE}"][data-state="closed"]`).waitFor({ timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     const text = await row.textContent();
     expect(text).toContain(CIRCUIT);

@@ -1,12 +1,17 @@
-// GET /api/correlations: events of closed windows, newest first, with filters.
+// GET /api/correlations: events of closed windows (state=closed, the default), open windows
+// (state=open) or both (state=all, open first), newest first, with filters; docs/live-correlations.md.
 import type { FastifyInstance } from 'fastify';
+import type { OpenFilter } from '../../correlate/open-windows.js';
 import type { EventFilter } from '../../correlate/pipeline.js';
+import { normalizeTraceId } from '../../model/ids.js';
 import type { CorrelationEvent } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
 import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { eventDetailStream } from './event-detail-stream.js';
 import { writeJsonPage } from './json-page.js';
+import { listingCursorCodec, listingCursorQuery } from './listing-cursor.js';
 import { eventForms } from './listing-forms.js';
+import { openListingSource } from './open-listing.js';
 import { cursorCodec, cursorQuery } from './page-cursor.js';
 import { sendJsonPage } from './page-reply.js';
 
@@ -14,10 +19,15 @@ interface CorrelationsQuery {
   limit?: string;
   trace_id?: string;
   circuit_id?: string;
+  resource_id?: string;
   service?: string;
+  errors?: string;
   since?: string;
   cursor?: string;
+  state?: 'closed' | 'open' | 'all';
 }
+
+const TRACE_ID_PATH = /^[0-9a-fA-F]{32}$/;
 
 /** ISO 8601 time or Unix milliseconds. */
 export function parseSince(raw: string): number {
@@ -29,8 +39,12 @@ export function parseSince(raw: string): number {
 export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { pipeline, config } = deps;
   const cursors = cursorCodec('events');
+  const listingCursors = listingCursorCodec();
   const eventSource = (filter: EventFilter) => ({
-    walk: (before: number, visit: (event: CorrelationEvent, position: number) => boolean) => pipeline.walkEvents(filter, before, visit),
+    walk: (before: number, visit: (event: CorrelationEvent, resume: number) => boolean) => {
+      pipeline.walkEvents(filter, before, (event, seq) => visit(event, seq + 1));
+      return undefined;
+    },
     forms: eventForms,
   });
 
@@ -44,7 +58,10 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
             limit: limitQuerySchema,
             trace_id: { type: 'string' },
             circuit_id: { type: 'string', minLength: 1 },
+            resource_id: { type: 'string', minLength: 1 },
             service: { type: 'string', minLength: 1 },
+            errors: { type: 'string', enum: ['1', 'true', '0', 'false'] },
+            state: { type: 'string', enum: ['closed', 'open', 'all'] },
             since: { type: 'string', minLength: 1 },
             cursor: cursorQuerySchema,
           },
@@ -54,26 +71,51 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
     async (request, reply) => {
       const q = request.query;
       const traceId = traceIdQuery(q.trace_id);
+      const errorsOnly = q.errors === '1' || q.errors === 'true';
       const filter: EventFilter = {
         ...(traceId ? { traceId } : {}),
         ...(q.circuit_id ? { circuitId: q.circuit_id } : {}),
+        ...(q.resource_id ? { resourceId: q.resource_id } : {}),
         ...(q.service ? { service: q.service } : {}),
+        ...(errorsOnly ? { errorsOnly } : {}),
         ...(q.since ? { sinceMs: parseSince(q.since) } : {}),
       };
+      const limit = parseLimit(q.limit, 100, config.recentEvents);
+      const state = q.state ?? 'closed';
+      if (state === 'closed') {
+        const page = await writeJsonPage(
+          eventSource(filter),
+          cursorQuery(cursors, q.cursor, pipeline.eventsEnd),
+          limit,
+          config.queryResponseMaxBytes,
+        );
+        return sendJsonPage(request, reply, page, cursors);
+      }
+      const openFilter: OpenFilter = {
+        ...(traceId ? { traceId } : {}),
+        ...(q.circuit_id || q.resource_id
+          ? { linking: { ...(q.circuit_id ? { circuit_id: q.circuit_id } : {}), ...(q.resource_id ? { resource_id: q.resource_id } : {}) } }
+          : {}),
+        ...(q.service ? { service: q.service } : {}),
+        ...(errorsOnly ? { errorsOnly } : {}),
+      };
       const page = await writeJsonPage(
-        eventSource(filter),
-        cursorQuery(cursors, q.cursor, pipeline.eventsEnd),
-        parseLimit(q.limit, 100, config.recentEvents),
+        openListingSource(pipeline, openFilter, filter, state === 'all'),
+        listingCursorQuery(listingCursors, q.cursor),
+        limit,
         config.queryResponseMaxBytes,
       );
-      return sendJsonPage(request, reply, page, cursors);
+      return sendJsonPage(request, reply, page, listingCursors);
     },
   );
 
-  // One event whole (every kept detail log with its full message), by its id.
+  // One event whole (every kept detail log with its full message), by its id; or by a trace id:
+  // the trace's open window when it has one, else its newest kept closed event.
   app.get<{ Params: { id: string } }>('/api/correlations/:id', async (request, reply) => {
-    const event = pipeline.eventById(request.params.id);
-    if (!event) throw new HttpError(404, 'no such event among the kept ones');
+    const id = request.params.id;
+    const traceId = TRACE_ID_PATH.test(id) ? normalizeTraceId(id) : undefined;
+    const event = traceId ? (pipeline.openEventOf(traceId) ?? pipeline.latestEventOf(traceId)) : pipeline.eventById(id);
+    if (!event) throw new HttpError(404, traceId ? 'no open window and no kept event for this trace' : 'no such event among the kept ones');
     return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
   });
 }

@@ -1,8 +1,10 @@
 // What route plugins are given: the app's parts, passed explicitly (no globals) so several
 // apps can live in one process.
+import type { FastifyReply } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Pipeline } from '../../correlate/pipeline.js';
 import type { Delivery } from '../../delivery/delivery.js';
+import type { LiveStreams } from '../../live/live-streams.js';
 import type { Metrics } from '../../metrics.js';
 import { normalizeTraceId } from '../../model/ids.js';
 import { HttpError } from '../http-error.js';
@@ -20,6 +22,7 @@ export interface RouteDeps {
   metrics: Metrics;
   delivery: Delivery;
   pipeline: Pipeline;
+  live: LiveStreams;
   state: AppState;
   now: () => number;
 }
@@ -45,3 +48,6 @@ export function traceIdQuery(raw: string | undefined): string | undefined {
   if (!traceId) throw new HttpError(400, 'querystring.trace_id: not a 32-hex trace id');
   return traceId;
 }
+
+/** When the request began arriving, on performance.now()'s clock (the visibility histogram measures from it). */
+export const arrivedAt = (reply: FastifyReply): number => performance.now() - reply.elapsedTime;

@@ -5,19 +5,26 @@
 /** An item in up to three forms, fullest first; the smaller ones are used only when it is alone too big for a page. */
 export type ItemForms = readonly [full: () => string, reduced: () => string, stub: () => string];
 
-export interface JsonPage {
+export interface JsonPage<C = number> {
   /** The JSON array as UTF-8, ready to send. */
   body: Buffer;
   /** Items on the page. */
   count: number;
-  /** Position to continue below, when more matching items are kept. */
-  next: number | undefined;
+  /** Where the next page starts, when more matching items are kept. */
+  next: C | undefined;
 }
 
-export interface PageSource<T> {
-  /** Visits matching items newest first from below `before` until `visit` returns false. */
-  walk(before: number, visit: (item: T, position: number) => boolean): void;
-  forms(item: T, position: number): ItemForms;
+/**
+ * Items newest first. A cursor `C` names where a walk starts; `resume` given with an item is the
+ * cursor of a walk that starts with that item (for the recent-item rings: its position + 1).
+ */
+export interface PageSource<T, C = number> {
+  /**
+   * Visits matching items newest first from `from` until `visit` returns false. May stop on its own
+   * before the end (bounded work per page) and return where to go on; the page then ends there.
+   */
+  walk(from: C, visit: (item: T, resume: C) => boolean): C | undefined;
+  forms(item: T, resume: C): ItemForms;
 }
 
 /** Longest stretch of serializing before other requests get a turn (e.g. a probe on /health). */
@@ -31,33 +38,38 @@ const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate
  * walk pauses every SLICE_MS and resumes from its position, which stays valid while items are
  * pushed (items pushed out meanwhile are simply no longer there).
  */
-export async function writeJsonPage<T>(source: PageSource<T>, before: number, limit: number, maxBytes: number): Promise<JsonPage> {
+export async function writeJsonPage<T, C = number>(
+  source: PageSource<T, C>,
+  before: C,
+  limit: number,
+  maxBytes: number,
+): Promise<JsonPage<C>> {
   const items: string[] = [];
   let bytes = 2; // the brackets
   let count = 0;
-  let next: number | undefined;
-  let resumeBelow: number | undefined = before;
+  let next: C | undefined;
+  let resumeBelow: C | undefined = before;
   while (resumeBelow !== undefined) {
-    const from: number = resumeBelow;
+    const from: C = resumeBelow;
     resumeBelow = undefined;
     const sliceEnd = performance.now() + SLICE_MS;
-    source.walk(from, (item, position) => {
+    const stoppedAt = source.walk(from, (item, resume) => {
       if (count >= limit) {
-        next = position + 1;
+        next = resume;
         return false;
       }
       if (performance.now() > sliceEnd) {
-        resumeBelow = position + 1;
+        resumeBelow = resume;
         return false;
       }
-      const forms = source.forms(item, position);
+      const forms = source.forms(item, resume);
       const separator = count > 0 ? 1 : 0;
       let json = forms[0]();
       let size = Buffer.byteLength(json);
       if (bytes + separator + size > maxBytes) {
         // Full page: this item starts the next one (on an empty page it may still need shrinking).
         if (count > 0) {
-          next = position + 1;
+          next = resume;
           return false;
         }
         json = forms[1]();
@@ -72,6 +84,7 @@ export async function writeJsonPage<T>(source: PageSource<T>, before: number, li
       count += 1;
       return true;
     });
+    if (stoppedAt !== undefined && resumeBelow === undefined && next === undefined) next = stoppedAt;
     if (resumeBelow !== undefined) await yieldToOthers();
   }
   return { body: encode(items, bytes), count, next };

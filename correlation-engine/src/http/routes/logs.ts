@@ -4,7 +4,7 @@ import { type ApiLogRecord, normalizeApiRecord } from '../../ingest/normalize/no
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
 import { BUSINESS_KEYS, type NormalizedLog } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
-import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { arrivedAt, cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { writeJsonPage } from './json-page.js';
 import { logForms } from './listing-forms.js';
 import { cursorCodec, cursorQuery } from './page-cursor.js';
@@ -100,7 +100,7 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     const target = { service: resource.service, host: resource.host, env: resource.env ?? config.defaultEnv };
     // One pass, one array: a bad id still answers 400 before anything is ingested (normalizing is pure).
     const logs = records.map((r, i) => normalizeApiRecord(toApiRecord(r, i), target, nowMs));
-    await pipeline.ingestLogs(logs);
+    await pipeline.ingestLogs(logs, arrivedAt(reply));
     return reply.code(202).send({ accepted: logs.length });
   });
 
@@ -128,8 +128,12 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const filter = { ...(q.service ? { service: q.service } : {}), ...(traceId ? { traceId } : {}) };
       const page = await writeJsonPage<NormalizedLog>(
         {
-          walk: (before, visit) => pipeline.walkLogs(filter, before, visit),
-          forms: (log, position) => logForms(log, ids.encode(position)),
+          // A page resumes just above an item's position: the ring walks below `before`.
+          walk: (before, visit) => {
+            pipeline.walkLogs(filter, before, (log, seq) => visit(log, seq + 1));
+            return undefined;
+          },
+          forms: (log, resume) => logForms(log, ids.encode(resume - 1)),
         },
         cursorQuery(cursors, q.cursor, pipeline.logsEnd),
         parseLimit(q.limit, 100, config.recentLogs),

@@ -14,7 +14,7 @@ import {
 } from '../../ingest/otlp/index.js';
 import { HttpError } from '../http-error.js';
 import { registerProtobufParser } from '../plugins/body-parsers.js';
-import type { RouteDeps } from './deps.js';
+import { arrivedAt, type RouteDeps } from './deps.js';
 
 type OtlpSignal = 'traces' | 'logs' | 'metrics';
 
@@ -61,7 +61,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise
   app.post('/v1/traces', routeConfig, async (request, reply) => {
     const format = formatOf(request);
     const { spans, rejected, message } = decoding(request, () => decodeTraces(request.body, format));
-    pipeline.ingestSpans(spans);
+    pipeline.ingestSpans(spans, arrivedAt(reply));
     return answer(reply, 'traces', { rejected, ...(message ? { message } : {}) }, format);
   });
 
@@ -69,7 +69,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise
     const format = formatOf(request);
     const { logs, rejected, message } = decoding(request, () => decodeLogs(request.body, format, now()));
     for (const log of logs) log.env ??= config.defaultEnv;
-    await pipeline.ingestLogs(logs);
+    await pipeline.ingestLogs(logs, arrivedAt(reply));
     return answer(reply, 'logs', { rejected, ...(message ? { message } : {}) }, format);
   });
 

@@ -3,11 +3,10 @@
 // when more matching items are kept.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JsonPage } from './json-page.js';
-import type { CursorCodec } from './page-cursor.js';
 
 export const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
-export function sendJsonPage(request: FastifyRequest, reply: FastifyReply, page: JsonPage, cursors: CursorCodec) {
+export function sendJsonPage<C>(request: FastifyRequest, reply: FastifyReply, page: JsonPage<C>, cursors: { encode(cursor: C): string }) {
   if (page.next !== undefined) {
     const cursor = cursors.encode(page.next);
     const params = new URLSearchParams(request.query as Record<string, string>);
