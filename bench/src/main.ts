@@ -246,7 +246,9 @@ async function main(): Promise<void> {
       { name: 'hot', workload: 'logs-hot' },
       { name: 'skewed', workload: 'logs-skewed' },
     ] as const;
-    const rounds = await interleavedRounds('skew', sides, RUNS, (side) => startEngine({ LOKI_URL: sink.url }, `skew-${side.name}`));
+    const rounds = await interleavedRounds('skew', sides, RUNS, (side, round) =>
+      startEngine({ LOKI_URL: sink.url }, `skew-${side.name}-${round}`),
+    );
     const skew: Record<string, unknown> = { rounds: RUNS };
     for (const [label, what] of [
       ['hot', 'one circuit id for all traces'],
@@ -584,8 +586,8 @@ async function main(): Promise<void> {
         { name: 'current', workload, dir: engineDir },
         { name: 'baseline', workload, dir: baselineDir },
       ] as const;
-      const rounds = await interleavedRounds(`A/B ${key}`, sides, AB_ROUNDS, (side) =>
-        startEngine({ LOKI_URL: sink.url }, `ab-${key}-${side.name}`, side.dir),
+      const rounds = await interleavedRounds(`A/B ${key}`, sides, AB_ROUNDS, (side, round) =>
+        startEngine({ LOKI_URL: sink.url }, `ab-${key}-${side.name}-${round}`, side.dir),
       );
       const r = compareRounds(rounds, 'current', 'baseline');
       ab[key] = r;
@@ -703,14 +705,14 @@ async function interleavedRounds<S extends { name: string; workload: LoadOptions
   label: string,
   sides: readonly S[],
   roundCount: number,
-  start: (side: S) => Promise<Engine>,
+  start: (side: S, round: number) => Promise<Engine>,
 ): Promise<Record<S['name'], Series>[]> {
   const rounds: Record<S['name'], Series>[] = [];
   for (let i = 0; i < roundCount; i++) {
     const round = {} as Record<S['name'], Series>;
     for (const side of sides) {
       log(`${label} round ${i + 1}/${roundCount}: ${side.name} engine`);
-      const engine = await start(side);
+      const engine = await start(side, i + 1);
       round[side.name as S['name']] = await series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, WARMUP, 1);
       await stop(engine.proc);
     }
