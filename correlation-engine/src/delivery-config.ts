@@ -24,6 +24,7 @@ export const exportersEnvSchema = z
     DATADOG_API_KEY: envOptionalString(),
     DATADOG_SITE: envString('datadoghq.com'),
     ENGINE_DATA_DIR: envString('./data'),
+    ENGINE_DATA_DIR_SLOTS: envInt(0, 0, 1024),
     // Delivery knobs (docs/delivery.md; the variables are in correlation-engine/README.md, Configuration).
     LOKI_FORMAT: envEnum(['json', 'protobuf'] as const, 'json'),
     LOKI_TENANT_ID: envOptionalString(),
@@ -106,6 +107,8 @@ export const exportersEnvSchema = z
     },
     /** Where the durable export queue keeps its files. */
     dataDir: env.ENGINE_DATA_DIR,
+    /** ENGINE_DATA_DIR_SLOTS: >0 = dataDir is shared by replicas, each claims one slot-<i> below it (data-dir-claim.ts). */
+    dataDirSlots: env.ENGINE_DATA_DIR_SLOTS,
   }));
 
 export type ExportersConfig = z.output<typeof exportersEnvSchema>;

@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT (not ready -> stop accepting -> close all windows -> flush delivery -> exit).
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig } from './config.js';
+import { claimDataDir, type DataDirClaim, DataDirClaimError } from './data-dir-claim.js';
 import { createDelivery } from './delivery/create-delivery.js';
 import type { Delivery } from './delivery/delivery.js';
 import { DeferredLogger } from './delivery/delivery-logger.js';
@@ -19,12 +20,26 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Replicas sharing one data directory each take a slot of it before anything opens a file there.
+  let claim: DataDirClaim | undefined;
+  if (config.exporters.dataDirSlots > 0) {
+    try {
+      claim = claimDataDir(config.exporters.dataDir, config.exporters.dataDirSlots);
+    } catch (err) {
+      if (!(err instanceof DataDirClaimError)) throw err;
+      console.error(`correlation-engine: ${err.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    config = { ...config, exporters: { ...config.exporters, dataDir: claim.dir } };
+  }
 
   const metrics = createMetrics({ instanceId: config.instanceId, dataDir: config.exporters.dataDir });
   const deliveryLog = new DeferredLogger();
   const delivery: Delivery = createDelivery(config, { metrics, logger: deliveryLog });
   const app = await buildApp({ config, metrics, delivery });
   deliveryLog.attach(app.log);
+  if (claim) app.log.info({ dataDir: claim.dir, slot: claim.slot }, 'claimed a slot of the shared data directory');
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -38,6 +53,7 @@ async function main(): Promise<void> {
       // Stops accepting, waits for in-flight requests, then closes every window (onClose).
       await app.close();
       await delivery.shutdown(deadline);
+      claim?.release();
       app.log.info('shutdown complete');
     } catch (err) {
       app.log.error({ err }, 'shutdown failed');

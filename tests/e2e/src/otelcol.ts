@@ -8,6 +8,7 @@ export const repoRoot = REPO_ROOT;
 export const gatewayConfig = join(repoRoot, 'gateway/otel-config.yaml');
 export const basicAuthOverlay = join(repoRoot, 'gateway/otel-config.basicauth.yaml');
 export const mtlsOverlay = join(repoRoot, 'gateway/otel-config.mtls.yaml');
+export const scaleOverlay = join(repoRoot, 'gateway/otel-config.scale.yaml');
 
 export class MissingCollectorError extends Error {
   override name = 'MissingCollectorError';

@@ -17,7 +17,13 @@ const compose = parse(readFileSync(join(gatewayDir, 'docker-compose.yml'), 'utf8
 };
 const service = compose.services['otel-gateway'];
 const dockerfile = readFileSync(join(gatewayDir, 'Dockerfile'), 'utf8');
-const configText = ['otel-config.yaml', 'otel-config.basicauth.yaml', 'otel-config.mtls.yaml', 'otel-config.ingress-auth.yaml']
+const configText = [
+  'otel-config.yaml',
+  'otel-config.basicauth.yaml',
+  'otel-config.mtls.yaml',
+  'otel-config.ingress-auth.yaml',
+  'otel-config.scale.yaml',
+]
   .map((f) => readFileSync(join(gatewayDir, f), 'utf8'))
   .join('\n');
 
@@ -48,17 +54,18 @@ describe('gateway compose, image and config agree', () => {
 
   it('validates with the command and environment compose gives it', () => {
     const args = (service?.command ?? []).map((arg) => interpolate(arg).replace('/etc/otelcol/', `${gatewayDir}/`));
-    expect(args).toHaveLength(4);
+    expect(args).toHaveLength(5);
     const env = Object.fromEntries(Object.entries(service?.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
     const run = spawnSync(otelcolBinary(), ['validate', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
   });
 
-  it('validates with every overlay slot filled (engine auth, mTLS, ingress auth) and their variables set', () => {
+  it('validates with every overlay slot filled (engine auth, mTLS, ingress auth, scale-out) and their variables set', () => {
     const overlays: Record<string, string> = {
       GATEWAY_AUTH_OVERLAY: 'otel-config.basicauth.yaml',
       GATEWAY_TLS_OVERLAY: 'otel-config.mtls.yaml',
       GATEWAY_INGRESS_AUTH_OVERLAY: 'otel-config.ingress-auth.yaml',
+      GATEWAY_SCALE_OVERLAY: 'otel-config.scale.yaml',
     };
     const args = (service?.command ?? []).map((arg) =>
       arg.replace(/\$\{([A-Z_]+):-[^}]*\}/g, (_, name: string) => overlays[name] ?? '').replace('/etc/otelcol/', `${gatewayDir}/`),

@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureServer } from '../src/capture-server.js';
 import { postJson, type RunningGateway, startGateway, startSinkCollector } from '../src/collectors.js';
-import { basicAuthOverlay, gatewayConfig, gatewayEnv, mtlsOverlay, otelcolBinary, repoRoot, writeSinkConfig } from '../src/otelcol.js';
+import {
+  basicAuthOverlay,
+  gatewayConfig,
+  gatewayEnv,
+  mtlsOverlay,
+  otelcolBinary,
+  repoRoot,
+  scaleOverlay,
+  writeSinkConfig,
+} from '../src/otelcol.js';
 import { readLogs, readSpans } from '../src/otlp-json.js';
 import { counterRequest, logsRequest, newTraceId, tracesRequest } from '../src/otlp-payloads.js';
 import { namedPorts } from '../src/ports.js';
@@ -31,8 +40,13 @@ afterAll(() => {
 describe('gateway config: validate', () => {
   const env = { GATEWAY_STORAGE_DIR: join(dir, 'validate'), ENGINE_AUTHORIZATION: 'Basic dGVzdDp0ZXN0' };
 
-  it('accepts the shipped config alone and with the BasicAuth and mTLS overlays', () => {
-    for (const configs of [[gatewayConfig], [gatewayConfig, basicAuthOverlay], [gatewayConfig, mtlsOverlay]]) {
+  it('accepts the shipped config alone and with the BasicAuth, mTLS and scale overlays', () => {
+    for (const configs of [
+      [gatewayConfig],
+      [gatewayConfig, basicAuthOverlay],
+      [gatewayConfig, mtlsOverlay],
+      [gatewayConfig, scaleOverlay],
+    ]) {
       const run = spawnSync(otelcolBinary(), ['validate', ...configs.map((c) => `--config=${c}`)], {
         env: { ...process.env, ...env },
         encoding: 'utf8',

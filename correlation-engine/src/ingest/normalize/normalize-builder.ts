@@ -29,6 +29,13 @@ const BUSINESS_KEY = 1;
 const TRACE_ID = 2;
 const SPAN_ID = 3;
 const TRACEPARENT = 4;
+const ROUTING = 5;
+
+/**
+ * The attribute the gateway's scale overlay (gateway/otel-config.scale.yaml) writes so that its
+ * load balancer sends a trace's spans and logs to one engine: routing, not data, so never kept.
+ */
+export const ROUTING_ATTRIBUTE = 'obs.route';
 
 // One map lookup routes a field name. Several spellings of the trace fields are common:
 // `trace_id` (pino, our apps), `traceId` (OTLP JSON habit), `traceid` (log4j MDC).
@@ -45,6 +52,7 @@ const FIELD_KINDS = new Map<string, number>([
   ['spanId', SPAN_ID],
   ['spanid', SPAN_ID],
   ['traceparent', TRACEPARENT],
+  [ROUTING_ATTRIBUTE, ROUTING],
 ]);
 /** The field names routed above (the scanners match them in place, see normalize-fields.ts keyAt). */
 export const FIELD_NAMES: readonly string[] = [...FIELD_KINDS.keys()];
@@ -111,6 +119,8 @@ export class LogBuilder {
         }
         return;
       }
+      case ROUTING:
+        return;
     }
   }
 
