@@ -1,8 +1,10 @@
 // Turns a closed window into the CorrelationEvent it is emitted as: keys and services as sorted
-// or plain arrays, detail lists in time order. Runs once per window, at close.
+// or plain arrays, detail lists unpacked (window-detail.ts) in time order. Runs once per window,
+// at close; it leaves the window as it was, so an open window's event can be built the same way.
 import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTrace, SEVERITIES } from '../model/types.js';
 import { keySlot, slotSize } from './key-slots.js';
 import type { Window } from './state.js';
+import { rootSummary, unpack } from './window-detail.js';
 
 /** The event of a window closed at endMs, listing the related traces found at close. */
 export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
@@ -11,8 +13,9 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     const slot = keySlot(w.keys, k);
     if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
   }
-  const root = w.root;
+  const root = rootSummary(w);
   const services = w.services;
+  const { spans, logs } = unpack(w);
   return {
     id: `${instance}:${w.traceId}:${w.startMs}`,
     instance,
@@ -37,8 +40,8 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
       : null,
     relatedTraces: related,
     detail: {
-      spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
-      logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
+      spans: spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
+      logs: logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
       spansCapped: w.spansCapped,
       logsCapped: w.logsCapped,
     },
