@@ -10,22 +10,34 @@
 // Most windows hold one span: that one stays a plain summary (one object is smaller than two
 // arrays) and is packed when a second record arrives.
 //
-// Layout of `records`, record after record:
-// - a span: [timesAt, spanId, parentSpanId, name, service, status, keys]; times[timesAt] is its
-//   start, times[timesAt + 1] its duration (timesAt >= 0);
-// - a log of the window's trace: [-1 - timesAt, severity, service, message, spanId]; times[timesAt]
-//   is its time;
+// Layout of `records`, record after record, each opening with a number (a small integer, no box)
+// that says what it is and where its times are:
+// - a span: [timesAt * 4 + status, spanId, parentSpanId, name, service, keys]; times[timesAt] is
+//   its start, times[timesAt + 1] its duration; status is its position in SPAN_STATUSES;
+// - a log of the window's trace: [-1 - (timesAt * 8 + severity), service, message, spanId];
+//   times[timesAt] is its time; severity is its position in SEVERITIES;
 // - a trace-less log joined through a key: its summary itself (one slot), shared with the other
 //   windows it joined.
-import type { BusinessKeys, LogSummary, NormalizedSpan, SpanStatus, SpanSummary } from '../model/types.js';
+import { type BusinessKeys, type LogSummary, type NormalizedSpan, SEVERITIES, type SpanStatus, type SpanSummary } from '../model/types.js';
 import type { Window } from './state.js';
-import { LIST_SLOT_BYTES, PACKED_ARRAY_BYTES, PACKED_LOG_BYTES, PACKED_SPAN_BYTES, SPAN_SUMMARY_BYTES } from './state-bytes.js';
+import {
+  LIST_SLOT_BYTES,
+  LOG_SUMMARY_BYTES,
+  PACKED_ARRAY_BYTES,
+  PACKED_LOG_BYTES,
+  PACKED_SPAN_BYTES,
+  SPAN_SUMMARY_BYTES,
+} from './state-bytes.js';
+import { severityRank } from './window-record.js';
 
 type PackedRecords = unknown[];
 
 /** Slots of a packed span and of a packed log (PACKED_SPAN_BYTES and PACKED_LOG_BYTES count them). */
-const SPAN_SLOTS = 7;
-const LOG_SLOTS = 5;
+const SPAN_SLOTS = 6;
+const LOG_SLOTS = 4;
+
+const SPAN_STATUSES: readonly SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
+const statusCode = (status: SpanStatus): number => (status === 'ERROR' ? 2 : status === 'OK' ? 1 : 0);
 
 /**
  * Packed arrays up to this many slots grow by exact-length copies (most windows hold a few
@@ -136,13 +148,12 @@ function writeSpan(
   parentSpanId: string | undefined,
   keys: BusinessKeys | undefined,
 ): void {
-  records[i] = timesAt;
+  records[i] = timesAt * 4 + statusCode(src.status);
   records[i + 1] = src.spanId;
   records[i + 2] = parentSpanId;
   records[i + 3] = src.name;
   records[i + 4] = src.service;
-  records[i + 5] = src.status;
-  records[i + 6] = keys;
+  records[i + 5] = keys;
 }
 
 /**
@@ -184,17 +195,19 @@ export function listOwnLog(
   message: string,
   spanId: string | undefined,
 ): number {
+  const rank = severityRank(severity);
+  // Not reached through the types; kept whole rather than packed with a wrong severity.
+  if (rank === undefined) return listLinkedLog(w, logSummaryOf(timeUnixMs, severity, service, message, spanId)) + LOG_SUMMARY_BYTES;
   let bytes = packed(w);
   if (w.detail === undefined) bytes += PACKED_ARRAY_BYTES;
   if (w.times === undefined) bytes += PACKED_ARRAY_BYTES;
   const timesAt = addTimes(w, timeUnixMs, undefined);
   const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
   const records = grown(w.detail as PackedRecords | undefined, LOG_SLOTS);
-  records[at] = -1 - timesAt;
-  records[at + 1] = severity;
-  records[at + 2] = service;
-  records[at + 3] = message;
-  records[at + 4] = spanId;
+  records[at] = -1 - (timesAt * 8 + rank);
+  records[at + 1] = service;
+  records[at + 2] = message;
+  records[at + 3] = spanId;
   w.detail = records;
   return bytes + PACKED_LOG_BYTES;
 }
@@ -225,7 +238,7 @@ export function isBetterRoot(w: Window, parentSpanId: string | undefined, startU
   if (typeof r === 'number') {
     const records = w.detail as PackedRecords;
     curRoot = !records[r + 2];
-    curStart = (w.times as number[])[records[r] as number] as number;
+    curStart = (w.times as number[])[(records[r] as number) >> 2] as number;
   } else {
     curRoot = !r.parentSpanId;
     curStart = r.startUnixMs;
@@ -242,7 +255,8 @@ export function rootSummary(w: Window): SpanSummary | undefined {
 }
 
 function spanAt(records: PackedRecords, times: number[], i: number): SpanSummary {
-  const t = records[i] as number;
+  const tag = records[i] as number;
+  const t = tag >> 2;
   return spanSummaryOf(
     records[i + 1] as string,
     records[i + 2] as string | undefined,
@@ -250,19 +264,32 @@ function spanAt(records: PackedRecords, times: number[], i: number): SpanSummary
     records[i + 4] as string,
     times[t] as number,
     times[t + 1] as number,
-    records[i + 5] as SpanStatus,
-    records[i + 6] as BusinessKeys | undefined,
+    SPAN_STATUSES[tag & 3] as SpanStatus,
+    records[i + 5] as BusinessKeys | undefined,
   );
 }
 
-function ownLogAt(records: PackedRecords, times: number[], i: number): LogSummary {
-  const timeUnixMs = times[-1 - (records[i] as number)] as number;
-  const severity = records[i + 1] as LogSummary['severity'];
-  const service = records[i + 2] as string;
-  const message = records[i + 3] as string;
-  const spanId = records[i + 4] as string | undefined;
-  // One literal per shape, as the summaries were built before packing.
+/** A log summary, one literal per shape, as the summaries were built before packing. */
+function logSummaryOf(
+  timeUnixMs: number,
+  severity: LogSummary['severity'],
+  service: string,
+  message: string,
+  spanId: string | undefined,
+): LogSummary {
   return spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
+}
+
+function ownLogAt(records: PackedRecords, times: number[], i: number): LogSummary {
+  const code = -1 - (records[i] as number);
+  const severity = SEVERITIES[code & 7] as LogSummary['severity'];
+  return logSummaryOf(
+    times[code >> 3] as number,
+    severity,
+    records[i + 1] as string,
+    records[i + 2] as string,
+    records[i + 3] as string | undefined,
+  );
 }
 
 /** The window's spans and logs as summaries, in arrival order. */

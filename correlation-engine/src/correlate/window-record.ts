@@ -9,6 +9,9 @@ import { LIST_BYTES, LIST_SLOT_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes, W
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 export const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 
+/** The severity's position in SEVERITIES (undefined only for a value outside the type). */
+export const severityRank = (severity: Severity): number | undefined => SEVERITY_RANK.get(severity);
+
 /** A window opened at startMs, holding nothing yet (continuation: its trace closed a window before). */
 export function newWindow(traceId: string, startMs: number, continuation: boolean): Window {
   return {
