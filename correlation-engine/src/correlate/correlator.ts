@@ -47,7 +47,8 @@ import {
 } from './waiting-logs.js';
 import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan, rootSpanId } from './window-detail.js';
 import { buildEvent } from './window-event.js';
-import { addService, countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
+import { countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
+import { noteService } from './window-services.js';
 
 export type { DropReason } from './drop-reason.js';
 
@@ -142,14 +143,14 @@ export class Correlator {
     for (const span of spans) {
       const w = this.windowFor(span.traceId, now);
       w.spanCount += 1;
-      let bytes = addService(w, span.service);
+      // Every span counts before this check, and each is listed while fewer are: listed = min(count, cap).
+      const listed = w.spanCount <= this.o.maxSpansPerWindow;
+      let bytes = noteService(w, span.service, listed);
       if (span.status === 'ERROR') {
         w.errorCount += 1;
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
       const better = isBetterRoot(w, span.parentSpanId, span.startUnixMs);
-      // Every span counts before this check, and each is listed while fewer are: listed = min(count, cap).
-      const listed = w.spanCount <= this.o.maxSpansPerWindow;
       if (better || listed) {
         // The span's keys are shared, not copied (the view and API clients check keys per span);
         // when they repeat the window's own keys object, that one is shared instead, so the
@@ -277,9 +278,11 @@ export class Correlator {
 
   /** A log of the window's own trace joins it: counted, and listed up to the cap. */
   private joinLog(w: Window, log: NormalizedLog): void {
-    let bytes = countLog(w, log.service, log.severity);
-    // Counted before this check, listed while fewer are (see addSpans).
-    if (w.logCount <= this.o.maxLogsPerWindow) {
+    // Listed while fewer are (see addSpans).
+    const listed = w.logCount < this.o.maxLogsPerWindow;
+    let bytes = noteService(w, log.service, listed);
+    countLog(w, log.severity);
+    if (listed) {
       // A span id equal to the root's reuses its string.
       const root = rootSpanId(w);
       const spanId = log.spanId === root ? root : log.spanId;
@@ -293,8 +296,10 @@ export class Correlator {
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
     w.linkedLogCount += 1;
-    let bytes = countLog(w, summary.service, summary.severity);
-    if (w.logCount <= this.o.maxLogsPerWindow) bytes += listLinkedLog(w, summary);
+    const listed = w.logCount < this.o.maxLogsPerWindow;
+    let bytes = noteService(w, summary.service, listed);
+    countLog(w, summary.severity);
+    if (listed) bytes += listLinkedLog(w, summary);
     else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;

@@ -5,6 +5,7 @@ import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTra
 import { keySlot, slotSize } from './key-slots.js';
 import type { Window } from './state.js';
 import { rootSummary, unpack } from './window-detail.js';
+import { servicesOf } from './window-services.js';
 
 /** The event of a window closed at endMs, listing the related traces found at close. */
 export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
@@ -14,7 +15,6 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
   }
   const root = rootSummary(w);
-  const services = w.services;
   const { spans, logs } = unpack(w);
   return {
     id: `${instance}:${w.traceId}:${w.startMs}`,
@@ -23,7 +23,7 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     windowStart: new Date(w.startMs).toISOString(),
     windowEnd: new Date(endMs).toISOString(),
     continuation: w.continuation,
-    services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
+    services: servicesOf(w, spans, logs),
     spanCount: w.spanCount,
     logCount: w.logCount,
     linkedLogCount: w.linkedLogCount,

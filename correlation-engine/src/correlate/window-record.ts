@@ -73,11 +73,10 @@ export function hasAny(o: object): boolean {
   return false;
 }
 
-/** The counts every joined log updates; returns the change in estimated bytes. */
-export function countLog(w: Window, service: string, severity: Severity): number {
+/** The counts every joined log updates (its service is noted by window-services.ts). */
+export function countLog(w: Window, severity: Severity): void {
   w.logCount += 1;
   const rank = SEVERITY_RANK.get(severity) ?? 0;
   if (rank > w.highestRank) w.highestRank = rank;
   if (rank >= ERROR_RANK) w.errorCount += 1;
-  return addService(w, service);
 }
