@@ -18,7 +18,10 @@ export interface Window {
   traceId: string;
   startMs: number;
   continuation: boolean;
-  /** One service as itself, a few in an exact-length array, many in a Set. */
+  /**
+   * One service as itself, a few in an exact-length array, many in a Set; kept only from the first
+   * record a cap leaves out of the detail, which lists them until then (window-services.ts).
+   */
   services: string | string[] | Set<string> | undefined;
   spanCount: number;
   logCount: number;
