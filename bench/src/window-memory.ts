@@ -14,10 +14,9 @@
 // It also times a full GC with the windows open (CPU of all threads, median of 3): what a major
 // GC costs per open window, the cause of the stalls of the windows phase.
 //
-// And it reports the young generation's resident size after the build. V8 grows it to its
-// maximum (~120 MiB with Node 24's defaults) while the windows are built and keeps it after the
-// GC, so it is part of the RSS figure: a fixed cost, not one per window (at 200k windows it is
-// ~600 of the bytes per window, at 1M ~120), shown so the two can be told apart.
+// And it reports the young generation's resident size after the build. V8 grows it towards its
+// maximum while the windows are built and keeps it after the GC, so it is part of the RSS figure:
+// a cost that does not grow with the number of windows, shown so the two can be told apart.
 //
 // `--objects`: also counts heap objects per window from two heap snapshots (before/after). A
 // major GC marks every live object, so this count is what an open window costs the GC; use a

@@ -3,7 +3,7 @@
 //
 // Why: as objects, every span and log summary of an open window cost an object header, a list
 // slot and a 16-byte box per millisecond time (a time is never a small integer), for a few
-// pointers of content; a keyed window (3 spans, 2 logs) spent more on that than on its strings.
+// pointers of content; for a window of a few spans and logs that overhead outweighed its strings.
 // Packed, a record costs its fields and 8 bytes per time. The summaries are rebuilt, with the
 // same fields in the same order, once, when the event is built.
 //

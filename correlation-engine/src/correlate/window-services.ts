@@ -1,8 +1,9 @@
 // Which services a window has seen. While its detail lists every record the window counted, the
 // services are read from the detail when the event is built, and the window keeps no list of its
-// own: for a window of a few records across three services that list cost more than the
-// services' share of the detail. From the first record a cap leaves out of the detail, the
-// window keeps them itself (window-record.ts addService), starting from those its detail lists.
+// own: its detail already names the service of every record, and a list per window (an array
+// for two services and more) is kept by hundreds of thousands of open windows. From the first
+// record a cap leaves out of the detail, the window keeps them itself (window-record.ts
+// addService), starting from those its detail lists.
 import type { LogSummary, SpanSummary } from '../model/types.js';
 import type { Window } from './state.js';
 import { unpack } from './window-detail.js';
