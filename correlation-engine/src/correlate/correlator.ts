@@ -1,4 +1,4 @@
-// Data flow: addSpans/addLogs -> the trace's window (window-record.ts) -> its linking values into the key index (key-index.ts);
+// Data flow: addSpans/addLogs -> the trace's window (window-record.ts, its detail window-detail.ts) -> its linking values into the key index (key-index.ts);
 // a trace-less log joins the open windows sharing a value and waits for later ones (waiting-logs.ts);
 // tick/closeOldest/flush -> close -> related traces (related-traces.ts) -> CorrelationEvent (window-event.ts) -> caller.
 //

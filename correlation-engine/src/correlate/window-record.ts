@@ -1,6 +1,7 @@
 // One window's record and counts: what a span or a joined log adds to it (counts, services; the
 // detail lists are window-detail.ts) and the estimated bytes that adds, so the window's `bytes`
-// stays the sum of what it holds. Key values and key-index membership are the correlator's (they touch other windows).
+// stays the sum of what it holds. Key values and key-index membership are the correlator's (they
+// touch other windows).
 import { BUSINESS_KEYS, type BusinessKeys, SEVERITIES, type Severity } from '../model/types.js';
 import { appendTo, EXACT_UP_TO } from './one-or-many.js';
 import type { Window } from './state.js';
