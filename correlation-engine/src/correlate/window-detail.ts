@@ -19,6 +19,7 @@
 // - a trace-less log joined through a key: its summary itself (one slot), shared with the other
 //   windows it joined.
 import { type BusinessKeys, type LogSummary, type NormalizedSpan, SEVERITIES, type SpanStatus, type SpanSummary } from '../model/types.js';
+import { EXACT_UP_TO } from './one-or-many.js';
 import type { Window } from './state.js';
 import {
   LIST_SLOT_BYTES,
@@ -40,10 +41,11 @@ const SPAN_STATUSES: readonly SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
 const statusCode = (status: SpanStatus): number => (status === 'ERROR' ? 2 : status === 'OK' ? 1 : 0);
 
 /**
- * Packed arrays up to this many slots grow by exact-length copies (most windows hold a few
- * records, and growing in place leaves room for half again plus 16); longer ones grow in place.
+ * While a window has counted up to EXACT_UP_TO records, its packed arrays grow by exact-length
+ * copies (most windows hold a few records, and growing in place leaves room for half again plus
+ * 16 slots); after that they grow in place, so a busy window is not copied whole per record.
  */
-const EXACT_SLOTS = 64;
+const exact = (w: Window): boolean => w.spanCount + w.logCount <= EXACT_UP_TO;
 
 /**
  * The summary of a span, one literal per shape: an object built by spreading gets room for
@@ -85,11 +87,11 @@ export function keepRootOnly(w: Window, span: NormalizedSpan, parentSpanId: stri
   return SPAN_SUMMARY_BYTES;
 }
 
-/** `list` with `k` more slots at its end (a copy of exact length while short). */
-function grown(list: unknown[] | undefined, k: number): unknown[] {
+/** `list` with `k` more slots at its end (a copy of exact length while the window is small). */
+function grown(w: Window, list: unknown[] | undefined, k: number): unknown[] {
   if (list === undefined) return new Array(k);
   const n = list.length;
-  if (n + k > EXACT_SLOTS) {
+  if (!exact(w)) {
     list.length = n + k;
     return list;
   }
@@ -112,7 +114,7 @@ function addTimes(w: Window, a: number, b: number | undefined): number {
   const n = before.length;
   const k = b === undefined ? 1 : 2;
   let times = before;
-  if (n + k > EXACT_SLOTS) times.length = n + k;
+  if (!exact(w)) times.length = n + k;
   else {
     times = new Array<number>(n + k);
     for (let i = 0; i < n; i++) times[i] = before[i] as number;
@@ -132,7 +134,7 @@ function packed(w: Window): number {
   if (d === undefined || Array.isArray(d)) return 0;
   w.detail = undefined;
   const at = addTimes(w, d.startUnixMs, d.durationMs);
-  const records = grown(undefined, SPAN_SLOTS);
+  const records = grown(w, undefined, SPAN_SLOTS);
   writeSpan(records, 0, at, d, d.parentSpanId, d.keys);
   w.detail = records;
   if (w.root === d) w.root = 0;
@@ -179,7 +181,7 @@ export function listSpan(
   const timesAt = addTimes(w, span.startUnixMs, durationOf(span));
   const before = w.detail as PackedRecords;
   const at = before.length;
-  const records = grown(before, SPAN_SLOTS);
+  const records = grown(w, before, SPAN_SLOTS);
   writeSpan(records, at, timesAt, span, parentSpanId, keys);
   w.detail = records;
   if (asRoot) w.root = at;
@@ -203,7 +205,7 @@ export function listOwnLog(
   if (w.times === undefined) bytes += PACKED_ARRAY_BYTES;
   const timesAt = addTimes(w, timeUnixMs, undefined);
   const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
-  const records = grown(w.detail as PackedRecords | undefined, LOG_SLOTS);
+  const records = grown(w, w.detail as PackedRecords | undefined, LOG_SLOTS);
   records[at] = -1 - (timesAt * 8 + rank);
   records[at + 1] = service;
   records[at + 2] = message;
@@ -217,7 +219,7 @@ export function listLinkedLog(w: Window, summary: LogSummary): number {
   let bytes = packed(w);
   if (w.detail === undefined) bytes += PACKED_ARRAY_BYTES;
   const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
-  const records = grown(w.detail as PackedRecords | undefined, 1);
+  const records = grown(w, w.detail as PackedRecords | undefined, 1);
   records[at] = summary;
   w.detail = records;
   return bytes + LIST_SLOT_BYTES;
