@@ -671,7 +671,7 @@ function summary(f: Record<string, any>): string {
   for (const m of f.memory ?? [])
     rows.push([
       `RSS per open window (${m.shape}, ${m.windows})`,
-      `${Math.round(m.rssPerWindowBytes)} B (heap ${Math.round(m.heapPerWindowBytes)} B, estimate ${Math.round(m.approxBytesPerWindow)} B; full GC ${Math.round(m.fullGcCpuMs)} ms CPU)`,
+      `${Math.round(m.rssPerWindowBytes)} B (heap ${Math.round(m.heapPerWindowBytes)} B, estimate ${Math.round(m.approxBytesPerWindow)} B; full GC ${Math.round(m.fullGcCpuMs)} ms CPU; young generation ${Math.round(m.youngGenerationMiB)} MiB)`,
       '-',
       '-',
     ]);

@@ -14,12 +14,16 @@
 // It also times a full GC with the windows open (CPU of all threads, median of 3): what a major
 // GC costs per open window, the cause of the stalls of the windows phase.
 //
+// And it reports the young generation's resident size after the build. V8 grows it towards its
+// maximum while the windows are built and keeps it after the GC, so it is part of the RSS figure:
+// a cost that does not grow with the number of windows, shown so the two can be told apart.
+//
 // `--objects`: also counts heap objects per window from two heap snapshots (before/after). A
 // major GC marks every live object, so this count is what an open window costs the GC; use a
 // small N (e.g. 20000): a snapshot of a million windows takes minutes.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getHeapSnapshot } from 'node:v8';
+import { getHeapSnapshot, getHeapSpaceStatistics } from 'node:v8';
 import { keyedPrefillWorkload, stamp, windowPrefillWorkload } from './workloads.ts';
 
 const engineDir = process.env.BENCH_ENGINE_DIR ?? fileURLToPath(new URL('../../correlation-engine', import.meta.url));
@@ -110,6 +114,7 @@ for (let i = 0; i < 3; i++) {
 }
 gcCpuMs.sort((a, b) => a - b);
 const objectsAfter = countObjects ? await heapObjects() : 0;
+const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
 process.stdout.write(
   `${JSON.stringify({
     shape: keyed ? 'keyed' : 'one-span',
@@ -118,6 +123,7 @@ process.stdout.write(
     rssPerWindowBytes: (after.rss - before.rss) / n,
     heapPerWindowBytes: (after.heapUsed - before.heapUsed) / n,
     fullGcCpuMs: gcCpuMs[1],
+    youngGenerationMiB: (newSpace?.physical_space_size ?? 0) / 1048576,
     ...(countObjects ? { objectsPerWindow: (objectsAfter - objectsBefore) / n } : {}),
     rssMiB: after.rss / 1048576,
   })}\n`,

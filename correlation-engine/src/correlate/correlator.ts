@@ -1,4 +1,4 @@
-// Data flow: addSpans/addLogs -> the trace's window (window-record.ts) -> its linking values into the key index (key-index.ts);
+// Data flow: addSpans/addLogs -> the trace's window (window-record.ts, its detail window-detail.ts) -> its linking values into the key index (key-index.ts);
 // a trace-less log joins the open windows sharing a value and waits for later ones (waiting-logs.ts);
 // tick/closeOldest/flush -> close -> related traces (related-traces.ts) -> CorrelationEvent (window-event.ts) -> caller.
 //
@@ -25,7 +25,6 @@ import {
   type NormalizedLog,
   type NormalizedSpan,
   type OpenCorrelationEvent,
-  type SpanSummary,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
@@ -34,17 +33,7 @@ import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
-import {
-  appendBytes,
-  KEY_ENTRY_BYTES,
-  KEY_NODE_BYTES,
-  KEY_SLOTS_BYTES,
-  LOG_SUMMARY_BYTES,
-  SET_BYTES,
-  SET_ENTRY_BYTES,
-  SPAN_SUMMARY_BYTES,
-  stringBytes,
-} from './state-bytes.js';
+import { appendBytes, KEY_ENTRY_BYTES, KEY_NODE_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
 import {
   clearWaiting,
   enqueueWaiting,
@@ -58,8 +47,10 @@ import {
   waitingBytes,
   waitingCount,
 } from './waiting-logs.js';
+import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan, rootSpanId } from './window-detail.js';
 import { buildEvent } from './window-event.js';
-import { addService, betterRoot, countLog, ERROR_RANK, hasAny, listLog, newWindow, sameKeys, spanSummary } from './window-record.js';
+import { countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
+import { noteService } from './window-services.js';
 
 export type { DropReason } from './drop-reason.js';
 
@@ -207,27 +198,27 @@ export class Correlator {
     for (const span of spans) {
       const w = this.windowFor(span.traceId, now);
       w.spanCount += 1;
-      let bytes = addService(w, span.service);
+      // Every span counts before this check, and each is listed while fewer are: listed = min(count, cap).
+      const listed = w.spanCount <= this.o.maxSpansPerWindow;
+      let bytes = noteService(w, span.service, listed);
       if (span.status === 'ERROR') {
         if (w.errorCount === 0) bytes += this.indexError(w);
         w.errorCount += 1;
         if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
       }
-      const better = betterRoot(span, w.root);
-      const listed = countOf(w.spans) < this.o.maxSpansPerWindow;
-      // One summary object serves as detail entry and as root (the event reads the same fields).
-      // Its keys are shared with the span, not copied (the view and API clients check keys per
-      // span); when they repeat the window's own keys object, that one is shared instead, so
-      // the span's keys object and strings are not kept alive a second time.
-      const summary: SpanSummary | undefined =
-        better || listed ? spanSummary(span, hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined, w.root?.spanId) : undefined;
-      if (summary) bytes += SPAN_SUMMARY_BYTES + stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
-      if (better) w.root = summary;
-      if (listed && summary) {
-        const before = w.spans;
-        w.spans = append(before, summary);
-        bytes += appendBytes(before);
-      } else {
+      const better = isBetterRoot(w, span.parentSpanId, span.startUnixMs);
+      if (better || listed) {
+        // The span's keys are shared, not copied (the view and API clients check keys per span);
+        // when they repeat the window's own keys object, that one is shared instead, so the
+        // span's keys object and strings are not kept alive a second time.
+        const keys = hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined;
+        // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
+        const root = rootSpanId(w);
+        const parentSpanId = span.parentSpanId === root ? root : span.parentSpanId;
+        bytes += stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
+        bytes += listed ? listSpan(w, better, span, parentSpanId, keys) : keepRootOnly(w, span, parentSpanId, keys);
+      }
+      if (!listed) {
         w.spansCapped = true;
         this.drop('span_detail_cap', 1);
       }
@@ -349,15 +340,17 @@ export class Correlator {
   /** A log of the window's own trace joins it: counted, and listed up to the cap. */
   private joinLog(w: Window, log: NormalizedLog): void {
     const hadError = w.errorCount > 0;
-    let bytes = countLog(w, log.service, log.severity);
+    // Listed while fewer are (see addSpans).
+    const listed = w.logCount < this.o.maxLogsPerWindow;
+    let bytes = noteService(w, log.service, listed);
+    countLog(w, log.severity);
     if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
-    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) {
-      // One literal per shape (see spanSummary). A span id equal to the root's reuses its string.
-      const rootSpanId = w.root?.spanId;
-      const spanId = log.spanId === rootSpanId ? rootSpanId : log.spanId;
-      const { timeUnixMs, severity, service, message } = log;
-      const summary: LogSummary = spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
-      bytes += LOG_SUMMARY_BYTES + stringBytes(log.message) + stringBytes(log.spanId) + listLog(w, summary);
+    if (listed) {
+      // A span id equal to the root's reuses its string.
+      const root = rootSpanId(w);
+      const spanId = log.spanId === root ? root : log.spanId;
+      bytes += stringBytes(log.message) + stringBytes(log.spanId);
+      bytes += listOwnLog(w, log.timeUnixMs, log.severity, log.service, log.message, spanId);
     } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
@@ -368,9 +361,11 @@ export class Correlator {
     this.o.onTouch?.(w.traceId);
     w.linkedLogCount += 1;
     const hadError = w.errorCount > 0;
-    let bytes = countLog(w, summary.service, summary.severity);
+    const listed = w.logCount < this.o.maxLogsPerWindow;
+    let bytes = noteService(w, summary.service, listed);
+    countLog(w, summary.severity);
     if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
-    if ((w.logs?.length ?? 0) < this.o.maxLogsPerWindow) bytes += listLog(w, summary);
+    if (listed) bytes += listLinkedLog(w, summary);
     else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;

@@ -16,6 +16,7 @@ import { BUSINESS_KEYS, type BusinessKey, LINKING_KEYS } from '../model/types.js
 import { keySlot, slotHas } from './key-slots.js';
 import { itemsOf } from './one-or-many.js';
 import type { KeyEntry, KeyNode, Window } from './state.js';
+import { hasService } from './window-services.js';
 
 /** Windows a walk may pass over without a match before it stops and answers a shorter page. */
 export const MAX_PASSED_OVER = 2048;
@@ -53,13 +54,6 @@ export interface OpenState {
 export type OpenVisit = (w: Window, resume: OpenPosition) => boolean;
 
 const ANY = (_w: Window): boolean => true;
-
-function hasService(w: Window, service: string): boolean {
-  const s = w.services;
-  if (s === undefined) return false;
-  if (typeof s === 'string') return s === service;
-  return Array.isArray(s) ? s.includes(service) : s.has(service);
-}
 
 /** The window's checks other than the index the walk follows. */
 function matcher(filter: OpenFilter, skipLinking: string | undefined, skipErrors: boolean): (w: Window) => boolean {

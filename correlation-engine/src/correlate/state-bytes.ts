@@ -33,6 +33,13 @@ export const LOG_SUMMARY_BYTES = HEADER + 6 * FIELD + BOXED_NUMBER;
 export const LIST_SLOT_BYTES = FIELD;
 export const LIST_BYTES = 48 + 2 * FIELD;
 
+/** An empty array (its object and its store's header), as a window's packed detail starts. */
+export const PACKED_ARRAY_BYTES = 48;
+/** A span packed into its window's detail (window-detail.ts): 6 slots and two unboxed times. */
+export const PACKED_SPAN_BYTES = 8 * FIELD;
+/** A log of the window's trace packed into its detail: 4 slots and an unboxed time. */
+export const PACKED_LOG_BYTES = 5 * FIELD;
+
 /** Bytes one append adds to a one-or-many holder: none for its first item, a list for the second, a slot after. */
 export function appendBytes(before: OneOrMany<object> | undefined): number {
   return before === undefined ? 0 : Array.isArray(before) ? LIST_SLOT_BYTES : LIST_BYTES;

@@ -2,11 +2,12 @@
 //
 // Memory: up to CORR_MAX_OPEN_WINDOWS (and 1M in the benchmark) windows live at once, and most
 // hold one or a few records, so a Window allocates only what it uses: one service or key value is
-// kept as a plain string (a list or Set only from the second distinct one), detail lists are created on
-// first use, and the root is the span's summary, not the whole decoded span. Every live object is
-// also marked by each major GC, which with a million open windows stalled ingest for seconds; so
-// a one-span window also has no spans array (its one summary stands in for the list) and no key
-// array (it shares the span's keys object), and the close time is computed, not stored.
+// kept as a plain string (a list or Set only from the second distinct one), the detail is created
+// on first use and packed into two flat arrays (window-detail.ts), and the root is a record of it,
+// not the whole decoded span. Every live object is also marked by each major GC, which with a
+// million open windows stalled ingest for seconds; so a one-span window also has no detail arrays
+// (its one summary stands in for them) and no key array (it shares the span's keys object), and
+// the close time is computed, not stored.
 // A window keeps no list of related traces: they are read
 // from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
 // others costs what a window alone costs.
@@ -17,7 +18,10 @@ export interface Window {
   traceId: string;
   startMs: number;
   continuation: boolean;
-  /** One service as itself, a few in an exact-length array, many in a Set. */
+  /**
+   * One service as itself, a few in an exact-length array, many in a Set; kept only from the first
+   * record a cap leaves out of the detail, which lists them until then (window-services.ts).
+   */
   services: string | string[] | Set<string> | undefined;
   spanCount: number;
   logCount: number;
@@ -30,10 +34,15 @@ export interface Window {
    * BUSINESS_KEYS.
    */
   keys: KeySlots | BusinessKeys | undefined;
-  root: SpanSummary | undefined;
-  /** The detail list; its only entry on its own while there is one (most windows). */
-  spans: OneOrMany<SpanSummary> | undefined;
-  logs: LogSummary[] | undefined;
+  /**
+   * The root span: where its record starts in the packed detail, or its summary (the window's
+   * only span, or a root the span cap kept out of the detail).
+   */
+  root: SpanSummary | number | undefined;
+  /** The listed spans and logs (window-detail.ts): the only span as its summary, or packed records. */
+  detail: SpanSummary | unknown[] | undefined;
+  /** The times of the packed records, unboxed (window-detail.ts). */
+  times: number[] | undefined;
   spansCapped: boolean;
   logsCapped: boolean;
   /** Its place in the list of every linking value it carries, to leave them in O(1) at close. */

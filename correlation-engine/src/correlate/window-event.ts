@@ -1,8 +1,11 @@
 // Turns a closed window into the CorrelationEvent it is emitted as: keys and services as sorted
-// or plain arrays, detail lists in time order. Runs once per window, at close.
+// or plain arrays, detail lists unpacked (window-detail.ts) in time order. Runs once per window,
+// at close; it leaves the window as it was, so an open window's event can be built the same way.
 import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTrace, SEVERITIES } from '../model/types.js';
 import { keySlot, slotSize } from './key-slots.js';
 import type { Window } from './state.js';
+import { rootSummary, unpack } from './window-detail.js';
+import { servicesOf } from './window-services.js';
 
 /** The event of a window closed at endMs, listing the related traces found at close. */
 export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
@@ -11,8 +14,8 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     const slot = keySlot(w.keys, k);
     if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
   }
-  const root = w.root;
-  const services = w.services;
+  const root = rootSummary(w);
+  const { spans, logs } = unpack(w);
   return {
     id: `${instance}:${w.traceId}:${w.startMs}`,
     instance,
@@ -20,7 +23,7 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     windowStart: new Date(w.startMs).toISOString(),
     windowEnd: new Date(endMs).toISOString(),
     continuation: w.continuation,
-    services: services === undefined ? [] : typeof services === 'string' ? [services] : [...services].sort(),
+    services: servicesOf(w, spans, logs),
     spanCount: w.spanCount,
     logCount: w.logCount,
     linkedLogCount: w.linkedLogCount,
@@ -37,8 +40,8 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
       : null,
     relatedTraces: related,
     detail: {
-      spans: w.spans === undefined ? [] : Array.isArray(w.spans) ? w.spans.sort((a, b) => a.startUnixMs - b.startUnixMs) : [w.spans],
-      logs: w.logs ? w.logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs) : [],
+      spans: spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
+      logs: logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
       spansCapped: w.spansCapped,
       logsCapped: w.logsCapped,
     },

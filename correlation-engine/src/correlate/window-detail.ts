@@ -1,0 +1,319 @@
+// A window's detail lists (its spans and logs, in arrival order), packed: the fields of every
+// record in one flat array per window and their times unboxed in a second, number-only array.
+//
+// Why: as objects, every span and log summary of an open window cost an object header, a list
+// slot and a 16-byte box per millisecond time (a time is never a small integer), for a few
+// pointers of content; for a window of a few spans and logs that overhead outweighed its strings.
+// Packed, a record costs its fields and 8 bytes per time. The summaries are rebuilt, with the
+// same fields in the same order, once, when the event is built.
+//
+// Most windows hold one span: that one stays a plain summary (one object is smaller than two
+// arrays) and is packed when a second record arrives.
+//
+// Layout of `records`, record after record, each opening with a number (a small integer, no box)
+// that says what it is and where its times are:
+// - a span: [timesAt * 4 + status, spanId, parentSpanId, name, service, keys]; times[timesAt] is
+//   its start, times[timesAt + 1] its duration; status is its position in SPAN_STATUSES;
+// - a log of the window's trace: [-1 - (timesAt * 8 + severity), service, message, spanId];
+//   times[timesAt] is its time; severity is its position in SEVERITIES;
+// - a trace-less log joined through a key: its summary itself (one slot), shared with the other
+//   windows it joined.
+import { type BusinessKeys, type LogSummary, type NormalizedSpan, SEVERITIES, type SpanStatus, type SpanSummary } from '../model/types.js';
+import { EXACT_UP_TO } from './one-or-many.js';
+import type { Window } from './state.js';
+import {
+  LIST_SLOT_BYTES,
+  LOG_SUMMARY_BYTES,
+  PACKED_ARRAY_BYTES,
+  PACKED_LOG_BYTES,
+  PACKED_SPAN_BYTES,
+  SPAN_SUMMARY_BYTES,
+} from './state-bytes.js';
+import { severityRank } from './window-record.js';
+
+type PackedRecords = unknown[];
+
+/** Slots of a packed span and of a packed log (PACKED_SPAN_BYTES and PACKED_LOG_BYTES count them). */
+const SPAN_SLOTS = 6;
+const LOG_SLOTS = 4;
+
+const SPAN_STATUSES: readonly SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
+const statusCode = (status: SpanStatus): number => (status === 'ERROR' ? 2 : status === 'OK' ? 1 : 0);
+
+/**
+ * While a window has counted up to EXACT_UP_TO records, its packed arrays grow by exact-length
+ * copies (most windows hold a few records, and growing in place leaves room for half again plus
+ * 16 slots); after that they grow in place, so a busy window is not copied whole per record.
+ */
+const exact = (w: Window): boolean => w.spanCount + w.logCount <= EXACT_UP_TO;
+
+/**
+ * The summary of a span, one literal per shape: an object built by spreading gets room for
+ * properties it never uses, and adding a property later gives it a separate property store.
+ */
+function spanSummaryOf(
+  spanId: string,
+  parentSpanId: string | undefined,
+  name: string,
+  service: string,
+  startUnixMs: number,
+  durationMs: number,
+  status: SpanStatus,
+  keys: BusinessKeys | undefined,
+): SpanSummary {
+  if (parentSpanId) {
+    return keys
+      ? { spanId, parentSpanId, name, service, startUnixMs, durationMs, status, keys }
+      : { spanId, parentSpanId, name, service, startUnixMs, durationMs, status };
+  }
+  return keys
+    ? { spanId, name, service, startUnixMs, durationMs, status, keys }
+    : { spanId, name, service, startUnixMs, durationMs, status };
+}
+
+const durationOf = (span: NormalizedSpan): number => Math.max(0, span.endUnixMs - span.startUnixMs);
+
+function summaryOfSpan(span: NormalizedSpan, parentSpanId: string | undefined, keys: BusinessKeys | undefined): SpanSummary {
+  const { spanId, name, service, startUnixMs, status } = span;
+  return spanSummaryOf(spanId, parentSpanId, name, service, startUnixMs, durationOf(span), status, keys);
+}
+
+/**
+ * Makes the span the window's root without listing it (the span cap is reached); returns the
+ * estimated bytes of its summary, its strings excepted.
+ */
+export function keepRootOnly(w: Window, span: NormalizedSpan, parentSpanId: string | undefined, keys: BusinessKeys | undefined): number {
+  w.root = summaryOfSpan(span, parentSpanId, keys);
+  return SPAN_SUMMARY_BYTES;
+}
+
+/** `list` with `k` more slots at its end (a copy of exact length while the window is small). */
+function grown(w: Window, list: unknown[] | undefined, k: number): unknown[] {
+  if (list === undefined) return new Array(k);
+  const n = list.length;
+  if (!exact(w)) {
+    list.length = n + k;
+    return list;
+  }
+  const copy = new Array(n + k);
+  for (let i = 0; i < n; i++) copy[i] = list[i];
+  return copy;
+}
+
+/**
+ * Appends a time pair or a single time; returns where it starts. Not through grown(): V8 makes
+ * the arrays of one allocation site with the element kind that site's arrays came to hold, and
+ * made where the records are (any value), the times would be boxed again.
+ */
+function addTimes(w: Window, a: number, b: number | undefined): number {
+  const before = w.times;
+  if (before === undefined) {
+    w.times = b === undefined ? [a] : [a, b];
+    return 0;
+  }
+  const n = before.length;
+  const k = b === undefined ? 1 : 2;
+  let times = before;
+  if (!exact(w)) times.length = n + k;
+  else {
+    times = new Array<number>(n + k);
+    for (let i = 0; i < n; i++) times[i] = before[i] as number;
+  }
+  times[n] = a;
+  if (b !== undefined) times[n + 1] = b;
+  w.times = times;
+  return n;
+}
+
+/**
+ * The window's records as a packed array, the lone summary packed into it first; returns the
+ * change in estimated bytes (the summary object and its boxed times become slots).
+ */
+function packed(w: Window): number {
+  const d = w.detail;
+  if (d === undefined || Array.isArray(d)) return 0;
+  w.detail = undefined;
+  const at = addTimes(w, d.startUnixMs, d.durationMs);
+  const records = grown(w, undefined, SPAN_SLOTS);
+  writeSpan(records, 0, at, d, d.parentSpanId, d.keys);
+  w.detail = records;
+  if (w.root === d) w.root = 0;
+  return 2 * PACKED_ARRAY_BYTES + PACKED_SPAN_BYTES - SPAN_SUMMARY_BYTES;
+}
+
+/** Writes a span's record at i: the id, name, service and status of `src` (a span or its summary). */
+function writeSpan(
+  records: unknown[],
+  i: number,
+  timesAt: number,
+  src: { spanId: string; name: string; service: string; status: SpanStatus },
+  parentSpanId: string | undefined,
+  keys: BusinessKeys | undefined,
+): void {
+  records[i] = timesAt * 4 + statusCode(src.status);
+  records[i + 1] = src.spanId;
+  records[i + 2] = parentSpanId;
+  records[i + 3] = src.name;
+  records[i + 4] = src.service;
+  records[i + 5] = keys;
+}
+
+/**
+ * Lists a span (the first alone, as a summary) with the parent id and keys the window keeps for
+ * it; `asRoot` makes it the window's root. Returns the change in estimated bytes, its strings
+ * excepted.
+ */
+export function listSpan(
+  w: Window,
+  asRoot: boolean,
+  span: NormalizedSpan,
+  parentSpanId: string | undefined,
+  keys: BusinessKeys | undefined,
+): number {
+  if (w.detail === undefined) {
+    const summary = summaryOfSpan(span, parentSpanId, keys);
+    w.detail = summary;
+    if (asRoot) w.root = summary;
+    return SPAN_SUMMARY_BYTES;
+  }
+  let bytes = packed(w);
+  if (w.times === undefined) bytes += PACKED_ARRAY_BYTES;
+  const timesAt = addTimes(w, span.startUnixMs, durationOf(span));
+  const before = w.detail as PackedRecords;
+  const at = before.length;
+  const records = grown(w, before, SPAN_SLOTS);
+  writeSpan(records, at, timesAt, span, parentSpanId, keys);
+  w.detail = records;
+  if (asRoot) w.root = at;
+  return bytes + PACKED_SPAN_BYTES;
+}
+
+/** Lists a log of the window's own trace; returns the change in estimated bytes, its strings excepted. */
+export function listOwnLog(
+  w: Window,
+  timeUnixMs: number,
+  severity: LogSummary['severity'],
+  service: string,
+  message: string,
+  spanId: string | undefined,
+): number {
+  const rank = severityRank(severity);
+  // Not reached through the types; kept whole rather than packed with a wrong severity.
+  if (rank === undefined) return listLinkedLog(w, logSummaryOf(timeUnixMs, severity, service, message, spanId)) + LOG_SUMMARY_BYTES;
+  let bytes = packed(w);
+  if (w.detail === undefined) bytes += PACKED_ARRAY_BYTES;
+  if (w.times === undefined) bytes += PACKED_ARRAY_BYTES;
+  const timesAt = addTimes(w, timeUnixMs, undefined);
+  const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
+  const records = grown(w, w.detail as PackedRecords | undefined, LOG_SLOTS);
+  records[at] = -1 - (timesAt * 8 + rank);
+  records[at + 1] = service;
+  records[at + 2] = message;
+  records[at + 3] = spanId;
+  w.detail = records;
+  return bytes + PACKED_LOG_BYTES;
+}
+
+/** Lists a trace-less log's shared summary; returns the change in estimated bytes. */
+export function listLinkedLog(w: Window, summary: LogSummary): number {
+  let bytes = packed(w);
+  if (w.detail === undefined) bytes += PACKED_ARRAY_BYTES;
+  const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
+  const records = grown(w, w.detail as PackedRecords | undefined, 1);
+  records[at] = summary;
+  w.detail = records;
+  return bytes + LIST_SLOT_BYTES;
+}
+
+/** The root span's id, or undefined. */
+export function rootSpanId(w: Window): string | undefined {
+  const r = w.root;
+  return typeof r === 'number' ? ((w.detail as PackedRecords)[r + 1] as string) : r?.spanId;
+}
+
+/** True when a span with this parent and start makes a better root than the window's: a span without a parent; among several (or none), the earliest. */
+export function isBetterRoot(w: Window, parentSpanId: string | undefined, startUnixMs: number): boolean {
+  const r = w.root;
+  if (r === undefined) return true;
+  let curRoot: boolean;
+  let curStart: number;
+  if (typeof r === 'number') {
+    const records = w.detail as PackedRecords;
+    curRoot = !records[r + 2];
+    curStart = (w.times as number[])[(records[r] as number) >> 2] as number;
+  } else {
+    curRoot = !r.parentSpanId;
+    curStart = r.startUnixMs;
+  }
+  const candRoot = !parentSpanId;
+  if (candRoot !== curRoot) return candRoot;
+  return startUnixMs < curStart;
+}
+
+/** The root as a summary (rebuilt from its packed record when listed), or undefined. */
+export function rootSummary(w: Window): SpanSummary | undefined {
+  const r = w.root;
+  return typeof r === 'number' ? spanAt(w.detail as PackedRecords, w.times as number[], r) : r;
+}
+
+function spanAt(records: PackedRecords, times: number[], i: number): SpanSummary {
+  const tag = records[i] as number;
+  const t = tag >> 2;
+  return spanSummaryOf(
+    records[i + 1] as string,
+    records[i + 2] as string | undefined,
+    records[i + 3] as string,
+    records[i + 4] as string,
+    times[t] as number,
+    times[t + 1] as number,
+    SPAN_STATUSES[tag & 3] as SpanStatus,
+    records[i + 5] as BusinessKeys | undefined,
+  );
+}
+
+/** A log summary, one literal per shape, as the summaries were built before packing. */
+function logSummaryOf(
+  timeUnixMs: number,
+  severity: LogSummary['severity'],
+  service: string,
+  message: string,
+  spanId: string | undefined,
+): LogSummary {
+  return spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
+}
+
+function ownLogAt(records: PackedRecords, times: number[], i: number): LogSummary {
+  const code = -1 - (records[i] as number);
+  const severity = SEVERITIES[code & 7] as LogSummary['severity'];
+  return logSummaryOf(
+    times[code >> 3] as number,
+    severity,
+    records[i + 1] as string,
+    records[i + 2] as string,
+    records[i + 3] as string | undefined,
+  );
+}
+
+/** The window's spans and logs as summaries, in arrival order. */
+export function unpack(w: Window): { spans: SpanSummary[]; logs: LogSummary[] } {
+  const d = w.detail;
+  if (d === undefined) return { spans: [], logs: [] };
+  if (!Array.isArray(d)) return { spans: [d], logs: [] };
+  const times = w.times as number[];
+  const spans: SpanSummary[] = [];
+  const logs: LogSummary[] = [];
+  for (let i = 0; i < d.length; ) {
+    const head = d[i];
+    if (typeof head !== 'number') {
+      logs.push(head as LogSummary);
+      i += 1;
+    } else if (head >= 0) {
+      spans.push(spanAt(d, times, i));
+      i += SPAN_SLOTS;
+    } else {
+      logs.push(ownLogAt(d, times, i));
+      i += LOG_SLOTS;
+    }
+  }
+  return { spans, logs };
+}
