@@ -1,11 +1,16 @@
 // Gateway ingress auth (gateway/otel-config.ingress-auth.yaml) with the built collector: an
 // Alloy-like sender (OTLP/HTTP with the Basic header otelcol.auth.basic sends) gets through with
-// the right credentials and is refused with wrong or missing ones; a real sense app configured the
-// way sense-apps/docker-compose.yml configures it (OTEL_EXPORTER_OTLP_HEADERS) gets its traces in.
+// the right credentials and is refused with wrong or missing ones, over OTLP/HTTP and OTLP/gRPC;
+// a real sense app configured the way sense-apps/docker-compose.yml configures it
+// (OTEL_EXPORTER_OTLP_HEADERS) gets its traces in.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Metadata, status } from '@grpc/grpc-js';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureServer } from '../src/capture-server.js';
 import { type RunningGateway, readyOrExited, startGateway, startSinkCollector } from '../src/collectors.js';
@@ -63,11 +68,13 @@ describe('gateway ingress auth: running', () => {
   let gateway: RunningGateway;
   let sink: ReturnType<typeof writeSinkConfig>;
   let ardaPort: number;
+  let grpcTarget: string;
 
   beforeAll(async () => {
     set = new ProcessSet(join(dir, 'run'));
     const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus', 'tempoGrpc', 'tempoHttp', 'lokiOtlp', 'arda']);
     ardaPort = p.arda;
+    grpcTarget = `http://127.0.0.1:${p.grpc}`;
     sink = writeSinkConfig(join(dir, 'run'), { tempoGrpc: p.tempoGrpc, tempoHttp: p.tempoHttp, lokiOtlpHttp: p.lokiOtlp });
     await startSinkCollector(set, 'sink', sink.config, `http://127.0.0.1:${p.tempoHttp}/`);
     const engineUrl = await engine.listen();
@@ -107,6 +114,42 @@ describe('gateway ingress auth: running', () => {
     const delivered = new Set(readSpans(sink.tempoFile).map((s) => s.traceId));
     for (const [name, traceId] of Object.entries(refused)) expect(delivered.has(traceId), name).toBe(false);
     expect(gateway.proc.tail(400)).not.toContain(PASSWORD);
+  });
+
+  it('an OTLP/gRPC sender: the same credentials in the authorization metadata; others get UNAUTHENTICATED', async () => {
+    /** One finished span of a new trace, exported over gRPC with the given authorization (or none). */
+    const exportOne = async (authorization?: string): Promise<{ traceId: string; code: number; grpcCode?: number }> => {
+      const memory = new InMemorySpanExporter();
+      const provider = new TracerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'alloy-grpc' }),
+        spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+      });
+      const span = provider.getTracer('ingress-auth').startSpan('GET /grpc');
+      span.end();
+      await provider.forceFlush();
+      const metadata = new Metadata();
+      if (authorization !== undefined) metadata.set('authorization', authorization);
+      const exporter = new OTLPTraceExporter({ url: grpcTarget, metadata });
+      const spans: ReadableSpan[] = memory.getFinishedSpans();
+      const result = await new Promise<{ code: number; error?: Error & { code?: number } }>((r) => exporter.export(spans, r));
+      await exporter.shutdown();
+      await provider.shutdown();
+      return {
+        traceId: span.spanContext().traceId,
+        code: result.code,
+        ...(result.error?.code !== undefined ? { grpcCode: result.error.code } : {}),
+      };
+    };
+    const refused = [await exportOne(basic(USER, 'guess')), await exportOne(basic('admin', PASSWORD)), await exportOne()];
+    for (const r of refused) {
+      expect(r.code).not.toBe(0);
+      expect(r.grpcCode).toBe(status.UNAUTHENTICATED);
+    }
+    const accepted = await exportOne(basic(USER, PASSWORD));
+    expect(accepted.code).toBe(0);
+    await waitFor('the gRPC span in the Tempo sink', () => readSpans(sink.tempoFile).some((s) => s.traceId === accepted.traceId), 15_000);
+    const delivered = new Set(readSpans(sink.tempoFile).map((s) => s.traceId));
+    for (const r of refused) expect(delivered.has(r.traceId)).toBe(false);
   });
 
   it('a sense app with the OTEL_EXPORTER_OTLP_HEADERS that compose sets gets its traces in', async () => {
