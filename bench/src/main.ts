@@ -299,15 +299,7 @@ async function main(): Promise<void> {
   }
 
   if (phase('mixed') && w1Engine && w2Engine) {
-    // Half the capacity in total: each workload at a quarter of its own maximum (requests/s).
-    const logsRate = (0.25 * w1Engine.itemsPerSec) / 50;
-    const spansPerRequest =
-      w2Engine.runs.reduce((n, r) => n + r.items, 0) /
-      Math.max(
-        1,
-        w2Engine.runs.reduce((n, r) => n + r.ok, 0),
-      );
-    const tracesRate = (0.25 * w2Engine.itemsPerSec) / spansPerRequest;
+    const { logsRate, tracesRate } = halfLoadRates(w1Engine, w2Engine);
     log(`mixed run at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, with the correlation-latency probe`);
     const engine = await startEngine({ LOKI_URL: sink.url }, 'mixed');
     const seconds = Math.max(SECONDS, 12);
@@ -386,14 +378,7 @@ async function main(): Promise<void> {
     };
     const w1 = w1Engine ?? (await capacity('logs'));
     const w2 = w2Engine ?? (await capacity('traces'));
-    const logsRate = (0.25 * w1.itemsPerSec) / 50;
-    const spansPerRequest =
-      w2.runs.reduce((n, r) => n + r.items, 0) /
-      Math.max(
-        1,
-        w2.runs.reduce((n, r) => n + r.ok, 0),
-      );
-    const tracesRate = (0.25 * w2.itemsPerSec) / spansPerRequest;
+    const { logsRate, tracesRate } = halfLoadRates(w1, w2);
     log(`visibility at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, probe every 100 ms (API and live stream)`);
     const engine = await startEngine({ LOKI_URL: sink.url }, 'visibility');
     const seconds = Math.max(SECONDS, 12);
@@ -697,6 +682,17 @@ function summary(f: Record<string, any>): string {
 }
 
 /** The runs of several one-run series as one series (medians over all of them). */
+/** Half the capacity in total: each workload at a quarter of its own maximum, in requests/s (50 records a log request). */
+function halfLoadRates(logs: Series, traces: Series): { logsRate: number; tracesRate: number } {
+  const spansPerRequest =
+    traces.runs.reduce((n, r) => n + r.items, 0) /
+    Math.max(
+      1,
+      traces.runs.reduce((n, r) => n + r.ok, 0),
+    );
+  return { logsRate: (0.25 * logs.itemsPerSec) / 50, tracesRate: (0.25 * traces.itemsPerSec) / spansPerRequest };
+}
+
 /**
  * Rounds of one warm-up and one timed run per side, each side on a fresh engine, sides in turn
  * (A, B, C, A, B, C, ...): drift of a shared machine then falls on every side alike.
