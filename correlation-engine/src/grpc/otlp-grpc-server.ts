@@ -14,7 +14,7 @@ import { BasicCredentials } from '../auth/basic-credentials.js';
 import type { Config } from '../config.js';
 import type { Pipeline } from '../correlate/pipeline.js';
 import { BackpressureError } from '../delivery/delivery.js';
-import { decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse, OtlpDecodeError, type Rejections } from '../ingest/otlp/index.js';
+import { decodeFailure, decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse, type Rejections } from '../ingest/otlp/index.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
 import { retryStatusDetails } from './status-details.js';
@@ -71,15 +71,15 @@ function serviceDefinition(signal: Signal): ServiceDefinition {
   };
 }
 
-/** Decoder failures are the sender's (the decoders read nothing but the message), as on the HTTP route. */
+/** Decoder failures are the sender's: INVALID_ARGUMENT with the reason (see decodeFailure). */
 function decoding<T>(log: FastifyBaseLogger, decode: () => T): T {
   try {
     return decode();
   } catch (err) {
-    if (err instanceof OtlpDecodeError) throw new GrpcRefusal(status.INVALID_ARGUMENT, err.message);
-    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
-    log.error({ err }, 'OTLP decoder failed on a malformed gRPC message');
-    throw new GrpcRefusal(status.INVALID_ARGUMENT, 'malformed OTLP request: a field has the wrong type or shape');
+    const failure = decodeFailure(err);
+    if (!failure) throw err;
+    if (failure.bug) log.error({ err }, 'OTLP decoder failed on a malformed gRPC message');
+    throw new GrpcRefusal(status.INVALID_ARGUMENT, failure.reason);
   }
 }
 

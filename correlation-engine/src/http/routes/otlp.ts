@@ -4,11 +4,11 @@
 // request's encoding (partial_success when items were rejected), errors as google.rpc.Status.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  decodeFailure,
   decodeLogs,
   decodeMetrics,
   decodeTraces,
   encodeExportResponse,
-  OtlpDecodeError,
   type OtlpFormat,
   type Rejections,
 } from '../../ingest/otlp/index.js';
@@ -25,19 +25,15 @@ function formatOf(request: FastifyRequest): OtlpFormat {
   return Buffer.isBuffer(request.body) ? 'protobuf' : 'json';
 }
 
-/**
- * Decoder errors are the client's: 400 with the decoder's message. The decoders read nothing but
- * the body, so any other error they throw is still caused by the body; it is logged as a bug to
- * fix but answered 400 too, because OTLP senders drop a batch answered 500 without retrying.
- */
+/** Decoder failures are the client's: 400 with the reason (see decodeFailure). */
 function decoding<T>(request: FastifyRequest, decode: () => T): T {
   try {
     return decode();
   } catch (err) {
-    if (err instanceof OtlpDecodeError) throw new HttpError(400, err.message);
-    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
-    request.log.error({ err }, 'OTLP decoder failed on a malformed body');
-    throw new HttpError(400, 'malformed OTLP request: a field has the wrong type or shape');
+    const failure = decodeFailure(err);
+    if (!failure) throw err;
+    if (failure.bug) request.log.error({ err }, 'OTLP decoder failed on a malformed body');
+    throw new HttpError(400, failure.reason);
   }
 }
 

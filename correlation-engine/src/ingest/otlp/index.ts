@@ -36,3 +36,18 @@ export function decodeMetrics(body: Uint8Array | unknown, format: OtlpFormat): {
 export function encodeExportResponse(signal: OtlpSignal, r: Rejections, format: OtlpFormat): Uint8Array | object {
   return format === 'protobuf' ? responseProtobuf(r) : responseJson(signal, r);
 }
+
+/**
+ * What a decoder's failure means for the sender: the reason to answer with (400 over HTTP,
+ * INVALID_ARGUMENT over gRPC), or undefined for a failure that is not about the message (rethrow).
+ * The decoders read nothing but the message, so a TypeError or RangeError from them is still the
+ * message's doing: it is answered as malformed too (OTLP senders drop a batch answered 500 /
+ * INTERNAL without retrying), with `bug` set so the edge logs it as a decoder defect to fix.
+ */
+export function decodeFailure(err: unknown): { reason: string; bug: boolean } | undefined {
+  if (err instanceof OtlpDecodeError) return { reason: err.message, bug: false };
+  if (err instanceof TypeError || err instanceof RangeError) {
+    return { reason: 'malformed OTLP request: a field has the wrong type or shape', bug: true };
+  }
+  return undefined;
+}
