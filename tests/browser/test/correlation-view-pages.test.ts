@@ -5,14 +5,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium, requireChromium } from '../src/chromium.js';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { newTraceId } from '../src/synthetic-trace.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
-const CHROMIUM = '/usr/bin/chromium';
 /** The smallest cap the engine allows: about fifty of these events fit on a page. */
 const CAP_BYTES = 64 * 1024;
 const EVENTS = 150;
@@ -48,7 +48,7 @@ async function keptEvents(): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`);
+  requireChromium();
   if (!existsSync(ENGINE_DIST)) throw new Error(`${ENGINE_DIST} is missing: build the engine first`);
   workDir = mkdtempSync(join(tmpdir(), 'corr-view-pages-'));
   const port = await freePort();
@@ -76,17 +76,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-    viewport: { width: 1280, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
-  });
+  ({ context, page } = await openChromium(join(workDir, 'chromium-profile'), pageErrors));
 }, 90_000);
 
 afterAll(async () => {

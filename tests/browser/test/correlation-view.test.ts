@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce } from '@obs/test-support/build';
 import { REPO_ROOT } from '@obs/test-support/repo';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium, requireChromium } from '../src/chromium.js';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { ensureBuilt, type RunningApps, senseAppsPresent, startSenseApps } from '../src/sense-apps.js';
 import { newTraceId, threeServiceTrace, wideTrace } from '../src/synthetic-trace.js';
@@ -18,7 +19,6 @@ import { newTraceId, threeServiceTrace, wideTrace } from '../src/synthetic-trace
 const ROOT = REPO_ROOT;
 const ENGINE_DIST = join(ROOT, 'correlation-engine/dist/server.js');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const WINDOW_SECONDS = 4;
 /** The engine keeps this many span summaries per event; CAPPED_TRACE has more. */
 const SPAN_CAP = 15;
@@ -100,7 +100,7 @@ async function produceTraffic(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`);
+  requireChromium();
   buildOnce('correlation-engine');
   workDir = mkdtempSync(join(tmpdir(), 'corr-view-'));
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -128,27 +128,7 @@ beforeAll(async () => {
     apps = await startSenseApps(`${engineUrl}/api/otlp`, AUTH.authorization);
   }
 
-  context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-    httpCredentials: { username: USER, password: PASS },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  // CSP violations and failed loads show up as console errors.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
-  });
+  ({ context, page } = await openChromium(join(workDir, 'chromium-profile'), pageErrors, { username: USER, password: PASS }));
 }, 90_000);
 
 afterAll(async () => {

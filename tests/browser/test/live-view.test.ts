@@ -3,17 +3,17 @@
 // later log updates that row through the live stream (server-sent events) without a reload and
 // without polling the open windows again, and the row turns into the closed event at close.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildOnce } from '@obs/test-support/build';
 import { REPO_ROOT } from '@obs/test-support/repo';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChromium, requireChromium } from '../src/chromium.js';
 import { freePort, type Started, startNode, stop, waitForHttp } from '../src/processes.js';
 import { newTraceId, threeServiceTrace } from '../src/synthetic-trace.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WINDOW_SECONDS = 8;
 const USER = 'viewer';
 const PASS = randomBytes(9).toString('base64url');
@@ -42,7 +42,7 @@ async function post(path: string, body: unknown): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/lib/ensure-chromium.sh`);
+  requireChromium();
   buildOnce('correlation-engine');
   workDir = mkdtempSync(join(tmpdir(), 'corr-live-'));
   const port = await freePort();
@@ -61,26 +61,7 @@ beforeAll(async () => {
     },
   });
   await waitForHttp(engine, `${engineUrl}/ready`);
-  context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-    httpCredentials: { username: USER, password: PASS },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
-  // CSP violations (an inline script, a connection the policy forbids) show up as console errors.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
-  });
+  ({ context, page } = await openChromium(join(workDir, 'chromium-profile'), pageErrors, { username: USER, password: PASS }));
   page.on('request', (req) => {
     if (req.url().includes('state=open')) openPolls.push(req.url());
   });
