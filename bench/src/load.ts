@@ -8,11 +8,12 @@
 // server shows in p99 instead of quietly slowing the sender (no coordinated omission).
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { otlpLogsWorkload } from './otlp-logs-workload.ts';
 import { logsWorkload, stamp, tracesWorkload, type Workload, windowPrefillWorkload } from './workloads.ts';
 
 export interface LoadOptions {
   url: string;
-  workload: 'logs' | 'logs-hot' | 'logs-skewed' | 'traces' | 'prefill';
+  workload: 'logs' | 'logs-hot' | 'logs-skewed' | 'logs-otlp' | 'traces' | 'prefill';
   connections: number;
   warmupMs: number;
   durationMs: number;
@@ -43,6 +44,7 @@ function build(name: LoadOptions['workload'], count: number): Workload {
   if (name === 'logs') return logsWorkload(count);
   if (name === 'logs-hot') return logsWorkload(count, 1, 'hot');
   if (name === 'logs-skewed') return logsWorkload(count, 1, 'skewed');
+  if (name === 'logs-otlp') return otlpLogsWorkload(count);
   if (name === 'traces') return tracesWorkload(count);
   return windowPrefillWorkload();
 }

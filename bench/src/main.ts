@@ -5,7 +5,7 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,mixed,visibility,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
 // BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce } from '@obs/test-support/build';
 import { baselineEngineDir } from './baseline-engine.ts';
-import { startCollector } from './collector.ts';
+import { startCollector, startLogsCollector } from './collector.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
 import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
@@ -170,9 +170,9 @@ async function startSink(port = 0): Promise<{ proc: Proc; url: string }> {
   return { proc, url: m[1] as string };
 }
 
-async function sinkCount(url: string): Promise<{ entries: number; firstAt: number; lastAt: number }> {
+async function sinkCount(url: string): Promise<{ entries: number; firstAt: number; lastAt: number; otlpPushes: number }> {
   const res = await fetch(`${url}/count`);
-  return (await res.json()) as { entries: number; firstAt: number; lastAt: number };
+  return (await res.json()) as { entries: number; firstAt: number; lastAt: number; otlpPushes: number };
 }
 
 async function gauge(url: string, pattern: RegExp): Promise<number> {
@@ -296,6 +296,61 @@ async function main(): Promise<void> {
     };
     await stop(engine.proc);
     targets.push(atLeast('workload 2: spans/s vs OTel Collector', w2Engine.itemsPerSec, 'spans/s', w2Col.itemsPerSec, 1.0));
+  }
+
+  if (phase('w3')) {
+    // Workload 3 (issue 16): OTLP protobuf logs, the engine against the collector on the same
+    // core, in two setups (collector.ts startLogsCollector says how each side is configured), in
+    // interleaved rounds so the shared machine's drift falls on all four alike.
+    const sides = [
+      {
+        name: 'collectorNop',
+        workload: 'logs-otlp',
+        start: () => startLogsCollector(collectorBin, work, 'nop', sink.url, PINNING?.server),
+      },
+      { name: 'engineNop', workload: 'logs-otlp', start: () => startEngine({ LOKI_URL: '' }, 'w3-nop') },
+      {
+        name: 'collectorDurable',
+        workload: 'logs-otlp',
+        start: () => startLogsCollector(collectorBin, work, 'durable', sink.url, PINNING?.server),
+      },
+      { name: 'engineDurable', workload: 'logs-otlp', start: () => startEngine({ LOKI_URL: sink.url }, 'w3-durable') },
+    ] as const;
+    const otlpBefore = (await sinkCount(sink.url)).otlpPushes;
+    const rounds = await interleavedRounds('workload 3', sides, RUNS, async (side) => {
+      const server = await side.start();
+      track(server.proc);
+      return server;
+    });
+    const otlpPushes = (await sinkCount(sink.url)).otlpPushes - otlpBefore;
+    // The durable collector must really have exported (its queue drains to the sink while it runs).
+    if (otlpPushes === 0) throw new Error('workload 3: the durable collector delivered nothing to the sink');
+    const w3: Record<string, unknown> = { rounds: RUNS, collectorOtlpPushes: otlpPushes };
+    for (const [setup, engineSide, collectorSide, bound, what] of [
+      ['noExport', 'engineNop', 'collectorNop', 0.5, 'no export (engine without exporters; collector batch -> nop)'],
+      [
+        'durable',
+        'engineDurable',
+        'collectorDurable',
+        1.0,
+        'durable export (engine queue -> Loki; collector persistent queue -> otlp_http)',
+      ],
+    ] as const) {
+      const r = compareRounds(rounds, engineSide, collectorSide);
+      w3[setup] = { ...r, engineRecordsPerSec: round(r.current.itemsPerSec), collectorRecordsPerSec: round(r.baseline.itemsPerSec) };
+      targets.push(
+        ratioTarget(
+          `workload 3 (OTLP logs), ${what}: records/s vs collector (median of ${RUNS} interleaved rounds)`,
+          r.current.itemsPerSec,
+          'records/s',
+          r.baseline.itemsPerSec,
+          r.throughputRatio,
+          '>=',
+          bound,
+        ),
+      );
+    }
+    figures.w3 = w3;
   }
 
   if (phase('mixed') && w1Engine && w2Engine) {
@@ -626,6 +681,12 @@ function summary(f: Record<string, any>): string {
     rows.push(seriesRow('workload 1, one circuit id (hot key)', 'records', f.skew.hot.current));
     rows.push(seriesRow('workload 1, 1% of ids carry 50%', 'records', f.skew.skewed.current));
   }
+  if (f.w3) {
+    rows.push(seriesRow('workload 3 (OTLP logs) collector, batch -> nop', 'records', f.w3.noExport.baseline));
+    rows.push(seriesRow('workload 3 engine, no exporters', 'records', f.w3.noExport.current));
+    rows.push(seriesRow('workload 3 collector, persistent queue -> otlp_http', 'records', f.w3.durable.baseline));
+    rows.push(seriesRow('workload 3 engine, durable queue -> Loki', 'records', f.w3.durable.current));
+  }
   if (f.w2) {
     rows.push(seriesRow('workload 2 OTel Collector', 'spans', f.w2.collector));
     rows.push(seriesRow('workload 2 engine', 'spans', f.w2.engine));
@@ -707,7 +768,7 @@ async function interleavedRounds<S extends { name: string; workload: LoadOptions
   for (let i = 0; i < roundCount; i++) {
     const round = {} as Record<S['name'], Series>;
     for (const side of sides) {
-      log(`${label} round ${i + 1}/${roundCount}: ${side.name} engine`);
+      log(`${label} round ${i + 1}/${roundCount}: ${side.name}`);
       const engine = await start(side, i + 1);
       round[side.name as S['name']] = await series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, WARMUP, 1);
       await stop(engine.proc);

@@ -10,8 +10,8 @@ import { type Resource, resourceFromAttributes } from '@opentelemetry/resources'
 
 /** 8 hex chars (4 bytes) that stand for the per-send counter. */
 export const SENTINEL_HEX = 'a0b1c2d3';
-const SENTINEL_BYTES = Buffer.from(SENTINEL_HEX, 'hex');
-const SENTINEL_ASCII = Buffer.from(SENTINEL_HEX, 'latin1');
+export const SENTINEL_BYTES = Buffer.from(SENTINEL_HEX, 'hex');
+export const SENTINEL_ASCII = Buffer.from(SENTINEL_HEX, 'latin1');
 
 export interface Body {
   bytes: Buffer;
@@ -42,7 +42,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-function hex(rand: () => number, chars: number): string {
+export function hex(rand: () => number, chars: number): string {
   let s = '';
   while (s.length < chars)
     s += Math.floor(rand() * 0x1_0000_0000)
@@ -51,18 +51,18 @@ function hex(rand: () => number, chars: number): string {
   return s.slice(0, chars);
 }
 
-function pick<T>(rand: () => number, items: readonly T[]): T {
+export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)] as T;
 }
 
-function offsetsOf(buf: Buffer, needle: Buffer): number[] {
+export function offsetsOf(buf: Buffer, needle: Buffer): number[] {
   const out: number[] = [];
   for (let i = buf.indexOf(needle); i >= 0; i = buf.indexOf(needle, i + needle.length)) out.push(i);
   return out;
 }
 
 /** A trace id whose first 4 bytes are the placeholder (the rest random, fixed per body). */
-function traceId(rand: () => number): string {
+export function traceId(rand: () => number): string {
   return SENTINEL_HEX + hex(rand, 24);
 }
 
@@ -74,10 +74,10 @@ const LOGGERS = [
   'com.ciena.bp.ra.DeviceAdapter',
   'com.ciena.bp.market.ProductCatalog',
 ];
-const LEVELS = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
+export const LEVELS = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
 
 /** A circuit id whose middle part changes on every send. */
-function circuitId(rand: () => number): string {
+export function circuitId(rand: () => number): string {
   return `CKT-${SENTINEL_HEX}-${pick(rand, SITES)}-${Math.floor(rand() * 1000)}`;
 }
 
@@ -85,7 +85,7 @@ function circuitId(rand: () => number): string {
  * A resource id that changes on every send too: a linking key repeated by every send of the same
  * body would make a few hot keys shared by hundreds of open windows, which live traffic does not do.
  */
-function resourceId(rand: () => number): string {
+export function resourceId(rand: () => number): string {
   return `${SENTINEL_HEX}-${hex(rand, 4)}-4c2d-9a44-${hex(rand, 12)}`;
 }
 
@@ -93,7 +93,7 @@ function isoAt(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function bluePlanetLine(rand: () => number, ms: number, circuit: string, resource: string): string {
+export function bluePlanetLine(rand: () => number, ms: number, circuit: string, resource: string): string {
   const t = isoAt(ms).replace('T', ' ').replace('.', ',').slice(0, 23);
   const level = pick(rand, LEVELS).padEnd(5);
   return `${t} ${level} [${pick(rand, THREADS)}] ${pick(rand, LOGGERS)} - Resource activation requested resource_id=${resource} resource_type_id=tosca.resourceTypes.EthernetCircuit circuit_id=${circuit}`;
@@ -182,7 +182,7 @@ export function logsWorkload(bodyCount: number, seed = 1, skew: KeySkew = 'disti
   return { name: skew === 'distinct' ? 'logs' : `logs-${skew}`, path: '/api/logs', contentType: 'application/json', bodies };
 }
 
-const SERVICES = ['beorn', 'palantir', 'arda'];
+export const SERVICES = ['beorn', 'palantir', 'arda'];
 const ROUTES = ['GET /api/test', 'POST /api/circuits', 'GET /api/resources/:id', 'PUT /api/activate'];
 
 type SpanLike = Parameters<typeof ProtobufTraceSerializer.serializeRequest>[0][number];

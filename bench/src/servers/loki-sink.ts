@@ -1,5 +1,7 @@
 // A Loki push API stand-in for the benchmark: accepts /loki/api/v1/push (JSON, gzip or not),
 // counts entries, answers 204. GET /count reports what arrived so the bench can time a drain.
+// Also the collector's OTLP/HTTP logs exporter target in workload 3 (POST /v1/logs): answers an
+// empty ExportLogsServiceResponse (200, zero bytes of protobuf) and counts the requests.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
@@ -11,16 +13,23 @@ let entries = 0;
 let pushes = 0;
 let firstAt = 0;
 let lastAt = 0;
+let otlpPushes = 0;
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/count') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt }));
+    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt, otlpPushes }));
     return;
   }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
+    if (req.url === '/v1/logs') {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+      otlpPushes++;
+      return;
+    }
     // Answer first, count after: the exporter's measured throughput should not include the
     // stand-in's own decoding time (the counting still happens, on the sink's core).
     res.writeHead(204);
