@@ -30,6 +30,8 @@ export interface ClusterSenderOptions {
   now?: () => number;
 }
 
+/** Least wait between two attempts: a gateway answering `Retry-After: 0` must not make a busy loop. */
+const MIN_RETRY_MS = 50;
 /** Retry-After given to refused clients while the buffer is over its bound. */
 const BACKPRESSURE_RETRY_AFTER_SECONDS = 2;
 
@@ -142,7 +144,7 @@ export class ClusterSender {
       failure = err instanceof Error ? err.name : 'error';
     }
     const retry = this.o.retry ?? { initialMs: 200, maxMs: 5000 };
-    this.retryDelay = retryAfterMs ?? backoffDelayMs(this.attempt, retry);
+    this.retryDelay = Math.max(MIN_RETRY_MS, retryAfterMs ?? backoffDelayMs(this.attempt, retry));
     this.attempt += 1;
     if (this.attempt === 1 || this.attempt % 10 === 0) {
       this.o.logger.warn(

@@ -109,6 +109,9 @@ export interface CorrelatorBytes {
   waitingLogs: number;
 }
 
+/** Related traces listed per window unless configured (CorrelatorOptions.maxRelatedPerWindow). */
+export const DEFAULT_MAX_RELATED = 10;
+
 type Hook = 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead' | 'onKeyTaken' | 'onLinked' | 'remoteRelated';
 
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
@@ -155,7 +158,7 @@ export class Correlator {
       graceMs: options.graceMs ?? options.windowMs,
       maxGraceLogs: options.maxGraceLogs ?? 10_000,
       maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
-      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 10,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? DEFAULT_MAX_RELATED,
       maxLinkFanout: options.maxLinkFanout ?? 10,
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
       linkTracelessLogs: options.linkTracelessLogs ?? true,

@@ -14,7 +14,7 @@ import { eventBytes, logBytes } from '../memory/record-bytes.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, Signal } from '../model/types.js';
-import { Correlator } from './correlator.js';
+import { Correlator, DEFAULT_MAX_RELATED } from './correlator.js';
 import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
 
@@ -48,7 +48,7 @@ function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNod
     instance: config.instanceId,
     windowMs: config.windowMs,
     maxOpenWindows: config.maxOpenWindows,
-    maxRelated: 10,
+    maxRelated: DEFAULT_MAX_RELATED,
     now: options.now,
     sender,
     metrics: options.metrics,

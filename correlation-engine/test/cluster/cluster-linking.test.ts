@@ -22,6 +22,8 @@ class StandInGateway {
   readonly received: Posted[] = [];
   private server: Server | undefined;
   failNext = 0;
+  /** Retry-After sent with each refusal. */
+  retryAfter = '0';
   route: (r: Posted) => FastifyInstance | undefined = () => undefined;
   private forwarding: Promise<unknown> = Promise.resolve();
 
@@ -34,7 +36,7 @@ class StandInGateway {
       req.on('end', () => {
         if (this.failNext > 0) {
           this.failNext -= 1;
-          res.writeHead(503, { 'retry-after': '0' }).end();
+          res.writeHead(503, { 'retry-after': this.retryAfter }).end();
           return;
         }
         const body = JSON.parse(text) as { resourceLogs: { scopeLogs: { logRecords: Posted[] }[] }[] };
@@ -108,13 +110,13 @@ describe('linking across replicas through the gateway', () => {
     await gateway.stop();
   });
 
-  async function cluster() {
+  async function cluster(extraEnv: Record<string, string> = {}) {
     gateway = new StandInGateway();
     const url = await gateway.start();
     // One clock each: replicas do not share one, and a test may let one run ahead.
     const clockA = new ManualClock();
     const clockB = new ManualClock();
-    const env = { ENGINE_CLUSTER_GATEWAY_URL: url, ENGINE_CLUSTER_LINGER_MS: '0', CORR_WINDOW_SECONDS: '60' };
+    const env = { ENGINE_CLUSTER_GATEWAY_URL: url, ENGINE_CLUSTER_LINGER_MS: '0', CORR_WINDOW_SECONDS: '60', ...extraEnv };
     const a = await testApp({ clock: clockA, env: { ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
     const b = await testApp({ clock: clockB, env: { ...env, ENGINE_INSTANCE_ID: 'replica-b' } });
     apps.push(a, b);
@@ -218,6 +220,49 @@ describe('linking across replicas through the gateway', () => {
     expect(await metricValue(a, 'correlation_cluster_records_dropped_total', { reason: 'late' })).toBe(1);
     const [event] = await events(a);
     expect(event?.linkedLogCount).toBe(0);
+  });
+
+  it('refuses user data with 429 while the records the gateway has not taken are over their bound, never cluster records', async () => {
+    const { a, b, clock } = await cluster({ ENGINE_CLUSTER_BUFFER_MAX_BYTES: '65536' });
+    gateway.route = (r) => ((attr(r, 'obs.route') ?? '').includes('=') ? b : a);
+    gateway.failNext = Number.MAX_SAFE_INTEGER;
+    gateway.retryAfter = '1';
+    // 400 windows with a circuit each: 400 sightings the gateway does not take, over 64 KiB.
+    const many = Array.from({ length: 400 }, (_, i) => ({ trace: traceOf(100 + i), circuit: `CIRC-BULK-${i}` }));
+    await post(a, 'traces', tracesBody(many, clock.ms));
+    const refused = await a.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/traces',
+      payload: tracesBody([{ trace: traceOf(1), circuit: 'CIRC-1' }], clock.ms),
+    });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const refusedLogs = await a.inject({
+      method: 'POST',
+      url: '/api/otlp/v1/logs',
+      payload: tracelessLog('line circuit_id=CIRC-1', clock.ms),
+    });
+    expect(refusedLogs.statusCode).toBe(429);
+    expect(await metricValue(a, 'correlation_cluster_buffer_bytes')).toBeGreaterThan(65536);
+    // Cluster records from the other replicas are still applied: they are what lets the buffer drain.
+    const related = {
+      attributes: [str('obs.cluster', 'related')],
+      body: { stringValue: `obs.cluster.v1 ${JSON.stringify([traceOf(100), traceOf(7), 'circuit_id', 'CIRC-BULK-0'])}` },
+    };
+    await post(a, 'logs', { resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [related] }] }] });
+    expect(await metricValue(a, 'correlation_cluster_records_total', { kind: 'related', direction: 'in' })).toBe(1);
+    // The gateway takes them again: the buffer drains and ingest is accepted.
+    gateway.failNext = 0;
+    await gateway.settled('sighting', 400);
+    const until = Date.now() + 5000;
+    let status = 0;
+    while (status !== 200 && Date.now() < until) {
+      status = (await a.inject({ method: 'POST', url: '/api/otlp/v1/traces', payload: tracesBody([{ trace: traceOf(2) }], clock.ms) }))
+        .statusCode;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(200);
+    expect(await metricValue(a, 'correlation_cluster_buffer_bytes')).toBe(0);
   });
 
   it('refuses a marked record it cannot read as undecodable, never as a user log', async () => {
