@@ -56,9 +56,9 @@ export interface Metrics {
   liveResyncs: Counter<never>;
   /** Cluster records (key sightings, probes, links, related traces) sent to and received from the gateway (cluster/). */
   clusterRecords: Counter<'kind' | 'direction'>;
-  /** Cluster records not applied or not sent, by reason (late, duplicate, undecodable, rejected, buffer_full). */
+  /** Cluster records not applied or not sent, by reason (late, duplicate, dedupe_full, undecodable, rejected, buffer_full, persist_failed). */
   clusterDropped: Counter<'reason'>;
-  /** Bytes of cluster records waiting to be sent to the gateway. */
+  /** Bytes of cluster records the gateway has not taken yet (their durable queue). */
   clusterBufferBytes: Gauge<never>;
   /** Where the memory gauges read from; they are read at scrape time, never per record. */
   setMemoryReporter(report: () => MemoryReport): void;
@@ -269,13 +269,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }),
     clusterDropped: new Counter({
       name: 'correlation_cluster_records_dropped_total',
-      help: 'Cluster records not applied or not sent, by reason (late: the window had closed; duplicate; undecodable; rejected; buffer_full).',
+      help: 'Cluster records not applied or not sent, by reason (late: the window had closed; duplicate; dedupe_full; undecodable; rejected; buffer_full; persist_failed).',
       labelNames: ['reason'] as const,
       registers,
     }),
     clusterBufferBytes: new Gauge({
       name: 'correlation_cluster_buffer_bytes',
-      help: 'Bytes of cluster records waiting to be sent to the gateway (ENGINE_CLUSTER_BUFFER_MAX_BYTES bounds it).',
+      help: 'Bytes of cluster records the gateway has not taken yet, in their durable queue (ENGINE_CLUSTER_BUFFER_MAX_BYTES bounds it).',
       registers,
     }),
     setMemoryReporter(report: () => MemoryReport): void {

@@ -3,6 +3,7 @@
 // events of closed windows (recent list, delivery, metrics). It also owns the memory budget and
 // sheds in its documented order as the budget is approached (docs/memory-budget.md): the oldest
 // windows close early, then detail beyond the pressure caps is dropped, then ingest is refused.
+import { join } from 'node:path';
 import { ClusterNode } from '../cluster/cluster-node.js';
 import { ClusterSender } from '../cluster/cluster-sender.js';
 import type { Config } from '../config.js';
@@ -29,8 +30,8 @@ const MAX_WINDOWS_CLOSED_PER_STEP = 5000;
 /** Span and log summaries an event keeps in the recent list while detail is dropped. */
 const PRESSURE_DETAIL_CAP = 10;
 
-/** How long shutdown keeps sending unsent cluster records to the gateway. */
-const CLUSTER_SHUTDOWN_MS = 5000;
+/** How long shutdown keeps sending cluster records to the gateway; the rest waits on disk for the next start. */
+const CLUSTER_SHUTDOWN_MS = 2000;
 
 /** The cluster node and its sender, from the configuration (cluster/). */
 function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNode; sender: ClusterSender } | undefined {
@@ -39,6 +40,8 @@ function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNod
   const sender = new ClusterSender({
     url: c.gatewayUrl,
     instance: config.instanceId,
+    queueDir: join(config.exporters.dataDir, 'cluster'),
+    queueSync: config.exporters.queue.sync,
     maxBytes: c.bufferMaxBytes,
     lingerMs: c.lingerMs,
     metrics: options.metrics,
@@ -284,7 +287,13 @@ export class Pipeline {
     if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
-    cluster?.node.probeTraceless(logs);
+    if (cluster) {
+      cluster.node.probeTraceless(logs);
+      // A probe is owed to the key's owner like the line to Loki: on disk before the answer.
+      await cluster.sender.persisted().catch(() => {
+        throw new UnavailableError('cluster records could not be persisted; retry later', PERSIST_RETRY_AFTER_SECONDS);
+      });
+    }
     this.visibleOnApi(arrivedAt);
     this.afterChange();
   }

@@ -3,8 +3,11 @@
 // overlay's load balancer does: key-routed records to the key owner (replica B here), trace-routed
 // ones to the replica holding the trace. Everything goes in through the OTLP/HTTP route and comes
 // out of /api/correlations, /api/logs and /metrics.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, metricValue, testApp } from '../helpers/app.js';
@@ -102,12 +105,19 @@ interface Event {
 describe('linking across replicas through the gateway', () => {
   let gateway = new StandInGateway();
   const apps: FastifyInstance[] = [];
+  const dirs: string[] = [];
+  const dataDir = (name: string) => {
+    const dir = mkdtempSync(join(tmpdir(), `cluster-${name}-`));
+    dirs.push(dir);
+    return dir;
+  };
 
   afterEach(async () => {
     // Closing an app sends what it still holds; the gateway forwards nothing to closed apps.
     gateway.route = () => undefined;
     await Promise.all(apps.splice(0).map((a) => a.close()));
     await gateway.stop();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   async function cluster(extraEnv: Record<string, string> = {}) {
@@ -116,9 +126,15 @@ describe('linking across replicas through the gateway', () => {
     // One clock each: replicas do not share one, and a test may let one run ahead.
     const clockA = new ManualClock();
     const clockB = new ManualClock();
-    const env = { ENGINE_CLUSTER_GATEWAY_URL: url, ENGINE_CLUSTER_LINGER_MS: '0', CORR_WINDOW_SECONDS: '60', ...extraEnv };
-    const a = await testApp({ clock: clockA, env: { ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
-    const b = await testApp({ clock: clockB, env: { ...env, ENGINE_INSTANCE_ID: 'replica-b' } });
+    const env = {
+      ENGINE_CLUSTER_GATEWAY_URL: url,
+      ENGINE_CLUSTER_LINGER_MS: '0',
+      CORR_WINDOW_SECONDS: '60',
+      QUEUE_SYNC: 'normal',
+      ...extraEnv,
+    };
+    const a = await testApp({ clock: clockA, env: { ENGINE_DATA_DIR: dataDir('a'), ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
+    const b = await testApp({ clock: clockB, env: { ENGINE_DATA_DIR: dataDir('b'), ...env, ENGINE_INSTANCE_ID: 'replica-b' } });
     apps.push(a, b);
     const clock = {
       get ms() {
@@ -263,6 +279,26 @@ describe('linking across replicas through the gateway', () => {
     }
     expect(status).toBe(200);
     expect(await metricValue(a, 'correlation_cluster_buffer_bytes')).toBe(0);
+  });
+
+  it('keeps what the gateway did not take on disk, and the next start on the data directory sends it', async () => {
+    gateway = new StandInGateway();
+    const url = await gateway.start();
+    const dir = dataDir('restart');
+    const env = { ENGINE_CLUSTER_GATEWAY_URL: url, ENGINE_CLUSTER_LINGER_MS: '0', ENGINE_DATA_DIR: dir, QUEUE_SYNC: 'normal' };
+    gateway.failNext = Number.MAX_SAFE_INTEGER;
+    gateway.retryAfter = '1';
+    const first = await testApp({ env: { ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
+    await post(first, 'logs', tracelessLog('fibre cut circuit_id=CIRC-7 resource_id=RES-7', Date.now()));
+    await first.close();
+    expect(gateway.received).toEqual([]);
+
+    gateway.failNext = 0;
+    const second = await testApp({ env: { ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
+    apps.push(second);
+    await gateway.settled('probe', 2);
+    expect(gateway.received.map((r) => attr(r, 'obs.route')).sort()).toEqual(['circuit_id=CIRC-7', 'resource_id=RES-7']);
+    expect(await metricValue(second, 'correlation_cluster_records_total', { kind: 'probe', direction: 'out' })).toBe(2);
   });
 
   it('refuses a marked record it cannot read as undecodable, never as a user log', async () => {
