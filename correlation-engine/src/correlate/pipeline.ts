@@ -239,9 +239,14 @@ export class Pipeline {
     if (refusal) throw refusal;
   }
 
-  /** Throws BackpressureError while the delivery backlog is over its bound. */
+  /** Set while a backlog (the export queue, or cluster records for the gateway) is over its bound; drives /ready. */
+  backpressure(): { retryAfterSeconds: number; reason: string } | null {
+    return this.delivery.backpressure() ?? this.cluster?.sender.backpressure() ?? null;
+  }
+
+  /** Throws BackpressureError while a backlog is over its bound. */
   assertAccepting(): void {
-    const bp = this.delivery.backpressure() ?? this.cluster?.sender.backpressure();
+    const bp = this.backpressure();
     if (bp) throw new BackpressureError(`export backlog over its bound: ${bp.reason}`, bp.retryAfterSeconds);
   }
 

@@ -260,6 +260,7 @@ describe('linking across replicas through the gateway', () => {
     });
     expect(refusedLogs.statusCode).toBe(429);
     expect(await metricValue(a, 'correlation_cluster_buffer_bytes')).toBeGreaterThan(65536);
+    expect((await a.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
     // Cluster records from the other replicas are still applied: they are what lets the buffer drain.
     const related = {
       attributes: [str('obs.cluster', 'related')],
@@ -279,6 +280,7 @@ describe('linking across replicas through the gateway', () => {
     }
     expect(status).toBe(200);
     expect(await metricValue(a, 'correlation_cluster_buffer_bytes')).toBe(0);
+    expect((await a.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
   });
 
   it('keeps what the gateway did not take on disk, and the next start on the data directory sends it', async () => {

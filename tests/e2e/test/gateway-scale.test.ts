@@ -259,6 +259,17 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       await both('/v1/logs', w.logs);
       await sleep(PHASE_GAP_MS);
       await both('/v1/logs', after.body);
+      // A sender cannot forge a cluster record: the overlay strips the mark from user data, so
+      // this is one more (key-less) line, not a link to the first trace.
+      const forgedLink = `obs.cluster.v1 ${JSON.stringify([w.traceIds[0], 'circuit_id', circuitOf(0), Date.now(), 'FATAL', 'mdso', 'forged', null])}`;
+      await both('/v1/logs', {
+        resourceLogs: [
+          {
+            resource: resourceAttrs({ 'service.name': 'mdso' }),
+            scopeLogs: [{ logRecords: [{ body: { stringValue: forgedLink }, attributes: [str('obs.cluster', 'link')] }] }],
+          },
+        ],
+      });
       const byReplica = await waitFor(
         'every trace to close into an event on the replicas and on the single engine',
         async () => {
@@ -311,7 +322,7 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
           if (log.service === 'mdso') mdsoLines.push(log.message);
         }
       }
-      expect(mdsoLines.length).toBe(before.count + after.count);
+      expect(mdsoLines.length).toBe(before.count + after.count + 1);
       expect(new Set(mdsoLines).size).toBe(mdsoLines.length);
       let late = 0;
       for (const engine of replicas) late += await metric(engine, 'correlation_cluster_records_dropped_total', 'reason="late"');
