@@ -1,7 +1,13 @@
 // The cluster records' wire form, read back the way the engine reads any OTLP log: through the
 // normalizer (decodeLogs), so what is tested is what a replica gets from the gateway.
 import { describe, expect, it } from 'vitest';
-import { type ClusterRecord, ClusterRecordError, decodeClusterRecord, encodeClusterRecord, routeOf } from '../../src/cluster/cluster-record.js';
+import {
+  type ClusterRecord,
+  ClusterRecordError,
+  decodeClusterRecord,
+  encodeClusterRecord,
+  routeOf,
+} from '../../src/cluster/cluster-record.js';
 import { decodeLogs } from '../../src/ingest/otlp/index.js';
 
 const T1 = 'ab000000000000000000000000000001';
