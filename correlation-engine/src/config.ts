@@ -50,6 +50,9 @@ const engineEnvSchema = z.object({
   CORR_LIVE_STREAM_BUFFER_BYTES: envInt(256 * 1024, 4096),
   CORR_LIVE_FLUSH_MS: envInt(250, 10, 5000),
   CORR_LIVE_DIRTY_MAX_BYTES: envInt(2 * 1024 * 1024, 64 * 1024),
+  ENGINE_CLUSTER_GATEWAY_URL: envOptionalUrl(),
+  ENGINE_CLUSTER_BUFFER_MAX_BYTES: envInt(16 * 1024 * 1024, 64 * 1024),
+  ENGINE_CLUSTER_LINGER_MS: envInt(50, 0, 10_000),
 });
 
 /** The engine's own variables (the exporters' are in delivery-config.ts). */
@@ -86,7 +89,19 @@ export interface Config {
   queryResponseMaxBytes: number;
   http: HttpTimeouts;
   live: LiveConfig;
+  /** Linking across replicas behind the scale overlay; unset = this engine links on its own (docs/scaling.md). */
+  cluster: ClusterConfig | undefined;
   exporters: ExportersConfig;
+}
+
+/** Linking across replicas (cluster/, docs/scaling.md "Linking across replicas"). */
+export interface ClusterConfig {
+  /** ENGINE_CLUSTER_GATEWAY_URL: the gateway's cluster receiver (OTLP/HTTP base URL, `/v1/logs` is appended). */
+  gatewayUrl: string;
+  /** ENGINE_CLUSTER_BUFFER_MAX_BYTES: unsent cluster records past which ingest is refused (429). */
+  bufferMaxBytes: number;
+  /** ENGINE_CLUSTER_LINGER_MS: how long cluster records gather before a request. */
+  lingerMs: number;
 }
 
 /** Live correlation streams (GET /api/correlations/stream, docs/live-correlations.md). */
@@ -187,6 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       flushMs: e.CORR_LIVE_FLUSH_MS,
       dirtyMaxBytes: e.CORR_LIVE_DIRTY_MAX_BYTES,
     },
+    cluster: e.ENGINE_CLUSTER_GATEWAY_URL
+      ? {
+          gatewayUrl: e.ENGINE_CLUSTER_GATEWAY_URL,
+          bufferMaxBytes: e.ENGINE_CLUSTER_BUFFER_MAX_BYTES,
+          lingerMs: e.ENGINE_CLUSTER_LINGER_MS,
+        }
+      : undefined,
     exporters: exporters.data,
   };
 }

@@ -54,6 +54,12 @@ export interface Metrics {
   liveBufferedBytes: Gauge<never>;
   liveUpdates: Counter<never>;
   liveResyncs: Counter<never>;
+  /** Cluster records (key sightings, probes, links, related traces) sent to and received from the gateway (cluster/). */
+  clusterRecords: Counter<'kind' | 'direction'>;
+  /** Cluster records not applied or not sent, by reason (late, duplicate, dedupe_full, undecodable, rejected, buffer_full, persist_failed). */
+  clusterDropped: Counter<'reason'>;
+  /** Bytes of cluster records the gateway has not taken yet (their durable queue). */
+  clusterBufferBytes: Gauge<never>;
   /** Where the memory gauges read from; they are read at scrape time, never per record. */
   setMemoryReporter(report: () => MemoryReport): void;
   /** Maps a service name to a bounded label value. */
@@ -253,6 +259,23 @@ export function createMetrics(options: MetricsOptions): Metrics {
     liveResyncs: new Counter({
       name: 'correlation_live_resyncs_total',
       help: 'Times the set of changed windows passed CORR_LIVE_DIRTY_MAX_BYTES: streams were told to re-read the API instead.',
+      registers,
+    }),
+    clusterRecords: new Counter({
+      name: 'correlation_cluster_records_total',
+      help: 'Cluster records (kind: sighting, probe, link, related) sent to the gateway or received from it (direction: out, in).',
+      labelNames: ['kind', 'direction'] as const,
+      registers,
+    }),
+    clusterDropped: new Counter({
+      name: 'correlation_cluster_records_dropped_total',
+      help: 'Cluster records not applied or not sent, by reason (late: the window had closed; duplicate; dedupe_full; undecodable; rejected; buffer_full; persist_failed).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    clusterBufferBytes: new Gauge({
+      name: 'correlation_cluster_buffer_bytes',
+      help: 'Bytes of cluster records the gateway has not taken yet, in their durable queue (ENGINE_CLUSTER_BUFFER_MAX_BYTES bounds it).',
       registers,
     }),
     setMemoryReporter(report: () => MemoryReport): void {

@@ -25,13 +25,14 @@ import {
   type NormalizedLog,
   type NormalizedSpan,
   type OpenCorrelationEvent,
+  type RelatedTrace,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
-import { relatedTraces } from './related-traces.js';
+import { relatedTraces, withRemote } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
 import { appendBytes, KEY_ENTRY_BYTES, KEY_NODE_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
 import {
@@ -87,6 +88,17 @@ export interface CorrelatorOptions {
   onOpenRead?: (n: number) => void;
   /** Told about every window a record joins or opens (the live stream's dirty set); O(1) per call. */
   onTouch?: (traceId: string) => void;
+  /**
+   * False behind the scale overlay (cluster/): a trace-less log is joined by its key's owner
+   * replica, which sends each link back, not by the windows of this replica alone (default true).
+   */
+  linkTracelessLogs?: boolean;
+  /** Told when a window first carries a linking value (cluster/: its key sighting); O(1) per call. */
+  onKeyTaken?: (w: Window, key: BusinessKey, value: string) => void;
+  /** Told about every trace-less log joining a window (cluster/: the key owner's link back). */
+  onLinked?: (traceId: string, summary: LogSummary) => void;
+  /** Related traces learnt from key owners (cluster/), merged after the local ones at close. */
+  remoteRelated?: (w: Window) => Iterable<RelatedTrace> | undefined;
 }
 
 /** Estimated bytes of the correlator's state, per kind (see correlate/state-bytes.ts). */
@@ -96,6 +108,11 @@ export interface CorrelatorBytes {
   /** Trace-less logs waiting for a window, and the key index entries only they use. */
   waitingLogs: number;
 }
+
+/** Related traces listed per window unless configured (CorrelatorOptions.maxRelatedPerWindow). */
+export const DEFAULT_MAX_RELATED = 10;
+
+type Hook = 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead' | 'onKeyTaken' | 'onLinked' | 'remoteRelated';
 
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
@@ -133,8 +150,7 @@ export class Correlator {
   private lastNow = Number.NEGATIVE_INFINITY;
   private windowBytes = 0;
   private waitingLogBytes = 0;
-  private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead'>> &
-    Pick<CorrelatorOptions, 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead'>;
+  private readonly o: Required<Omit<CorrelatorOptions, Hook>> & Pick<CorrelatorOptions, Hook>;
 
   constructor(options: CorrelatorOptions) {
     this.o = {
@@ -142,9 +158,10 @@ export class Correlator {
       graceMs: options.graceMs ?? options.windowMs,
       maxGraceLogs: options.maxGraceLogs ?? 10_000,
       maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
-      maxRelatedPerWindow: options.maxRelatedPerWindow ?? 10,
+      maxRelatedPerWindow: options.maxRelatedPerWindow ?? DEFAULT_MAX_RELATED,
       maxLinkFanout: options.maxLinkFanout ?? 10,
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
+      linkTracelessLogs: options.linkTracelessLogs ?? true,
     };
   }
 
@@ -246,6 +263,33 @@ export class Correlator {
         this.linkTraceless(log, now);
       }
     }
+  }
+
+  /**
+   * A key owner's record of a window held by another replica (cluster/key-owner.ts): the trace's
+   * window here carries `keys` as if a record with them had arrived, so trace-less logs meet it
+   * through the key index exactly as they meet a local window.
+   */
+  addSighting(traceId: string, keys: BusinessKeys): void {
+    const now = this.clock();
+    this.expire(now);
+    this.addKeys(this.windowFor(traceId, now), keys, now);
+  }
+
+  /** A trace-less log a key owner joined to this open window (cluster/): listed as a local join lists it. */
+  joinRemoteLink(w: Window, summary: LogSummary): void {
+    this.joinLinked(w, summary);
+  }
+
+  /**
+   * The open windows carrying a linking value, newest first, up to `cap` (the key owner's answer
+   * to a sighting: which traces the new one is related to); O(cap).
+   */
+  openTracesWith(key: BusinessKey, value: string, cap: number, visit: (traceId: string) => void): void {
+    const slot = (LINKING_KEYS as readonly BusinessKey[]).indexOf(key);
+    const entry = slot < 0 ? undefined : this.keyIndex[slot]?.get(value);
+    let n = 0;
+    for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(node.w.traceId);
   }
 
   /** Closes every due window; returns their events (and any closed early since the last call). */
@@ -359,6 +403,7 @@ export class Correlator {
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
     this.o.onTouch?.(w.traceId);
+    this.o.onLinked?.(w.traceId, summary);
     w.linkedLogCount += 1;
     const hadError = w.errorCount > 0;
     const listed = w.logCount < this.o.maxLogsPerWindow;
@@ -419,6 +464,7 @@ export class Correlator {
       const nodes = w.nodes;
       w.nodes = append(nodes, linkWindow(entry, w));
       bytes += KEY_NODE_BYTES + appendBytes(nodes);
+      this.o.onKeyTaken?.(w, BUSINESS_KEYS[k] as BusinessKey, value);
       if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;
@@ -482,7 +528,7 @@ export class Correlator {
 
   /** A log without trace context joins the newest open windows sharing a linking key, and waits for more. */
   private linkTraceless(log: NormalizedLog, now: number): void {
-    if (!hasLinkingValue(log)) return;
+    if (!this.o.linkTracelessLogs || !hasLinkingValue(log)) return;
     // Room first: dropping the oldest waiting log may unindex an entry this log is about to use.
     if (this.graceLogCount >= this.o.maxGraceLogs) {
       this.removeOldestGrace();
@@ -559,7 +605,11 @@ export class Correlator {
     this.open.delete(w.traceId);
     const endMs = Math.min(now, w.startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
-    const related = relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop);
+    const related = withRemote(
+      relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop),
+      this.o.remoteRelated?.(w),
+      this.o.maxRelatedPerWindow,
+    );
     for (const node of itemsOf(w.nodes)) {
       unlinkNode(node);
       const entry = node.entry;

@@ -3,6 +3,9 @@
 // events of closed windows (recent list, delivery, metrics). It also owns the memory budget and
 // sheds in its documented order as the budget is approached (docs/memory-budget.md): the oldest
 // windows close early, then detail beyond the pressure caps is dropped, then ingest is refused.
+import { join } from 'node:path';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import { ClusterSender } from '../cluster/cluster-sender.js';
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../delivery/delivery.js';
 import { InflightBodies } from '../memory/inflight-bodies.js';
@@ -12,7 +15,7 @@ import { eventBytes, logBytes } from '../memory/record-bytes.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, Signal } from '../model/types.js';
-import { Correlator } from './correlator.js';
+import { Correlator, DEFAULT_MAX_RELATED } from './correlator.js';
 import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
 
@@ -26,6 +29,35 @@ const RECENT_LIST_SHARE = 0.1;
 const MAX_WINDOWS_CLOSED_PER_STEP = 5000;
 /** Span and log summaries an event keeps in the recent list while detail is dropped. */
 const PRESSURE_DETAIL_CAP = 10;
+
+/** How long shutdown keeps sending cluster records to the gateway; the rest waits on disk for the next start. */
+const CLUSTER_SHUTDOWN_MS = 2000;
+
+/** The cluster node and its sender, from the configuration (cluster/). */
+function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNode; sender: ClusterSender } | undefined {
+  const c = config.cluster;
+  if (!c) return undefined;
+  const sender = new ClusterSender({
+    url: c.gatewayUrl,
+    instance: config.instanceId,
+    queueDir: join(config.exporters.dataDir, 'cluster'),
+    queueSync: config.exporters.queue.sync,
+    maxBytes: c.bufferMaxBytes,
+    lingerMs: c.lingerMs,
+    metrics: options.metrics,
+    logger: { info: () => {}, warn: (o, m) => options.log.warn(o, m), error: (o, m) => options.log.error(o, m) },
+  });
+  const node = new ClusterNode({
+    instance: config.instanceId,
+    windowMs: config.windowMs,
+    maxOpenWindows: config.maxOpenWindows,
+    maxRelated: DEFAULT_MAX_RELATED,
+    now: options.now,
+    sender,
+    metrics: options.metrics,
+  });
+  return { node, sender };
+}
 
 /** Where the memory budget reads its limit and the heap (tests inject them). */
 export interface MemoryOptions {
@@ -114,6 +146,8 @@ export class Pipeline {
   private live: LiveListener | undefined;
   /** performance.now() ms when the batch being ingested arrived (its records' arrival, for the live streams). */
   private batchArrivedAt = 0;
+  /** Linking across replicas (cluster/), when ENGINE_CLUSTER_GATEWAY_URL is set. */
+  private readonly cluster: { node: ClusterNode; sender: ClusterSender } | undefined;
 
   constructor(options: PipelineOptions) {
     const { config, metrics } = options;
@@ -139,7 +173,9 @@ export class Pipeline {
     this.recentByteLimit = this.memory.stateBudgetBytes * RECENT_LIST_SHARE;
     this.recentLogs = new RecentBuffer(config.recentLogs, this.recentByteLimit, logBytes);
     this.recentEvents = new RecentBuffer(config.recentEvents, this.recentByteLimit, eventBytes);
+    this.cluster = config.cluster ? clusterOf(config, options) : undefined;
     this.correlator = new Correlator({
+      ...this.cluster?.node.correlatorHooks(),
       instance: config.instanceId,
       windowMs: config.windowMs,
       maxOpenWindows: config.maxOpenWindows,
@@ -151,6 +187,7 @@ export class Pipeline {
       onOpenRead: (n) => metrics.openWindowsRead.inc(n),
       onTouch: (traceId) => this.live?.touch(traceId, this.batchArrivedAt),
     });
+    this.cluster?.node.attach(this.correlator);
     metrics.setMemoryReporter(() => {
       const status = this.memoryStatus();
       return {
@@ -167,12 +204,12 @@ export class Pipeline {
   accountedBytes(): AccountedBytes {
     const c = this.correlator.approxBytes();
     return {
-      windows: c.windows,
+      windows: c.windows + (this.cluster?.node.owner.approxBytes() ?? 0),
       waiting_logs: c.waitingLogs,
       recent_logs: this.recentLogs.bytes,
       recent_events: this.recentEvents.bytes,
       inflight_bodies: this.inflight.bytes,
-      export_buffers: this.delivery.memoryBytes?.() ?? 0,
+      export_buffers: (this.delivery.memoryBytes?.() ?? 0) + (this.cluster?.sender.bufferedBytes ?? 0),
     };
   }
 
@@ -202,9 +239,14 @@ export class Pipeline {
     if (refusal) throw refusal;
   }
 
-  /** Throws BackpressureError while the delivery backlog is over its bound. */
+  /** Set while a backlog (the export queue, or cluster records for the gateway) is over its bound; drives /ready. */
+  backpressure(): { retryAfterSeconds: number; reason: string } | null {
+    return this.delivery.backpressure() ?? this.cluster?.sender.backpressure() ?? null;
+  }
+
+  /** Throws BackpressureError while a backlog is over its bound. */
   assertAccepting(): void {
-    const bp = this.delivery.backpressure();
+    const bp = this.backpressure();
     if (bp) throw new BackpressureError(`export backlog over its bound: ${bp.reason}`, bp.retryAfterSeconds);
   }
 
@@ -218,9 +260,22 @@ export class Pipeline {
    * `arrivedAt` (performance.now() ms, default now) is when the request carrying the records
    * arrived: the visibility histogram measures from it.
    */
-  async ingestLogs(logs: readonly NormalizedLog[], arrivedAt = performance.now()): Promise<void> {
-    if (logs.length === 0) return;
+  async ingestLogs(batch: readonly NormalizedLog[], arrivedAt = performance.now()): Promise<void> {
+    if (batch.length === 0) return;
     this.assertMemory();
+    const cluster = this.cluster;
+    // Cluster records are not user logs: never delivered, listed or counted as ingested. They are
+    // not refused for a full cluster buffer either, since applying them is what drains the others.
+    const logs = cluster ? cluster.node.userLogs(batch) : batch;
+    if (cluster && logs.length > 0) {
+      const bp = cluster.sender.backpressure();
+      if (bp) throw new BackpressureError(bp.reason, bp.retryAfterSeconds);
+    }
+    if (logs !== batch) cluster?.node.applyRecords(batch);
+    if (logs.length === 0) {
+      this.afterChange();
+      return;
+    }
     try {
       await this.delivery.acceptLogs(logs);
     } catch (err) {
@@ -237,6 +292,13 @@ export class Pipeline {
     if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
+    if (cluster) {
+      cluster.node.probeTraceless(logs);
+      // A probe is owed to the key's owner like the line to Loki: on disk before the answer.
+      await cluster.sender.persisted().catch(() => {
+        throw new UnavailableError('cluster records could not be persisted; retry later', PERSIST_RETRY_AFTER_SECONDS);
+      });
+    }
     this.visibleOnApi(arrivedAt);
     this.afterChange();
   }
@@ -270,6 +332,7 @@ export class Pipeline {
   tick(): CorrelationEvent[] {
     this.memory.sampleHeap(performance.now());
     const events = this.correlator.tick();
+    this.cluster?.node.tick();
     this.publish(events).catch(() => {});
     this.afterChange();
     return events;
@@ -289,6 +352,10 @@ export class Pipeline {
     const events = this.correlator.flush();
     await this.publish(events);
     this.afterChange();
+    if (this.cluster) {
+      this.cluster.node.owner.clear();
+      await this.cluster.sender.shutdown(CLUSTER_SHUTDOWN_MS);
+    }
     return events;
   }
 

@@ -24,3 +24,20 @@ export function relatedTraces(w: Window, cap: number, onDrop: ((reason: DropReas
   if (notListed > 0) onDrop?.('related_traces_cap', notListed);
   return found ? [...found.values()] : [];
 }
+
+/**
+ * The local list followed by the traces key owners reported (cluster/), each trace once, up to
+ * `cap` in all. Behind the scale overlay the owners know every window of a value, the local index
+ * only this replica's: the union is what one engine holding them all would list (below the cap).
+ */
+export function withRemote(local: RelatedTrace[], remote: Iterable<RelatedTrace> | undefined, cap: number): RelatedTrace[] {
+  if (remote === undefined) return local;
+  const seen = new Set(local.map((r) => r.traceId));
+  for (const r of remote) {
+    if (local.length >= cap) break;
+    if (seen.has(r.traceId)) continue;
+    seen.add(r.traceId);
+    local.push(r);
+  }
+  return local;
+}

@@ -62,6 +62,15 @@ describe('loadConfig', () => {
     expect(c.instanceId).toBe('engine-a');
   });
 
+  it('turns linking across replicas on with the gateway URL only', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    expect(loadConfig({ ENGINE_CLUSTER_GATEWAY_URL: 'http://otel-gateway:4319/', ENGINE_CLUSTER_LINGER_MS: '5' }).cluster).toEqual({
+      gatewayUrl: 'http://otel-gateway:4319',
+      bufferMaxBytes: 16 * 1024 * 1024,
+      lingerMs: 5,
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', LOKI_URL: ' ' }).port).toBe(8080);
   });
@@ -77,6 +86,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL: must be one of'],
     ['LOKI_URL', 'loki:3100', 'LOKI_URL: must be an http:// or https:// URL'],
     ['BODY_LIMIT_BYTES', '10', 'BODY_LIMIT_BYTES: must be >= 1024'],
+    ['ENGINE_CLUSTER_GATEWAY_URL', 'gateway:4319', 'ENGINE_CLUSTER_GATEWAY_URL: must be an http:// or https:// URL'],
+    ['ENGINE_CLUSTER_BUFFER_MAX_BYTES', '100', 'ENGINE_CLUSTER_BUFFER_MAX_BYTES: must be >= 65536'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     expect(configError({ [name]: value })).toContain(expected);
   });

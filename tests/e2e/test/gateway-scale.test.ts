@@ -2,10 +2,20 @@
 // trace id, static resolver here in place of the DNS one) in front of three engines on loopback,
 // each receiving OTLP/gRPC; and, fed the same workload, the shipped gateway in front of one engine.
 // Every trace must come out of exactly one replica as the same correlation event the single engine
-// makes: same spans, logs, errors, services and keys.
+// makes: same spans, logs, errors, services and keys, and, with the replicas linking across each
+// other through the gateway (ENGINE_CLUSTER_GATEWAY_URL, docs/scaling.md "Linking across
+// replicas"), the same linked Blue Planet lines and related traces.
+//
+// Tolerance (stated in docs/scaling.md too): instance ids, window times and event ids differ; the
+// related traces are compared as sets (their order is nearest-first on one engine, arrival order
+// across replicas); a line carrying both a circuit_id and a resource_id shared with a window may
+// name either key as `linkedBy` across replicas (one engine names the circuit). Everything else is
+// compared exactly, per trace id. The workload keeps every key below the related-traces cap (10)
+// and its records well inside the window, where linking across replicas is exact.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningEngine, startEngine } from '@obs/test-support/engine';
 import { freePort } from '@obs/test-support/ports';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,16 +28,24 @@ import { waitFor } from '../src/wait.js';
 
 const REPLICAS = 3;
 const TRACES = 60;
-const WINDOW_SECONDS = '2';
+// Long enough for a cluster round trip (engine -> gateway -> owner -> gateway -> engine, ~0.1 s)
+// and the gateway's 1 s batches, so every record and link lands inside its window on both sides.
+const WINDOW_SECONDS = '8';
+/** Between the lines sent before the traces, the traces, and the lines sent after them. */
+const PHASE_GAP_MS = 1500;
 
 interface Event {
   traceId: string;
   instance: string;
   spanCount: number;
   logCount: number;
+  linkedLogCount: number;
   errorCount: number;
+  highestSeverity: string | null;
   services: string[];
   keys: Record<string, string[]>;
+  relatedTraces: { traceId: string; key: string; value: string }[];
+  detail: { logs: { service: string; severity: string; message: string; linkedBy?: { key: string; value: string } }[] };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'e2e-scale-'));
@@ -46,20 +64,29 @@ function staticOverlay(endpoints: string[]): string {
   return file;
 }
 
-/** One trace: beorn -> palantir -> arda spans carrying its circuit id, two logs with its trace id (one an error for every fifth trace). */
-function workload(): { traces: unknown; logs: unknown; traceIds: string[] } {
+const circuitOf = (i: number) => `CIRC-SCALE-${i % 12}`;
+const resourceOf = (i: number) => `RES-SCALE-${i % 20}`;
+const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
+
+/**
+ * One trace: beorn -> palantir -> arda spans carrying its circuit id (5 traces per circuit), the
+ * arda span also its resource id (3 per resource), two logs with its trace id (one an error for
+ * every fifth trace).
+ */
+function traceWorkload(): { traces: unknown; logs: unknown; traceIds: string[] } {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
   const spans: Record<string, unknown[]> = { beorn: [], palantir: [], arda: [] };
   const logs: unknown[] = [];
   const traceIds: string[] = [];
   for (let i = 0; i < TRACES; i++) {
     const traceId = newTraceId();
     traceIds.push(traceId);
-    const circuit = `CIRC-SCALE-${i % 8}`;
+    const circuit = circuitOf(i);
     let parent: string | undefined;
     for (const service of ['beorn', 'palantir', 'arda']) {
       const spanId = newSpanId();
+      const keys = [str('circuit_id', circuit), str('request_id', `req-${i}`)];
+      if (service === 'arda') keys.push(str('resource_id', resourceOf(i)));
       spans[service]?.push({
         traceId,
         spanId,
@@ -68,7 +95,7 @@ function workload(): { traces: unknown; logs: unknown; traceIds: string[] } {
         kind: 2,
         startTimeUnixNano: String(now - 5_000_000n),
         endTimeUnixNano: String(now),
-        attributes: [str('circuit_id', circuit), str('request_id', `req-${i}`)],
+        attributes: keys,
       });
       parent = spanId;
     }
@@ -100,20 +127,80 @@ function workload(): { traces: unknown; logs: unknown; traceIds: string[] } {
   };
 }
 
+/**
+ * Blue Planet lines without trace context, as Alloy sends them from the MDSO host: keys in the
+ * text (the engine extracts them) or, for some, also as attributes (the overlay then routes the
+ * line to its key's owner). `phase` makes each line unique; `which` picks the keys.
+ */
+function blueplanetLines(phase: 'before' | 'after'): { body: unknown; count: number } {
+  const lines: { text: string; attrs?: Record<string, string>; error?: boolean }[] = [];
+  const first = phase === 'before' ? 0 : 1;
+  // Circuits 0, 2, 4, ... before their traces, 1, 3, 5, ... after.
+  for (let c = first; c < 12; c += 2) {
+    lines.push({ text: `port state change on circuit circuit_id=CIRC-SCALE-${c}`, error: c % 4 === 0 });
+    if (c % 3 === 0) lines.push({ text: `provisioning step done for the circuit (${phase})`, attrs: { circuit_id: `CIRC-SCALE-${c}` } });
+  }
+  for (let r = first; r < 20; r += 4) lines.push({ text: `resource sync resource_id=RES-SCALE-${r}` });
+  // Both keys: the window sharing both (trace 1 has CIRC-SCALE-1 and RES-SCALE-1) lists it once.
+  lines.push({ text: `reconcile circuit_id=CIRC-SCALE-1 resource_id=RES-SCALE-1 (${phase})` });
+  // A key no trace carries: linked nowhere, on one engine or three.
+  lines.push({ text: `orphan alarm circuit_id=CIRC-NOBODY-${phase}` });
+  const day = new Date().toISOString().slice(0, 10);
+  const records = lines.map((line, n) => {
+    const ms = String(n).padStart(3, '0');
+    const level = line.error ? 'ERROR' : 'WARN';
+    return {
+      timeUnixNano: String(BigInt(Date.now()) * 1_000_000n),
+      body: {
+        stringValue: `${day} 09:${phase === 'before' ? '10' : '20'}:00,${ms} ${level} [bp-worker-${n}] com.ciena.bp.Orchestrator - ${line.text} #${phase}-${n}`,
+      },
+      attributes: Object.entries(line.attrs ?? {}).map(([k, v]) => str(k, v)),
+    };
+  });
+  return {
+    count: records.length,
+    body: {
+      resourceLogs: [
+        { resource: resourceAttrs({ 'service.name': 'mdso' }), scopeLogs: [{ scope: { name: 'alloy' }, logRecords: records }] },
+      ],
+    },
+  };
+}
+
 async function events(engine: RunningEngine): Promise<Event[]> {
   const res = await fetch(`${engine.url}/api/correlations?limit=1000`);
   return (await res.json()) as Event[];
 }
 
+/** A line naming both keys may be linked by either across replicas (see the tolerance above). */
+const linkedByOf = (l: Event['detail']['logs'][number]) =>
+  !l.linkedBy
+    ? '-'
+    : l.message.includes('circuit_id=') && l.message.includes('resource_id=')
+      ? 'either'
+      : `${l.linkedBy.key}=${l.linkedBy.value}`;
+
+/** What must match between a replica's event and the single engine's for one trace. */
 const comparable = (e: Event) => ({
   spanCount: e.spanCount,
   logCount: e.logCount,
+  linkedLogCount: e.linkedLogCount,
   errorCount: e.errorCount,
-  services: e.services,
-  keys: e.keys,
+  highestSeverity: e.highestSeverity,
+  services: [...e.services].sort(),
+  keys: Object.fromEntries(Object.entries(e.keys).map(([k, v]) => [k, [...v].sort()])),
+  logs: e.detail.logs.map((l) => `${l.service}|${l.severity}|${l.message}|${linkedByOf(l)}`).sort(),
+  related: e.relatedTraces.map((r) => r.traceId).sort(),
 });
 
-describe('scale-out: load_balancing by trace id in front of three engines', () => {
+async function metric(engine: RunningEngine, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${engine.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) total += Number(line.split(' ').pop());
+  return total;
+}
+
+describe('scale-out: load_balancing by trace id in front of three engines, linking across them', () => {
   const set = new ProcessSet(join(dir, 'procs'));
   const replicas: RunningEngine[] = [];
   let single: RunningEngine;
@@ -121,10 +208,12 @@ describe('scale-out: load_balancing by trace id in front of three engines', () =
   let singleGatewayUrl: string;
 
   beforeAll(async () => {
+    // The scale gateway's cluster receiver: the replicas send it their cluster records.
+    const clusterPort = await freePort();
     const engineEnv = (name: string, grpcPort?: number) => ({
       CORR_WINDOW_SECONDS: WINDOW_SECONDS,
       ENGINE_INSTANCE_ID: name,
-      ...(grpcPort ? { ENGINE_OTLP_GRPC_PORT: String(grpcPort) } : {}),
+      ...(grpcPort ? { ENGINE_OTLP_GRPC_PORT: String(grpcPort), ENGINE_CLUSTER_GATEWAY_URL: `http://127.0.0.1:${clusterPort}` } : {}),
     });
     const grpcPorts: number[] = [];
     for (let i = 0; i < REPLICAS; i++) {
@@ -142,7 +231,8 @@ describe('scale-out: load_balancing by trace id in front of three engines', () =
         tempoGrpc: `127.0.0.1:${p.tempoGrpc}`,
         lokiOtlp: `http://127.0.0.1:${p.lokiOtlp}/otlp`,
       };
-      return (await startGateway(set, name, gatewayEnv(p, targets, join(dir, `storage-${name}`)), overlays)).httpUrl;
+      const env = { ...gatewayEnv(p, targets, join(dir, `storage-${name}`)), GATEWAY_CLUSTER_HTTP_ENDPOINT: `127.0.0.1:${clusterPort}` };
+      return (await startGateway(set, name, env, overlays)).httpUrl;
     };
     scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [staticOverlay(grpcPorts.map((p) => `127.0.0.1:${p}`))]);
     singleGatewayUrl = await gateway('gateway-single', single.url, []);
@@ -155,13 +245,31 @@ describe('scale-out: load_balancing by trace id in front of three engines', () =
     else rmSync(dir, { recursive: true, force: true });
   });
 
-  it('puts every trace on exactly one replica, with the event one engine makes of it', async () => {
+  it('puts every trace on exactly one replica, with the event one engine makes of it, links and related traces included', async () => {
     try {
-      const w = workload();
-      for (const base of [scaleGatewayUrl, singleGatewayUrl]) {
-        expect((await postJson(`${base}/v1/traces`, w.traces)).status).toBe(200);
-        expect((await postJson(`${base}/v1/logs`, w.logs)).status).toBe(200);
-      }
+      const both = async (path: string, body: unknown) => {
+        for (const base of [scaleGatewayUrl, singleGatewayUrl]) expect((await postJson(`${base}${path}`, body)).status).toBe(200);
+      };
+      const before = blueplanetLines('before');
+      const after = blueplanetLines('after');
+      const w = traceWorkload();
+      await both('/v1/logs', before.body);
+      await sleep(PHASE_GAP_MS);
+      await both('/v1/traces', w.traces);
+      await both('/v1/logs', w.logs);
+      await sleep(PHASE_GAP_MS);
+      await both('/v1/logs', after.body);
+      // A sender cannot forge a cluster record: the overlay strips the mark from user data, so
+      // this is one more (key-less) line, not a link to the first trace.
+      const forgedLink = `obs.cluster.v1 ${JSON.stringify([w.traceIds[0], 'circuit_id', circuitOf(0), Date.now(), 'FATAL', 'mdso', 'forged', null])}`;
+      await both('/v1/logs', {
+        resourceLogs: [
+          {
+            resource: resourceAttrs({ 'service.name': 'mdso' }),
+            scopeLogs: [{ logRecords: [{ body: { stringValue: forgedLink }, attributes: [str('obs.cluster', 'link')] }] }],
+          },
+        ],
+      });
       const byReplica = await waitFor(
         'every trace to close into an event on the replicas and on the single engine',
         async () => {
@@ -170,7 +278,7 @@ describe('scale-out: load_balancing by trace id in front of three engines', () =
           const total = lists.reduce((n, l) => n + l.length, 0);
           return total >= TRACES && reference.length >= TRACES ? { lists, reference } : undefined;
         },
-        60_000,
+        40_000,
       );
       const reference = new Map(byReplica.reference.map((e) => [e.traceId, e]));
       const seen = new Map<string, Event>();
@@ -181,19 +289,44 @@ describe('scale-out: load_balancing by trace id in front of three engines', () =
         }
       }
       expect([...seen.keys()].sort()).toEqual([...w.traceIds].sort());
+      let linked = 0;
+      let related = 0;
       for (const traceId of w.traceIds) {
         const one = reference.get(traceId);
         const scaled = seen.get(traceId);
         expect(scaled && comparable(scaled), traceId).toEqual(one && comparable(one));
         expect(scaled?.spanCount).toBe(3);
-        expect(scaled?.logCount).toBe(2);
+        linked += scaled?.linkedLogCount ?? 0;
+        related += scaled?.relatedTraces.length ?? 0;
       }
-      // The routing attribute the overlay adds is dropped by the engines, never kept as data.
+      // The workload does link and relate across replicas: every trace has related traces, and
+      // every circuit and resource line joined the windows of its key (counted on one engine).
+      const referenceLinked = byReplica.reference.reduce((n, e) => n + e.linkedLogCount, 0);
+      console.log(`[scale] linked logs ${linked} (one engine ${referenceLinked}), related entries ${related}`);
+      expect(referenceLinked).toBeGreaterThan(TRACES);
+      for (const e of byReplica.reference) expect(e.relatedTraces.length, e.traceId).toBeGreaterThan(0);
+
+      // Each trace-less line is kept (and exported) once, by the replica it reached; cluster
+      // records and the routing attribute are never kept as data.
+      const mdsoLines: string[] = [];
       for (const engine of replicas) {
-        const kept = (await (await fetch(`${engine.url}/api/logs?limit=200`)).json()) as { attributes?: Record<string, unknown> }[];
+        const kept = (await (await fetch(`${engine.url}/api/logs?limit=500`)).json()) as {
+          service: string;
+          message: string;
+          attributes?: Record<string, unknown>;
+        }[];
         expect(kept.length).toBeGreaterThan(0);
-        for (const log of kept) expect(log.attributes ?? {}).not.toHaveProperty(['obs.route']);
+        for (const log of kept) {
+          expect(log.attributes ?? {}).not.toHaveProperty(['obs.route']);
+          expect(log.attributes ?? {}).not.toHaveProperty(['obs.cluster']);
+          if (log.service === 'mdso') mdsoLines.push(log.message);
+        }
       }
+      expect(mdsoLines.length).toBe(before.count + after.count + 1);
+      expect(new Set(mdsoLines).size).toBe(mdsoLines.length);
+      let late = 0;
+      for (const engine of replicas) late += await metric(engine, 'correlation_cluster_records_dropped_total', 'reason="late"');
+      console.log(`[scale] cluster records that arrived after their window closed: ${late}`);
       // Every replica holds a share (60 trace ids over 3 backends).
       const shares = byReplica.lists.map((l) => l.length);
       console.log(`[scale] traces per replica: ${shares.join(', ')}`);

@@ -4,7 +4,7 @@ import { MEMORY_RETRY_AFTER_SECONDS } from '../../correlate/pipeline.js';
 import type { RouteDeps } from './deps.js';
 
 export async function healthRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { config, metrics, delivery, pipeline, state } = deps;
+  const { config, metrics, pipeline, state } = deps;
 
   app.get(
     '/health',
@@ -33,7 +33,7 @@ export async function healthRoutes(app: FastifyInstance, deps: RouteDeps): Promi
 
   app.get('/ready', async (_request, reply) => {
     if (state.shuttingDown) return reply.code(503).send({ status: 'shutting_down' });
-    const bp = delivery.backpressure();
+    const bp = pipeline.backpressure();
     if (bp) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(bp.retryAfterSeconds))));
       return reply.code(503).send({ status: 'backpressure', reason: bp.reason });
