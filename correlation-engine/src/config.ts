@@ -2,6 +2,7 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type ClusterConfig, clusterConfig, envPeerDnsName, envPeerList } from './cluster/cluster-config.js';
 import { type ExportersConfig, exportersEnvSchema } from './delivery-config.js';
 import {
   envBoolean,
@@ -50,6 +51,10 @@ const engineEnvSchema = z.object({
   CORR_LIVE_STREAM_BUFFER_BYTES: envInt(256 * 1024, 4096),
   CORR_LIVE_FLUSH_MS: envInt(250, 10, 5000),
   CORR_LIVE_DIRTY_MAX_BYTES: envInt(2 * 1024 * 1024, 64 * 1024),
+  ENGINE_PEERS: envPeerList(),
+  ENGINE_PEERS_DNS: envPeerDnsName(),
+  ENGINE_PEERS_DNS_REFRESH_MS: envInt(5000, 100, 3_600_000),
+  ENGINE_PEER_TIMEOUT_MS: envInt(1000, 10, 60_000),
 });
 
 /** The engine's own variables (the exporters' are in delivery-config.ts). */
@@ -86,6 +91,8 @@ export interface Config {
   queryResponseMaxBytes: number;
   http: HttpTimeouts;
   live: LiveConfig;
+  /** The other replicas the query routes gather from (docs/scaling.md "One view of the cluster"); undefined = this one alone. */
+  cluster: ClusterConfig | undefined;
   exporters: ExportersConfig;
 }
 
@@ -141,6 +148,13 @@ function timeoutProblems(env: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TI
   return [`HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`];
 }
 
+/** Both ways of naming the replicas at once would leave it unclear which list is meant. */
+function peerProblems(env: NodeJS.ProcessEnv): string[] {
+  return env.ENGINE_PEERS?.trim() && env.ENGINE_PEERS_DNS?.trim()
+    ? ['ENGINE_PEERS_DNS: set either ENGINE_PEERS or ENGINE_PEERS_DNS, not both']
+    : [];
+}
+
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const engine = engineEnvSchema.safeParse(env);
@@ -149,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(engine.success ? [] : describe(engine.error.issues, env)),
     ...authProblems(env),
     ...timeoutProblems(engine.data),
+    ...peerProblems(env),
     ...(exporters.success ? [] : describe(exporters.error.issues, env)),
   ];
   if (!engine.success || !exporters.success || problems.length > 0) {
@@ -187,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       flushMs: e.CORR_LIVE_FLUSH_MS,
       dirtyMaxBytes: e.CORR_LIVE_DIRTY_MAX_BYTES,
     },
+    cluster: clusterConfig(e),
     exporters: exporters.data,
   };
 }
