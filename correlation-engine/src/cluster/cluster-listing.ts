@@ -101,12 +101,17 @@ async function gather<T, C>(
   const pathAndQuery = `${path}?${params.toString()}`;
   const peerUrls = (await view.peers?.current()) ?? [];
   const others = peerUrls.filter((url) => !view.isSelf(url));
-  const own = await ownPeerPage(listing, rawCursor, view.runId, listing.maxBytes);
-  const answers = await Promise.all(
+  // The peers are asked first so their answers are on the way while this replica writes its own part.
+  const asked = Promise.all(
     others.map((peer) =>
       fetchPeerPage({ peer, pathAndQuery, timeoutMs: view.timeoutMs, maxBytes: listing.maxBytes, authorization: view.authorization }),
     ),
   );
+  const own = await ownPeerPage(listing, rawCursor, view.runId, listing.maxBytes).catch(async (err: unknown) => {
+    await asked; // nothing left running behind a refused request (a bad cursor: 400)
+    throw err;
+  });
+  const answers = await asked;
   const pages: PeerPage[] = [parsePeerPage(own.body, view.runId, own.next ?? null)];
   const runs = new Set([view.runId]);
   const unavailable: string[] = [];

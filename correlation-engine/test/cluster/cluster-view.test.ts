@@ -110,6 +110,35 @@ describe('one view of the cluster', () => {
     expect((filtered.json() as ListedLog[]).map((l) => l.message)).toEqual(expected.filter((m) => m.startsWith('r2-')).slice(0, 5));
   });
 
+  it('keeps the order when one replica holds all the newest items and its page ends before the merged page is full', async () => {
+    replicas = await startReplicas(3, { env: { QUERY_RESPONSE_MAX_BYTES: String(64 * 1024) } });
+    const older = await postInterleavedLogs();
+    // Small items: replica 0's peer page (each item wrapped with its ~50-byte cursor) holds about
+    // two thirds of what the merged page could. The merge must stop where that page ends rather
+    // than fill up with older items of the other replicas.
+    const records = Array.from({ length: 1000 }, (_, k) => ({
+      timestamp: new Date(BASE_MS + 1_000_000 + k * 1000).toISOString(),
+      message: `newest-${k}`,
+    }));
+    const posted = await get(`${replicas[0]?.url}/api/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resource: { service: 'svc-0' }, records }),
+    });
+    expect(posted.status).toBe(202);
+    const expected = [...records.map((r) => r.message).reverse(), ...older];
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(`${replicas[(pages + 1) % 3]?.url}/api/logs?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...(res.json() as ListedLog[]).map((l) => l.message));
+      cursor = res.headers.get('x-next-cursor');
+      pages += 1;
+    } while (cursor && pages < 50);
+    expect(seen).toEqual(expected);
+  });
+
   it('refuses a cursor that is not a cluster cursor with 400', async () => {
     replicas = await startReplicas(2);
     for (const cursor of ['abc', '!!', 'x'.repeat(9001), Buffer.from('{"p":[1]}').toString('base64url')]) {
