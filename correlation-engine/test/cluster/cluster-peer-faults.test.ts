@@ -144,4 +144,43 @@ describe('cluster answers when peers fail', () => {
     // Still serving, and /health is not affected.
     expect((await fetch(`${replicas[0]?.url}/health`)).status).toBe(200);
   });
+
+  it('cuts a peer’s endless or stalled answer to a detail request, and says who did not answer', async () => {
+    const endless = await fakePeer((socket) => {
+      socket.write(head('200 OK', { 'content-type': 'text/html', 'transfer-encoding': 'chunked' }));
+      const chunk = `10000\r\n${'<'.repeat(0x10000)}\r\n`;
+      const pump = () => {
+        while (!socket.destroyed && socket.write(chunk)) {}
+        if (!socket.destroyed) socket.once('drain', pump);
+      };
+      pump();
+    });
+    const stalled = await fakePeer((socket) => socket.write(head('200 OK', { 'content-type': 'application/json', 'content-length': 100 })));
+    const refusing = await fakePeer((socket) => socket.end(head('500 Internal Server Error', { 'content-length': 0 })));
+    for (const [peer, env] of [
+      [endless, { CORR_MAX_LOGS_PER_WINDOW: '0', CORR_MAX_SPANS_PER_WINDOW: '0' }],
+      [stalled, { ENGINE_PEER_TIMEOUT_MS: '300' }],
+    ] as const) {
+      replicas = await startReplicas(1, { extraPeers: [peer], env });
+      // The answer ends, cut (the connection closed) instead of running on; never a 5xx.
+      const outcome = await fetch(`${replicas[0]?.url}/api/correlations/${'ab'.repeat(16)}`).then(
+        async (res) => {
+          expect(res.status).toBe(200);
+          expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+          return res.text().then(
+            () => 'whole',
+            () => 'cut',
+          );
+        },
+        () => 'cut',
+      );
+      expect(outcome).toBe('cut');
+      expect((await fetch(`${replicas[0]?.url}/health`)).status).toBe(200);
+      await stopReplicas(replicas);
+    }
+    replicas = await startReplicas(2, { extraPeers: [refusing] });
+    const res = await fetch(`${replicas[0]?.url}/api/logs/bm90LW91cnM`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-unavailable-peers')).toBe(refusing);
+  });
 });

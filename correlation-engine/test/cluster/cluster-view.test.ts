@@ -139,6 +139,44 @@ describe('one view of the cluster', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('answers the detail routes for an item another replica holds, whole', async () => {
+    replicas = await startReplicas(3, { startMs: BASE_MS, env: { CORR_WINDOW_SECONDS: '60' } });
+    const longMessage = `BEGIN ${'lorem ipsum '.repeat(300)} END`;
+    const trace = traceOf(77);
+    const holder = replicas[2] as Replica;
+    const posted = await get(`${holder.url}/api/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resource: { service: 'svc-2' }, records: [{ message: longMessage, trace_id: trace }] }),
+    });
+    expect(posted.status).toBe(202);
+    holder.clock.advance(61_000);
+    holder.app.engine.pipeline.tick();
+
+    const asker = replicas[0] as Replica;
+    const [listed] = (await get(`${asker.url}/api/correlations?trace_id=${trace}`)).json() as (CorrelationEvent & {
+      detail: { logs: { messageTruncated?: boolean }[] };
+    })[];
+    expect(listed?.detail.logs[0]?.messageTruncated).toBe(true);
+    for (const id of [listed?.id as string, trace]) {
+      const whole = await get(`${asker.url}/api/correlations/${encodeURIComponent(id)}`);
+      expect(whole.status, whole.text).toBe(200);
+      expect(whole.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(whole.json()).toMatchObject({ traceId: trace, instance: 'replica-2', detail: { logs: [{ message: longMessage }] } });
+    }
+    const [log] = (await get(`${asker.url}/api/logs?trace_id=${trace}`)).json() as ListedLog[];
+    const wholeLog = await get(`${asker.url}/api/logs/${log?.id}`);
+    expect(wholeLog.status).toBe(200);
+    expect(wholeLog.json()).toMatchObject({ id: log?.id, message: longMessage, service: 'svc-2' });
+
+    // scope=local: this replica's answer only; an id nobody holds: 404.
+    expect((await get(`${asker.url}/api/correlations/${trace}?scope=local`)).status).toBe(404);
+    expect((await get(`${asker.url}/api/logs/${log?.id}?scope=local`)).status).toBe(404);
+    const nowhere = await get(`${asker.url}/api/correlations/${traceOf(78)}`);
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.headers.get('x-unavailable-peers')).toBeNull();
+  });
+
   it('refuses a cursor that is not a cluster cursor with 400', async () => {
     replicas = await startReplicas(2);
     for (const cursor of ['abc', '!!', 'x'.repeat(9001), Buffer.from('{"p":[1]}').toString('base64url')]) {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
 import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
+import { forwardDetail } from '../../cluster/forward-detail.js';
 import { eventOrder } from '../../cluster/listing-orders.js';
 import type { OpenFilter } from '../../correlate/open-windows.js';
 import type { EventFilter } from '../../correlate/pipeline.js';
@@ -10,7 +11,7 @@ import { normalizeTraceId } from '../../model/ids.js';
 import type { CorrelationEvent } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
 import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
-import { eventDetailStream } from './event-detail-stream.js';
+import { eventDetailMaxBytes, eventDetailStream } from './event-detail-stream.js';
 import { listingCursorCodec, listingCursorQuery } from './listing-cursor.js';
 import { eventForms } from './listing-forms.js';
 import { openListingSource } from './open-listing.js';
@@ -40,6 +41,7 @@ export function parseSince(raw: string): number {
 
 export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { pipeline, config, cluster } = deps;
+  const detailMaxBytes = eventDetailMaxBytes(config);
   const cursors = cursorCodec('events');
   const listingCursors = listingCursorCodec();
   const eventSource = (filter: EventFilter) => ({
@@ -118,11 +120,20 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
 
   // One event whole (every kept detail log with its full message), by its id; or by a trace id:
   // the trace's open window when it has one, else its newest kept closed event.
-  app.get<{ Params: { id: string } }>('/api/correlations/:id', async (request, reply) => {
-    const id = request.params.id;
-    const traceId = TRACE_ID_PATH.test(id) ? normalizeTraceId(id) : undefined;
-    const event = traceId ? (pipeline.openEventOf(traceId) ?? pipeline.latestEventOf(traceId)) : pipeline.eventById(id);
-    if (!event) throw new HttpError(404, traceId ? 'no open window and no kept event for this trace' : 'no such event among the kept ones');
-    return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
-  });
+  // With peers, an event this replica does not hold is asked of the others (cluster/forward-detail.ts).
+  app.get<{ Params: { id: string }; Querystring: { scope?: Scope } }>(
+    '/api/correlations/:id',
+    { schema: { querystring: { type: 'object', properties: { scope: scopeQuerySchema } } } },
+    async (request, reply) => {
+      const id = request.params.id;
+      const traceId = TRACE_ID_PATH.test(id) ? normalizeTraceId(id) : undefined;
+      const event = traceId ? (pipeline.openEventOf(traceId) ?? pipeline.latestEventOf(traceId)) : pipeline.eventById(id);
+      if (!event) {
+        const notHere = traceId ? 'no open window and no kept event for this trace' : 'no such event among the kept ones';
+        if (scopeOf(request.query.scope, cluster) !== 'cluster') throw new HttpError(404, notHere);
+        return forwardDetail(request, reply, cluster, notHere, detailMaxBytes);
+      }
+      return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
+    },
+  );
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
 import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
+import { forwardDetail } from '../../cluster/forward-detail.js';
 import { logOrder } from '../../cluster/listing-orders.js';
 import { type ApiLogRecord, normalizeApiRecord } from '../../ingest/normalize/normalizer.js';
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
@@ -148,10 +149,18 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
   );
 
   // The whole record, message included; ids stay valid while the log is among the kept ones.
-  app.get<{ Params: { id: string } }>('/api/logs/:id', async (request) => {
-    const position = ids.decode(request.params.id);
-    const log = position === undefined ? undefined : pipeline.logAt(position);
-    if (!log) throw new HttpError(404, 'no such log among the kept ones (ids come from GET /api/logs and last while the log is kept)');
-    return { id: request.params.id, ...log };
-  });
+  // With peers, a log of another replica (its id is not one of ours) is asked of the others.
+  app.get<{ Params: { id: string }; Querystring: { scope?: Scope } }>(
+    '/api/logs/:id',
+    { schema: { querystring: { type: 'object', properties: { scope: scopeQuerySchema } } } },
+    async (request, reply) => {
+      const position = ids.decode(request.params.id);
+      const log = position === undefined ? undefined : pipeline.logAt(position);
+      if (log) return { id: request.params.id, ...log };
+      const notHere = 'no such log among the kept ones (ids come from GET /api/logs and last while the log is kept)';
+      if (scopeOf(request.query.scope, deps.cluster) !== 'cluster') throw new HttpError(404, notHere);
+      // A kept log is at most a request body, every character escaped to six bytes.
+      return forwardDetail(request, reply, deps.cluster, notHere, config.bodyLimitBytes * 6 + 64 * 1024);
+    },
+  );
 }
