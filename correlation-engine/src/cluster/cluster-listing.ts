@@ -5,6 +5,7 @@
 //             merged into one page (merge-pages.ts). Peers are asked with scope=peer, so a peer
 //             never gathers in turn and there are no loops.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MEMORY_RETRY_AFTER_SECONDS } from '../correlate/pipeline.js';
 import { HttpError } from '../http/http-error.js';
 import type { PageSource } from '../http/routes/json-page.js';
 import { writeJsonPage } from '../http/routes/json-page.js';
@@ -79,6 +80,9 @@ export async function answerListing<T, C>(
   if (view.gathering >= MAX_CONCURRENT_GATHERS) {
     throw new HttpError(429, `${MAX_CONCURRENT_GATHERS} cluster queries are running; retry shortly or ask with scope=local`, 1);
   }
+  // A page from every peer is memory like an ingest body: not while the budget refuses those.
+  const short = view.memory.shortOfMemory();
+  if (short) throw new HttpError(503, `${short}; ask with scope=local meanwhile`, MEMORY_RETRY_AFTER_SECONDS);
   view.gathering += 1;
   try {
     return await gather(request, reply, view, rawCursor, listing);
@@ -129,8 +133,14 @@ async function gather<T, C>(
     pages.push(answer.page);
   });
   view.keepOnly(peerUrls);
-  const merged = mergePages(pages, previous, listing.order, listing.limit, listing.maxBytes);
-  reply.header(REPLICAS_HEADER, String(pages.length));
-  if (unavailable.length > 0) reply.header(UNAVAILABLE_PEERS_HEADER, unavailable.join(', '));
-  return sendJsonPage(request, reply, { body: merged.body, count: merged.count, next: merged.next }, { encode: encodeClusterCursor });
+  const held = pages.reduce((sum, page) => sum + page.bytes, 0);
+  view.memory.inflight.add(held);
+  try {
+    const merged = mergePages(pages, previous, listing.order, listing.limit, listing.maxBytes);
+    reply.header(REPLICAS_HEADER, String(pages.length));
+    if (unavailable.length > 0) reply.header(UNAVAILABLE_PEERS_HEADER, unavailable.join(', '));
+    return sendJsonPage(request, reply, { body: merged.body, count: merged.count, next: merged.next }, { encode: encodeClusterCursor });
+  } finally {
+    view.memory.inflight.release(held);
+  }
 }

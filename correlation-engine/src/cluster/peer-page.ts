@@ -20,6 +20,8 @@ export interface PeerPage {
   run: string;
   items: PeerItem[];
   next: string | undefined;
+  /** Size of the answer as received (held until the merged page is sent). */
+  bytes: number;
 }
 
 /** Longest local cursor a replica hands out (page-cursor.ts, listing-cursor.ts). */
@@ -56,5 +58,5 @@ export function parsePeerPage(body: Buffer, run: string | null, next: string | n
     }
     items.push({ cursor: entry.c, json: JSON.stringify(entry.i), item: entry.i });
   }
-  return { run, items, next: next ?? undefined };
+  return { run, items, next: next ?? undefined, bytes: body.length };
 }

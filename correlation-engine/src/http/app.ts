@@ -94,7 +94,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forms: eventForms,
   });
   pipeline.setLiveListener(live);
-  const cluster = clusterView(config.cluster, config.basicAuth);
+  const cluster = clusterView(config.cluster, config.basicAuth, {
+    inflight: pipeline.inflight,
+    shortOfMemory() {
+      const pressure = pipeline.memory.pressure();
+      return pipeline.memory.stage(pressure.ratio) === 'refuse_ingest' ? pipeline.memory.refusalReason(pressure) : undefined;
+    },
+  });
   const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now, cluster };
   app.decorate('engine', deps);
 

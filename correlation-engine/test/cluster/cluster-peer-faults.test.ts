@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MiB, memoryTestApp } from '../helpers/memory-app.js';
 import { type Replica, startReplicas, stopReplicas } from '../helpers/replicas.js';
 
 let replicas: Replica[] = [];
@@ -182,5 +183,22 @@ describe('cluster answers when peers fail', () => {
     const res = await fetch(`${replicas[0]?.url}/api/logs/bm90LW91cnM`);
     expect(res.status).toBe(404);
     expect(res.headers.get('x-unavailable-peers')).toBe(refusing);
+  });
+
+  it('does not gather while memory is short: 503 with Retry-After, scope=local still answers', async () => {
+    replicas = await startReplicas(1);
+    const { app, heap } = await memoryTestApp({ ENGINE_PEERS: replicas[0]?.url as string });
+    try {
+      expect((await app.inject('/api/logs')).headers['x-cluster-replicas']).toBe('2');
+      heap.used = 16 * MiB; // the whole budget; sampled on the next tick
+      app.engine.pipeline.tick();
+      const refused = await app.inject('/api/logs');
+      expect(refused.statusCode).toBe(503);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.json().message).toContain('scope=local');
+      expect((await app.inject('/api/logs?scope=local')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });
