@@ -19,6 +19,7 @@ export function peerList(config: ClusterConfig, now: () => number = Date.now, re
   let last: readonly string[] = [];
   let resolvedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<readonly string[]> | undefined;
+  const lastAfter = (ms: number) => new Promise<readonly string[]>((resolve) => setTimeout(() => resolve(last), ms).unref());
   const refresh = async (): Promise<readonly string[]> => {
     try {
       const addresses = [...new Set(await resolve(dns.host))].sort().slice(0, MAX_PEERS);
@@ -36,7 +37,8 @@ export function peerList(config: ClusterConfig, now: () => number = Date.now, re
       pending ??= refresh().finally(() => {
         pending = undefined;
       });
-      return pending;
+      // A lookup slower than a peer may take does not hold the query: it goes on with the last list.
+      return Promise.race([pending, lastAfter(config.peerTimeoutMs)]);
     },
   };
 }
