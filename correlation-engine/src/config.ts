@@ -2,6 +2,7 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { type ClusterConfig, clusterConfig, envPeerDnsName, envPeerList } from './cluster/cluster-config.js';
 import { type ExportersConfig, exportersEnvSchema } from './delivery-config.js';
 import {
   envBoolean,
@@ -53,6 +54,10 @@ const engineEnvSchema = z.object({
   ENGINE_CLUSTER_GATEWAY_URL: envOptionalUrl(),
   ENGINE_CLUSTER_BUFFER_MAX_BYTES: envInt(16 * 1024 * 1024, 64 * 1024),
   ENGINE_CLUSTER_LINGER_MS: envInt(50, 0, 10_000),
+  ENGINE_PEERS: envPeerList(),
+  ENGINE_PEERS_DNS: envPeerDnsName(),
+  ENGINE_PEERS_DNS_REFRESH_MS: envInt(5000, 100, 3_600_000),
+  ENGINE_PEER_TIMEOUT_MS: envInt(1000, 10, 60_000),
 });
 
 /** The engine's own variables (the exporters' are in delivery-config.ts). */
@@ -90,12 +95,14 @@ export interface Config {
   http: HttpTimeouts;
   live: LiveConfig;
   /** Linking across replicas behind the scale overlay; unset = this engine links on its own (docs/scaling.md). */
+  clusterLinking: ClusterLinkingConfig | undefined;
+  /** The other replicas the query routes gather from (docs/scaling.md "One view of the cluster"); undefined = this one alone. */
   cluster: ClusterConfig | undefined;
   exporters: ExportersConfig;
 }
 
 /** Linking across replicas (cluster/, docs/scaling.md "Linking across replicas"). */
-export interface ClusterConfig {
+export interface ClusterLinkingConfig {
   /** ENGINE_CLUSTER_GATEWAY_URL: the gateway's cluster receiver (OTLP/HTTP base URL, `/v1/logs` is appended). */
   gatewayUrl: string;
   /** ENGINE_CLUSTER_BUFFER_MAX_BYTES: unsent cluster records past which ingest is refused (429). */
@@ -156,6 +163,13 @@ function timeoutProblems(env: { HTTP_HEADERS_TIMEOUT_MS: number; HTTP_REQUEST_TI
   return [`HTTP_HEADERS_TIMEOUT_MS: must be <= HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`];
 }
 
+/** Both ways of naming the replicas at once would leave it unclear which list is meant. */
+function peerProblems(env: NodeJS.ProcessEnv): string[] {
+  return env.ENGINE_PEERS?.trim() && env.ENGINE_PEERS_DNS?.trim()
+    ? ['ENGINE_PEERS_DNS: set either ENGINE_PEERS or ENGINE_PEERS_DNS, not both']
+    : [];
+}
+
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const engine = engineEnvSchema.safeParse(env);
@@ -164,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(engine.success ? [] : describe(engine.error.issues, env)),
     ...authProblems(env),
     ...timeoutProblems(engine.data),
+    ...peerProblems(env),
     ...(exporters.success ? [] : describe(exporters.error.issues, env)),
   ];
   if (!engine.success || !exporters.success || problems.length > 0) {
@@ -202,13 +217,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       flushMs: e.CORR_LIVE_FLUSH_MS,
       dirtyMaxBytes: e.CORR_LIVE_DIRTY_MAX_BYTES,
     },
-    cluster: e.ENGINE_CLUSTER_GATEWAY_URL
+    clusterLinking: e.ENGINE_CLUSTER_GATEWAY_URL
       ? {
           gatewayUrl: e.ENGINE_CLUSTER_GATEWAY_URL,
           bufferMaxBytes: e.ENGINE_CLUSTER_BUFFER_MAX_BYTES,
           lingerMs: e.ENGINE_CLUSTER_LINGER_MS,
         }
       : undefined,
+    cluster: clusterConfig(e),
     exporters: exporters.data,
   };
 }

@@ -35,7 +35,7 @@ const CLUSTER_SHUTDOWN_MS = 2000;
 
 /** The cluster node and its sender, from the configuration (cluster/). */
 function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNode; sender: ClusterSender } | undefined {
-  const c = config.cluster;
+  const c = config.clusterLinking;
   if (!c) return undefined;
   const sender = new ClusterSender({
     url: c.gatewayUrl,
@@ -173,7 +173,7 @@ export class Pipeline {
     this.recentByteLimit = this.memory.stateBudgetBytes * RECENT_LIST_SHARE;
     this.recentLogs = new RecentBuffer(config.recentLogs, this.recentByteLimit, logBytes);
     this.recentEvents = new RecentBuffer(config.recentEvents, this.recentByteLimit, eventBytes);
-    this.cluster = config.cluster ? clusterOf(config, options) : undefined;
+    this.cluster = config.clusterLinking ? clusterOf(config, options) : undefined;
     this.correlator = new Correlator({
       ...this.cluster?.node.correlatorHooks(),
       instance: config.instanceId,

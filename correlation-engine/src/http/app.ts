@@ -1,6 +1,7 @@
 // Builds the engine's Fastify app from a validated Config. No listening, no process.env, no
 // signals: server.ts does those, tests call buildApp() and app.inject() or listen on port 0.
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { clusterView } from '../cluster/cluster-view.js';
 import type { Config } from '../config.js';
 import { type MemoryOptions, Pipeline } from '../correlate/pipeline.js';
 import { type Delivery, NoopDelivery } from '../delivery/delivery.js';
@@ -93,7 +94,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forms: eventForms,
   });
   pipeline.setLiveListener(live);
-  const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now };
+  const cluster = clusterView(config.cluster, config.basicAuth, {
+    inflight: pipeline.inflight,
+    shortOfMemory() {
+      const pressure = pipeline.memory.pressure();
+      return pipeline.memory.stage(pressure.ratio) === 'refuse_ingest' ? pipeline.memory.refusalReason(pressure) : undefined;
+    },
+  });
+  const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now, cluster };
   app.decorate('engine', deps);
 
   registerErrorHandlers(app);
@@ -126,7 +134,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(liveRoutes, deps);
   await app.register(correlationRoutes, deps);
   await app.register(otlpRoutes, { ...deps, prefix: '/api/otlp' });
-  await app.register(uiRoutes, { grafanaUrl: config.grafanaUrl });
+  await app.register(uiRoutes, { grafanaUrl: config.grafanaUrl, clustered: cluster.peers !== undefined });
 
   const interval = options.tickIntervalMs ?? Math.min(1000, Math.max(10, config.windowMs / 10));
   app.addHook('onReady', async () => pipeline.start(interval));

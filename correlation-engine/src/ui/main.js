@@ -76,6 +76,10 @@ const state = {
   renderPending: false,
   /** @type {CorrelationEvent[]} closed events from the stream, merged into the list once per frame */
   pendingClosed: [],
+  /** The engine answers for its peers too: its stream carries one replica only, so open windows are polled. */
+  clustered: false,
+  /** @type {{ replicas: string | null, unavailable: string | null }} who answered the latest cluster listing */
+  cluster: { replicas: null, unavailable: null },
 };
 
 /** Open windows first (newest first), then closed events, as the filters allow. */
@@ -236,7 +240,10 @@ async function poll(opts = {}) {
     }
     if (firstLoad || added.length > 0 || opts.openNewest || !state.streaming) render();
     const fresh = firstLoad ? 0 : added.filter((id) => state.events.some((e) => e.id === id && matchesFilters(e, state.filters))).length;
-    setStatus(`Live · ${state.streaming ? 'streaming · ' : ''}updated ${new Date().toLocaleTimeString()}`);
+    const live = `Live · ${state.streaming ? 'streaming · ' : ''}updated ${new Date().toLocaleTimeString()}`;
+    const { replicas, unavailable } = state.cluster;
+    if (unavailable) setStatus(`${live} · ${replicas ?? '?'} replicas answered · no answer from ${unavailable}`, 'warn');
+    else setStatus(replicas ? `${live} · ${replicas} replicas` : live);
     // Screen readers hear about arrivals, not about every poll.
     if (fresh > 0) announcer.textContent = `${fresh} new correlation event${fresh === 1 ? '' : 's'}`;
   } catch (err) {
@@ -258,6 +265,7 @@ async function poll(opts = {}) {
 async function fetchPage(query) {
   const res = await fetch(`/api/correlations${query}`, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`engine answered ${res.status}`);
+  state.cluster = { replicas: res.headers.get('x-cluster-replicas'), unavailable: res.headers.get('x-unavailable-peers') };
   const body = await res.json();
   // An event whose keys alone overflow a page is listed as a stub ({ id, ..., omitted }): not drawable.
   const events = Array.isArray(body) ? body.filter((e) => !e.omitted) : [];
@@ -308,7 +316,7 @@ function connectStream() {
   state.stream?.close();
   state.stream = null;
   state.streaming = false;
-  if (typeof EventSource === 'undefined') return;
+  if (typeof EventSource === 'undefined' || state.clustered) return;
   const generation = state.generation;
   const stream = new EventSource(streamUrl(state.filters));
   state.stream = stream;
@@ -435,6 +443,7 @@ async function loadConfig() {
     if (res.ok) {
       const config = await res.json();
       state.grafanaBase = safeGrafanaBase(config?.grafanaUrl);
+      state.clustered = config?.clustered === true;
     }
   } catch {
     // The page works without Grafana links.

@@ -63,8 +63,8 @@ describe('loadConfig', () => {
   });
 
   it('turns linking across replicas on with the gateway URL only', () => {
-    expect(loadConfig({}).cluster).toBeUndefined();
-    expect(loadConfig({ ENGINE_CLUSTER_GATEWAY_URL: 'http://otel-gateway:4319/', ENGINE_CLUSTER_LINGER_MS: '5' }).cluster).toEqual({
+    expect(loadConfig({}).clusterLinking).toBeUndefined();
+    expect(loadConfig({ ENGINE_CLUSTER_GATEWAY_URL: 'http://otel-gateway:4319/', ENGINE_CLUSTER_LINGER_MS: '5' }).clusterLinking).toEqual({
       gatewayUrl: 'http://otel-gateway:4319',
       bufferMaxBytes: 16 * 1024 * 1024,
       lingerMs: 5,

@@ -1,7 +1,7 @@
 // The OTLP/gRPC receiver through a real gRPC socket: the OpenTelemetry JS gRPC exporters, and a
 // raw grpc-js client for what an exporter would never send (bad bytes, no credentials, oversized
 // and compressed messages), with the statuses and trailers an OTLP sender acts on.
-import { type Client, credentials, Metadata, makeGenericClientConstructor, type ServiceError, status } from '@grpc/grpc-js';
+import { type ServiceError, status } from '@grpc/grpc-js';
 import { context, trace } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -17,19 +17,12 @@ import type { CorrelationEvent } from '../../src/model/types.js';
 import { sdkTraceWithChild } from '../fixtures/otlp-samples.js';
 import { bytes, fixed64, hex, kvString, len, str } from '../fixtures/proto-writer.js';
 import { ManualClock, metricValue, testApp, testConfig } from '../helpers/app.js';
+import { basicMetadata, closeClients, grpcCall, OTLP_GRPC_PATHS, type OtlpSignal } from '../helpers/grpc-client.js';
 import { MiB } from '../helpers/memory-app.js';
 
-const PATHS = {
-  traces: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-} as const;
-type Signal = keyof typeof PATHS;
-
 const apps: FastifyInstance[] = [];
-const clients: Client[] = [];
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  closeClients();
   for (const a of apps.splice(0)) await a.close();
 });
 
@@ -41,31 +34,6 @@ async function grpcApp(env: Record<string, string> = {}, clock?: ManualClock): P
   if (!port) throw new Error('the gRPC receiver did not start');
   return { app, target: `127.0.0.1:${port}` };
 }
-
-const RawClient = makeGenericClientConstructor({}, 'RawOtlp');
-const raw = (b: Buffer): Buffer => b;
-
-/** One unary call with raw bytes, as any OTLP/gRPC sender makes it. */
-function call(
-  target: string,
-  signal: Signal,
-  message: Uint8Array,
-  options: { metadata?: Metadata; gzip?: boolean } = {},
-): Promise<{ response?: Buffer; error?: ServiceError }> {
-  const client = new RawClient(target, credentials.createInsecure(), options.gzip ? { 'grpc.default_compression_algorithm': 2 } : {});
-  clients.push(client);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(PATHS[signal], raw, raw, Buffer.from(message), options.metadata ?? new Metadata(), (error, response) =>
-      resolve(error ? { error } : { ...(response ? { response } : {}) }),
-    );
-  });
-}
-
-const basic = (user: string, pass: string): Metadata => {
-  const m = new Metadata();
-  m.set('authorization', `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);
-  return m;
-};
 
 /** ExportTraceServiceRequest, one span per trace id given (a bad id is sent as its text), with optional padding bytes. */
 function tracesRequest(traceIds: string[], service = 'beorn', paddingBytes = 0): Uint8Array {
@@ -177,7 +145,7 @@ describe('OTLP/gRPC receiver', () => {
   it('answers partial success for the spans it rejects, and takes gzip-compressed messages', async () => {
     const { app, target } = await grpcApp();
     const good = 'aa'.repeat(16);
-    const { response, error } = await call(target, 'traces', tracesRequest([good, 'not-a-trace-id']), { gzip: true });
+    const { response, error } = await grpcCall(target, 'traces', tracesRequest([good, 'not-a-trace-id']), { gzip: true });
     expect(error).toBeUndefined();
     expect(rejectedSpans(response)).toBe(1);
     expect(await metricValue(app, 'correlation_records_received_total', { signal: 'traces', service: 'beorn' })).toBe(1);
@@ -185,29 +153,33 @@ describe('OTLP/gRPC receiver', () => {
 
   it('answers INVALID_ARGUMENT for bytes that are not an export request, on every service', async () => {
     const { target } = await grpcApp();
-    for (const signal of Object.keys(PATHS) as Signal[]) {
-      const { error } = await call(target, signal, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    for (const signal of Object.keys(OTLP_GRPC_PATHS) as OtlpSignal[]) {
+      const { error } = await grpcCall(target, signal, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
       expect(error?.code, signal).toBe(status.INVALID_ARGUMENT);
     }
   });
 
   it('refuses a message over BODY_LIMIT_BYTES with RESOURCE_EXHAUSTED and no retry hint', async () => {
     const { target } = await grpcApp({ BODY_LIMIT_BYTES: String(64 * 1024) });
-    const { error } = await call(target, 'traces', tracesRequest(['bb'.repeat(16)], 'beorn', 100 * 1024));
+    const { error } = await grpcCall(target, 'traces', tracesRequest(['bb'.repeat(16)], 'beorn', 100 * 1024));
     expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(retryDelaySeconds(error as ServiceError)).toBeUndefined();
     // Compressed small, inflated over the limit: refused all the same.
-    const zipped = await call(target, 'traces', tracesRequest(['cc'.repeat(16)], 'beorn', 100 * 1024), { gzip: true });
+    const zipped = await grpcCall(target, 'traces', tracesRequest(['cc'.repeat(16)], 'beorn', 100 * 1024), { gzip: true });
     expect(zipped.error?.code).toBe(status.RESOURCE_EXHAUSTED);
   });
 
   it('checks the same Basic credentials as the HTTP routes, in the authorization metadata', async () => {
     const { app, target } = await grpcApp({ ENABLE_BASIC_AUTH: 'true', BASIC_AUTH_USER: 'otel', BASIC_AUTH_PASS: 's3cret-pass' });
     const request = tracesRequest(['dd'.repeat(16)]);
-    expect((await call(target, 'traces', request)).error?.code).toBe(status.UNAUTHENTICATED);
-    expect((await call(target, 'traces', request, { metadata: basic('otel', 'wrong') })).error?.code).toBe(status.UNAUTHENTICATED);
-    expect((await call(target, 'logs', request, { metadata: basic('other', 's3cret-pass') })).error?.code).toBe(status.UNAUTHENTICATED);
-    const ok = await call(target, 'traces', request, { metadata: basic('otel', 's3cret-pass') });
+    expect((await grpcCall(target, 'traces', request)).error?.code).toBe(status.UNAUTHENTICATED);
+    expect((await grpcCall(target, 'traces', request, { metadata: basicMetadata('otel', 'wrong') })).error?.code).toBe(
+      status.UNAUTHENTICATED,
+    );
+    expect((await grpcCall(target, 'logs', request, { metadata: basicMetadata('other', 's3cret-pass') })).error?.code).toBe(
+      status.UNAUTHENTICATED,
+    );
+    const ok = await grpcCall(target, 'traces', request, { metadata: basicMetadata('otel', 's3cret-pass') });
     expect(ok.error).toBeUndefined();
     expect(await metricValue(app, 'correlation_records_received_total', { signal: 'traces', service: 'beorn' })).toBe(1);
   });
@@ -226,22 +198,26 @@ describe('OTLP/gRPC receiver', () => {
     const target = `127.0.0.1:${app.engine.state.otlpGrpcPort}`;
     heap.used = 16 * MiB; // the whole budget; sampled on the next tick
     app.engine.pipeline.tick();
-    const refused = await call(target, 'traces', tracesRequest(['ee'.repeat(16)]));
+    const refused = await grpcCall(target, 'traces', tracesRequest(['ee'.repeat(16)]));
     expect(refused.error?.code).toBe(status.UNAVAILABLE);
     expect(retryDelaySeconds(refused.error as ServiceError)).toBeGreaterThanOrEqual(1);
     heap.used = 0;
     app.engine.pipeline.tick();
-    expect((await call(target, 'traces', tracesRequest(['ee'.repeat(16)]))).error).toBeUndefined();
+    expect((await grpcCall(target, 'traces', tracesRequest(['ee'.repeat(16)]))).error).toBeUndefined();
   });
 
   it('answers only OK, INVALID_ARGUMENT or RESOURCE_EXHAUSTED to arbitrary bytes (fuzz)', async () => {
     const { target } = await grpcApp({ BODY_LIMIT_BYTES: String(32 * 1024) });
     const allowed = new Set([status.OK, status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED]);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom<Signal>('traces', 'logs', 'metrics'), fc.uint8Array({ maxLength: 512 }), async (signal, bytes) => {
-        const { error } = await call(target, signal, bytes);
-        return allowed.has(error?.code ?? status.OK);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom<OtlpSignal>('traces', 'logs', 'metrics'),
+        fc.uint8Array({ maxLength: 512 }),
+        async (signal, bytes) => {
+          const { error } = await grpcCall(target, signal, bytes);
+          return allowed.has(error?.code ?? status.OK);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,19 +1,21 @@
 // GET /api/correlations: events of closed windows (state=closed, the default), open windows
 // (state=open) or both (state=all, open first), newest first, with filters; docs/live-correlations.md.
 import type { FastifyInstance } from 'fastify';
+import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
+import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
+import { forwardDetail } from '../../cluster/forward-detail.js';
+import { eventOrder } from '../../cluster/listing-orders.js';
 import type { OpenFilter } from '../../correlate/open-windows.js';
 import type { EventFilter } from '../../correlate/pipeline.js';
 import { normalizeTraceId } from '../../model/ids.js';
 import type { CorrelationEvent } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
-import { cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
-import { eventDetailStream } from './event-detail-stream.js';
-import { writeJsonPage } from './json-page.js';
+import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
+import { eventDetailMaxBytes, eventDetailStream } from './event-detail-stream.js';
 import { listingCursorCodec, listingCursorQuery } from './listing-cursor.js';
 import { eventForms } from './listing-forms.js';
 import { openListingSource } from './open-listing.js';
 import { cursorCodec, cursorQuery } from './page-cursor.js';
-import { sendJsonPage } from './page-reply.js';
 
 interface CorrelationsQuery {
   limit?: string;
@@ -25,6 +27,7 @@ interface CorrelationsQuery {
   since?: string;
   cursor?: string;
   state?: 'closed' | 'open' | 'all';
+  scope?: Scope;
 }
 
 const TRACE_ID_PATH = /^[0-9a-fA-F]{32}$/;
@@ -37,7 +40,8 @@ export function parseSince(raw: string): number {
 }
 
 export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const { pipeline, config } = deps;
+  const { pipeline, config, cluster } = deps;
+  const detailMaxBytes = eventDetailMaxBytes(config);
   const cursors = cursorCodec('events');
   const listingCursors = listingCursorCodec();
   const eventSource = (filter: EventFilter) => ({
@@ -63,7 +67,8 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
             errors: { type: 'string', enum: ['1', 'true', '0', 'false'] },
             state: { type: 'string', enum: ['closed', 'open', 'all'] },
             since: { type: 'string', minLength: 1 },
-            cursor: cursorQuerySchema,
+            cursor: clusterCursorQuerySchema,
+            scope: scopeQuerySchema,
           },
         },
       },
@@ -82,14 +87,17 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
       };
       const limit = parseLimit(q.limit, 100, config.recentEvents);
       const state = q.state ?? 'closed';
+      const scope = scopeOf(q.scope, cluster);
+      const maxBytes = config.queryResponseMaxBytes;
       if (state === 'closed') {
-        const page = await writeJsonPage(
-          eventSource(filter),
-          cursorQuery(cursors, q.cursor, pipeline.eventsEnd),
+        return answerListing(request, reply, cluster, scope, q.cursor, {
+          source: eventSource(filter),
+          encode: cursors.encode,
+          start: (raw) => cursorQuery(cursors, raw, pipeline.eventsEnd),
           limit,
-          config.queryResponseMaxBytes,
-        );
-        return sendJsonPage(request, reply, page, cursors);
+          maxBytes,
+          order: eventOrder,
+        });
       }
       const openFilter: OpenFilter = {
         ...(traceId ? { traceId } : {}),
@@ -99,23 +107,33 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
         ...(q.service ? { service: q.service } : {}),
         ...(errorsOnly ? { errorsOnly } : {}),
       };
-      const page = await writeJsonPage(
-        openListingSource(pipeline, openFilter, filter, state === 'all'),
-        listingCursorQuery(listingCursors, q.cursor),
+      return answerListing(request, reply, cluster, scope, q.cursor, {
+        source: openListingSource(pipeline, openFilter, filter, state === 'all'),
+        encode: listingCursors.encode,
+        start: (raw) => listingCursorQuery(listingCursors, raw),
         limit,
-        config.queryResponseMaxBytes,
-      );
-      return sendJsonPage(request, reply, page, listingCursors);
+        maxBytes,
+        order: eventOrder,
+      });
     },
   );
 
   // One event whole (every kept detail log with its full message), by its id; or by a trace id:
   // the trace's open window when it has one, else its newest kept closed event.
-  app.get<{ Params: { id: string } }>('/api/correlations/:id', async (request, reply) => {
-    const id = request.params.id;
-    const traceId = TRACE_ID_PATH.test(id) ? normalizeTraceId(id) : undefined;
-    const event = traceId ? (pipeline.openEventOf(traceId) ?? pipeline.latestEventOf(traceId)) : pipeline.eventById(id);
-    if (!event) throw new HttpError(404, traceId ? 'no open window and no kept event for this trace' : 'no such event among the kept ones');
-    return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
-  });
+  // With peers, an event this replica does not hold is asked of the others (cluster/forward-detail.ts).
+  app.get<{ Params: { id: string }; Querystring: { scope?: Scope } }>(
+    '/api/correlations/:id',
+    { schema: { querystring: { type: 'object', properties: { scope: scopeQuerySchema } } } },
+    async (request, reply) => {
+      const id = request.params.id;
+      const traceId = TRACE_ID_PATH.test(id) ? normalizeTraceId(id) : undefined;
+      const event = traceId ? (pipeline.openEventOf(traceId) ?? pipeline.latestEventOf(traceId)) : pipeline.eventById(id);
+      if (!event) {
+        const notHere = traceId ? 'no open window and no kept event for this trace' : 'no such event among the kept ones';
+        if (scopeOf(request.query.scope, cluster) !== 'cluster') throw new HttpError(404, notHere);
+        return forwardDetail(request, reply, cluster, notHere, detailMaxBytes);
+      }
+      return reply.type('application/json; charset=utf-8').send(eventDetailStream(event));
+    },
+  );
 }

@@ -1,6 +1,7 @@
 // What route plugins are given: the app's parts, passed explicitly (no globals) so several
 // apps can live in one process.
 import type { FastifyReply } from 'fastify';
+import type { ClusterView } from '../../cluster/cluster-view.js';
 import type { Config } from '../../config.js';
 import type { Pipeline } from '../../correlate/pipeline.js';
 import type { Delivery } from '../../delivery/delivery.js';
@@ -25,6 +26,8 @@ export interface RouteDeps {
   live: LiveStreams;
   state: AppState;
   now: () => number;
+  /** This replica's place among its peers, for the cluster-wide listings. */
+  cluster: ClusterView;
 }
 
 /** A positive whole number in a query string (no type coercion: bodies must not be coerced). */
@@ -33,9 +36,6 @@ export const limitQuerySchema = {
   pattern: '^[1-9][0-9]{0,6}$',
   description: 'a whole number from 1',
 } as const;
-
-/** An opaque cursor from a listing's X-Next-Cursor header (checked by the route). */
-export const cursorQuerySchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
 
 export function parseLimit(raw: string | undefined, fallback: number, max: number): number {
   return Math.min(raw === undefined ? fallback : Number(raw), max);

@@ -1,14 +1,16 @@
 // POST /api/logs (the seed's JSON shape) and GET /api/logs (recent normalized records).
 import type { FastifyInstance } from 'fastify';
+import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
+import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
+import { forwardDetail } from '../../cluster/forward-detail.js';
+import { logOrder } from '../../cluster/listing-orders.js';
 import { type ApiLogRecord, normalizeApiRecord } from '../../ingest/normalize/normalizer.js';
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
 import { BUSINESS_KEYS, type NormalizedLog } from '../../model/types.js';
 import { HttpError } from '../http-error.js';
-import { arrivedAt, cursorQuerySchema, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
-import { writeJsonPage } from './json-page.js';
+import { arrivedAt, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { logForms } from './listing-forms.js';
 import { cursorCodec, cursorQuery } from './page-cursor.js';
-import { sendJsonPage } from './page-reply.js';
 
 /** Records per request; the body limit bounds it too, this keeps one request's work bounded. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;
@@ -67,6 +69,7 @@ interface GetLogsQuery {
   service?: string;
   trace_id?: string;
   cursor?: string;
+  scope?: Scope;
 }
 
 /**
@@ -117,7 +120,8 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
             limit: limitQuerySchema,
             service: { type: 'string', minLength: 1 },
             trace_id: { type: 'string' },
-            cursor: cursorQuerySchema,
+            cursor: clusterCursorQuerySchema,
+            scope: scopeQuerySchema,
           },
         },
       },
@@ -126,28 +130,37 @@ export async function logRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       const q = request.query;
       const traceId = traceIdQuery(q.trace_id);
       const filter = { ...(q.service ? { service: q.service } : {}), ...(traceId ? { traceId } : {}) };
-      const page = await writeJsonPage<NormalizedLog>(
-        {
-          // A page resumes just above an item's position: the ring walks below `before`.
+      return answerListing<NormalizedLog, number>(request, reply, deps.cluster, scopeOf(q.scope, deps.cluster), q.cursor, {
+        // A page resumes just above an item's position: the ring walks below `before`.
+        source: {
           walk: (before, visit) => {
             pipeline.walkLogs(filter, before, (log, seq) => visit(log, seq + 1));
             return undefined;
           },
           forms: (log, resume) => logForms(log, ids.encode(resume - 1)),
         },
-        cursorQuery(cursors, q.cursor, pipeline.logsEnd),
-        parseLimit(q.limit, 100, config.recentLogs),
-        config.queryResponseMaxBytes,
-      );
-      return sendJsonPage(request, reply, page, cursors);
+        encode: cursors.encode,
+        start: (raw) => cursorQuery(cursors, raw, pipeline.logsEnd),
+        limit: parseLimit(q.limit, 100, config.recentLogs),
+        maxBytes: config.queryResponseMaxBytes,
+        order: logOrder,
+      });
     },
   );
 
   // The whole record, message included; ids stay valid while the log is among the kept ones.
-  app.get<{ Params: { id: string } }>('/api/logs/:id', async (request) => {
-    const position = ids.decode(request.params.id);
-    const log = position === undefined ? undefined : pipeline.logAt(position);
-    if (!log) throw new HttpError(404, 'no such log among the kept ones (ids come from GET /api/logs and last while the log is kept)');
-    return { id: request.params.id, ...log };
-  });
+  // With peers, a log of another replica (its id is not one of ours) is asked of the others.
+  app.get<{ Params: { id: string }; Querystring: { scope?: Scope } }>(
+    '/api/logs/:id',
+    { schema: { querystring: { type: 'object', properties: { scope: scopeQuerySchema } } } },
+    async (request, reply) => {
+      const position = ids.decode(request.params.id);
+      const log = position === undefined ? undefined : pipeline.logAt(position);
+      if (log) return { id: request.params.id, ...log };
+      const notHere = 'no such log among the kept ones (ids come from GET /api/logs and last while the log is kept)';
+      if (scopeOf(request.query.scope, deps.cluster) !== 'cluster') throw new HttpError(404, notHere);
+      // A kept log is at most a request body, every character escaped to six bytes.
+      return forwardDetail(request, reply, deps.cluster, notHere, config.bodyLimitBytes * 6 + 64 * 1024);
+    },
+  );
 }

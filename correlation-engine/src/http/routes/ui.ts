@@ -10,6 +10,8 @@ import { HttpError } from '../http-error.js';
 export interface UiRoutesOptions {
   /** Grafana's root URL; when set the page links each event to Grafana Explore. */
   grafanaUrl?: string | undefined;
+  /** True when the engine answers for its peers too: the page then polls instead of using this replica's stream. */
+  clustered?: boolean;
   /** Where the assets live; defaults to the `ui` folder beside this module's folder (src/ui or dist/ui). */
   assetsDir?: URL;
 }
@@ -95,7 +97,7 @@ export async function uiRoutes(app: FastifyInstance, options: UiRoutesOptions): 
     return send(request, reply, asset);
   });
 
-  const uiConfig = { grafanaUrl: options.grafanaUrl ?? null };
+  const uiConfig = { grafanaUrl: options.grafanaUrl ?? null, ...(options.clustered ? { clustered: true } : {}) };
   app.get('/api/ui-config', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     return uiConfig;

@@ -1,11 +1,16 @@
 // OTLP/JSON values of the wrong type, through HTTP: every shape a sender may put where a scalar,
 // an AnyValue or a list belongs gets 200 (possibly with partial success) or a 4xx naming the
-// field; never a 5xx, which OTLP senders do not retry.
+// field; never a 5xx, which OTLP senders do not retry. The same generated payloads, encoded as
+// protobuf (wrong types as wrong wire types), and random bytes go to the OTLP/gRPC receiver on
+// its three services: only the codes an OTLP sender acts on, never INTERNAL or UNKNOWN.
 
+import { type Metadata, status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otlpJsonToProto } from '../../fixtures/otlp-json-to-proto.js';
 import { testApp } from '../../helpers/app.js';
+import { basicMetadata, closeClients, grpcCall, type OtlpSignal } from '../../helpers/grpc-client.js';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 const SPAN_ID = 'eee19b7ec3c1b174';
@@ -154,5 +159,96 @@ describe('OTLP/JSON values of any type over HTTP', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the same payloads over OTLP/gRPC', () => {
+  let app: FastifyInstance;
+  let target: string;
+  // With auth on, so UNAUTHENTICATED is among the answers; memory pressure may add UNAVAILABLE.
+  const GRPC_ALLOWED = new Set([status.OK, status.INVALID_ARGUMENT, status.RESOURCE_EXHAUSTED, status.UNAVAILABLE, status.UNAUTHENTICATED]);
+  const good = basicMetadata('otel', 'fuzz-pass');
+  const credentials = fc.constantFrom<Metadata | undefined>(good, good, good, undefined, basicMetadata('otel', 'wrong'));
+
+  beforeAll(async () => {
+    app = await testApp({
+      env: {
+        BODY_LIMIT_BYTES: String(512 * 1024),
+        ENGINE_OTLP_GRPC_PORT: '0',
+        HOST: '127.0.0.1',
+        ENABLE_BASIC_AUTH: 'true',
+        BASIC_AUTH_USER: 'otel',
+        BASIC_AUTH_PASS: 'fuzz-pass',
+      },
+    });
+    await app.ready();
+    target = `127.0.0.1:${app.engine.state.otlpGrpcPort}`;
+  });
+  afterAll(async () => {
+    closeClients();
+    await app.close();
+  });
+
+  /** Sends and checks one message; returns its code. */
+  async function send(signal: OtlpSignal, message: Uint8Array, metadata: Metadata | undefined): Promise<number> {
+    const { error } = await grpcCall(target, signal, message, metadata ? { metadata } : {});
+    const code = error?.code ?? status.OK;
+    if (!GRPC_ALLOWED.has(code)) throw new Error(`${signal}: ${status[code]} ${error?.details ?? ''}`);
+    return code;
+  }
+
+  it('encodes a well-formed payload into an export request the receiver takes', async () => {
+    const body = {
+      resourceSpans: [
+        { scopeSpans: [{ spans: [{ traceId: TRACE_ID, spanId: SPAN_ID, name: 'fuzz', startTimeUnixNano: '1', endTimeUnixNano: '2' }] }] },
+      ],
+    };
+    expect(await send('traces', otlpJsonToProto('traces', body), good)).toBe(status.OK);
+    const authorization = good.get('authorization')[0] as string;
+    const open = await app.inject({ url: `/api/correlations/${TRACE_ID}`, headers: { authorization } });
+    expect(open.json()).toMatchObject({ traceId: TRACE_ID, spanCount: 1 });
+  });
+
+  for (const [signal, shape] of [
+    ['traces', traces],
+    ['logs', logs],
+    ['metrics', metrics],
+  ] as const) {
+    it(`${signal}: the HTTP fuzz's payloads as protobuf get only OK/INVALID_ARGUMENT/RESOURCE_EXHAUSTED/UNAVAILABLE/UNAUTHENTICATED`, async () => {
+      const seen = new Set<number>();
+      await fc.assert(
+        fc.asyncProperty(shape, credentials, async (body, metadata) => {
+          seen.add(await send(signal, otlpJsonToProto(signal, body), metadata));
+        }),
+        { numRuns: 100 },
+      );
+      // The run reached the decoder and past it, not only the credentials check.
+      expect(seen).toContain(status.OK);
+      expect(seen).toContain(status.UNAUTHENTICATED);
+    });
+  }
+
+  it('random bytes and payloads cut or spliced with junk get only those codes on every service', async () => {
+    const spliced = fc
+      .tuple(fc.constantFrom<OtlpSignal>('traces', 'logs', 'metrics'), traces, fc.nat(), fc.uint8Array({ maxLength: 32 }))
+      .map(([signal, body, cut, junk]) => {
+        const encoded = otlpJsonToProto('traces', body);
+        const at = encoded.length === 0 ? 0 : cut % encoded.length;
+        return { signal, message: Uint8Array.from([...encoded.subarray(0, at), ...junk]) };
+      });
+    const randomBytes = fc.record({
+      signal: fc.constantFrom<OtlpSignal>('traces', 'logs', 'metrics'),
+      message: fc.uint8Array({ maxLength: 1024 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(spliced, randomBytes), async ({ signal, message }) => {
+        await send(signal, message, good);
+      }),
+      { numRuns: 200 },
+    );
+    // Still up and still taking data.
+    expect((await app.inject('/health')).statusCode).toBe(200);
+    const body = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'after the fuzz' } }] }] }] };
+    expect(await send('logs', otlpJsonToProto('logs', body), good)).toBe(status.OK);
   });
 });
