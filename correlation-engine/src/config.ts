@@ -2,7 +2,6 @@
 // as a whole so one run reports every bad variable (dotenv is loaded by server.ts, not here).
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { type ClusterConfig, clusterConfig, envPeerDnsName, envPeerList } from './cluster/cluster-config.js';
 import { type ExportersConfig, exportersEnvSchema } from './delivery-config.js';
 import {
   envBoolean,
@@ -14,6 +13,7 @@ import {
   envPositiveNumber,
   envString,
 } from './env-schema.js';
+import { type ClusterConfig, clusterConfig, envPeerDnsName, envPeerList } from './http/cluster/cluster-config.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -101,7 +101,7 @@ export interface Config {
   exporters: ExportersConfig;
 }
 
-/** Linking across replicas (cluster/, docs/scaling.md "Linking across replicas"). */
+/** Linking across replicas (cluster-linking/, docs/scaling.md "Linking across replicas"). */
 export interface ClusterLinkingConfig {
   /** ENGINE_CLUSTER_GATEWAY_URL: the gateway's cluster receiver (OTLP/HTTP base URL, `/v1/logs` is appended). */
   gatewayUrl: string;

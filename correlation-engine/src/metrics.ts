@@ -54,7 +54,7 @@ export interface Metrics {
   liveBufferedBytes: Gauge<never>;
   liveUpdates: Counter<never>;
   liveResyncs: Counter<never>;
-  /** Cluster records (key sightings, probes, links, related traces) sent to and received from the gateway (cluster/). */
+  /** Cluster records (key sightings, probes, links, related traces) sent to and received from the gateway (cluster-linking/). */
   clusterRecords: Counter<'kind' | 'direction'>;
   /** Cluster records not applied or not sent, by reason (late, duplicate, dedupe_full, undecodable, rejected, buffer_full, persist_failed). */
   clusterDropped: Counter<'reason'>;

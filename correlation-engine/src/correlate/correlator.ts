@@ -89,15 +89,15 @@ export interface CorrelatorOptions {
   /** Told about every window a record joins or opens (the live stream's dirty set); O(1) per call. */
   onTouch?: (traceId: string) => void;
   /**
-   * False behind the scale overlay (cluster/): a trace-less log is joined by its key's owner
+   * False behind the scale overlay (cluster-linking/): a trace-less log is joined by its key's owner
    * replica, which sends each link back, not by the windows of this replica alone (default true).
    */
   linkTracelessLogs?: boolean;
-  /** Told when a window first carries a linking value (cluster/: its key sighting); O(1) per call. */
+  /** Told when a window first carries a linking value (cluster-linking/: its key sighting); O(1) per call. */
   onKeyTaken?: (w: Window, key: BusinessKey, value: string) => void;
-  /** Told about every trace-less log joining a window (cluster/: the key owner's link back). */
+  /** Told about every trace-less log joining a window (cluster-linking/: the key owner's link back). */
   onLinked?: (traceId: string, summary: LogSummary) => void;
-  /** Related traces learnt from key owners (cluster/), merged after the local ones at close. */
+  /** Related traces learnt from key owners (cluster-linking/), merged after the local ones at close. */
   remoteRelated?: (w: Window) => Iterable<RelatedTrace> | undefined;
 }
 
@@ -266,7 +266,7 @@ export class Correlator {
   }
 
   /**
-   * A key owner's record of a window held by another replica (cluster/key-owner.ts): the trace's
+   * A key owner's record of a window held by another replica (cluster-linking/key-owner.ts): the trace's
    * window here carries `keys` as if a record with them had arrived, so trace-less logs meet it
    * through the key index exactly as they meet a local window.
    */
@@ -276,7 +276,7 @@ export class Correlator {
     this.addKeys(this.windowFor(traceId, now), keys, now);
   }
 
-  /** A trace-less log a key owner joined to this open window (cluster/): listed as a local join lists it. */
+  /** A trace-less log a key owner joined to this open window (cluster-linking/): listed as a local join lists it. */
   joinRemoteLink(w: Window, summary: LogSummary): void {
     this.joinLinked(w, summary);
   }

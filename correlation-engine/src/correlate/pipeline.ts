@@ -4,8 +4,8 @@
 // sheds in its documented order as the budget is approached (docs/memory-budget.md): the oldest
 // windows close early, then detail beyond the pressure caps is dropped, then ingest is refused.
 import { join } from 'node:path';
-import { ClusterNode } from '../cluster/cluster-node.js';
-import { ClusterSender } from '../cluster/cluster-sender.js';
+import { ClusterNode } from '../cluster-linking/cluster-node.js';
+import { ClusterSender } from '../cluster-linking/cluster-sender.js';
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../delivery/delivery.js';
 import { InflightBodies } from '../memory/inflight-bodies.js';
@@ -33,7 +33,7 @@ const PRESSURE_DETAIL_CAP = 10;
 /** How long shutdown keeps sending cluster records to the gateway; the rest waits on disk for the next start. */
 const CLUSTER_SHUTDOWN_MS = 2000;
 
-/** The cluster node and its sender, from the configuration (cluster/). */
+/** The cluster node and its sender, from the configuration (cluster-linking/). */
 function clusterOf(config: Config, options: PipelineOptions): { node: ClusterNode; sender: ClusterSender } | undefined {
   const c = config.clusterLinking;
   if (!c) return undefined;
@@ -146,7 +146,7 @@ export class Pipeline {
   private live: LiveListener | undefined;
   /** performance.now() ms when the batch being ingested arrived (its records' arrival, for the live streams). */
   private batchArrivedAt = 0;
-  /** Linking across replicas (cluster/), when ENGINE_CLUSTER_GATEWAY_URL is set. */
+  /** Linking across replicas (cluster-linking/), when ENGINE_CLUSTER_GATEWAY_URL is set. */
   private readonly cluster: { node: ClusterNode; sender: ClusterSender } | undefined;
 
   constructor(options: PipelineOptions) {

@@ -26,7 +26,7 @@ export function relatedTraces(w: Window, cap: number, onDrop: ((reason: DropReas
 }
 
 /**
- * The local list followed by the traces key owners reported (cluster/), each trace once, up to
+ * The local list followed by the traces key owners reported (cluster-linking/), each trace once, up to
  * `cap` in all. Behind the scale overlay the owners know every window of a value, the local index
  * only this replica's: the union is what one engine holding them all would list (below the cap).
  */

@@ -1,7 +1,6 @@
 // Builds the engine's Fastify app from a validated Config. No listening, no process.env, no
 // signals: server.ts does those, tests call buildApp() and app.inject() or listen on port 0.
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { clusterView } from '../cluster/cluster-view.js';
 import type { Config } from '../config.js';
 import { type MemoryOptions, Pipeline } from '../correlate/pipeline.js';
 import { type Delivery, NoopDelivery } from '../delivery/delivery.js';
@@ -9,6 +8,7 @@ import { type OtlpGrpcServer, startOtlpGrpc } from '../grpc/otlp-grpc-server.js'
 import { LiveStreams } from '../live/live-streams.js';
 import { loggerOptions } from '../logger.js';
 import { createMetrics, type Metrics } from '../metrics.js';
+import { clusterView } from './cluster/cluster-view.js';
 import { basicAuthPlugin } from './plugins/basic-auth.js';
 import { registerJsonParser } from './plugins/body-parsers.js';
 import { registerErrorHandlers } from './plugins/error-handler.js';

@@ -1,14 +1,14 @@
 // GET /api/correlations: events of closed windows (state=closed, the default), open windows
 // (state=open) or both (state=all, open first), newest first, with filters; docs/live-correlations.md.
 import type { FastifyInstance } from 'fastify';
-import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
-import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
-import { forwardDetail } from '../../cluster/forward-detail.js';
-import { eventOrder } from '../../cluster/listing-orders.js';
 import type { OpenFilter } from '../../correlate/open-windows.js';
 import type { EventFilter } from '../../correlate/pipeline.js';
 import { normalizeTraceId } from '../../model/ids.js';
 import type { CorrelationEvent } from '../../model/types.js';
+import { clusterCursorQuerySchema } from '../cluster/cluster-cursor.js';
+import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../cluster/cluster-listing.js';
+import { forwardDetail } from '../cluster/forward-detail.js';
+import { eventOrder } from '../cluster/listing-orders.js';
 import { HttpError } from '../http-error.js';
 import { limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { eventDetailMaxBytes, eventDetailStream } from './event-detail-stream.js';
@@ -120,7 +120,7 @@ export async function correlationRoutes(app: FastifyInstance, deps: RouteDeps): 
 
   // One event whole (every kept detail log with its full message), by its id; or by a trace id:
   // the trace's open window when it has one, else its newest kept closed event.
-  // With peers, an event this replica does not hold is asked of the others (cluster/forward-detail.ts).
+  // With peers, an event this replica does not hold is asked of the others (http/cluster/forward-detail.ts).
   app.get<{ Params: { id: string }; Querystring: { scope?: Scope } }>(
     '/api/correlations/:id',
     { schema: { querystring: { type: 'object', properties: { scope: scopeQuerySchema } } } },

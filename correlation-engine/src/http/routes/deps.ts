@@ -1,13 +1,13 @@
 // What route plugins are given: the app's parts, passed explicitly (no globals) so several
 // apps can live in one process.
 import type { FastifyReply } from 'fastify';
-import type { ClusterView } from '../../cluster/cluster-view.js';
 import type { Config } from '../../config.js';
 import type { Pipeline } from '../../correlate/pipeline.js';
 import type { Delivery } from '../../delivery/delivery.js';
 import type { LiveStreams } from '../../live/live-streams.js';
 import type { Metrics } from '../../metrics.js';
 import { normalizeTraceId } from '../../model/ids.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
 import { HttpError } from '../http-error.js';
 
 export interface AppState {

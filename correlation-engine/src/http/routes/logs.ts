@@ -1,12 +1,12 @@
 // POST /api/logs (the seed's JSON shape) and GET /api/logs (recent normalized records).
 import type { FastifyInstance } from 'fastify';
-import { clusterCursorQuerySchema } from '../../cluster/cluster-cursor.js';
-import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../../cluster/cluster-listing.js';
-import { forwardDetail } from '../../cluster/forward-detail.js';
-import { logOrder } from '../../cluster/listing-orders.js';
 import { type ApiLogRecord, normalizeApiRecord } from '../../ingest/normalize/normalizer.js';
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
 import { BUSINESS_KEYS, type NormalizedLog } from '../../model/types.js';
+import { clusterCursorQuerySchema } from '../cluster/cluster-cursor.js';
+import { answerListing, type Scope, scopeOf, scopeQuerySchema } from '../cluster/cluster-listing.js';
+import { forwardDetail } from '../cluster/forward-detail.js';
+import { logOrder } from '../cluster/listing-orders.js';
 import { HttpError } from '../http-error.js';
 import { arrivedAt, limitQuerySchema, parseLimit, type RouteDeps, traceIdQuery } from './deps.js';
 import { logForms } from './listing-forms.js';

@@ -2,7 +2,7 @@
 // an error, a body larger than asked for or one that is not a peer page), the answer is a reason
 // and the peer is listed as unavailable: a peer can never make the asking replica fail or wait
 // longer than the timeout, nor hold more than the cap of its answer in memory.
-import { NEXT_CURSOR_HEADER } from '../http/routes/page-reply.js';
+import { NEXT_CURSOR_HEADER } from '../routes/page-reply.js';
 import { PEER_MAX_BYTES_HEADER, type PeerPage, parsePeerPage, RUN_HEADER } from './peer-page.js';
 
 export interface PeerRequest {

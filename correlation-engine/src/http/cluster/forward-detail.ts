@@ -6,7 +6,7 @@
 import { Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../http-error.js';
 import { UNAVAILABLE_PEERS_HEADER } from './cluster-listing.js';
 import type { ClusterView } from './cluster-view.js';
 

@@ -2,10 +2,10 @@
 // windows; any of them answers GET /api/logs and GET /api/correlations for all three, merged in
 // the single-replica order, paged with the same caps by a cursor any replica continues.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CorrelationEvent } from '../../src/model/types.js';
-import { testApp } from '../helpers/app.js';
-import { traceOf, tracesBody } from '../helpers/otlp-json.js';
-import { type Replica, startReplicas, stopReplicas } from '../helpers/replicas.js';
+import type { CorrelationEvent } from '../../../src/model/types.js';
+import { testApp } from '../../helpers/app.js';
+import { traceOf, tracesBody } from '../../helpers/otlp-json.js';
+import { type Replica, startReplicas, stopReplicas } from '../../helpers/replicas.js';
 
 const BASE_MS = Date.parse('2026-11-25T10:00:00.000Z');
 const PER_REPLICA = 20;

@@ -2,7 +2,7 @@
 // a JSON array of `{"c": <cursor that starts a walk at this item>, "i": <the item as listed>}`,
 // its run id in X-Engine-Run and its next cursor in X-Next-Cursor. The cursor per item lets the
 // asker stop part-way through a replica's page and go on from there on the next page.
-import type { ItemForms } from '../http/routes/json-page.js';
+import type { ItemForms } from '../routes/json-page.js';
 
 export const RUN_HEADER = 'x-engine-run';
 /** The byte cap the asking replica holds a peer's answer to (the peer writes its page within it). */

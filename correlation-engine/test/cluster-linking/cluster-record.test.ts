@@ -7,7 +7,7 @@ import {
   decodeClusterRecord,
   encodeClusterRecord,
   routeOf,
-} from '../../src/cluster/cluster-record.js';
+} from '../../src/cluster-linking/cluster-record.js';
 import { decodeLogs } from '../../src/ingest/otlp/index.js';
 
 const T1 = 'ab000000000000000000000000000001';

@@ -5,11 +5,11 @@
 //             merged into one page (merge-pages.ts). Peers are asked with scope=peer, so a peer
 //             never gathers in turn and there are no loops.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MEMORY_RETRY_AFTER_SECONDS } from '../correlate/pipeline.js';
-import { HttpError } from '../http/http-error.js';
-import type { PageSource } from '../http/routes/json-page.js';
-import { writeJsonPage } from '../http/routes/json-page.js';
-import { NEXT_CURSOR_HEADER, sendJsonPage } from '../http/routes/page-reply.js';
+import { MEMORY_RETRY_AFTER_SECONDS } from '../../correlate/pipeline.js';
+import { HttpError } from '../http-error.js';
+import type { PageSource } from '../routes/json-page.js';
+import { writeJsonPage } from '../routes/json-page.js';
+import { NEXT_CURSOR_HEADER, sendJsonPage } from '../routes/page-reply.js';
 import { type ClusterCursor, decodeClusterCursor, encodeClusterCursor, ownPart } from './cluster-cursor.js';
 import type { ClusterView } from './cluster-view.js';
 import { fetchPeerPage } from './fetch-peer.js';

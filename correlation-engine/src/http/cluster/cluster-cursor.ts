@@ -3,7 +3,7 @@
 // each peer picks its own entry, so the cursor works whichever replica a load balancer sends the
 // next request to. A replica not in the cursor (joined or restarted since the first page) has no
 // part in the rest of that walk.
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../http-error.js';
 
 export type ClusterCursor = ReadonlyMap<string, string | null>;
 

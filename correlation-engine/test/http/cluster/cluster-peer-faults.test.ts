@@ -5,8 +5,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MiB, memoryTestApp } from '../helpers/memory-app.js';
-import { type Replica, startReplicas, stopReplicas } from '../helpers/replicas.js';
+import { MiB, memoryTestApp } from '../../helpers/memory-app.js';
+import { type Replica, startReplicas, stopReplicas } from '../../helpers/replicas.js';
 
 let replicas: Replica[] = [];
 const servers: Server[] = [];

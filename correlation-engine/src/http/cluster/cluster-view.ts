@@ -3,8 +3,8 @@
 // peer timeout and credentials, and which peer addresses turned out to be this replica (a DNS
 // name's records and a static list may include it; it is then not asked over the network again).
 import { randomBytes } from 'node:crypto';
-import type { BasicAuthConfig } from '../config.js';
-import type { InflightBodies } from '../memory/inflight-bodies.js';
+import type { BasicAuthConfig } from '../../config.js';
+import type { InflightBodies } from '../../memory/inflight-bodies.js';
 import type { ClusterConfig } from './cluster-config.js';
 import { type PeerList, peerList } from './peer-list.js';
 
