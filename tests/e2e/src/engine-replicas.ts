@@ -1,32 +1,10 @@
-// Engine replicas behind the gateway's scale overlay, as the scale-out tests run them: the shipped
-// overlay with a static resolver listing the replicas' gRPC endpoints, and replicas that keep their
-// ports and data directory so one can be killed and started again as the same backend.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Engine replicas behind the gateway's scale overlay (with a static resolver listing their gRPC
+// endpoints: @obs/test-support/scale-overlay), as the scale-out tests run them: each keeps its ports and
+// data directory, so one can be killed and started again as the same backend.
+import { mkdirSync } from 'node:fs';
 import { namedPorts } from '@obs/test-support/ports';
 import { type RunningProcess, startProcess, waitForHealth } from '@obs/test-support/processes';
 import { repoPath } from '@obs/test-support/repo';
-import { scaleOverlay } from './otelcol.js';
-
-export class OverlayShapeError extends Error {
-  override name = 'OverlayShapeError';
-}
-
-const DNS_RESOLVER_BLOCK = / {4}resolver:\n {6}dns:\n(?: {8}.*\n)+/;
-
-/**
- * Writes the shipped overlay with its DNS resolver swapped for a static list of endpoints (the one
- * part that differs from compose, where the service name resolves to the replicas) and returns its
- * path. Fails when the overlay no longer has the resolver block this rewrite expects.
- */
-export function writeStaticScaleOverlay(dir: string, endpoints: readonly string[]): string {
-  const shipped = readFileSync(scaleOverlay, 'utf8');
-  if (!DNS_RESOLVER_BLOCK.test(shipped)) throw new OverlayShapeError(`${scaleOverlay}: no "resolver: dns:" block to replace`);
-  const file = join(dir, 'otel-config.scale.static.yaml');
-  const resolver = `    resolver:\n      static:\n        hostnames: [${endpoints.join(', ')}]\n`;
-  writeFileSync(file, shipped.replace(DNS_RESOLVER_BLOCK, resolver));
-  return file;
-}
 
 /**
  * One built engine (`node dist/server.js`) with fixed HTTP and gRPC ports and its own data
@@ -106,20 +84,4 @@ export class EngineReplica {
   output(): string {
     return this.earlierOutput + (this.proc?.output() ?? '');
   }
-}
-
-/**
- * Sum of the samples of `name` in Prometheus text whose labels include every pair of `labels`
- * (a counter's `_total` name as exposed). 0 when there is none.
- */
-export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const m = line.match(/^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/);
-    if (!m || m[1] !== name) continue;
-    const labelText = m[2] ?? '';
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(m[3]);
-  }
-  return sum;
 }

@@ -21,9 +21,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metricSum } from '@obs/test-support/prometheus-text';
+import { writeStaticScaleOverlay } from '@obs/test-support/scale-overlay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway, startSinkCollector } from '../src/collectors.js';
-import { EngineReplica, metricSum, writeStaticScaleOverlay } from '../src/engine-replicas.js';
+import { EngineReplica } from '../src/engine-replicas.js';
 import { LokiStandIn, type PushedEntry } from '../src/loki-stand-in.js';
 import { gatewayEnv, writeSinkConfig } from '../src/otelcol.js';
 import { newSpanId, newTraceId, resourceAttrs } from '../src/otlp-payloads.js';
