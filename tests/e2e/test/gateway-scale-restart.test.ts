@@ -171,7 +171,9 @@ describe('scale-out: a replica killed and restarted mid-run behind load_balancin
       const lokiUrl = await loki.listen(0);
       lokis.push(loki);
       const replica = await EngineReplica.create(`replica-${i + 1}`, join(dir, `data-${i + 1}`), {
-        CORR_WINDOW_SECONDS: '2',
+        // Longer than the gateway's batch timeout (1 s) plus a busy machine's delays, so a trace's
+        // spans and logs, batched in separate pipelines, still meet in one window.
+        CORR_WINDOW_SECONDS: '3',
         LOKI_URL: lokiUrl,
         // Logs that came over OTLP go through the engine's durable queue to Loki too, so each one
         // the engine acknowledged can be followed to its stand-in.
@@ -264,8 +266,8 @@ describe('scale-out: a replica killed and restarted mid-run behind load_balancin
         40_000,
       );
 
-      // What the killed process had queued (it tried to push it while its Loki refused) was
-      // delivered by the restarted process from the same durable queue.
+      // What the killed process had acknowledged and queued, as far as it tried to push it while
+      // its Loki refused, was delivered by the restarted process from the same durable queue.
       const triedBeforeKill = new Set(victimLoki.refusedEntries.slice(0, refusedBeforeKill).flatMap((e) => recordId(e) ?? []));
       const victimAccepted = new Set(victimLoki.entries.map((e) => recordId(e)));
       expect(triedBeforeKill.size).toBeGreaterThan(0);
