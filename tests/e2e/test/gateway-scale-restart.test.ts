@@ -31,6 +31,7 @@ import { gatewayEnv, writeSinkConfig } from '../src/otelcol.js';
 import { newSpanId, newTraceId, resourceAttrs } from '../src/otlp-payloads.js';
 import { namedPorts } from '../src/ports.js';
 import { ProcessSet } from '../src/processes.js';
+import { appendServiceChain, CHAIN_SERVICES, chainTracesRequest, emptyChain, stringAttr } from '../src/service-chain.js';
 import { waitFor } from '../src/wait.js';
 
 const REPLICAS = 3;
@@ -42,13 +43,11 @@ const RUN_MS = 10_000;
 const REFUSE_AT_MS = 2_500;
 const KILL_AT_MS = 3_500;
 const DOWN_FOR_MS = 3_000;
-const SPANS_PER_TRACE = 3;
+const SPANS_PER_TRACE = CHAIN_SERVICES.length;
 const LOGS_PER_TRACE = 2;
 
 const dir = mkdtempSync(join(tmpdir(), 'e2e-scale-restart-'));
 let failed = false;
-
-const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
 interface Batch {
   traceIds: string[];
@@ -61,28 +60,14 @@ interface Batch {
 /** `count` traces of beorn -> palantir -> arda spans and two logs each; every log body names its record id. */
 function batch(n: number, count: number): Batch {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const spans: Record<string, unknown[]> = { beorn: [], palantir: [], arda: [] };
+  const spans = emptyChain();
   const logRecords: unknown[] = [];
   const traceIds: string[] = [];
   const logIds: string[] = [];
   for (let i = 0; i < count; i++) {
     const traceId = newTraceId();
     traceIds.push(traceId);
-    let parent: string | undefined;
-    for (const service of Object.keys(spans)) {
-      const spanId = newSpanId();
-      spans[service]?.push({
-        traceId,
-        spanId,
-        ...(parent ? { parentSpanId: parent } : {}),
-        name: `GET /${service}`,
-        kind: 2,
-        startTimeUnixNano: String(now - 5_000_000n),
-        endTimeUnixNano: String(now),
-        attributes: [str('circuit_id', `CIRC-RESTART-${i}`)],
-      });
-      parent = spanId;
-    }
+    appendServiceChain(spans, traceId, now, [stringAttr('circuit_id', `CIRC-RESTART-${i}`)]);
     for (let k = 0; k < LOGS_PER_TRACE; k++) {
       const id = `b${n}-t${i}-l${k}`;
       logIds.push(id);
@@ -100,12 +85,7 @@ function batch(n: number, count: number): Batch {
   return {
     traceIds,
     logIds,
-    traces: {
-      resourceSpans: Object.entries(spans).map(([service, list]) => ({
-        resource: resourceAttrs({ 'service.name': service }),
-        scopeSpans: [{ scope, spans: list }],
-      })),
-    },
+    traces: chainTracesRequest(spans, scope.name),
     logs: { resourceLogs: [{ resource: resourceAttrs({ 'service.name': 'palantir' }), scopeLogs: [{ scope, logRecords }] }] },
   };
 }
