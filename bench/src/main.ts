@@ -718,14 +718,14 @@ function summary(f: Record<string, any>): string {
     const rounds = f.scale.rounds.length;
     rows.push([
       `scale-out: gateway -> 1 engine (median of ${rounds} rounds)`,
-      `${f.scale.spansPerSec} spans/s offered`,
+      `${f.scale.spansPerSec} spans/s offered; gateway CPU ${f.scale.gatewaySingleCpuUsPerSpan} µs/span`,
       '-',
       '-',
       f.scale.singleCpuUsPerSpan,
     ]);
     rows.push([
       `scale-out: gateway -> ${SCALE_REPLICAS} engines, CPU summed (median of ${rounds} rounds)`,
-      `${f.scale.spansPerSec} spans/s offered`,
+      `${f.scale.spansPerSec} spans/s offered; gateway CPU ${f.scale.gatewayScaledCpuUsPerSpan} µs/span`,
       '-',
       '-',
       f.scale.scaledCpuUsPerSpan,

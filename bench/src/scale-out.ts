@@ -68,6 +68,9 @@ export interface ScaleOutResult {
   scaledCpuUsPerSpan: number;
   /** One engine at the rate each replica gets (spansPerSec / replicas), median over rounds. */
   singleAtReplicaRateCpuUsPerSpan: number;
+  /** The gateway's own CPU per span in front of 1 and of 3 engines, medians (shown, not targets). */
+  gatewaySingleCpuUsPerSpan: number;
+  gatewayScaledCpuUsPerSpan: number;
   /** Worst replica share deviation from the mean over every round. */
   maxShareDeviation: number;
 }
@@ -179,6 +182,8 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
     singleCpuUsPerSpan: round(median(rounds.map((r) => r.single.engineCpuUsPerSpan)), 3),
     scaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.engineCpuUsPerSpan)), 3),
     singleAtReplicaRateCpuUsPerSpan: round(median(rounds.map((r) => r.singleAtReplicaRate.engineCpuUsPerSpan)), 3),
+    gatewaySingleCpuUsPerSpan: round(median(rounds.map((r) => r.single.gatewayCpuUsPerSpan)), 3),
+    gatewayScaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.gatewayCpuUsPerSpan)), 3),
     maxShareDeviation: Math.max(...rounds.map((r) => r.scaled.maxShareDeviation)),
   };
 }
