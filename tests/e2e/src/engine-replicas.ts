@@ -6,6 +6,10 @@ import { namedPorts } from '@obs/test-support/ports';
 import { type RunningProcess, startProcess, waitForHealth } from '@obs/test-support/processes';
 import { repoPath } from '@obs/test-support/repo';
 
+export class ReplicaRunningError extends Error {
+  override name = 'ReplicaRunningError';
+}
+
 /**
  * One built engine (`node dist/server.js`) with fixed HTTP and gRPC ports and its own data
  * directory, so that after `kill()` a `start()` brings back the same backend for the collector's
@@ -42,7 +46,7 @@ export class EngineReplica {
 
   async start(): Promise<void> {
     if (this.proc && this.proc.child.exitCode === null && this.proc.child.signalCode === null) {
-      throw new Error(`${this.name} is already running`);
+      throw new ReplicaRunningError(`${this.name} is already running: kill() or stop() it first`);
     }
     if (this.proc) this.earlierOutput += this.proc.output();
     this.proc = startProcess({
