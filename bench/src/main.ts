@@ -5,8 +5,8 @@
 //
 // Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,memory,ab>, BENCH_ENGINE_DIR,
-// BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3).
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,memory,ab,scale>, BENCH_ENGINE_DIR,
+// BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3), BENCH_SCALE_SPANS_PER_SEC (20000), BENCH_SCALE_ROUNDS (BENCH_RUNS).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
 import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
 import { atLeast, atMost, median, quantile, ratioTarget, round, type Target, table, targetTable } from './report.ts';
+import { runScaleOut, SCALE_REPLICAS } from './scale-out.ts';
 import { probeVisibility } from './visibility-probe.ts';
 
 const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,9 @@ const WINDOW_SECONDS = 5;
 // The A/B phase: the engine before the bounded-by-bytes work (issue 13) against the current one.
 const BASELINE_REF = process.env.BENCH_BASELINE_REF ?? '5e55056';
 const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 3);
+// The scale-out phase: a fixed span rate the single engine takes on its core with room to spare.
+const SCALE_SPANS_PER_SEC = Number(process.env.BENCH_SCALE_SPANS_PER_SEC ?? 20_000);
+const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? RUNS);
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
 const phase = (name: string) => !ONLY || ONLY.has(name);
 
@@ -648,6 +652,41 @@ async function main(): Promise<void> {
     figures.ab = ab;
   }
 
+  if (phase('scale')) {
+    const scale = await runScaleOut(
+      {
+        collectorBin,
+        work,
+        engineCore: PINNING?.server,
+        gatewayCore: PINNING?.load,
+        startEngine: (env, label) => startEngine({ LOKI_URL: sink.url, ...env }, label),
+        load,
+        track,
+        stop,
+        log,
+      },
+      { spansPerSec: SCALE_SPANS_PER_SEC, seconds: SECONDS, warmupSeconds: WARMUP, rounds: SCALE_ROUNDS },
+    );
+    figures.scale = scale;
+    targets.push(
+      atMost(
+        `scale-out: spans per replica, ${SCALE_REPLICAS} engines behind load_balancing, worst replica's distance from the mean (all ${SCALE_ROUNDS} rounds)`,
+        scale.maxShareDeviation * 100,
+        '% of mean',
+        10,
+      ),
+      ratioTarget(
+        `scale-out: engine CPU per span, ${SCALE_REPLICAS} replicas (sum) vs 1 engine behind the same gateway, ${SCALE_SPANS_PER_SEC} spans/s (median of ${SCALE_ROUNDS} interleaved rounds)`,
+        scale.scaledCpuUsPerSpan,
+        'µs/span',
+        scale.singleCpuUsPerSpan,
+        scale.cpuRatio,
+        '<=',
+        1.1,
+      ),
+    );
+  }
+
   await stop(sink.proc);
   info.loadAvgEnd = loadavg().map((l) => round(l, 2));
   const results = {
@@ -736,6 +775,44 @@ function summary(f: Record<string, any>): string {
         `x${r.cpuPerItemRatio}`,
       ]);
     }
+  if (f.scale) {
+    const rounds = f.scale.rounds.length;
+    rows.push([
+      `scale-out: gateway -> 1 engine (median of ${rounds} rounds)`,
+      `${f.scale.spansPerSec} spans/s offered; gateway CPU ${f.scale.gatewaySingleCpuUsPerSpan} µs/span`,
+      '-',
+      '-',
+      f.scale.singleCpuUsPerSpan,
+    ]);
+    rows.push([
+      `scale-out: gateway -> ${SCALE_REPLICAS} engines, CPU summed (median of ${rounds} rounds)`,
+      `${f.scale.spansPerSec} spans/s offered; gateway CPU ${f.scale.gatewayScaledCpuUsPerSpan} µs/span`,
+      '-',
+      '-',
+      f.scale.scaledCpuUsPerSpan,
+    ]);
+    rows.push([
+      `scale-out: gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate (median of ${rounds} rounds)`,
+      `${round(f.scale.spansPerSec / SCALE_REPLICAS)} spans/s offered`,
+      '-',
+      '-',
+      f.scale.singleAtReplicaRateCpuUsPerSpan,
+    ]);
+    rows.push([
+      `scale-out: ${SCALE_REPLICAS} engines / 1 engine, CPU per span (median of per-round ratios)`,
+      `x${f.scale.cpuRatio}`,
+      '-',
+      '-',
+      `x${f.scale.cpuRatio}`,
+    ]);
+    rows.push([
+      `scale-out: share of spans per replica, per round (worst distance from the mean ${round(f.scale.maxShareDeviation * 100, 1)}%)`,
+      // biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record built in main()
+      f.scale.rounds.map((r: any) => r.scaled.shares.map((s: number) => `${round(s * 100, 1)}%`).join(' / ')).join('; '),
+      '-',
+      '-',
+    ]);
+  }
   return table(
     ['figure', 'throughput / size', 'p50 ms', 'p99 ms', 'server CPU µs/item'],
     rows.map((r) => (r.length < 5 ? [...r, '-'] : r)),

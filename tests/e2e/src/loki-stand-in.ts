@@ -3,6 +3,8 @@
 //   POST /otlp/v1/logs      Loki's native OTLP endpoint — forwarded unchanged to a collector's
 //                           OTLP receiver, whose `file` exporter records it (protocol-exact);
 //   GET  /ready             200, like Loki once it is up.
+// `refuseWith` plays a Loki that is down for pushes (e.g. 503): pushes are still decoded, kept in
+// `refusedEntries` (what a sender tried to deliver) and answered with that status and Retry-After.
 // The collector's own `loki` receiver would be the protocol-exact push sink, but its module is not
 // on the Go module proxy these machines use, so the push side is decoded here. Protobuf (snappy)
 // pushes answer 415: the engine sends JSON unless LOKI_FORMAT=protobuf.
@@ -25,6 +27,10 @@ export class LokiStandIn {
   readonly entries: PushedEntry[] = [];
   /** Status codes answered to push requests, e.g. to see that none were rejected. */
   readonly pushStatuses: number[] = [];
+  /** Entries of pushes answered with `refuseWith` (not accepted: the sender must send them again). */
+  readonly refusedEntries: PushedEntry[] = [];
+  /** While set, every push is answered with this status and `Retry-After: 1` instead of 204. */
+  refuseWith: number | undefined;
   private server: Server | undefined;
 
   constructor(private readonly otlpForwardUrl: string) {}
@@ -33,7 +39,8 @@ export class LokiStandIn {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
         ({ status, body, type }) => {
-          res.writeHead(status, { 'content-type': type ?? 'text/plain' });
+          const retry = status === this.refuseWith ? { 'retry-after': '1' } : {};
+          res.writeHead(status, { 'content-type': type ?? 'text/plain', ...retry });
           res.end(body);
         },
         (err: Error) => {
@@ -73,13 +80,19 @@ export class LokiStandIn {
     const text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
     const body = JSON.parse(text) as PushBody;
     if (!Array.isArray(body.streams)) return { status: 400, body: 'streams: expected an array' };
+    const decoded: PushedEntry[] = [];
     for (const stream of body.streams) {
       for (const value of stream.values ?? []) {
         const [tsNs, line, metadata] = value as [string, string, Record<string, string> | undefined];
         if (typeof tsNs !== 'string' || !/^[0-9]+$/.test(tsNs)) return { status: 400, body: 'timestamp must be a decimal string' };
-        this.entries.push({ labels: stream.stream ?? {}, tsNs, line, metadata: metadata ?? {} });
+        decoded.push({ labels: stream.stream ?? {}, tsNs, line, metadata: metadata ?? {} });
       }
     }
+    if (this.refuseWith !== undefined) {
+      this.refusedEntries.push(...decoded);
+      return { status: this.refuseWith, body: 'refusing pushes (test)' };
+    }
+    this.entries.push(...decoded);
     return { status: 204, body: '' };
   }
 

@@ -1,0 +1,189 @@
+// The scale-out phase (issue 17): the real gateway with the scale overlay (load_balancing by trace
+// id, static resolver) in front of 3 engines, against the same gateway in front of 1 engine, fed
+// the same workload-2 span load at a fixed rate. Figures: the share of spans each replica got, and
+// the engines' server CPU per span (sum over the replicas / spans they received) against the single
+// engine's. Rounds alternate the two setups, each on fresh processes, so drift of the shared
+// machine falls on both; the CPU ratio is taken per round, then the median. A third setup, one
+// engine at a third of the rate (what each replica gets), is shown to tell the two causes of any
+// overhead apart: work an engine does per second or per request whatever its load, which a
+// replica at a third of the load amortizes over fewer spans, and what routing itself adds.
+//
+// A fixed rate (open loop), not the maximum: the gateway acknowledges spans once they are in its
+// queue, so a closed loop would measure the gateway and pile a backlog in front of the engines.
+// The engines' own counters say what they received, and the measurement lasts until the gateway
+// has handed over everything it acknowledged.
+import { metricSum } from '@obs/test-support/prometheus-text';
+import type { LoadOptions, LoadResult } from './load.ts';
+import { freePort, type Proc, sleep } from './procs.ts';
+import { median, round } from './report.ts';
+import { startScaleGateway } from './scale-gateway.ts';
+import { tracesWorkload } from './workloads.ts';
+
+export const SCALE_REPLICAS = 3;
+
+export interface ScaleOutDeps {
+  collectorBin: string;
+  work: string;
+  /** Cores: the engines share the server core; the gateway runs beside the load generator. */
+  engineCore: string | undefined;
+  gatewayCore: string | undefined;
+  startEngine(env: Record<string, string>, label: string): Promise<{ proc: Proc; url: string }>;
+  load(options: LoadOptions): Promise<LoadResult>;
+  track(p: Proc): Proc;
+  stop(p: Proc): Promise<void>;
+  log(msg: string): void;
+}
+
+export interface ScaleOutOptions {
+  spansPerSec: number;
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+}
+
+interface SideRun {
+  replicas: number;
+  /** Spans the gateway acknowledged in the timed run (2xx). */
+  spansSent: number;
+  /** Spans each engine received during the timed run (its correlation_records_received_total). */
+  spansPerReplica: number[];
+  /** Each replica's share of the received spans. */
+  shares: number[];
+  /** Largest |share - mean| / mean over the replicas. */
+  maxShareDeviation: number;
+  /** Sum of the engines' CPU (user + system, /proc) / spans they received, µs. */
+  engineCpuUsPerSpan: number;
+  /** The gateway's own CPU per span, µs (shown, not a target). */
+  gatewayCpuUsPerSpan: number;
+  /** Seconds after the load ended until the engines had received what the gateway acknowledged. */
+  handOverSeconds: number;
+}
+
+export interface ScaleOutResult {
+  spansPerSec: number;
+  rounds: { single: SideRun; scaled: SideRun; singleAtReplicaRate: SideRun; cpuRatio: number }[];
+  /** Median over rounds of (3-replica CPU per span / single-engine CPU per span). */
+  cpuRatio: number;
+  singleCpuUsPerSpan: number;
+  scaledCpuUsPerSpan: number;
+  /** One engine at the rate each replica gets (spansPerSec / replicas), median over rounds. */
+  singleAtReplicaRateCpuUsPerSpan: number;
+  /** The gateway's own CPU per span in front of 1 and of 3 engines, medians (shown, not targets). */
+  gatewaySingleCpuUsPerSpan: number;
+  gatewayScaledCpuUsPerSpan: number;
+  /** Worst replica share deviation from the mean over every round. */
+  maxShareDeviation: number;
+}
+
+const spansReceived = async (url: string): Promise<number> =>
+  metricSum(await (await fetch(`${url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'traces' });
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/**
+ * Waits until the engines together have received `target` more spans than `before`, or their count
+ * has not moved for 2 s (then what is missing is reported as not handed over), at most 60 s.
+ */
+async function handOver(urls: string[], before: number[], target: number): Promise<{ counts: number[]; seconds: number }> {
+  const t0 = Date.now();
+  let counts = await Promise.all(urls.map(spansReceived));
+  let last = sum(counts);
+  let lastChange = Date.now();
+  while (Date.now() - t0 < 60_000) {
+    if (sum(counts) - sum(before) >= target) break;
+    if (Date.now() - lastChange > 2_000) break;
+    await sleep(200);
+    counts = await Promise.all(urls.map(spansReceived));
+    if (sum(counts) !== last) {
+      last = sum(counts);
+      lastChange = Date.now();
+    }
+  }
+  return { counts, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function runSide(deps: ScaleOutDeps, o: ScaleOutOptions, replicas: number, label: string, requestRate: number): Promise<SideRun> {
+  const engines: { proc: Proc; url: string; grpc: number }[] = [];
+  let gateway: Awaited<ReturnType<typeof startScaleGateway>> | undefined;
+  try {
+    for (let i = 0; i < replicas; i++) {
+      const grpc = await freePort();
+      const engine = await deps.startEngine(
+        { ENGINE_OTLP_GRPC_PORT: String(grpc), ENGINE_INSTANCE_ID: `replica-${i + 1}` },
+        `${label}-${i + 1}`,
+      );
+      engines.push({ ...engine, grpc });
+    }
+    gateway = await startScaleGateway(
+      deps.collectorBin,
+      deps.work,
+      engines.map((e) => `127.0.0.1:${e.grpc}`),
+      deps.gatewayCore,
+    );
+    deps.track(gateway.proc);
+    const urls = engines.map((e) => e.url);
+    const loadOptions = { url: gateway.url, workload: 'traces', connections: 16, warmupMs: 0, rate: requestRate } as const;
+    const warm = await deps.load({ ...loadOptions, durationMs: o.warmupSeconds * 1000 });
+    const zero = urls.map(() => 0);
+    const warmed = await handOver(urls, zero, warm.items);
+    const before = warmed.counts;
+    const cpu0 = engines.map((e) => e.proc.cpuSeconds());
+    const gatewayCpu0 = gateway.proc.cpuSeconds();
+    const run = await deps.load({ ...loadOptions, durationMs: o.seconds * 1000 });
+    const after = await handOver(urls, before, run.items);
+    const cpu = sum(engines.map((e, i) => e.proc.cpuSeconds() - (cpu0[i] as number)));
+    const gatewayCpu = gateway.proc.cpuSeconds() - gatewayCpu0;
+    const spansPerReplica = after.counts.map((c, i) => c - (before[i] as number));
+    const received = sum(spansPerReplica);
+    const mean = received / replicas;
+    const shares = spansPerReplica.map((n) => (received > 0 ? n / received : 0));
+    const side: SideRun = {
+      replicas,
+      spansSent: run.items,
+      spansPerReplica,
+      shares: shares.map((s) => round(s, 4)),
+      maxShareDeviation: round(Math.max(...spansPerReplica.map((n) => (mean > 0 ? Math.abs(n - mean) / mean : 1))), 4),
+      engineCpuUsPerSpan: received > 0 ? round((cpu * 1e6) / received, 3) : Number.NaN,
+      gatewayCpuUsPerSpan: received > 0 ? round((gatewayCpu * 1e6) / received, 3) : Number.NaN,
+      handOverSeconds: round(after.seconds, 1),
+    };
+    deps.log(
+      `${label}: ${run.items} spans acknowledged by the gateway, ${received} received by ${replicas} engine(s) ` +
+        `(${spansPerReplica.join(' / ')}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
+        `gateway ${side.gatewayCpuUsPerSpan} µs/span, handed over ${side.handOverSeconds} s after the load${run.errors || run.ok < run.requests ? `; non-2xx ${JSON.stringify(run.statuses)}, errors ${run.errors}` : ''}`,
+    );
+    return side;
+  } finally {
+    if (gateway) await deps.stop(gateway.proc);
+    for (const e of engines) await deps.stop(e.proc);
+  }
+}
+
+export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promise<ScaleOutResult> {
+  // The load generator builds the same bodies (same seed, 64 of them): their mean size turns the
+  // span rate into a request rate.
+  const bodies = tracesWorkload(64).bodies;
+  const spansPerRequest = sum(bodies.map((b) => b.items)) / bodies.length;
+  const requestRate = o.spansPerSec / spansPerRequest;
+  const rounds: ScaleOutResult['rounds'] = [];
+  for (let r = 1; r <= o.rounds; r++) {
+    deps.log(
+      `scale-out round ${r}/${o.rounds}: gateway -> 1 engine, gateway (load_balancing) -> ${SCALE_REPLICAS} engines, gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate`,
+    );
+    const single = await runSide(deps, o, 1, `scale-r${r}-single`, requestRate);
+    const scaled = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-replicas`, requestRate);
+    const singleAtReplicaRate = await runSide(deps, o, 1, `scale-r${r}-single-at-replica-rate`, requestRate / SCALE_REPLICAS);
+    rounds.push({ single, scaled, singleAtReplicaRate, cpuRatio: round(scaled.engineCpuUsPerSpan / single.engineCpuUsPerSpan, 3) });
+  }
+  return {
+    spansPerSec: o.spansPerSec,
+    rounds,
+    cpuRatio: round(median(rounds.map((r) => r.cpuRatio)), 3),
+    singleCpuUsPerSpan: round(median(rounds.map((r) => r.single.engineCpuUsPerSpan)), 3),
+    scaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.engineCpuUsPerSpan)), 3),
+    singleAtReplicaRateCpuUsPerSpan: round(median(rounds.map((r) => r.singleAtReplicaRate.engineCpuUsPerSpan)), 3),
+    gatewaySingleCpuUsPerSpan: round(median(rounds.map((r) => r.single.gatewayCpuUsPerSpan)), 3),
+    gatewayScaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.gatewayCpuUsPerSpan)), 3),
+    maxShareDeviation: Math.max(...rounds.map((r) => r.scaled.maxShareDeviation)),
+  };
+}
