@@ -61,9 +61,14 @@ interface SideRun {
 
 export interface ScaleOutResult {
   spansPerSec: number;
-  rounds: { single: SideRun; scaled: SideRun; singleAtReplicaRate: SideRun; cpuRatio: number }[];
-  /** Median over rounds of (3-replica CPU per span / single-engine CPU per span). */
+  rounds: { single: SideRun; scaled: SideRun; singleAtReplicaRate: SideRun; cpuRatio: number; perReplicaCpuRatio: number }[];
+  /** Median over rounds of (3-replica CPU per span / single-engine CPU per span), same total rate. */
   cpuRatio: number;
+  /**
+   * Median over rounds of (3-replica CPU per span / one engine's CPU per span at the rate each
+   * replica gets): what being one replica behind the balancer costs an engine doing the same work.
+   */
+  perReplicaCpuRatio: number;
   singleCpuUsPerSpan: number;
   scaledCpuUsPerSpan: number;
   /** One engine at the rate each replica gets (spansPerSec / replicas), median over rounds. */
@@ -173,12 +178,19 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
     const single = await runSide(deps, o, 1, `scale-r${r}-single`, requestRate);
     const scaled = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-replicas`, requestRate);
     const singleAtReplicaRate = await runSide(deps, o, 1, `scale-r${r}-single-at-replica-rate`, requestRate / SCALE_REPLICAS);
-    rounds.push({ single, scaled, singleAtReplicaRate, cpuRatio: round(scaled.engineCpuUsPerSpan / single.engineCpuUsPerSpan, 3) });
+    rounds.push({
+      single,
+      scaled,
+      singleAtReplicaRate,
+      cpuRatio: round(scaled.engineCpuUsPerSpan / single.engineCpuUsPerSpan, 3),
+      perReplicaCpuRatio: round(scaled.engineCpuUsPerSpan / singleAtReplicaRate.engineCpuUsPerSpan, 3),
+    });
   }
   return {
     spansPerSec: o.spansPerSec,
     rounds,
     cpuRatio: round(median(rounds.map((r) => r.cpuRatio)), 3),
+    perReplicaCpuRatio: round(median(rounds.map((r) => r.perReplicaCpuRatio)), 3),
     singleCpuUsPerSpan: round(median(rounds.map((r) => r.single.engineCpuUsPerSpan)), 3),
     scaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.engineCpuUsPerSpan)), 3),
     singleAtReplicaRateCpuUsPerSpan: round(median(rounds.map((r) => r.singleAtReplicaRate.engineCpuUsPerSpan)), 3),
