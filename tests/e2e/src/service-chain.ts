@@ -17,8 +17,17 @@ export type SpansByService = Record<string, unknown[]>;
 
 export const emptyChain = (): SpansByService => Object.fromEntries(CHAIN_SERVICES.map((s) => [s, []]));
 
-/** Adds one trace's chain of 5 ms spans ending at `endNs`, each carrying `attributes`. */
-export function appendServiceChain(spans: SpansByService, traceId: string, endNs: bigint, attributes: KeyValue[]): void {
+/**
+ * Adds one trace's chain of 5 ms spans ending at `endNs`, each carrying `attributes`, and the
+ * span of a service named in `extra` also those (e.g. only arda's span has a resource id).
+ */
+export function appendServiceChain(
+  spans: SpansByService,
+  traceId: string,
+  endNs: bigint,
+  attributes: KeyValue[],
+  extra: Partial<Record<(typeof CHAIN_SERVICES)[number], KeyValue[]>> = {},
+): void {
   let parent: string | undefined;
   for (const service of CHAIN_SERVICES) {
     const spanId = newSpanId();
@@ -30,7 +39,7 @@ export function appendServiceChain(spans: SpansByService, traceId: string, endNs
       kind: 2,
       startTimeUnixNano: String(endNs - 5_000_000n),
       endTimeUnixNano: String(endNs),
-      attributes,
+      attributes: [...attributes, ...(extra[service] ?? [])],
     });
     parent = spanId;
   }

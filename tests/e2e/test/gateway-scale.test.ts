@@ -12,18 +12,21 @@
 // name either key as `linkedBy` across replicas (one engine names the circuit). Everything else is
 // compared exactly, per trace id. The workload keeps every key below the related-traces cap (10)
 // and its records well inside the window, where linking across replicas is exact.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningEngine, startEngine } from '@obs/test-support/engine';
 import { freePort } from '@obs/test-support/ports';
+import { metricSum } from '@obs/test-support/prometheus-text';
+import { writeStaticScaleOverlay } from '@obs/test-support/scale-overlay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startGateway } from '../src/collectors.js';
-import { gatewayEnv, scaleOverlay } from '../src/otelcol.js';
+import { gatewayEnv } from '../src/otelcol.js';
 import { newSpanId, newTraceId, resourceAttrs } from '../src/otlp-payloads.js';
 import { namedPorts } from '../src/ports.js';
 import { ProcessSet } from '../src/processes.js';
+import { appendServiceChain, chainTracesRequest, emptyChain, stringAttr } from '../src/service-chain.js';
 import { waitFor } from '../src/wait.js';
 
 const REPLICAS = 3;
@@ -51,22 +54,8 @@ interface Event {
 const dir = mkdtempSync(join(tmpdir(), 'e2e-scale-'));
 let failed = false;
 
-/**
- * The shipped overlay with its DNS resolver swapped for a static list of the replicas' gRPC
- * endpoints (the one line that differs from compose, where the service name resolves to them).
- */
-function staticOverlay(endpoints: string[]): string {
-  const shipped = readFileSync(scaleOverlay, 'utf8');
-  const dnsBlock = / {4}resolver:\n {6}dns:\n(?: {8}.*\n)+/;
-  expect(shipped).toMatch(dnsBlock);
-  const file = join(dir, 'otel-config.scale.static.yaml');
-  writeFileSync(file, shipped.replace(dnsBlock, `    resolver:\n      static:\n        hostnames: [${endpoints.join(', ')}]\n`));
-  return file;
-}
-
 const circuitOf = (i: number) => `CIRC-SCALE-${i % 12}`;
 const resourceOf = (i: number) => `RES-SCALE-${i % 20}`;
-const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
 
 /**
  * One trace: beorn -> palantir -> arda spans carrying its circuit id (5 traces per circuit), the
@@ -75,30 +64,16 @@ const str = (key: string, value: string) => ({ key, value: { stringValue: value 
  */
 function traceWorkload(): { traces: unknown; logs: unknown; traceIds: string[] } {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const spans: Record<string, unknown[]> = { beorn: [], palantir: [], arda: [] };
+  const spans = emptyChain();
   const logs: unknown[] = [];
   const traceIds: string[] = [];
   for (let i = 0; i < TRACES; i++) {
     const traceId = newTraceId();
     traceIds.push(traceId);
     const circuit = circuitOf(i);
-    let parent: string | undefined;
-    for (const service of ['beorn', 'palantir', 'arda']) {
-      const spanId = newSpanId();
-      const keys = [str('circuit_id', circuit), str('request_id', `req-${i}`)];
-      if (service === 'arda') keys.push(str('resource_id', resourceOf(i)));
-      spans[service]?.push({
-        traceId,
-        spanId,
-        ...(parent ? { parentSpanId: parent } : {}),
-        name: `GET /${service}`,
-        kind: 2,
-        startTimeUnixNano: String(now - 5_000_000n),
-        endTimeUnixNano: String(now),
-        attributes: keys,
-      });
-      parent = spanId;
-    }
+    appendServiceChain(spans, traceId, now, [stringAttr('circuit_id', circuit), stringAttr('request_id', `req-${i}`)], {
+      arda: [stringAttr('resource_id', resourceOf(i))],
+    });
     for (const n of [0, 1]) {
       const error = n === 1 && i % 5 === 0;
       logs.push({
@@ -113,12 +88,7 @@ function traceWorkload(): { traces: unknown; logs: unknown; traceIds: string[] }
   }
   return {
     traceIds,
-    traces: {
-      resourceSpans: Object.entries(spans).map(([service, list]) => ({
-        resource: resourceAttrs({ 'service.name': service }),
-        scopeSpans: [{ scope: { name: 'e2e-scale' }, spans: list }],
-      })),
-    },
+    traces: chainTracesRequest(spans, 'e2e-scale'),
     logs: {
       resourceLogs: [
         { resource: resourceAttrs({ 'service.name': 'palantir' }), scopeLogs: [{ scope: { name: 'e2e-scale' }, logRecords: logs }] },
@@ -154,7 +124,7 @@ function blueplanetLines(phase: 'before' | 'after'): { body: unknown; count: num
       body: {
         stringValue: `${day} 09:${phase === 'before' ? '10' : '20'}:00,${ms} ${level} [bp-worker-${n}] com.ciena.bp.Orchestrator - ${line.text} #${phase}-${n}`,
       },
-      attributes: Object.entries(line.attrs ?? {}).map(([k, v]) => str(k, v)),
+      attributes: Object.entries(line.attrs ?? {}).map(([k, v]) => stringAttr(k, v)),
     };
   });
   return {
@@ -193,13 +163,6 @@ const comparable = (e: Event) => ({
   related: e.relatedTraces.map((r) => r.traceId).sort(),
 });
 
-async function metric(engine: RunningEngine, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${engine.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) total += Number(line.split(' ').pop());
-  return total;
-}
-
 describe('scale-out: load_balancing by trace id in front of three engines, linking across them', () => {
   const set = new ProcessSet(join(dir, 'procs'));
   const replicas: RunningEngine[] = [];
@@ -234,7 +197,12 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       const env = { ...gatewayEnv(p, targets, join(dir, `storage-${name}`)), GATEWAY_CLUSTER_HTTP_ENDPOINT: `127.0.0.1:${clusterPort}` };
       return (await startGateway(set, name, env, overlays)).httpUrl;
     };
-    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [staticOverlay(grpcPorts.map((p) => `127.0.0.1:${p}`))]);
+    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [
+      writeStaticScaleOverlay(
+        dir,
+        grpcPorts.map((p) => `127.0.0.1:${p}`),
+      ),
+    ]);
     singleGatewayUrl = await gateway('gateway-single', single.url, []);
   }, 120_000);
 
@@ -266,7 +234,7 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
         resourceLogs: [
           {
             resource: resourceAttrs({ 'service.name': 'mdso' }),
-            scopeLogs: [{ logRecords: [{ body: { stringValue: forgedLink }, attributes: [str('obs.cluster', 'link')] }] }],
+            scopeLogs: [{ logRecords: [{ body: { stringValue: forgedLink }, attributes: [stringAttr('obs.cluster', 'link')] }] }],
           },
         ],
       });
@@ -325,7 +293,10 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       expect(mdsoLines.length).toBe(before.count + after.count + 1);
       expect(new Set(mdsoLines).size).toBe(mdsoLines.length);
       let late = 0;
-      for (const engine of replicas) late += await metric(engine, 'correlation_cluster_records_dropped_total', 'reason="late"');
+      for (const engine of replicas)
+        late += metricSum(await (await fetch(`${engine.url}/metrics`)).text(), 'correlation_cluster_records_dropped_total', {
+          reason: 'late',
+        });
       console.log(`[scale] cluster records that arrived after their window closed: ${late}`);
       // Every replica holds a share (60 trace ids over 3 backends).
       const shares = byReplica.lists.map((l) => l.length);
