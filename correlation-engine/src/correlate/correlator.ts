@@ -49,6 +49,7 @@ import {
 } from './waiting-logs.js';
 import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan, rootSpanId } from './window-detail.js';
 import { buildEvent } from './window-event.js';
+import { countLinkedLog, markLogsCapped, markSpansCapped, raiseRank } from './window-flags.js';
 import { countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
 import { noteService } from './window-services.js';
 
@@ -204,7 +205,7 @@ export class Correlator {
       if (span.status === 'ERROR') {
         if (w.errorCount === 0) bytes += this.indexError(w);
         w.errorCount += 1;
-        if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
+        raiseRank(w, ERROR_RANK);
       }
       const better = isBetterRoot(w, span.parentSpanId, span.startUnixMs);
       if (better || listed) {
@@ -219,7 +220,7 @@ export class Correlator {
         bytes += listed ? listSpan(w, better, span, parentSpanId, keys) : keepRootOnly(w, span, parentSpanId, keys);
       }
       if (!listed) {
-        w.spansCapped = true;
+        markSpansCapped(w);
         this.drop('span_detail_cap', 1);
       }
       w.bytes += bytes;
@@ -359,7 +360,7 @@ export class Correlator {
   /** A trace-less log joins the window through a business key: its shared summary is listed. */
   private joinLinked(w: Window, summary: LogSummary): void {
     this.o.onTouch?.(w.traceId);
-    w.linkedLogCount += 1;
+    countLinkedLog(w);
     const hadError = w.errorCount > 0;
     const listed = w.logCount < this.o.maxLogsPerWindow;
     let bytes = noteService(w, summary.service, listed);
@@ -379,7 +380,7 @@ export class Correlator {
   }
 
   private logCapped(w: Window): void {
-    w.logsCapped = true;
+    markLogsCapped(w);
     this.drop('log_detail_cap', 1);
   }
 
@@ -391,13 +392,23 @@ export class Correlator {
     let recorded = false;
     let bytes = 0;
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const value = keys[BUSINESS_KEYS[k] as BusinessKey];
-      if (!value) continue;
+      const key = BUSINESS_KEYS[k] as BusinessKey;
+      const received = keys[key];
+      if (!received) continue;
+      const linking = LINKING_SLOT[k] as number;
+      // A linking value is kept as its key entry's string: the record's own copy (a fresh string
+      // per decoded record) would otherwise be kept by every window sharing the value. The lent
+      // keys object takes the entry's string too (the same value, so no reader can tell).
+      const entry = linking < 0 ? undefined : this.keyEntry(linking, received, true);
+      const value = entry === undefined ? received : entry.value;
+      if (lent && entry !== undefined) keys[key] = value;
       if (!lent) {
         const current = keySlot(w.keys, k);
         if (slotHas(current, value)) continue;
         if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
           this.drop('key_values_cap', 1);
+          // Looked up (made, if new) above for a value no window now holds.
+          if (entry !== undefined) this.releaseIfEmpty(entry);
           continue;
         }
         if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
@@ -411,11 +422,10 @@ export class Correlator {
           bytes += SET_ENTRY_BYTES;
         }
       }
-      bytes += stringBytes(value);
+      // A linking value's string is the entry's, counted with it (keyEntry).
+      if (entry === undefined) bytes += stringBytes(value);
       recorded = true;
-      const linking = LINKING_SLOT[k] as number;
-      if (linking < 0) continue;
-      const entry = this.keyEntry(linking, value, true);
+      if (entry === undefined) continue;
       const nodes = w.nodes;
       w.nodes = append(nodes, linkWindow(entry, w));
       bytes += KEY_NODE_BYTES + appendBytes(nodes);

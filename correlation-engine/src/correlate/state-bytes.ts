@@ -20,8 +20,8 @@ const MAP_ENTRY = 48;
 /** A string of this length. */
 export const stringBytes = (s: string | undefined): number => (s === undefined ? 0 : 16 + s.length);
 
-/** An open window: its object (17 fields), its start time, its entry in the open-window map and its FIFO slot. */
-export const WINDOW_BYTES = HEADER + 17 * FIELD + BOXED_NUMBER + MAP_ENTRY + FIELD;
+/** An open window: its object (13 fields), its start time, its entry in the open-window map and its FIFO slot. */
+export const WINDOW_BYTES = HEADER + 13 * FIELD + BOXED_NUMBER + MAP_ENTRY + FIELD;
 
 /** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;

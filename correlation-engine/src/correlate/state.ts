@@ -17,7 +17,8 @@ import type { OneOrMany } from './one-or-many.js';
 export interface Window {
   traceId: string;
   startMs: number;
-  continuation: boolean;
+  /** Continuation, cap flags, highest severity and linked-log count in one number (window-flags.ts). */
+  flags: number;
   /**
    * One service as itself, a few in an exact-length array, many in a Set; kept only from the first
    * record a cap leaves out of the detail, which lists them until then (window-services.ts).
@@ -25,9 +26,7 @@ export interface Window {
   services: string | string[] | Set<string> | undefined;
   spanCount: number;
   logCount: number;
-  linkedLogCount: number;
   errorCount: number;
-  highestRank: number;
   /**
    * Values per business key: while every record gave the same ones, the first record's own keys
    * object (shared, never written); once a record brings a new value, slots indexed like
@@ -43,8 +42,6 @@ export interface Window {
   detail: SpanSummary | unknown[] | undefined;
   /** The times of the packed records, unboxed (window-detail.ts). */
   times: number[] | undefined;
-  spansCapped: boolean;
-  logsCapped: boolean;
   /** Its place in the list of every linking value it carries, to leave them in O(1) at close. */
   nodes: OneOrMany<KeyNode> | undefined;
   /** Estimated bytes of this window's state (state-bytes.ts), subtracted in one step at close. */

@@ -6,6 +6,7 @@ import { BUSINESS_KEYS, type BusinessKeys, SEVERITIES, type Severity } from '../
 import { appendTo, EXACT_UP_TO } from './one-or-many.js';
 import type { Window } from './state.js';
 import { LIST_BYTES, LIST_SLOT_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes, WINDOW_BYTES } from './state-bytes.js';
+import { initialFlags, raiseRank } from './window-flags.js';
 
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 export const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
@@ -18,19 +19,15 @@ export function newWindow(traceId: string, startMs: number, continuation: boolea
   return {
     traceId,
     startMs,
-    continuation,
+    flags: initialFlags(continuation),
     services: undefined,
     spanCount: 0,
     logCount: 0,
-    linkedLogCount: 0,
     errorCount: 0,
-    highestRank: -1,
     keys: undefined,
     root: undefined,
     detail: undefined,
     times: undefined,
-    spansCapped: false,
-    logsCapped: false,
     nodes: undefined,
     bytes: WINDOW_BYTES + stringBytes(traceId),
   };
@@ -78,6 +75,6 @@ export function hasAny(o: object): boolean {
 export function countLog(w: Window, severity: Severity): void {
   w.logCount += 1;
   const rank = SEVERITY_RANK.get(severity) ?? 0;
-  if (rank > w.highestRank) w.highestRank = rank;
+  raiseRank(w, rank);
   if (rank >= ERROR_RANK) w.errorCount += 1;
 }
