@@ -98,6 +98,16 @@ export interface CorrelatorBytes {
   waitingLogs: number;
 }
 
+/**
+ * `now - epochMs`, as a small integer when it is one: the difference of two timestamps (doubles)
+ * is itself a double even when whole, and the first double stored in a field makes V8 box that
+ * field in every window (16 bytes each). `| 0` gives the integer form.
+ */
+function sinceEpoch(now: number, epochMs: number): number {
+  const ms = now - epochMs;
+  return (ms | 0) === ms ? ms | 0 : ms;
+}
+
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
 
@@ -132,6 +142,8 @@ export class Correlator {
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
+  /** What window start times are counted from (Window.opened): the clock when the correlator was made. */
+  private readonly epochMs: number;
   private windowBytes = 0;
   private waitingLogBytes = 0;
   private readonly o: Required<Omit<CorrelatorOptions, 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead'>> &
@@ -147,6 +159,8 @@ export class Correlator {
       maxLinkFanout: options.maxLinkFanout ?? 10,
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
     };
+    // An integer, so a start time and its offset convert both ways exactly.
+    this.epochMs = Math.floor(options.now());
   }
 
   /** Windows currently open. */
@@ -171,8 +185,9 @@ export class Correlator {
 
   /** The event the open window would emit if it closed now, marked open (see OpenCorrelationEvent). */
   openEvent(w: Window): OpenCorrelationEvent {
-    const event = buildEvent(this.o.instance, w, this.clock(), []);
-    return { ...event, state: 'open', closesAt: new Date(w.startMs + this.o.windowMs).toISOString() };
+    const startMs = this.startOf(w);
+    const event = buildEvent(this.o.instance, w, startMs, this.clock(), []);
+    return { ...event, state: 'open', closesAt: new Date(startMs + this.o.windowMs).toISOString() };
   }
 
   /** Open windows matching the filter, newest first, through the indexes (open-windows.ts). */
@@ -286,6 +301,11 @@ export class Correlator {
     return this.drain();
   }
 
+  /** When the window opened, in ms since the epoch (the clock's time). */
+  private startOf(w: Window): number {
+    return this.epochMs + w.opened;
+  }
+
   /** The injected clock, never moving backwards (a step back would break the FIFO expiry order). */
   private clock(): number {
     const now = this.o.now();
@@ -331,7 +351,7 @@ export class Correlator {
         this.o.onEvict?.();
       }
     }
-    const w = newWindow(traceId, now, this.closedTraces.delete(traceId));
+    const w = newWindow(traceId, sinceEpoch(now, this.epochMs), this.closedTraces.delete(traceId));
     this.windowBytes += w.bytes;
     this.open.set(traceId, w);
     this.order.push(w);
@@ -554,7 +574,7 @@ export class Correlator {
     const windowMs = this.o.windowMs;
     for (;;) {
       const w = this.order[this.orderHead];
-      if (w === undefined || w.startMs + windowMs > now) break;
+      if (w === undefined || this.startOf(w) + windowMs > now) break;
       this.popOldest();
       this.close(w, now);
     }
@@ -567,9 +587,10 @@ export class Correlator {
 
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
-    const endMs = Math.min(now, w.startMs + this.o.windowMs);
+    const startMs = this.startOf(w);
+    const endMs = Math.min(now, startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
-    const related = relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop);
+    const related = relatedTraces(w, startMs, this.o.maxRelatedPerWindow, this.o.onDrop);
     for (const node of itemsOf(w.nodes)) {
       unlinkNode(node);
       const entry = node.entry;
@@ -584,6 +605,6 @@ export class Correlator {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(buildEvent(this.o.instance, w, endMs, related));
+    this.pending.push(buildEvent(this.o.instance, w, startMs, endMs, related));
   }
 }

@@ -20,8 +20,8 @@ const MAP_ENTRY = 48;
 /** A string of this length. */
 export const stringBytes = (s: string | undefined): number => (s === undefined ? 0 : 16 + s.length);
 
-/** An open window: its object (13 fields), its start time, its entry in the open-window map and its FIFO slot. */
-export const WINDOW_BYTES = HEADER + 13 * FIELD + BOXED_NUMBER + MAP_ENTRY + FIELD;
+/** An open window: its object (13 fields; its start is a small integer), its entry in the open-window map and its FIFO slot. */
+export const WINDOW_BYTES = HEADER + 13 * FIELD + MAP_ENTRY + FIELD;
 
 /** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;
@@ -35,8 +35,8 @@ export const LIST_BYTES = 48 + 2 * FIELD;
 
 /** An empty array (its object and its store's header), as a window's packed detail starts. */
 export const PACKED_ARRAY_BYTES = 48;
-/** A span packed into its window's detail (window-detail.ts): 6 slots and two unboxed times. */
-export const PACKED_SPAN_BYTES = 8 * FIELD;
+/** A span packed into its window's detail (window-detail.ts): its slots (4 to 6) and two unboxed times. */
+export const packedSpanBytes = (slots: number): number => (slots + 2) * FIELD;
 /** A log of the window's trace packed into its detail: 4 slots and an unboxed time. */
 export const PACKED_LOG_BYTES = 5 * FIELD;
 
@@ -49,8 +49,8 @@ export function appendBytes(before: OneOrMany<object> | undefined): number {
 export const SET_BYTES = HEADER + FIELD + 48 + 8 * MAP_ENTRY;
 export const SET_ENTRY_BYTES = MAP_ENTRY;
 
-/** Per-key value slots, made when a record brings a value the window lacks. */
-export const KEY_SLOTS_BYTES = 48 + 5 * FIELD;
+/** Per-key value slots (and the keys object held before), made when a record brings a value the window lacks. */
+export const KEY_SLOTS_BYTES = 48 + 6 * FIELD;
 
 /** A window's node in a key value's list (4 fields). */
 export const KEY_NODE_BYTES = HEADER + 4 * FIELD;

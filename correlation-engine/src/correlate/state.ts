@@ -16,7 +16,12 @@ import type { OneOrMany } from './one-or-many.js';
 
 export interface Window {
   traceId: string;
-  startMs: number;
+  /**
+   * When it opened, in ms after its correlator's epoch (Correlator.startOf adds it back): a small
+   * integer, kept in the object, for 24 days after the correlator starts, where a millisecond
+   * timestamp would be a 16-byte box of its own. Later it is boxed, and as exact.
+   */
+  opened: number;
   /** Continuation, cap flags, highest severity and linked-log count in one number (window-flags.ts). */
   flags: number;
   /**
@@ -29,8 +34,8 @@ export interface Window {
   errorCount: number;
   /**
    * Values per business key: while every record gave the same ones, the first record's own keys
-   * object (shared, never written); once a record brings a new value, slots indexed like
-   * BUSINESS_KEYS.
+   * object (shared; only its linking values are written, with equal strings of the key index);
+   * once a record brings a new value, slots indexed like BUSINESS_KEYS.
    */
   keys: KeySlots | BusinessKeys | undefined;
   /**
@@ -48,8 +53,11 @@ export interface Window {
   bytes: number;
 }
 
-/** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
-export type KeySlots = (string | Set<string> | undefined)[];
+/**
+ * Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set;
+ * then the keys object the window held before (key-slots.ts lentKeys).
+ */
+export type KeySlots = (string | Set<string> | BusinessKeys | undefined)[];
 
 export interface GraceEntry {
   /**

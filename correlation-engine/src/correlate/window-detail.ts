@@ -12,13 +12,17 @@
 //
 // Layout of `records`, record after record, each opening with a number (a small integer, no box)
 // that says what it is and where its times are:
-// - a span: [timesAt * 4 + status, spanId, parentSpanId, name, service, keys]; times[timesAt] is
-//   its start, times[timesAt + 1] its duration; status is its position in SPAN_STATUSES;
+// - a span: [tag, spanId, parentSpanId?, name, service, keys?], tag = timesAt * 32 + form * 4 +
+//   status: times[timesAt] is its start, times[timesAt + 1] its duration, status its position in
+//   SPAN_STATUSES; `form` says which slots are there: the parent id only when it has one (a root
+//   has none), the keys only when they are not the window's own keys object (key-slots.ts
+//   lentKeys), which the spans of a trace usually repeat: a slot each saved on most spans;
 // - a log of the window's trace: [-1 - (timesAt * 8 + severity), service, message, spanId];
 //   times[timesAt] is its time; severity is its position in SEVERITIES;
 // - a trace-less log joined through a key: its summary itself (one slot), shared with the other
 //   windows it joined.
 import { type BusinessKeys, type LogSummary, type NormalizedSpan, SEVERITIES, type SpanStatus, type SpanSummary } from '../model/types.js';
+import { lentKeys } from './key-slots.js';
 import { EXACT_UP_TO } from './one-or-many.js';
 import type { Window } from './state.js';
 import {
@@ -26,16 +30,30 @@ import {
   LOG_SUMMARY_BYTES,
   PACKED_ARRAY_BYTES,
   PACKED_LOG_BYTES,
-  PACKED_SPAN_BYTES,
+  packedSpanBytes,
   SPAN_SUMMARY_BYTES,
 } from './state-bytes.js';
 import { severityRank } from './window-record.js';
 
 type PackedRecords = unknown[];
 
-/** Slots of a packed span and of a packed log (PACKED_SPAN_BYTES and PACKED_LOG_BYTES count them). */
-const SPAN_SLOTS = 6;
+/** Slots of a packed log (PACKED_LOG_BYTES counts them); a span's vary (spanSlots). */
 const LOG_SLOTS = 4;
+
+/** Span tag bits: a parent id slot follows the id; a keys slot ends the record; the keys are the window's. */
+const HAS_PARENT = 4;
+const HAS_KEYS = 8;
+const WINDOW_KEYS = 16;
+const TIMES_SHIFT = 5;
+
+/** Slots of a span record with this tag. */
+const spanSlots = (tag: number): number => 4 + (tag & HAS_PARENT ? 1 : 0) + (tag & HAS_KEYS ? 1 : 0);
+
+/** The tag of a span record (the part after its times position). */
+function spanForm(w: Window, parentSpanId: string | undefined, keys: BusinessKeys | undefined, status: SpanStatus): number {
+  const form = (parentSpanId ? HAS_PARENT : 0) + (keys === undefined ? 0 : keys === lentKeys(w) ? WINDOW_KEYS : HAS_KEYS);
+  return form + statusCode(status);
+}
 
 const SPAN_STATUSES: readonly SpanStatus[] = ['UNSET', 'OK', 'ERROR'];
 const statusCode = (status: SpanStatus): number => (status === 'ERROR' ? 2 : status === 'OK' ? 1 : 0);
@@ -134,28 +152,30 @@ function packed(w: Window): number {
   if (d === undefined || Array.isArray(d)) return 0;
   w.detail = undefined;
   const at = addTimes(w, d.startUnixMs, d.durationMs);
-  const records = grown(w, undefined, SPAN_SLOTS);
-  writeSpan(records, 0, at, d, d.parentSpanId, d.keys);
+  const form = spanForm(w, d.parentSpanId, d.keys, d.status);
+  const records = grown(w, undefined, spanSlots(form));
+  writeSpan(records, 0, at, form, d, d.parentSpanId, d.keys);
   w.detail = records;
   if (w.root === d) w.root = 0;
-  return 2 * PACKED_ARRAY_BYTES + PACKED_SPAN_BYTES - SPAN_SUMMARY_BYTES;
+  return 2 * PACKED_ARRAY_BYTES + packedSpanBytes(spanSlots(form)) - SPAN_SUMMARY_BYTES;
 }
 
-/** Writes a span's record at i: the id, name, service and status of `src` (a span or its summary). */
+/** Writes a span's record at i (form from spanForm): the id, name and service of `src` (a span or its summary). */
 function writeSpan(
   records: unknown[],
   i: number,
   timesAt: number,
-  src: { spanId: string; name: string; service: string; status: SpanStatus },
+  form: number,
+  src: { spanId: string; name: string; service: string },
   parentSpanId: string | undefined,
   keys: BusinessKeys | undefined,
 ): void {
-  records[i] = timesAt * 4 + statusCode(src.status);
-  records[i + 1] = src.spanId;
-  records[i + 2] = parentSpanId;
-  records[i + 3] = src.name;
-  records[i + 4] = src.service;
-  records[i + 5] = keys;
+  records[i++] = (timesAt << TIMES_SHIFT) + form;
+  records[i++] = src.spanId;
+  if (form & HAS_PARENT) records[i++] = parentSpanId;
+  records[i++] = src.name;
+  records[i++] = src.service;
+  if (form & HAS_KEYS) records[i] = keys;
 }
 
 /**
@@ -181,11 +201,12 @@ export function listSpan(
   const timesAt = addTimes(w, span.startUnixMs, durationOf(span));
   const before = w.detail as PackedRecords;
   const at = before.length;
-  const records = grown(w, before, SPAN_SLOTS);
-  writeSpan(records, at, timesAt, span, parentSpanId, keys);
+  const form = spanForm(w, parentSpanId, keys, span.status);
+  const records = grown(w, before, spanSlots(form));
+  writeSpan(records, at, timesAt, form, span, parentSpanId, keys);
   w.detail = records;
   if (asRoot) w.root = at;
-  return bytes + PACKED_SPAN_BYTES;
+  return bytes + packedSpanBytes(spanSlots(form));
 }
 
 /** Lists a log of the window's own trace; returns the change in estimated bytes, its strings excepted. */
@@ -238,9 +259,9 @@ export function isBetterRoot(w: Window, parentSpanId: string | undefined, startU
   let curRoot: boolean;
   let curStart: number;
   if (typeof r === 'number') {
-    const records = w.detail as PackedRecords;
-    curRoot = !records[r + 2];
-    curStart = (w.times as number[])[(records[r] as number) >> 2] as number;
+    const tag = (w.detail as PackedRecords)[r] as number;
+    curRoot = (tag & HAS_PARENT) === 0;
+    curStart = (w.times as number[])[tag >> TIMES_SHIFT] as number;
   } else {
     curRoot = !r.parentSpanId;
     curStart = r.startUnixMs;
@@ -253,21 +274,23 @@ export function isBetterRoot(w: Window, parentSpanId: string | undefined, startU
 /** The root as a summary (rebuilt from its packed record when listed), or undefined. */
 export function rootSummary(w: Window): SpanSummary | undefined {
   const r = w.root;
-  return typeof r === 'number' ? spanAt(w.detail as PackedRecords, w.times as number[], r) : r;
+  return typeof r === 'number' ? spanAt(w, w.detail as PackedRecords, w.times as number[], r) : r;
 }
 
-function spanAt(records: PackedRecords, times: number[], i: number): SpanSummary {
+function spanAt(w: Window, records: PackedRecords, times: number[], i: number): SpanSummary {
   const tag = records[i] as number;
-  const t = tag >> 2;
+  const t = tag >> TIMES_SHIFT;
+  const parent = tag & HAS_PARENT ? 1 : 0;
+  const keys = tag & HAS_KEYS ? (records[i + 4 + parent] as BusinessKeys) : tag & WINDOW_KEYS ? lentKeys(w) : undefined;
   return spanSummaryOf(
     records[i + 1] as string,
-    records[i + 2] as string | undefined,
-    records[i + 3] as string,
-    records[i + 4] as string,
+    parent ? (records[i + 2] as string) : undefined,
+    records[i + 2 + parent] as string,
+    records[i + 3 + parent] as string,
     times[t] as number,
     times[t + 1] as number,
     SPAN_STATUSES[tag & 3] as SpanStatus,
-    records[i + 5] as BusinessKeys | undefined,
+    keys,
   );
 }
 
@@ -308,8 +331,8 @@ export function unpack(w: Window): { spans: SpanSummary[]; logs: LogSummary[] } 
       logs.push(head as LogSummary);
       i += 1;
     } else if (head >= 0) {
-      spans.push(spanAt(d, times, i));
-      i += SPAN_SLOTS;
+      spans.push(spanAt(w, d, times, i));
+      i += spanSlots(head);
     } else {
       logs.push(ownLogAt(d, times, i));
       i += LOG_SLOTS;

@@ -8,8 +8,8 @@ import { rootSummary, unpack } from './window-detail.js';
 import { highestRank, isContinuation, linkedLogCount, logsCapped, spansCapped } from './window-flags.js';
 import { servicesOf } from './window-services.js';
 
-/** The event of a window closed at endMs, listing the related traces found at close. */
-export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
+/** The event of a window opened at startMs and closed at endMs, listing the related traces found at close. */
+export function buildEvent(instance: string, w: Window, startMs: number, endMs: number, related: RelatedTrace[]): CorrelationEvent {
   const keys: CorrelationEvent['keys'] = {};
   for (let k = 0; k < BUSINESS_KEYS.length; k++) {
     const slot = keySlot(w.keys, k);
@@ -18,10 +18,10 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
   const root = rootSummary(w);
   const { spans, logs } = unpack(w);
   return {
-    id: `${instance}:${w.traceId}:${w.startMs}`,
+    id: `${instance}:${w.traceId}:${startMs}`,
     instance,
     traceId: w.traceId,
-    windowStart: new Date(w.startMs).toISOString(),
+    windowStart: new Date(startMs).toISOString(),
     windowEnd: new Date(endMs).toISOString(),
     continuation: isContinuation(w),
     services: servicesOf(w, spans, logs),

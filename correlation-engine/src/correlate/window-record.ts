@@ -14,11 +14,11 @@ export const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 /** The severity's position in SEVERITIES (undefined only for a value outside the type). */
 export const severityRank = (severity: Severity): number | undefined => SEVERITY_RANK.get(severity);
 
-/** A window opened at startMs, holding nothing yet (continuation: its trace closed a window before). */
-export function newWindow(traceId: string, startMs: number, continuation: boolean): Window {
+/** A window opened at `opened` (see Window.opened), holding nothing yet (continuation: its trace closed a window before). */
+export function newWindow(traceId: string, opened: number, continuation: boolean): Window {
   return {
     traceId,
-    startMs,
+    opened,
     flags: initialFlags(continuation),
     services: undefined,
     spanCount: 0,

@@ -313,6 +313,32 @@ describe('Correlator one-span windows (compact form)', () => {
     ]);
   });
 
+  it('packed spans keep their own parent and keys, whether they repeat the window keys or come after a new value split them', () => {
+    const { c, clock } = setup();
+    const keys = () => ({ circuit_id: 'C1', request_id: 'R1' });
+    c.addSpans([
+      span(T1, 'aaaaaaaaaaaaaaa1', { startUnixMs: 1000, keys: keys() }),
+      span(T1, 'aaaaaaaaaaaaaaa2', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1001, keys: keys() }),
+      span(T1, 'aaaaaaaaaaaaaaa3', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1002 }),
+      span(T1, 'aaaaaaaaaaaaaaa4', { parentSpanId: 'aaaaaaaaaaaaaaa2', startUnixMs: 1003, keys: { circuit_id: 'C1' } }),
+    ]);
+    // A new circuit id: the window's keys become per-key slots; the spans listed before keep theirs.
+    c.addLogs([log({ traceId: T1, keys: { circuit_id: 'C2' } })]);
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa5', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1004, keys: keys() })]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.keys).toEqual({ circuit_id: ['C1', 'C2'], request_id: ['R1'] });
+    expect(e?.rootSpan?.spanId).toBe('aaaaaaaaaaaaaaa1');
+    expect(e?.detail.spans.map((s) => [s.spanId, s.parentSpanId, s.keys, s.startUnixMs])).toEqual([
+      ['aaaaaaaaaaaaaaa1', undefined, keys(), 1000],
+      ['aaaaaaaaaaaaaaa2', 'aaaaaaaaaaaaaaa1', keys(), 1001],
+      ['aaaaaaaaaaaaaaa3', 'aaaaaaaaaaaaaaa1', undefined, 1002],
+      ['aaaaaaaaaaaaaaa4', 'aaaaaaaaaaaaaaa2', { circuit_id: 'C1' }, 1003],
+      ['aaaaaaaaaaaaaaa5', 'aaaaaaaaaaaaaaa1', keys(), 1004],
+    ]);
+    expect(e?.detail.spans.every((s) => !('parentSpanId' in s) || s.parentSpanId !== undefined)).toBe(true);
+  });
+
   it('a one-span window still links by its keys and unindexes them when it closes', () => {
     const { c, clock } = setup();
     c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', resource_id: 'R1' } })]);
