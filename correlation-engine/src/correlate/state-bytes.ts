@@ -37,8 +37,8 @@ export const LIST_BYTES = 48 + 2 * FIELD;
 export const PACKED_ARRAY_BYTES = 48;
 /** A span packed into its window's detail (window-detail.ts): its slots (4 to 6) and two unboxed times. */
 export const packedSpanBytes = (slots: number): number => (slots + 2) * FIELD;
-/** A log of the window's trace packed into its detail: 4 slots and an unboxed time. */
-export const PACKED_LOG_BYTES = 5 * FIELD;
+/** A log of the window's trace packed into its detail: its slots (2 to 4) and an unboxed time. */
+export const packedLogBytes = (slots: number): number => (slots + 1) * FIELD;
 
 /** Bytes one append adds to a one-or-many holder: none for its first item, a list for the second, a slot after. */
 export function appendBytes(before: OneOrMany<object> | undefined): number {

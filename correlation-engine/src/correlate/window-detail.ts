@@ -17,8 +17,10 @@
 //   SPAN_STATUSES; `form` says which slots are there: the parent id only when it has one (a root
 //   has none), the keys only when they are not the window's own keys object (key-slots.ts
 //   lentKeys), which the spans of a trace usually repeat: a slot each saved on most spans;
-// - a log of the window's trace: [-1 - (timesAt * 8 + severity), service, message, spanId];
-//   times[timesAt] is its time; severity is its position in SEVERITIES;
+// - a log of the window's trace: [tag, service?, message, spanId?], tag = -1 - (timesAt * 64 +
+//   form * 8 + severity): times[timesAt] is its time, severity its position in SEVERITIES; `form`
+//   says whether the service and the span id have slots or are those of the detail's first
+//   record (firstIds), as a trace's logs usually are (its root's), or (span id) absent;
 // - a trace-less log joined through a key: its summary itself (one slot), shared with the other
 //   windows it joined.
 import { type BusinessKeys, type LogSummary, type NormalizedSpan, SEVERITIES, type SpanStatus, type SpanSummary } from '../model/types.js';
@@ -29,7 +31,7 @@ import {
   LIST_SLOT_BYTES,
   LOG_SUMMARY_BYTES,
   PACKED_ARRAY_BYTES,
-  PACKED_LOG_BYTES,
+  packedLogBytes,
   packedSpanBytes,
   SPAN_SUMMARY_BYTES,
 } from './state-bytes.js';
@@ -37,8 +39,27 @@ import { severityRank } from './window-record.js';
 
 type PackedRecords = unknown[];
 
-/** Slots of a packed log (PACKED_LOG_BYTES counts them); a span's vary (spanSlots). */
-const LOG_SLOTS = 4;
+/** Own-log tag bits (before the tag is negated): a service slot; the span id's form (none, the first record's, a slot). */
+const LOG_SERVICE = 8;
+const LOG_ID_FIRST = 16;
+const LOG_ID_SLOT = 32;
+const LOG_TIMES_SHIFT = 6;
+
+/** Slots of an own-log record with this (negated) tag. */
+const logSlots = (code: number): number => 2 + (code & LOG_SERVICE ? 1 : 0) + (code & LOG_ID_SLOT ? 1 : 0);
+
+/**
+ * The service and span id of the detail's first record, which a log's record refers to instead
+ * of keeping its own slots when they are the same (the first record never changes once written).
+ */
+function firstIds(d: PackedRecords | undefined): { service: string | undefined; spanId: string | undefined } {
+  const head = d?.[0];
+  if (d === undefined || typeof head !== 'number') return { service: undefined, spanId: undefined };
+  // The first record cannot refer to a record before it: its service and id have slots.
+  if (head >= 0) return { service: d[3 + (head & HAS_PARENT ? 1 : 0)] as string, spanId: d[1] as string };
+  const code = -1 - head;
+  return { service: d[1] as string, spanId: code & LOG_ID_SLOT ? (d[3] as string) : undefined };
+}
 
 /** Span tag bits: a parent id slot follows the id; a keys slot ends the record; the keys are the window's. */
 const HAS_PARENT = 4;
@@ -225,14 +246,20 @@ export function listOwnLog(
   if (w.detail === undefined) bytes += PACKED_ARRAY_BYTES;
   if (w.times === undefined) bytes += PACKED_ARRAY_BYTES;
   const timesAt = addTimes(w, timeUnixMs, undefined);
-  const at = w.detail === undefined ? 0 : (w.detail as PackedRecords).length;
-  const records = grown(w, w.detail as PackedRecords | undefined, LOG_SLOTS);
-  records[at] = -1 - (timesAt * 8 + rank);
-  records[at + 1] = service;
-  records[at + 2] = message;
-  records[at + 3] = spanId;
+  const before = w.detail as PackedRecords | undefined;
+  const first = firstIds(before);
+  const form =
+    (service === first.service ? 0 : LOG_SERVICE) + (spanId === undefined ? 0 : spanId === first.spanId ? LOG_ID_FIRST : LOG_ID_SLOT);
+  const code = (timesAt << LOG_TIMES_SHIFT) + form + rank;
+  const slots = logSlots(code);
+  let i = before === undefined ? 0 : before.length;
+  const records = grown(w, before, slots);
+  records[i++] = -1 - code;
+  if (form & LOG_SERVICE) records[i++] = service;
+  records[i++] = message;
+  if (form & LOG_ID_SLOT) records[i] = spanId;
   w.detail = records;
-  return bytes + PACKED_LOG_BYTES;
+  return bytes + packedLogBytes(slots);
 }
 
 /** Lists a trace-less log's shared summary; returns the change in estimated bytes. */
@@ -305,16 +332,14 @@ function logSummaryOf(
   return spanId ? { timeUnixMs, severity, service, message, spanId } : { timeUnixMs, severity, service, message };
 }
 
-function ownLogAt(records: PackedRecords, times: number[], i: number): LogSummary {
+function ownLogAt(records: PackedRecords, times: number[], i: number, first: ReturnType<typeof firstIds>): LogSummary {
   const code = -1 - (records[i] as number);
   const severity = SEVERITIES[code & 7] as LogSummary['severity'];
-  return logSummaryOf(
-    times[code >> 3] as number,
-    severity,
-    records[i + 1] as string,
-    records[i + 2] as string,
-    records[i + 3] as string | undefined,
-  );
+  let at = i + 1;
+  const service = code & LOG_SERVICE ? (records[at++] as string) : (first.service as string);
+  const message = records[at++] as string;
+  const spanId = code & LOG_ID_SLOT ? (records[at] as string) : code & LOG_ID_FIRST ? first.spanId : undefined;
+  return logSummaryOf(times[code >> LOG_TIMES_SHIFT] as number, severity, service, message, spanId);
 }
 
 /** The window's spans and logs as summaries, in arrival order. */
@@ -323,6 +348,7 @@ export function unpack(w: Window): { spans: SpanSummary[]; logs: LogSummary[] } 
   if (d === undefined) return { spans: [], logs: [] };
   if (!Array.isArray(d)) return { spans: [d], logs: [] };
   const times = w.times as number[];
+  const first = firstIds(d);
   const spans: SpanSummary[] = [];
   const logs: LogSummary[] = [];
   for (let i = 0; i < d.length; ) {
@@ -334,8 +360,8 @@ export function unpack(w: Window): { spans: SpanSummary[]; logs: LogSummary[] } 
       spans.push(spanAt(w, d, times, i));
       i += spanSlots(head);
     } else {
-      logs.push(ownLogAt(d, times, i));
-      i += LOG_SLOTS;
+      logs.push(ownLogAt(d, times, i, first));
+      i += logSlots(-1 - head);
     }
   }
   return { spans, logs };

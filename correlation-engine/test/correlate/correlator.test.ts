@@ -339,6 +339,31 @@ describe('Correlator one-span windows (compact form)', () => {
     expect(e?.detail.spans.every((s) => !('parentSpanId' in s) || s.parentSpanId !== undefined)).toBe(true);
   });
 
+  it('packed logs keep their own service and span id, whether they repeat the first record or not', () => {
+    const { c, clock } = setup();
+    const own = (timeUnixMs: number, service: string, spanId: string | undefined, message: string) =>
+      log({ traceId: T1, timeUnixMs, service, message, ...(spanId ? { spanId } : {}) });
+    c.addLogs([own(1000, 'arda', 'bbbbbbbbbbbbbbb1', 'first')]);
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa1', { startUnixMs: 1001 })]);
+    c.addLogs([
+      own(1002, 'arda', 'bbbbbbbbbbbbbbb1', 'same service and span as the first'),
+      own(1003, 'beorn', undefined, 'no span'),
+      own(1004, 'arda', 'aaaaaaaaaaaaaaa1', 'same service, other span'),
+      own(1005, 'palantir', 'bbbbbbbbbbbbbbb1', 'other service, same span'),
+    ]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.detail.logs.map((l) => [l.timeUnixMs, l.service, l.spanId, l.message])).toEqual([
+      [1000, 'arda', 'bbbbbbbbbbbbbbb1', 'first'],
+      [1002, 'arda', 'bbbbbbbbbbbbbbb1', 'same service and span as the first'],
+      [1003, 'beorn', undefined, 'no span'],
+      [1004, 'arda', 'aaaaaaaaaaaaaaa1', 'same service, other span'],
+      [1005, 'palantir', 'bbbbbbbbbbbbbbb1', 'other service, same span'],
+    ]);
+    expect(e?.detail.logs.some((l) => 'spanId' in l && l.spanId === undefined)).toBe(false);
+    expect(e?.detail.spans.map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaa1']);
+  });
+
   it('a one-span window still links by its keys and unindexes them when it closes', () => {
     const { c, clock } = setup();
     c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', resource_id: 'R1' } })]);
