@@ -27,13 +27,13 @@ import {
   type OpenCorrelationEvent,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
-import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
-import { appendBytes, KEY_ENTRY_BYTES, KEY_NODE_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
+import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
 import {
   clearWaiting,
   enqueueWaiting,
@@ -394,9 +394,7 @@ export class Correlator {
 
   /** Lists the window among those with an error (its first one); returns the bytes that adds. */
   private indexError(w: Window): number {
-    const nodes = w.nodes;
-    w.nodes = append(nodes, linkWindow(this.errorWindows, w));
-    return KEY_NODE_BYTES + appendBytes(nodes);
+    return linkWindow(this.errorWindows, w);
   }
 
   private logCapped(w: Window): void {
@@ -446,9 +444,7 @@ export class Correlator {
       if (entry === undefined) bytes += stringBytes(value);
       recorded = true;
       if (entry === undefined) continue;
-      const nodes = w.nodes;
-      w.nodes = append(nodes, linkWindow(entry, w));
-      bytes += KEY_NODE_BYTES + appendBytes(nodes);
+      bytes += linkWindow(entry, w);
       if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;
@@ -542,7 +538,8 @@ export class Correlator {
       let visited = 0;
       for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
         visited += 1;
-        if (!targets.has(node.w)) targets.set(node.w, summary);
+        const w = windowOf(node);
+        if (!targets.has(w)) targets.set(w, summary);
       }
       fanoutDropped += entry.windowCount - visited;
     }
@@ -591,9 +588,9 @@ export class Correlator {
     const endMs = Math.min(now, startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
     const related = relatedTraces(w, startMs, this.o.maxRelatedPerWindow, this.o.onDrop);
-    for (const node of itemsOf(w.nodes)) {
+    for (const node of nodesOf(w)) {
+      const entry = node.entry as KeyEntry;
       unlinkNode(node);
-      const entry = node.entry;
       if (entry === this.errorWindows) continue; // not a key value: nothing to remember or release
       // Remembered for the windows of the value still open; forgotten when none is.
       this.windowBytes += rememberClosed(entry, w.traceId, endMs, this.o.maxRelatedPerWindow);

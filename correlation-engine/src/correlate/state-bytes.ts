@@ -20,8 +20,8 @@ const MAP_ENTRY = 48;
 /** A string of this length. */
 export const stringBytes = (s: string | undefined): number => (s === undefined ? 0 : 16 + s.length);
 
-/** An open window: its object (13 fields; its start is a small integer), its entry in the open-window map and its FIFO slot. */
-export const WINDOW_BYTES = HEADER + 13 * FIELD + MAP_ENTRY + FIELD;
+/** An open window: its object (16 fields, 3 of them its first key-index node; its start is a small integer), its entry in the open-window map and its FIFO slot. */
+export const WINDOW_BYTES = HEADER + 16 * FIELD + MAP_ENTRY + FIELD;
 
 /** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;
@@ -52,7 +52,7 @@ export const SET_ENTRY_BYTES = MAP_ENTRY;
 /** Per-key value slots (and the keys object held before), made when a record brings a value the window lacks. */
 export const KEY_SLOTS_BYTES = 48 + 6 * FIELD;
 
-/** A window's node in a key value's list (4 fields). */
+/** A window's node in a key value's list beyond its first (4 fields; the first is the window). */
 export const KEY_NODE_BYTES = HEADER + 4 * FIELD;
 
 /** A key value's entry (10 fields), its linkedBy object (counted whether made yet or not) and its slot in the index map, without the value string. */

@@ -14,7 +14,11 @@
 import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../model/types.js';
 import type { OneOrMany } from './one-or-many.js';
 
-export interface Window {
+/**
+ * A window is also the node of its first key-index list (KeyNode's fields): one object fewer per
+ * window for the one linking value most windows carry. Further lists get a LinkNode each.
+ */
+export interface Window extends KeyNode {
   traceId: string;
   /**
    * When it opened, in ms after its correlator's epoch (Correlator.startOf adds it back): a small
@@ -47,8 +51,11 @@ export interface Window {
   detail: SpanSummary | unknown[] | undefined;
   /** The times of the packed records, unboxed (window-detail.ts). */
   times: number[] | undefined;
-  /** Its place in the list of every linking value it carries, to leave them in O(1) at close. */
-  nodes: OneOrMany<KeyNode> | undefined;
+  /**
+   * Its place in the lists of the key index beyond the first (the window itself is that node), to
+   * leave them in O(1) at close (key-index.ts nodesOf).
+   */
+  nodes: OneOrMany<LinkNode> | undefined;
   /** Estimated bytes of this window's state (state-bytes.ts), subtracted in one step at close. */
   bytes: number;
 }
@@ -75,13 +82,20 @@ export interface GraceEntry {
 /**
  * A window's membership in one linking value: a node of that value's doubly linked list of open
  * windows, in the order they first carried the value. Joining and leaving are O(1) whatever the
- * list's length, and walking from either end or from a node visits only what it takes.
+ * list's length, and walking from either end or from a node visits only what it takes. The node
+ * is the window itself for its first list, a LinkNode for the others (key-index.ts windowOf).
  */
 export interface KeyNode {
-  w: Window;
-  entry: KeyEntry;
+  /** The list it is in (undefined: a window in none yet). */
+  entry: KeyEntry | undefined;
   prev: KeyNode | undefined;
   next: KeyNode | undefined;
+}
+
+/** A window's node in a list beyond its first. */
+export interface LinkNode extends KeyNode {
+  w: Window;
+  entry: KeyEntry;
 }
 
 /** A window of this value that closed while others were still open: they may list it as related. */

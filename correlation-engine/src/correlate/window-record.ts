@@ -28,6 +28,9 @@ export function newWindow(traceId: string, opened: number, continuation: boolean
     root: undefined,
     detail: undefined,
     times: undefined,
+    entry: undefined,
+    prev: undefined,
+    next: undefined,
     nodes: undefined,
     bytes: WINDOW_BYTES + stringBytes(traceId),
   };
