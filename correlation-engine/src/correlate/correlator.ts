@@ -47,7 +47,7 @@ import {
   waitingBytes,
   waitingCount,
 } from './waiting-logs.js';
-import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan, rootSpanId } from './window-detail.js';
+import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan } from './window-detail.js';
 import { buildEvent } from './window-event.js';
 import { countLinkedLog, markLogsCapped, markSpansCapped, raiseRank } from './window-flags.js';
 import { countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
@@ -228,11 +228,9 @@ export class Correlator {
         // when they repeat the window's own keys object, that one is shared instead, so the
         // span's keys object and strings are not kept alive a second time.
         const keys = hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined;
-        // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
-        const root = rootSpanId(w);
-        const parentSpanId = span.parentSpanId === root ? root : span.parentSpanId;
-        bytes += stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
-        bytes += listed ? listSpan(w, better, span, parentSpanId, keys) : keepRootOnly(w, span, parentSpanId, keys);
+        // A child of the root usually: the detail keeps its parent id as a reference to the root.
+        bytes += stringBytes(span.name);
+        bytes += listed ? listSpan(w, better, span, keys) : keepRootOnly(w, span, keys);
       }
       if (!listed) {
         markSpansCapped(w);
@@ -367,11 +365,9 @@ export class Correlator {
     countLog(w, log.severity);
     if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
     if (listed) {
-      // A span id equal to the root's reuses its string.
-      const root = rootSpanId(w);
-      const spanId = log.spanId === root ? root : log.spanId;
-      bytes += stringBytes(log.message) + stringBytes(log.spanId);
-      bytes += listOwnLog(w, log.timeUnixMs, log.severity, log.service, log.message, spanId);
+      // A span id equal to the root's or the first record's is kept as a reference to it.
+      bytes += stringBytes(log.message);
+      bytes += listOwnLog(w, log.timeUnixMs, log.severity, log.service, log.message, log.spanId);
     } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;

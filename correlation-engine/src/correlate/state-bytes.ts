@@ -35,8 +35,8 @@ export const LIST_BYTES = 48 + 2 * FIELD;
 
 /** An empty array (its object and its store's header), as a window's packed detail starts. */
 export const PACKED_ARRAY_BYTES = 48;
-/** A span packed into its window's detail (window-detail.ts): its slots (4 to 6) and two unboxed times. */
-export const packedSpanBytes = (slots: number): number => (slots + 2) * FIELD;
+/** A span packed into its window's detail (window-detail.ts): its slots (3 to 6) and its unboxed numbers (2 or 4). */
+export const packedSpanBytes = (slots: number, numbers: number): number => (slots + numbers) * FIELD;
 /** A log of the window's trace packed into its detail: its slots (2 to 4) and an unboxed time. */
 export const packedLogBytes = (slots: number): number => (slots + 1) * FIELD;
 

@@ -364,6 +364,39 @@ describe('Correlator one-span windows (compact form)', () => {
     expect(e?.detail.spans.map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaa1']);
   });
 
+  it('span ids come back as they came, whether kept as numbers (16 lowercase hex digits) or as strings', () => {
+    const { c, clock } = setup();
+    c.addLogs([log({ traceId: T1, timeUnixMs: 999, spanId: 'ffffffffffffffff', message: 'first, on the root' })]);
+    c.addSpans([
+      span(T1, 'ffffffffffffffff', { startUnixMs: 1000 }),
+      span(T1, '0000000000000001', { parentSpanId: 'ffffffffffffffff', startUnixMs: 1001 }),
+      span(T1, 'ABCDEF0123456789', { parentSpanId: '0000000000000001', startUnixMs: 1002 }),
+      span(T1, 'not-a-hex-id', { parentSpanId: 'ABCDEF0123456789', startUnixMs: 1003 }),
+      span(T1, '0123456789abcdeg', { parentSpanId: 'missing-parent', startUnixMs: 1004 }),
+    ]);
+    c.addLogs([
+      log({ traceId: T1, timeUnixMs: 1005, spanId: 'ffffffffffffffff', message: 'on the root' }),
+      log({ traceId: T1, timeUnixMs: 1006, spanId: '0000000000000001', message: 'on a child' }),
+      log({ traceId: T1, timeUnixMs: 1007, spanId: 'not-a-hex-id', message: 'on a string id' }),
+    ]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.rootSpan?.spanId).toBe('ffffffffffffffff');
+    expect(e?.detail.spans.map((s) => [s.spanId, s.parentSpanId])).toEqual([
+      ['ffffffffffffffff', undefined],
+      ['0000000000000001', 'ffffffffffffffff'],
+      ['ABCDEF0123456789', '0000000000000001'],
+      ['not-a-hex-id', 'ABCDEF0123456789'],
+      ['0123456789abcdeg', 'missing-parent'],
+    ]);
+    expect(e?.detail.logs.map((l) => [l.spanId, l.message])).toEqual([
+      ['ffffffffffffffff', 'first, on the root'],
+      ['ffffffffffffffff', 'on the root'],
+      ['0000000000000001', 'on a child'],
+      ['not-a-hex-id', 'on a string id'],
+    ]);
+  });
+
   it('a one-span window still links by its keys and unindexes them when it closes', () => {
     const { c, clock } = setup();
     c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', resource_id: 'R1' } })]);
