@@ -409,22 +409,23 @@ export class Correlator {
       const key = BUSINESS_KEYS[k] as BusinessKey;
       const received = keys[key];
       if (!received) continue;
+      const current = lent ? undefined : keySlot(w.keys, k);
+      if (!lent) {
+        if (slotHas(current, received)) continue;
+        if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
+          this.drop('key_values_cap', 1);
+          continue;
+        }
+      }
       const linking = LINKING_SLOT[k] as number;
       // A linking value is kept as its key entry's string: the record's own copy (a fresh string
       // per decoded record) would otherwise be kept by every window sharing the value. The lent
       // keys object takes the entry's string too (the same value, so no reader can tell).
       const entry = linking < 0 ? undefined : this.keyEntry(linking, received, true);
       const value = entry === undefined ? received : entry.value;
-      if (lent && entry !== undefined) keys[key] = value;
-      if (!lent) {
-        const current = keySlot(w.keys, k);
-        if (slotHas(current, value)) continue;
-        if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
-          this.drop('key_values_cap', 1);
-          // Looked up (made, if new) above for a value no window now holds.
-          if (entry !== undefined) this.releaseIfEmpty(entry);
-          continue;
-        }
+      if (lent) {
+        if (entry !== undefined) keys[key] = value;
+      } else {
         if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
         const slots = windowSlots(w);
         if (current === undefined) slots[k] = value;
