@@ -99,7 +99,8 @@ async function main() {
   const engineUrl = `http://127.0.0.1:${ports.engine}`;
   const appUrls = Object.fromEntries(['beorn', 'palantir', 'arda'].map((a) => [a, `http://127.0.0.1:${ports[a]}`]));
 
-  const engine = group.start('engine', ['dist/server.js'], join(root, 'correlation-engine'), {
+  // The engine's runtime flags as deployed (correlation-engine/package.json `start`, Dockerfile CMD).
+  const engine = group.start('engine', ['--max-semi-space-size=16', 'dist/server.js'], join(root, 'correlation-engine'), {
     HOST: '127.0.0.1',
     PORT: String(ports.engine),
     CORR_WINDOW_SECONDS: String(windowSeconds),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { buildOnce } from '@obs/test-support/build';
 import { baselineEngineDir } from './baseline-engine.ts';
 import { startCollector, startLogsCollector } from './collector.ts';
+import { engineNodeFlags } from './engine-flags.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { probeCorrelationLatency } from './probe.ts';
 import { freePort, PINNING, Proc, sleep, waitHttp } from './procs.ts';
@@ -583,7 +584,9 @@ async function main(): Promise<void> {
   if (phase('memory')) {
     // Two shapes (window-memory.ts): one span per window, and keyed windows (3 spans and 2 logs
     // each, 500 circuit ids shared by all), each at 200k and at WINDOWS open windows.
+    // With the engine's own Node flags: the young generation they bound is part of the RSS.
     const sizes = [...new Set([200_000, WINDOWS])];
+    const flags = engineNodeFlags(engineDir);
     const mem: Record<string, unknown>[] = [];
     for (const shape of ['one-span', 'keyed'] as const) {
       for (const size of sizes) {
@@ -591,7 +594,7 @@ async function main(): Promise<void> {
         const p = track(
           new Proc(
             process.execPath,
-            ['--expose-gc', '--max-old-space-size=8192', join(benchDir, 'src/window-memory.ts'), String(size), shape],
+            ['--expose-gc', '--max-old-space-size=8192', ...flags, join(benchDir, 'src/window-memory.ts'), String(size), shape],
             {
               core: PINNING?.server,
             },

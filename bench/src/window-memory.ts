@@ -1,6 +1,7 @@
 // RSS per open window: a child process (node --expose-gc) that opens N windows in the engine's
 // own Correlator (from correlation-engine/dist) and prints (RSS after - RSS before) / N after a
-// full GC. Run by main.ts. Usage: window-memory.ts N [one-span|keyed] [--objects].
+// full GC. Run by main.ts, with the engine's Node flags (engine-flags.ts), which it reports back.
+// Usage: window-memory.ts N [one-span|keyed] [--objects].
 //
 // Shapes: `one-span` (default), one span per window, each on its own circuit id; `keyed`, the
 // shape of a busy estate: 3 spans and 2 logs per window, every window on one of 500 circuit ids
@@ -126,5 +127,6 @@ process.stdout.write(
     youngGenerationMiB: (newSpace?.physical_space_size ?? 0) / 1048576,
     ...(countObjects ? { objectsPerWindow: (objectsAfter - objectsBefore) / n } : {}),
     rssMiB: after.rss / 1048576,
+    nodeFlags: process.execArgv.join(' '),
   })}\n`,
 );

@@ -28,13 +28,13 @@ import {
   type RelatedTrace,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
-import { linkWindow, rememberClosed, unlinkNode } from './key-index.js';
+import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
-import { appendBytes, KEY_ENTRY_BYTES, KEY_NODE_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
+import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
 import {
   clearWaiting,
   enqueueWaiting,
@@ -48,8 +48,9 @@ import {
   waitingBytes,
   waitingCount,
 } from './waiting-logs.js';
-import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan, rootSpanId } from './window-detail.js';
+import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan } from './window-detail.js';
 import { buildEvent } from './window-event.js';
+import { countLinkedLog, markLogsCapped, markSpansCapped, raiseRank } from './window-flags.js';
 import { countLog, ERROR_RANK, hasAny, newWindow, sameKeys } from './window-record.js';
 import { noteService } from './window-services.js';
 
@@ -114,6 +115,16 @@ export const DEFAULT_MAX_RELATED = 10;
 
 type Hook = 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead' | 'onKeyTaken' | 'onLinked' | 'remoteRelated';
 
+/**
+ * `now - epochMs`, as a small integer when it is one: the difference of two timestamps (doubles)
+ * is itself a double even when whole, and the first double stored in a field makes V8 box that
+ * field in every window (16 bytes each). `| 0` gives the integer form.
+ */
+function sinceEpoch(now: number, epochMs: number): number {
+  const ms = now - epochMs;
+  return (ms | 0) === ms ? ms | 0 : ms;
+}
+
 /** Linking-key position in LINKING_KEYS, or -1: an array lookup instead of includes() per key. */
 const LINKING_SLOT: readonly number[] = BUSINESS_KEYS.map((k) => (LINKING_KEYS as readonly BusinessKey[]).indexOf(k));
 
@@ -148,6 +159,8 @@ export class Correlator {
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   private lastNow = Number.NEGATIVE_INFINITY;
+  /** What window start times are counted from (Window.opened): the clock when the correlator was made. */
+  private readonly epochMs: number;
   private windowBytes = 0;
   private waitingLogBytes = 0;
   private readonly o: Required<Omit<CorrelatorOptions, Hook>> & Pick<CorrelatorOptions, Hook>;
@@ -163,6 +176,8 @@ export class Correlator {
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
       linkTracelessLogs: options.linkTracelessLogs ?? true,
     };
+    // An integer, so a start time and its offset convert both ways exactly.
+    this.epochMs = Math.floor(options.now());
   }
 
   /** Windows currently open. */
@@ -187,8 +202,9 @@ export class Correlator {
 
   /** The event the open window would emit if it closed now, marked open (see OpenCorrelationEvent). */
   openEvent(w: Window): OpenCorrelationEvent {
-    const event = buildEvent(this.o.instance, w, this.clock(), []);
-    return { ...event, state: 'open', closesAt: new Date(w.startMs + this.o.windowMs).toISOString() };
+    const startMs = this.startOf(w);
+    const event = buildEvent(this.o.instance, w, startMs, this.clock(), []);
+    return { ...event, state: 'open', closesAt: new Date(startMs + this.o.windowMs).toISOString() };
   }
 
   /** Open windows matching the filter, newest first, through the indexes (open-windows.ts). */
@@ -221,7 +237,7 @@ export class Correlator {
       if (span.status === 'ERROR') {
         if (w.errorCount === 0) bytes += this.indexError(w);
         w.errorCount += 1;
-        if (ERROR_RANK > w.highestRank) w.highestRank = ERROR_RANK;
+        raiseRank(w, ERROR_RANK);
       }
       const better = isBetterRoot(w, span.parentSpanId, span.startUnixMs);
       if (better || listed) {
@@ -229,14 +245,12 @@ export class Correlator {
         // when they repeat the window's own keys object, that one is shared instead, so the
         // span's keys object and strings are not kept alive a second time.
         const keys = hasAny(span.keys) ? this.sharedKeys(w, span.keys) : undefined;
-        // A child of the root usually: its parent id reuses the root's id string, one string fewer kept.
-        const root = rootSpanId(w);
-        const parentSpanId = span.parentSpanId === root ? root : span.parentSpanId;
-        bytes += stringBytes(span.spanId) + stringBytes(span.parentSpanId) + stringBytes(span.name);
-        bytes += listed ? listSpan(w, better, span, parentSpanId, keys) : keepRootOnly(w, span, parentSpanId, keys);
+        // A child of the root usually: the detail keeps its parent id as a reference to the root.
+        bytes += stringBytes(span.name);
+        bytes += listed ? listSpan(w, better, span, keys) : keepRootOnly(w, span, keys);
       }
       if (!listed) {
-        w.spansCapped = true;
+        markSpansCapped(w);
         this.drop('span_detail_cap', 1);
       }
       w.bytes += bytes;
@@ -289,7 +303,7 @@ export class Correlator {
     const slot = (LINKING_KEYS as readonly BusinessKey[]).indexOf(key);
     const entry = slot < 0 ? undefined : this.keyIndex[slot]?.get(value);
     let n = 0;
-    for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(node.w.traceId);
+    for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(windowOf(node).traceId);
   }
 
   /** Closes every due window; returns their events (and any closed early since the last call). */
@@ -327,6 +341,11 @@ export class Correlator {
     this.windowBytes = 0;
     this.waitingLogBytes = 0;
     return this.drain();
+  }
+
+  /** When the window opened, in ms since the epoch (the clock's time). */
+  private startOf(w: Window): number {
+    return this.epochMs + w.opened;
   }
 
   /** The injected clock, never moving backwards (a step back would break the FIFO expiry order). */
@@ -374,7 +393,7 @@ export class Correlator {
         this.o.onEvict?.();
       }
     }
-    const w = newWindow(traceId, now, this.closedTraces.delete(traceId));
+    const w = newWindow(traceId, sinceEpoch(now, this.epochMs), this.closedTraces.delete(traceId));
     this.windowBytes += w.bytes;
     this.open.set(traceId, w);
     this.order.push(w);
@@ -390,11 +409,9 @@ export class Correlator {
     countLog(w, log.severity);
     if (!hadError && w.errorCount > 0) bytes += this.indexError(w);
     if (listed) {
-      // A span id equal to the root's reuses its string.
-      const root = rootSpanId(w);
-      const spanId = log.spanId === root ? root : log.spanId;
-      bytes += stringBytes(log.message) + stringBytes(log.spanId);
-      bytes += listOwnLog(w, log.timeUnixMs, log.severity, log.service, log.message, spanId);
+      // A span id equal to the root's or the first record's is kept as a reference to it.
+      bytes += stringBytes(log.message);
+      bytes += listOwnLog(w, log.timeUnixMs, log.severity, log.service, log.message, log.spanId);
     } else this.logCapped(w);
     w.bytes += bytes;
     this.windowBytes += bytes;
@@ -404,7 +421,7 @@ export class Correlator {
   private joinLinked(w: Window, summary: LogSummary): void {
     this.o.onTouch?.(w.traceId);
     this.o.onLinked?.(w.traceId, summary);
-    w.linkedLogCount += 1;
+    countLinkedLog(w);
     const hadError = w.errorCount > 0;
     const listed = w.logCount < this.o.maxLogsPerWindow;
     let bytes = noteService(w, summary.service, listed);
@@ -418,13 +435,11 @@ export class Correlator {
 
   /** Lists the window among those with an error (its first one); returns the bytes that adds. */
   private indexError(w: Window): number {
-    const nodes = w.nodes;
-    w.nodes = append(nodes, linkWindow(this.errorWindows, w));
-    return KEY_NODE_BYTES + appendBytes(nodes);
+    return linkWindow(this.errorWindows, w);
   }
 
   private logCapped(w: Window): void {
-    w.logsCapped = true;
+    markLogsCapped(w);
     this.drop('log_detail_cap', 1);
   }
 
@@ -436,15 +451,26 @@ export class Correlator {
     let recorded = false;
     let bytes = 0;
     for (let k = 0; k < BUSINESS_KEYS.length; k++) {
-      const value = keys[BUSINESS_KEYS[k] as BusinessKey];
-      if (!value) continue;
+      const key = BUSINESS_KEYS[k] as BusinessKey;
+      const received = keys[key];
+      if (!received) continue;
+      const current = lent ? undefined : keySlot(w.keys, k);
       if (!lent) {
-        const current = keySlot(w.keys, k);
-        if (slotHas(current, value)) continue;
+        if (slotHas(current, received)) continue;
         if (slotSize(current) >= this.o.maxKeyValuesPerWindow) {
           this.drop('key_values_cap', 1);
           continue;
         }
+      }
+      const linking = LINKING_SLOT[k] as number;
+      // A linking value is kept as its key entry's string: the record's own copy (a fresh string
+      // per decoded record) would otherwise be kept by every window sharing the value. The lent
+      // keys object takes the entry's string too (the same value, so no reader can tell).
+      const entry = linking < 0 ? undefined : this.keyEntry(linking, received, true);
+      const value = entry === undefined ? received : entry.value;
+      if (lent) {
+        if (entry !== undefined) keys[key] = value;
+      } else {
         if (!Array.isArray(w.keys)) bytes += KEY_SLOTS_BYTES;
         const slots = windowSlots(w);
         if (current === undefined) slots[k] = value;
@@ -456,15 +482,12 @@ export class Correlator {
           bytes += SET_ENTRY_BYTES;
         }
       }
-      bytes += stringBytes(value);
+      // A linking value's string is the entry's, counted with it (keyEntry).
+      if (entry === undefined) bytes += stringBytes(value);
       recorded = true;
-      const linking = LINKING_SLOT[k] as number;
-      if (linking < 0) continue;
-      const entry = this.keyEntry(linking, value, true);
-      const nodes = w.nodes;
-      w.nodes = append(nodes, linkWindow(entry, w));
-      bytes += KEY_NODE_BYTES + appendBytes(nodes);
-      this.o.onKeyTaken?.(w, BUSINESS_KEYS[k] as BusinessKey, value);
+      if (entry === undefined) continue;
+      bytes += linkWindow(entry, w);
+      this.o.onKeyTaken?.(w, key, value);
       if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;
@@ -558,7 +581,8 @@ export class Correlator {
       let visited = 0;
       for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
         visited += 1;
-        if (!targets.has(node.w)) targets.set(node.w, summary);
+        const w = windowOf(node);
+        if (!targets.has(w)) targets.set(w, summary);
       }
       fanoutDropped += entry.windowCount - visited;
     }
@@ -590,7 +614,7 @@ export class Correlator {
     const windowMs = this.o.windowMs;
     for (;;) {
       const w = this.order[this.orderHead];
-      if (w === undefined || w.startMs + windowMs > now) break;
+      if (w === undefined || this.startOf(w) + windowMs > now) break;
       this.popOldest();
       this.close(w, now);
     }
@@ -603,16 +627,17 @@ export class Correlator {
 
   private close(w: Window, now: number): void {
     this.open.delete(w.traceId);
-    const endMs = Math.min(now, w.startMs + this.o.windowMs);
+    const startMs = this.startOf(w);
+    const endMs = Math.min(now, startMs + this.o.windowMs);
     // Related traces are read from the key index while the window is still in it.
     const related = withRemote(
-      relatedTraces(w, this.o.maxRelatedPerWindow, this.o.onDrop),
+      relatedTraces(w, startMs, this.o.maxRelatedPerWindow, this.o.onDrop),
       this.o.remoteRelated?.(w),
       this.o.maxRelatedPerWindow,
     );
-    for (const node of itemsOf(w.nodes)) {
+    for (const node of nodesOf(w)) {
+      const entry = node.entry as KeyEntry;
       unlinkNode(node);
-      const entry = node.entry;
       if (entry === this.errorWindows) continue; // not a key value: nothing to remember or release
       // Remembered for the windows of the value still open; forgotten when none is.
       this.windowBytes += rememberClosed(entry, w.traceId, endMs, this.o.maxRelatedPerWindow);
@@ -624,6 +649,6 @@ export class Correlator {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
-    this.pending.push(buildEvent(this.o.instance, w, endMs, related));
+    this.pending.push(buildEvent(this.o.instance, w, startMs, endMs, related));
   }
 }

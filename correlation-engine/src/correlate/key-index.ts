@@ -12,22 +12,48 @@
 //
 // A window keeps no related list of its own, so sharing a value costs it nothing until it closes.
 import type { BusinessKey, RelatedTrace } from '../model/types.js';
-import type { ClosedRecord, KeyEntry, KeyNode, Window } from './state.js';
-import { CLOSED_RECORD_BYTES, LIST_BYTES, LIST_SLOT_BYTES, stringBytes } from './state-bytes.js';
+import { append, itemsOf } from './one-or-many.js';
+import type { ClosedRecord, KeyEntry, KeyNode, LinkNode, Window } from './state.js';
+import { appendBytes, CLOSED_RECORD_BYTES, KEY_NODE_BYTES, LIST_BYTES, LIST_SLOT_BYTES, stringBytes } from './state-bytes.js';
 
-/** Appends the window to the value's list; returns its node. */
-export function linkWindow(entry: KeyEntry, w: Window): KeyNode {
-  const node: KeyNode = { w, entry, prev: entry.tail, next: undefined };
+/** The window a node stands for: a LinkNode's, or the node itself (a window's first list). */
+export const windowOf = (node: KeyNode): Window => (node as LinkNode).w ?? (node as Window);
+
+/**
+ * Appends the window to the value's list: as itself for its first list, else as a new LinkNode.
+ * Returns the change in estimated bytes.
+ */
+export function linkWindow(entry: KeyEntry, w: Window): number {
+  let node: KeyNode;
+  let bytes = 0;
+  if (w.entry === undefined) {
+    node = w;
+    w.entry = entry;
+    w.prev = entry.tail;
+  } else {
+    const nodes = w.nodes;
+    const link: LinkNode = { w, entry, prev: entry.tail, next: undefined };
+    w.nodes = append(nodes, link);
+    node = link;
+    bytes = KEY_NODE_BYTES + appendBytes(nodes);
+  }
   if (entry.tail === undefined) entry.head = node;
   else entry.tail.next = node;
   entry.tail = node;
   entry.windowCount += 1;
-  return node;
+  return bytes;
+}
+
+/** Every node of the window (itself first when it is in a list), to read or leave its lists. */
+export function nodesOf(w: Window): readonly KeyNode[] {
+  if (w.entry === undefined) return itemsOf(w.nodes);
+  return w.nodes === undefined ? [w] : [w, ...itemsOf(w.nodes)];
 }
 
 /** Takes the node out of its value's list. */
 export function unlinkNode(node: KeyNode): void {
   const entry = node.entry;
+  if (entry === undefined) return;
   if (node.prev === undefined) entry.head = node.next;
   else node.prev.next = node.next;
   if (node.next === undefined) entry.tail = node.prev;
@@ -87,7 +113,7 @@ export function forgetClosed(entry: KeyEntry): number {
  * records. Returns how many open windows of the value went unvisited (not listed).
  */
 export function collectRelated(node: KeyNode, key: BusinessKey, startMs: number, found: Map<string, RelatedTrace>, cap: number): number {
-  const entry = node.entry;
+  const entry = node.entry as KeyEntry;
   const value = entry.value;
   const ring = entry.closed;
   let before = node.prev;
@@ -100,7 +126,7 @@ export function collectRelated(node: KeyNode, key: BusinessKey, startMs: number,
   while (visited < cap && found.size < cap) {
     let took = false;
     if (before !== undefined) {
-      addRelated(found, before.w.traceId, key, value);
+      addRelated(found, windowOf(before).traceId, key, value);
       before = before.prev;
       visitedOpen += 1;
       took = true;
@@ -117,7 +143,7 @@ export function collectRelated(node: KeyNode, key: BusinessKey, startMs: number,
     }
     if (took) visited += 1;
     if (after !== undefined && visited < cap && found.size < cap) {
-      addRelated(found, after.w.traceId, key, value);
+      addRelated(found, windowOf(after).traceId, key, value);
       after = after.next;
       visitedOpen += 1;
       visited += 1;

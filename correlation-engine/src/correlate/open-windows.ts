@@ -13,8 +13,8 @@
 // walk passes at most MAX_PASSED_OVER windows that do not match before it stops and hands back
 // where to go on, so one request never scans every open window.
 import { BUSINESS_KEYS, type BusinessKey, LINKING_KEYS } from '../model/types.js';
+import { nodesOf, windowOf } from './key-index.js';
 import { keySlot, slotHas } from './key-slots.js';
-import { itemsOf } from './one-or-many.js';
 import type { KeyEntry, KeyNode, Window } from './state.js';
 import { hasService } from './window-services.js';
 
@@ -109,13 +109,13 @@ function walkList(
   if (from !== undefined) {
     if (!('traceId' in from)) return undefined;
     const w = state.open.get(from.traceId);
-    node = w === undefined ? undefined : itemsOf(w.nodes).find((n) => n.entry === entry);
+    node = w === undefined ? undefined : nodesOf(w).find((n) => n.entry === entry);
   }
   let passed = 0;
   let read = 0;
   try {
     for (; node !== undefined; node = node.prev) {
-      const w = node.w;
+      const w = windowOf(node);
       read += 1;
       if (!keep(w)) {
         passed += 1;

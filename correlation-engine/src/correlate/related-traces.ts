@@ -3,23 +3,27 @@
 // by the cap per value whatever the number of windows sharing it.
 import { type BusinessKey, LINKING_KEYS, type RelatedTrace } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
-import { collectRelated } from './key-index.js';
-import { itemsOf } from './one-or-many.js';
-import type { Window } from './state.js';
+import { collectRelated, nodesOf } from './key-index.js';
+import type { KeyEntry, Window } from './state.js';
 
 /**
- * Up to `cap` traces sharing a linking value with the window (key-index.ts says which); those left
- * out are reported to onDrop. Read while the window is still in the key index.
+ * Up to `cap` traces sharing a linking value with the window opened at startMs (key-index.ts says
+ * which); those left out are reported to onDrop. Read while the window is still in the key index.
  */
-export function relatedTraces(w: Window, cap: number, onDrop: ((reason: DropReason, count: number) => void) | undefined): RelatedTrace[] {
+export function relatedTraces(
+  w: Window,
+  startMs: number,
+  cap: number,
+  onDrop: ((reason: DropReason, count: number) => void) | undefined,
+): RelatedTrace[] {
   let found: Map<string, RelatedTrace> | undefined;
   let notListed = 0;
-  for (const node of itemsOf(w.nodes)) {
-    const entry = node.entry;
+  for (const node of nodesOf(w)) {
+    const entry = node.entry as KeyEntry;
     // slot -1 is the list of windows with errors (open-windows.ts), not a shared value.
     if (entry.slot < 0 || (entry.windowCount <= 1 && entry.closed === undefined)) continue;
     found ??= new Map();
-    notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, w.startMs, found, cap);
+    notListed += collectRelated(node, LINKING_KEYS[entry.slot] as BusinessKey, startMs, found, cap);
   }
   if (notListed > 0) onDrop?.('related_traces_cap', notListed);
   return found ? [...found.values()] : [];

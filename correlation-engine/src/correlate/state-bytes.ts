@@ -20,8 +20,8 @@ const MAP_ENTRY = 48;
 /** A string of this length. */
 export const stringBytes = (s: string | undefined): number => (s === undefined ? 0 : 16 + s.length);
 
-/** An open window: its object (17 fields), its start time, its entry in the open-window map and its FIFO slot. */
-export const WINDOW_BYTES = HEADER + 17 * FIELD + BOXED_NUMBER + MAP_ENTRY + FIELD;
+/** An open window: its object (16 fields, 3 of them its first key-index node; its start is a small integer), its entry in the open-window map and its FIFO slot. */
+export const WINDOW_BYTES = HEADER + 16 * FIELD + MAP_ENTRY + FIELD;
 
 /** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;
@@ -35,10 +35,10 @@ export const LIST_BYTES = 48 + 2 * FIELD;
 
 /** An empty array (its object and its store's header), as a window's packed detail starts. */
 export const PACKED_ARRAY_BYTES = 48;
-/** A span packed into its window's detail (window-detail.ts): 6 slots and two unboxed times. */
-export const PACKED_SPAN_BYTES = 8 * FIELD;
-/** A log of the window's trace packed into its detail: 4 slots and an unboxed time. */
-export const PACKED_LOG_BYTES = 5 * FIELD;
+/** A span packed into its window's detail (window-detail.ts): its slots (3 to 6) and its unboxed numbers (2 or 4). */
+export const packedSpanBytes = (slots: number, numbers: number): number => (slots + numbers) * FIELD;
+/** A log of the window's trace packed into its detail: its slots (2 to 4) and an unboxed time. */
+export const packedLogBytes = (slots: number): number => (slots + 1) * FIELD;
 
 /** Bytes one append adds to a one-or-many holder: none for its first item, a list for the second, a slot after. */
 export function appendBytes(before: OneOrMany<object> | undefined): number {
@@ -49,10 +49,10 @@ export function appendBytes(before: OneOrMany<object> | undefined): number {
 export const SET_BYTES = HEADER + FIELD + 48 + 8 * MAP_ENTRY;
 export const SET_ENTRY_BYTES = MAP_ENTRY;
 
-/** Per-key value slots, made when a record brings a value the window lacks. */
-export const KEY_SLOTS_BYTES = 48 + 5 * FIELD;
+/** Per-key value slots (and the keys object held before), made when a record brings a value the window lacks. */
+export const KEY_SLOTS_BYTES = 48 + 6 * FIELD;
 
-/** A window's node in a key value's list (4 fields). */
+/** A window's node in a key value's list beyond its first (4 fields; the first is the window). */
 export const KEY_NODE_BYTES = HEADER + 4 * FIELD;
 
 /** A key value's entry (10 fields), its linkedBy object (counted whether made yet or not) and its slot in the index map, without the value string. */

@@ -14,10 +14,20 @@
 import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../model/types.js';
 import type { OneOrMany } from './one-or-many.js';
 
-export interface Window {
+/**
+ * A window is also the node of its first key-index list (KeyNode's fields): one object fewer per
+ * window for the one linking value most windows carry. Further lists get a LinkNode each.
+ */
+export interface Window extends KeyNode {
   traceId: string;
-  startMs: number;
-  continuation: boolean;
+  /**
+   * When it opened, in ms after its correlator's epoch (Correlator.startOf adds it back): a small
+   * integer, kept in the object, for 24 days after the correlator starts, where a millisecond
+   * timestamp would be a 16-byte box of its own. Later it is boxed, and as exact.
+   */
+  opened: number;
+  /** Continuation, cap flags, highest severity and linked-log count in one number (window-flags.ts). */
+  flags: number;
   /**
    * One service as itself, a few in an exact-length array, many in a Set; kept only from the first
    * record a cap leaves out of the detail, which lists them until then (window-services.ts).
@@ -25,13 +35,11 @@ export interface Window {
   services: string | string[] | Set<string> | undefined;
   spanCount: number;
   logCount: number;
-  linkedLogCount: number;
   errorCount: number;
-  highestRank: number;
   /**
    * Values per business key: while every record gave the same ones, the first record's own keys
-   * object (shared, never written); once a record brings a new value, slots indexed like
-   * BUSINESS_KEYS.
+   * object (shared; only its linking values are written, with equal strings of the key index);
+   * once a record brings a new value, slots indexed like BUSINESS_KEYS.
    */
   keys: KeySlots | BusinessKeys | undefined;
   /**
@@ -43,16 +51,20 @@ export interface Window {
   detail: SpanSummary | unknown[] | undefined;
   /** The times of the packed records, unboxed (window-detail.ts). */
   times: number[] | undefined;
-  spansCapped: boolean;
-  logsCapped: boolean;
-  /** Its place in the list of every linking value it carries, to leave them in O(1) at close. */
-  nodes: OneOrMany<KeyNode> | undefined;
+  /**
+   * Its place in the lists of the key index beyond the first (the window itself is that node), to
+   * leave them in O(1) at close (key-index.ts nodesOf).
+   */
+  nodes: OneOrMany<LinkNode> | undefined;
   /** Estimated bytes of this window's state (state-bytes.ts), subtracted in one step at close. */
   bytes: number;
 }
 
-/** Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set. */
-export type KeySlots = (string | Set<string> | undefined)[];
+/**
+ * Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set;
+ * then the keys object the window held before (key-slots.ts lentKeys).
+ */
+export type KeySlots = (string | Set<string> | BusinessKeys | undefined)[];
 
 export interface GraceEntry {
   /**
@@ -70,13 +82,20 @@ export interface GraceEntry {
 /**
  * A window's membership in one linking value: a node of that value's doubly linked list of open
  * windows, in the order they first carried the value. Joining and leaving are O(1) whatever the
- * list's length, and walking from either end or from a node visits only what it takes.
+ * list's length, and walking from either end or from a node visits only what it takes. The node
+ * is the window itself for its first list, a LinkNode for the others (key-index.ts windowOf).
  */
 export interface KeyNode {
-  w: Window;
-  entry: KeyEntry;
+  /** The list it is in (undefined: a window in none yet). */
+  entry: KeyEntry | undefined;
   prev: KeyNode | undefined;
   next: KeyNode | undefined;
+}
+
+/** A window's node in a list beyond its first. */
+export interface LinkNode extends KeyNode {
+  w: Window;
+  entry: KeyEntry;
 }
 
 /** A window of this value that closed while others were still open: they may list it as related. */

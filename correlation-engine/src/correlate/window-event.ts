@@ -5,10 +5,11 @@ import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTra
 import { keySlot, slotSize } from './key-slots.js';
 import type { Window } from './state.js';
 import { rootSummary, unpack } from './window-detail.js';
+import { highestRank, isContinuation, linkedLogCount, logsCapped, spansCapped } from './window-flags.js';
 import { servicesOf } from './window-services.js';
 
-/** The event of a window closed at endMs, listing the related traces found at close. */
-export function buildEvent(instance: string, w: Window, endMs: number, related: RelatedTrace[]): CorrelationEvent {
+/** The event of a window opened at startMs and closed at endMs, listing the related traces found at close. */
+export function buildEvent(instance: string, w: Window, startMs: number, endMs: number, related: RelatedTrace[]): CorrelationEvent {
   const keys: CorrelationEvent['keys'] = {};
   for (let k = 0; k < BUSINESS_KEYS.length; k++) {
     const slot = keySlot(w.keys, k);
@@ -17,18 +18,18 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
   const root = rootSummary(w);
   const { spans, logs } = unpack(w);
   return {
-    id: `${instance}:${w.traceId}:${w.startMs}`,
+    id: `${instance}:${w.traceId}:${startMs}`,
     instance,
     traceId: w.traceId,
-    windowStart: new Date(w.startMs).toISOString(),
+    windowStart: new Date(startMs).toISOString(),
     windowEnd: new Date(endMs).toISOString(),
-    continuation: w.continuation,
+    continuation: isContinuation(w),
     services: servicesOf(w, spans, logs),
     spanCount: w.spanCount,
     logCount: w.logCount,
-    linkedLogCount: w.linkedLogCount,
+    linkedLogCount: linkedLogCount(w),
     errorCount: w.errorCount,
-    highestSeverity: w.highestRank >= 0 ? (SEVERITIES[w.highestRank] ?? null) : null,
+    highestSeverity: SEVERITIES[highestRank(w)] ?? null,
     keys,
     rootSpan: root
       ? {
@@ -42,8 +43,8 @@ export function buildEvent(instance: string, w: Window, endMs: number, related: 
     detail: {
       spans: spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
       logs: logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
-      spansCapped: w.spansCapped,
-      logsCapped: w.logsCapped,
+      spansCapped: spansCapped(w),
+      logsCapped: logsCapped(w),
     },
   };
 }

@@ -6,6 +6,7 @@ import { BUSINESS_KEYS, type BusinessKeys, SEVERITIES, type Severity } from '../
 import { appendTo, EXACT_UP_TO } from './one-or-many.js';
 import type { Window } from './state.js';
 import { LIST_BYTES, LIST_SLOT_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes, WINDOW_BYTES } from './state-bytes.js';
+import { initialFlags, raiseRank } from './window-flags.js';
 
 const SEVERITY_RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 export const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
@@ -13,24 +14,23 @@ export const ERROR_RANK = SEVERITY_RANK.get('ERROR') ?? 4;
 /** The severity's position in SEVERITIES (undefined only for a value outside the type). */
 export const severityRank = (severity: Severity): number | undefined => SEVERITY_RANK.get(severity);
 
-/** A window opened at startMs, holding nothing yet (continuation: its trace closed a window before). */
-export function newWindow(traceId: string, startMs: number, continuation: boolean): Window {
+/** A window opened at `opened` (see Window.opened), holding nothing yet (continuation: its trace closed a window before). */
+export function newWindow(traceId: string, opened: number, continuation: boolean): Window {
   return {
     traceId,
-    startMs,
-    continuation,
+    opened,
+    flags: initialFlags(continuation),
     services: undefined,
     spanCount: 0,
     logCount: 0,
-    linkedLogCount: 0,
     errorCount: 0,
-    highestRank: -1,
     keys: undefined,
     root: undefined,
     detail: undefined,
     times: undefined,
-    spansCapped: false,
-    logsCapped: false,
+    entry: undefined,
+    prev: undefined,
+    next: undefined,
     nodes: undefined,
     bytes: WINDOW_BYTES + stringBytes(traceId),
   };
@@ -78,6 +78,6 @@ export function hasAny(o: object): boolean {
 export function countLog(w: Window, severity: Severity): void {
   w.logCount += 1;
   const rank = SEVERITY_RANK.get(severity) ?? 0;
-  if (rank > w.highestRank) w.highestRank = rank;
+  raiseRank(w, rank);
   if (rank >= ERROR_RANK) w.errorCount += 1;
 }

@@ -7,6 +7,7 @@
 import type { LogSummary, SpanSummary } from '../model/types.js';
 import type { Window } from './state.js';
 import { unpack } from './window-detail.js';
+import { anyCapped } from './window-flags.js';
 import { addService } from './window-record.js';
 
 /**
@@ -14,7 +15,7 @@ import { addService } from './window-record.js';
  * change in estimated bytes. Call before the record's cap flag is set.
  */
 export function noteService(w: Window, service: string, listed: boolean): number {
-  const kept = w.spansCapped || w.logsCapped;
+  const kept = anyCapped(w);
   if (listed && !kept) return 0;
   let bytes = 0;
   if (!kept) {
@@ -27,7 +28,7 @@ export function noteService(w: Window, service: string, listed: boolean): number
 
 /** The window's services for its event (one as itself, more sorted), given its unpacked detail. */
 export function servicesOf(w: Window, spans: readonly SpanSummary[], logs: readonly LogSummary[]): string[] {
-  if (w.spansCapped || w.logsCapped) {
+  if (anyCapped(w)) {
     const s = w.services;
     return s === undefined ? [] : typeof s === 'string' ? [s] : [...s].sort();
   }
@@ -39,7 +40,7 @@ export function servicesOf(w: Window, spans: readonly SpanSummary[], logs: reado
 
 /** True when the window has seen the service (the open-window listing's service filter). */
 export function hasService(w: Window, service: string): boolean {
-  if (w.spansCapped || w.logsCapped) {
+  if (anyCapped(w)) {
     const s = w.services;
     if (s === undefined) return false;
     if (typeof s === 'string') return s === service;

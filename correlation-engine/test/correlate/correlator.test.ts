@@ -313,6 +313,90 @@ describe('Correlator one-span windows (compact form)', () => {
     ]);
   });
 
+  it('packed spans keep their own parent and keys, whether they repeat the window keys or come after a new value split them', () => {
+    const { c, clock } = setup();
+    const keys = () => ({ circuit_id: 'C1', request_id: 'R1' });
+    c.addSpans([
+      span(T1, 'aaaaaaaaaaaaaaa1', { startUnixMs: 1000, keys: keys() }),
+      span(T1, 'aaaaaaaaaaaaaaa2', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1001, keys: keys() }),
+      span(T1, 'aaaaaaaaaaaaaaa3', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1002 }),
+      span(T1, 'aaaaaaaaaaaaaaa4', { parentSpanId: 'aaaaaaaaaaaaaaa2', startUnixMs: 1003, keys: { circuit_id: 'C1' } }),
+    ]);
+    // A new circuit id: the window's keys become per-key slots; the spans listed before keep theirs.
+    c.addLogs([log({ traceId: T1, keys: { circuit_id: 'C2' } })]);
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa5', { parentSpanId: 'aaaaaaaaaaaaaaa1', startUnixMs: 1004, keys: keys() })]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.keys).toEqual({ circuit_id: ['C1', 'C2'], request_id: ['R1'] });
+    expect(e?.rootSpan?.spanId).toBe('aaaaaaaaaaaaaaa1');
+    expect(e?.detail.spans.map((s) => [s.spanId, s.parentSpanId, s.keys, s.startUnixMs])).toEqual([
+      ['aaaaaaaaaaaaaaa1', undefined, keys(), 1000],
+      ['aaaaaaaaaaaaaaa2', 'aaaaaaaaaaaaaaa1', keys(), 1001],
+      ['aaaaaaaaaaaaaaa3', 'aaaaaaaaaaaaaaa1', undefined, 1002],
+      ['aaaaaaaaaaaaaaa4', 'aaaaaaaaaaaaaaa2', { circuit_id: 'C1' }, 1003],
+      ['aaaaaaaaaaaaaaa5', 'aaaaaaaaaaaaaaa1', keys(), 1004],
+    ]);
+    expect(e?.detail.spans.every((s) => !('parentSpanId' in s) || s.parentSpanId !== undefined)).toBe(true);
+  });
+
+  it('packed logs keep their own service and span id, whether they repeat the first record or not', () => {
+    const { c, clock } = setup();
+    const own = (timeUnixMs: number, service: string, spanId: string | undefined, message: string) =>
+      log({ traceId: T1, timeUnixMs, service, message, ...(spanId ? { spanId } : {}) });
+    c.addLogs([own(1000, 'arda', 'bbbbbbbbbbbbbbb1', 'first')]);
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa1', { startUnixMs: 1001 })]);
+    c.addLogs([
+      own(1002, 'arda', 'bbbbbbbbbbbbbbb1', 'same service and span as the first'),
+      own(1003, 'beorn', undefined, 'no span'),
+      own(1004, 'arda', 'aaaaaaaaaaaaaaa1', 'same service, other span'),
+      own(1005, 'palantir', 'bbbbbbbbbbbbbbb1', 'other service, same span'),
+    ]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.detail.logs.map((l) => [l.timeUnixMs, l.service, l.spanId, l.message])).toEqual([
+      [1000, 'arda', 'bbbbbbbbbbbbbbb1', 'first'],
+      [1002, 'arda', 'bbbbbbbbbbbbbbb1', 'same service and span as the first'],
+      [1003, 'beorn', undefined, 'no span'],
+      [1004, 'arda', 'aaaaaaaaaaaaaaa1', 'same service, other span'],
+      [1005, 'palantir', 'bbbbbbbbbbbbbbb1', 'other service, same span'],
+    ]);
+    expect(e?.detail.logs.some((l) => 'spanId' in l && l.spanId === undefined)).toBe(false);
+    expect(e?.detail.spans.map((s) => s.spanId)).toEqual(['aaaaaaaaaaaaaaa1']);
+  });
+
+  it('span ids come back as they came, whether kept as numbers (16 lowercase hex digits) or as strings', () => {
+    const { c, clock } = setup();
+    c.addLogs([log({ traceId: T1, timeUnixMs: 999, spanId: 'ffffffffffffffff', message: 'first, on the root' })]);
+    c.addSpans([
+      span(T1, 'ffffffffffffffff', { startUnixMs: 1000 }),
+      span(T1, '0000000000000001', { parentSpanId: 'ffffffffffffffff', startUnixMs: 1001 }),
+      span(T1, 'ABCDEF0123456789', { parentSpanId: '0000000000000001', startUnixMs: 1002 }),
+      span(T1, 'not-a-hex-id', { parentSpanId: 'ABCDEF0123456789', startUnixMs: 1003 }),
+      span(T1, '0123456789abcdeg', { parentSpanId: 'missing-parent', startUnixMs: 1004 }),
+    ]);
+    c.addLogs([
+      log({ traceId: T1, timeUnixMs: 1005, spanId: 'ffffffffffffffff', message: 'on the root' }),
+      log({ traceId: T1, timeUnixMs: 1006, spanId: '0000000000000001', message: 'on a child' }),
+      log({ traceId: T1, timeUnixMs: 1007, spanId: 'not-a-hex-id', message: 'on a string id' }),
+    ]);
+    clock.advance(61_000);
+    const [e] = c.tick();
+    expect(e?.rootSpan?.spanId).toBe('ffffffffffffffff');
+    expect(e?.detail.spans.map((s) => [s.spanId, s.parentSpanId])).toEqual([
+      ['ffffffffffffffff', undefined],
+      ['0000000000000001', 'ffffffffffffffff'],
+      ['ABCDEF0123456789', '0000000000000001'],
+      ['not-a-hex-id', 'ABCDEF0123456789'],
+      ['0123456789abcdeg', 'missing-parent'],
+    ]);
+    expect(e?.detail.logs.map((l) => [l.spanId, l.message])).toEqual([
+      ['ffffffffffffffff', 'first, on the root'],
+      ['ffffffffffffffff', 'on the root'],
+      ['0000000000000001', 'on a child'],
+      ['not-a-hex-id', 'on a string id'],
+    ]);
+  });
+
   it('a one-span window still links by its keys and unindexes them when it closes', () => {
     const { c, clock } = setup();
     c.addSpans([span(T1, '1111111111111111', { keys: { circuit_id: 'C1', resource_id: 'R1' } })]);
