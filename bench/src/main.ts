@@ -131,7 +131,9 @@ async function startEngine(env: Record<string, string>, label: string, dir = eng
   const args = [];
   if (process.env.BENCH_CPU_PROF)
     args.push('--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`, `--cpu-prof-name=engine-${label}.cpuprofile`);
-  args.push('dist/server.js');
+  // The engine's own start flags (its package.json `start`, as the Dockerfile runs it): every phase
+  // measures the engine as it is deployed.
+  args.push(...engineNodeFlags(dir), 'dist/server.js');
   const proc = track(
     new Proc(process.execPath, args, {
       core: PINNING?.server,
