@@ -173,7 +173,7 @@ export class Pipeline {
     this.recentByteLimit = this.memory.stateBudgetBytes * RECENT_LIST_SHARE;
     this.recentLogs = new RecentBuffer(config.recentLogs, this.recentByteLimit, logBytes);
     this.recentEvents = new RecentBuffer(config.recentEvents, this.recentByteLimit, eventBytes);
-    this.cluster = config.clusterLinking ? clusterOf(config, options) : undefined;
+    this.cluster = clusterOf(config, options);
     this.correlator = new Correlator({
       ...this.cluster?.node.correlatorHooks(),
       instance: config.instanceId,
