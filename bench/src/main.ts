@@ -105,9 +105,8 @@ async function series(
     // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
     const items = r.items * ((runWarmupMs + seconds * 1000) / (seconds * 1000));
     const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
-    const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
     log(
-      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
+      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${failures(r)}`,
     );
     runs.push({ ...r, cpuUsPerItem });
   }
@@ -863,16 +862,15 @@ function summary(f: Record<string, any>): string {
   );
 }
 
-/** The runs of several one-run series as one series (medians over all of them). */
 /** Half the capacity in total: each workload at a quarter of its own maximum, in requests/s (50 records a log request). */
 function halfLoadRates(logs: Series, traces: Series): { logsRate: number; tracesRate: number } {
-  const spansPerRequest =
-    traces.runs.reduce((n, r) => n + r.items, 0) /
-    Math.max(
-      1,
-      traces.runs.reduce((n, r) => n + r.ok, 0),
-    );
-  return { logsRate: (0.25 * logs.itemsPerSec) / 50, tracesRate: (0.25 * traces.itemsPerSec) / spansPerRequest };
+  return { logsRate: (0.25 * logs.itemsPerSec) / 50, tracesRate: (0.25 * traces.itemsPerSec) / itemsPerRequest(traces) };
+}
+
+/** ` (non-2xx {...}, errors n)` for a run that had any, else nothing: appended to a run's log line. */
+function failures(r: LoadResult): string {
+  const bad = Object.entries(r.statuses).filter(([status]) => !status.startsWith('2'));
+  return bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : '';
 }
 
 /** The A/B phase's cases, as the tables name them. */
@@ -890,65 +888,71 @@ function itemsPerRequest(s: Series): number {
 }
 
 /**
- * Server CPU per item of each side at one fixed rate (open loop, requests/s), in interleaved
- * rounds on fresh engines: a warm-up at the rate, then the engine's CPU time over a timed run at
- * the rate, divided by the items answered. Below saturation every build does the same work in
- * the same time, answering and exporting all of it, so the CPU it spends is its cost for that
- * work; at saturation (closed loop) the figure also depends on how far the exporter falls behind.
+ * Rounds over the sides, each side on a fresh engine, sides in turn (A, B, C, A, B, C, ...):
+ * drift of a shared machine then falls on every side alike. `measure` runs on the started engine.
  */
-async function fixedRateRounds<S extends { name: string; workload: LoadOptions['workload'] }>(
-  label: string,
+async function rotateRounds<S extends { name: string }, T>(
   sides: readonly S[],
   roundCount: number,
-  rate: number,
   start: (side: S, round: number) => Promise<Engine>,
-): Promise<Record<S['name'], number>[]> {
-  const rounds: Record<S['name'], number>[] = [];
+  measure: (engine: Engine, side: S, round: number) => Promise<T>,
+): Promise<Record<S['name'], T>[]> {
+  const rounds: Record<S['name'], T>[] = [];
   for (let i = 0; i < roundCount; i++) {
-    const round = {} as Record<S['name'], number>;
+    const round = {} as Record<S['name'], T>;
     for (const side of sides) {
       const engine = await start(side, i + 1);
-      const connections = side.workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces;
-      await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: WARMUP * 1000, rate });
-      const cpu0 = engine.proc.cpuSeconds();
-      const r = await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: SECONDS * 1000, rate });
-      const cpuUsPerItem = r.items > 0 ? ((engine.proc.cpuSeconds() - cpu0) * 1e6) / r.items : 0;
+      round[side.name as S['name']] = await measure(engine, side, i + 1);
       await stop(engine.proc);
-      const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'));
-      log(
-        `${label} round ${i + 1}/${roundCount}: ${side.name} ${round2(cpuUsPerItem)} µs CPU/item, ${r.items} items, p99 ${round2(r.p99Ms)} ms${bad.length || r.errors ? ` (non-2xx ${JSON.stringify(Object.fromEntries(bad))}, errors ${r.errors})` : ''}`,
-      );
-      round[side.name as S['name']] = cpuUsPerItem;
     }
     rounds.push(round);
   }
   return rounds;
 }
 
-const round2 = (x: number) => round(x, 2);
-
-/**
- * Rounds of one warm-up and one timed run per side, each side on a fresh engine, sides in turn
- * (A, B, C, A, B, C, ...): drift of a shared machine then falls on every side alike.
- */
-async function interleavedRounds<S extends { name: string; workload: LoadOptions['workload'] }>(
+/** One warm-up and one timed closed-loop run per side and round (rotateRounds). */
+function interleavedRounds<S extends { name: string; workload: LoadOptions['workload'] }>(
   label: string,
   sides: readonly S[],
   roundCount: number,
   start: (side: S, round: number) => Promise<Engine>,
 ): Promise<Record<S['name'], Series>[]> {
-  const rounds: Record<S['name'], Series>[] = [];
-  for (let i = 0; i < roundCount; i++) {
-    const round = {} as Record<S['name'], Series>;
-    for (const side of sides) {
-      log(`${label} round ${i + 1}/${roundCount}: ${side.name}`);
-      const engine = await start(side, i + 1);
-      round[side.name as S['name']] = await series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, WARMUP, 1);
-      await stop(engine.proc);
-    }
-    rounds.push(round);
-  }
-  return rounds;
+  return rotateRounds(
+    sides,
+    roundCount,
+    (side, n) => {
+      log(`${label} round ${n}/${roundCount}: ${side.name}`);
+      return start(side, n);
+    },
+    (engine, side) => series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, WARMUP, 1),
+  );
+}
+
+/**
+ * Server CPU per item of each side at one fixed rate (open loop, requests/s), in rotateRounds: a
+ * warm-up at the rate, then the engine's CPU time over a timed run at the rate, divided by the
+ * items answered. Below saturation every build does the same work in the same time, answering and
+ * exporting all of it, so the CPU it spends is its cost for that work; at saturation (closed loop)
+ * the figure also depends on how far the exporter falls behind.
+ */
+function fixedRateRounds<S extends { name: string; workload: LoadOptions['workload'] }>(
+  label: string,
+  sides: readonly S[],
+  roundCount: number,
+  rate: number,
+  start: (side: S, round: number) => Promise<Engine>,
+): Promise<Record<S['name'], number>[]> {
+  return rotateRounds(sides, roundCount, start, async (engine, side, n) => {
+    const connections = side.workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces;
+    await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: WARMUP * 1000, rate });
+    const cpu0 = engine.proc.cpuSeconds();
+    const r = await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: SECONDS * 1000, rate });
+    const cpuUsPerItem = r.items > 0 ? ((engine.proc.cpuSeconds() - cpu0) * 1e6) / r.items : 0;
+    log(
+      `${label} round ${n}/${roundCount}: ${side.name} ${round(cpuUsPerItem, 2)} µs CPU/item, ${r.items} items, p99 ${round(r.p99Ms, 2)} ms${failures(r)}`,
+    );
+    return cpuUsPerItem;
+  });
 }
 
 /** Per-round ratios of one side to another and their medians (not the ratio of the medians). */
@@ -966,6 +970,7 @@ function compareRounds<K extends string>(rounds: Record<K, Series>[], current: K
   };
 }
 
+/** The runs of several one-run series as one series (medians over all of them). */
 function mergeSeries(parts: Series[]): Series {
   const runs = parts.flatMap((p) => p.runs);
   const pick = (f: (s: Series) => number) => median(parts.map(f));
