@@ -5,6 +5,7 @@
 // Tempo pipeline ends in `nop` (nothing listens for Tempo here; its retries would only add noise).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gatewayListenEnv } from '@obs/test-support/gateway-env';
 import { namedPorts } from '@obs/test-support/ports';
 import { repoPath } from '@obs/test-support/repo';
 import { writeStaticScaleOverlay } from '@obs/test-support/scale-overlay';
@@ -54,13 +55,7 @@ export async function startScaleGateway(
         HOME: process.env.HOME ?? '',
         // One core's worth of Go scheduler threads, as the collector baseline gets.
         GOMAXPROCS: '1',
-        GATEWAY_OTLP_GRPC_ENDPOINT: `127.0.0.1:${p.grpc}`,
-        GATEWAY_OTLP_HTTP_ENDPOINT: `127.0.0.1:${p.http}`,
-        GATEWAY_HEALTH_ENDPOINT: `127.0.0.1:${p.health}`,
-        GATEWAY_TELEMETRY_HOST: '127.0.0.1',
-        GATEWAY_TELEMETRY_PORT: String(p.telemetry),
-        GATEWAY_PROMETHEUS_ENDPOINT: `127.0.0.1:${p.prometheus}`,
-        GATEWAY_STORAGE_DIR: join(dir, 'gateway-storage'),
+        ...gatewayListenEnv(p, join(dir, 'gateway-storage')),
         GATEWAY_LOG_LEVEL: 'warn',
       },
     },

@@ -4,6 +4,7 @@ export { buildOnce } from '#build';
 export { copyRepoFiles } from '#build-context';
 export { type Dockerfile, type Instruction, readDockerfile, type Stage, stageEnv } from '#dockerfile';
 export { type EngineOptions, type RunningEngine, startEngine } from '#engine';
+export { type GatewayPorts, gatewayListenEnv } from '#gateway-env';
 export { freePort, freePorts, namedPorts } from '#ports';
 export { type HealthOptions, type RunningProcess, type StartOptions, startProcess, waitForHealth } from '#processes';
 export { metricSum } from '#prometheus-text';

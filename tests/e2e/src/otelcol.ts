@@ -2,6 +2,7 @@
 // loopback ports, and the small stand-in configs that play Tempo and Loki's OTLP endpoint.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type GatewayPorts, gatewayListenEnv } from '@obs/test-support/gateway-env';
 import { REPO_ROOT } from '@obs/test-support/repo';
 
 export const repoRoot = REPO_ROOT;
@@ -23,14 +24,6 @@ export function otelcolBinary(): string {
   return binary;
 }
 
-export interface GatewayPorts {
-  grpc: number;
-  http: number;
-  health: number;
-  telemetry: number;
-  prometheus: number;
-}
-
 export interface GatewayTargets {
   /** OTLP/HTTP base URL of the engine, e.g. http://127.0.0.1:8080/api/otlp */
   engine: string;
@@ -43,13 +36,7 @@ export interface GatewayTargets {
 /** The only thing that differs from compose: addresses, the storage folder and faster retries. */
 export function gatewayEnv(ports: GatewayPorts, targets: GatewayTargets, storageDir: string): Record<string, string> {
   return {
-    GATEWAY_OTLP_GRPC_ENDPOINT: `127.0.0.1:${ports.grpc}`,
-    GATEWAY_OTLP_HTTP_ENDPOINT: `127.0.0.1:${ports.http}`,
-    GATEWAY_HEALTH_ENDPOINT: `127.0.0.1:${ports.health}`,
-    GATEWAY_TELEMETRY_HOST: '127.0.0.1',
-    GATEWAY_TELEMETRY_PORT: String(ports.telemetry),
-    GATEWAY_PROMETHEUS_ENDPOINT: `127.0.0.1:${ports.prometheus}`,
-    GATEWAY_STORAGE_DIR: storageDir,
+    ...gatewayListenEnv(ports, storageDir),
     ENGINE_OTLP_ENDPOINT: targets.engine,
     TEMPO_OTLP_GRPC_ENDPOINT: targets.tempoGrpc,
     LOKI_OTLP_ENDPOINT: targets.lokiOtlp,
