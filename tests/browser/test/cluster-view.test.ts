@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@obs/test-support/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChromium, requireChromium } from '../src/chromium.js';
@@ -67,11 +68,12 @@ beforeAll(async () => {
     });
     if (res.status !== 202) throw new Error(`POST /api/logs answered ${res.status}`);
   }
-  const deadline = Date.now() + 20_000;
-  while ((await Promise.all(urls.map((u) => closedTraceIds(u, 'local')))).some((ids) => ids.length < 2)) {
-    if (Date.now() > deadline) throw new Error('windows did not close in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(
+    'every replica to close its windows',
+    async () => (await Promise.all(urls.map((u) => closedTraceIds(u, 'local')))).every((ids) => ids.length >= 2),
+    20_000,
+    200,
+  );
   ({ context, page } = await openChromium(join(workDir, 'chromium-profile'), pageErrors));
 }, 90_000);
 

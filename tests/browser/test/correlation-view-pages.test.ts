@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@obs/test-support/wait';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChromium, requireChromium } from '../src/chromium.js';
@@ -70,11 +71,7 @@ beforeAll(async () => {
     await postLogs([{ message: `event ${i} ${'x'.repeat(600)}`, trace_id: newTraceId() }]);
   }
   await postLogs([{ message: LONG_MESSAGE, trace_id: LONG_TRACE }]);
-  const deadline = Date.now() + 20_000;
-  while ((await keptEvents()) < EVENTS + 1) {
-    if (Date.now() > deadline) throw new Error('events did not close in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor('every event to close', async () => (await keptEvents()) >= EVENTS + 1, 20_000, 200);
 
   ({ context, page } = await openChromium(join(workDir, 'chromium-profile'), pageErrors));
 }, 90_000);
