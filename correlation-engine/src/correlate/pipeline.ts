@@ -228,10 +228,16 @@ export class Pipeline {
 
   /** The refusal (a 503 in http/) to answer an ingest request with while memory is over budget (counted), else undefined. */
   memoryRefusal(): UnavailableError | undefined {
-    const pressure = this.memory.pressure();
-    if (this.memory.stage(pressure.ratio) !== 'refuse_ingest') return undefined;
+    const reason = this.shortOfMemory();
+    if (reason === undefined) return undefined;
     this.metrics.memoryShed.inc({ reason: 'ingest_refused' });
-    return new UnavailableError(this.memory.refusalReason(pressure), MEMORY_RETRY_AFTER_SECONDS);
+    return new UnavailableError(reason, MEMORY_RETRY_AFTER_SECONDS);
+  }
+
+  /** Why ingest is refused while memory is over budget, else undefined (not counted: a reading). */
+  shortOfMemory(): string | undefined {
+    const pressure = this.memory.pressure();
+    return this.memory.stage(pressure.ratio) === 'refuse_ingest' ? this.memory.refusalReason(pressure) : undefined;
   }
 
   private assertMemory(): void {

@@ -96,10 +96,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   pipeline.setLiveListener(live);
   const cluster = clusterView(config.cluster, config.basicAuth, {
     inflight: pipeline.inflight,
-    shortOfMemory() {
-      const pressure = pipeline.memory.pressure();
-      return pipeline.memory.stage(pressure.ratio) === 'refuse_ingest' ? pipeline.memory.refusalReason(pressure) : undefined;
-    },
+    shortOfMemory: () => pipeline.shortOfMemory(),
   });
   const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now, cluster };
   app.decorate('engine', deps);
