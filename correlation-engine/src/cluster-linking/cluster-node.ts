@@ -27,7 +27,7 @@ export interface ClusterNodeOptions {
   maxRelated: number;
   now: () => number;
   sender: ClusterSender;
-  metrics: Pick<Metrics, 'clusterRecords' | 'clusterDropped' | 'recordsDropped'>;
+  metrics: Pick<Metrics, 'clusterRecords' | 'clusterDropped' | 'countDropped'>;
 }
 
 export class ClusterNode {
@@ -46,7 +46,7 @@ export class ClusterNode {
       maxRelated: o.maxRelated,
       now: o.now,
       send: (r) => o.sender.send(r),
-      onDrop: (reason, count) => o.metrics.recordsDropped.inc({ reason }, count),
+      onDrop: (reason, count) => o.metrics.countDropped(reason, count),
     });
   }
 

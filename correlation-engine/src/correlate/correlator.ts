@@ -41,12 +41,13 @@ import {
   hasLinkingValue,
   joinedThroughOther,
   leaveEntry,
-  linkedSummary,
   oldestWaiting,
+  summaryAt,
   takeOldestWaiting,
   type WaitingLogs,
   waitingBytes,
   waitingCount,
+  waitingLog,
 } from './waiting-logs.js';
 import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan } from './window-detail.js';
 import { buildEvent } from './window-event.js';
@@ -508,11 +509,22 @@ export class Correlator {
       const waiting = itemAt(list, i) as GraceEntry;
       if (waiting.expiresAt <= now) continue;
       const waitsIn = waiting.waitsIn;
-      if (!Array.isArray(waitsIn)) this.joinLinked(w, waiting.summaries as LogSummary);
+      if (!Array.isArray(waitsIn)) this.joinLinked(w, this.sharedSummary(waiting, 0));
       else if (!joinedThroughOther(w, waitsIn, entry, keys, k, lent))
-        this.joinLinked(w, itemAt(waiting.summaries, waitsIn.indexOf(entry)) as LogSummary);
+        this.joinLinked(w, this.sharedSummary(waiting, waitsIn.indexOf(entry)));
     }
     if (n > take) this.drop('link_fanout_cap', n - take);
+  }
+
+  /** A waiting log's summary for its i-th value, its bytes counted when it is made. */
+  private sharedSummary(waiting: GraceEntry, i: number): LogSummary {
+    const made = waiting.summaries;
+    const existing = made === undefined ? undefined : Array.isArray(made) ? made[i] : made;
+    if (existing !== undefined) return existing;
+    const before = waitingBytes(waiting);
+    const summary = summaryAt(waiting, i);
+    this.waitingLogBytes += waitingBytes(waiting) - before;
+    return summary;
   }
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
@@ -558,22 +570,18 @@ export class Correlator {
       this.drop('grace_buffer_full', 1);
     }
     const fanout = this.o.maxLinkFanout;
-    // Window -> the value that links it; a log carrying both linking keys joins a window once.
-    // Created only when some window matches: most trace-less logs find none and wait.
-    let targets: Map<Window, LogSummary> | undefined;
+    // Window -> the position of the value that links it; a log carrying both linking keys joins a
+    // window once. Created only when some window matches: most trace-less logs find none and wait.
+    let targets: Map<Window, number> | undefined;
     let fanoutDropped = 0;
     // The entries it will wait in: one lookup per linking value serves both the join and the wait.
     let waitsIn: OneOrMany<KeyEntry> | undefined;
-    let summaries: OneOrMany<LogSummary> | undefined;
     for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
       const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
       if (!value) continue;
       const entry = this.keyEntry(slot, value, false);
-      // Made on first use: most values never see a trace-less log, and there is an entry per value.
-      entry.linkedBy ??= { key: LINKING_KEYS[slot] as BusinessKey, value };
-      const summary = linkedSummary(log, entry.linkedBy);
+      const position = countOf(waitsIn);
       waitsIn = append(waitsIn, entry);
-      summaries = append(summaries, summary);
       if (entry.windowCount === 0) continue;
       targets ??= new Map();
       // Newest first; a window already reached through the other value is passed over, and
@@ -582,22 +590,18 @@ export class Correlator {
       for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
         visited += 1;
         const w = windowOf(node);
-        if (!targets.has(w)) targets.set(w, summary);
+        if (!targets.has(w)) targets.set(w, position);
       }
       fanoutDropped += entry.windowCount - visited;
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (waitsIn === undefined || summaries === undefined) return; // not reached: hasLinkingValue() said there is one
+    if (waitsIn === undefined) return; // not reached: hasLinkingValue() said there is one
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    this.waitForWindow(now, waitsIn, summaries);
-    if (targets) for (const [w, summary] of targets) this.joinLinked(w, summary);
-  }
-
-  private waitForWindow(now: number, waitsIn: OneOrMany<KeyEntry>, summaries: OneOrMany<LogSummary>): void {
-    const waiting: GraceEntry = { summaries, expiresAt: now + this.o.graceMs, waitsIn };
+    const waiting = waitingLog(log, now + this.o.graceMs, waitsIn);
     enqueueWaiting(this.waiting, waiting);
     this.waitingLogBytes += waitingBytes(waiting);
+    if (targets) for (const [w, position] of targets) this.joinLinked(w, this.sharedSummary(waiting, position));
   }
 
   private removeOldestGrace(): void {

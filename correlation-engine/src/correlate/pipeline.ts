@@ -182,7 +182,7 @@ export class Pipeline {
       maxSpansPerWindow: config.maxSpansPerWindow,
       maxLogsPerWindow: config.maxLogsPerWindow,
       now: options.now,
-      onDrop: (reason, count) => metrics.recordsDropped.inc({ reason }, count),
+      onDrop: (reason, count) => metrics.countDropped(reason, count),
       onEvict: () => metrics.windowsEvicted.inc(),
       onOpenRead: (n) => metrics.openWindowsRead.inc(n),
       onTouch: (traceId) => this.live?.touch(traceId, this.batchArrivedAt),

@@ -26,7 +26,7 @@ export const WINDOW_BYTES = HEADER + 16 * FIELD + MAP_ENTRY + FIELD;
 /** A span summary object (up to 8 fields, two boxed numbers) without its strings. */
 export const SPAN_SUMMARY_BYTES = HEADER + 8 * FIELD + 2 * BOXED_NUMBER;
 
-/** A log summary object (up to 6 fields, a boxed time) without its strings; also the second summary of a log waiting under two values. */
+/** A log summary object (up to 6 fields, a boxed time) without its strings. */
 export const LOG_SUMMARY_BYTES = HEADER + 6 * FIELD + BOXED_NUMBER;
 
 /** One more slot in a list, or a list made when a second item arrives. */
@@ -62,7 +62,8 @@ export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_EN
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
 
 /**
- * A waiting trace-less log: its entry (3 fields), its summary (6 fields, a boxed time), its buffer
- * slot and one list slot; the windows it joins share the summary and count only their list slot.
+ * A waiting trace-less log: its entry (8 fields, a boxed time), its buffer slot and one list
+ * slot. The summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on
+ * the first join through a value); the windows that join share them and count only their list slot.
  */
-export const WAITING_LOG_BYTES = HEADER + 3 * FIELD + LOG_SUMMARY_BYTES + FIELD + FIELD;
+export const WAITING_LOG_BYTES = HEADER + 8 * FIELD + BOXED_NUMBER + FIELD + FIELD;

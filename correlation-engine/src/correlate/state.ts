@@ -11,7 +11,7 @@
 // A window keeps no list of related traces: they are read
 // from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
 // others costs what a window alone costs.
-import type { BusinessKey, BusinessKeys, LogSummary, SpanSummary } from '../model/types.js';
+import type { BusinessKey, BusinessKeys, LogSummary, Severity, SpanSummary } from '../model/types.js';
 import type { OneOrMany } from './one-or-many.js';
 
 /**
@@ -67,13 +67,21 @@ export interface Window extends KeyNode {
 export type KeySlots = (string | Set<string> | BusinessKeys | undefined)[];
 
 export interface GraceEntry {
+  // The fields a window lists of the log, not the NormalizedLog: the log's keys and attributes
+  // objects then die young instead of being marked by every major GC.
+  timeUnixMs: number;
+  severity: Severity;
+  service: string;
+  message: string;
+  spanId: string | undefined;
   /**
-   * What a window joining it lists: one summary per value it waits under (in waitsIn's order),
-   * shared by every window it joins through that value, so a log joining 100 windows costs one
-   * object, not 100. Only these fields are kept, not the NormalizedLog: the log's keys and
-   * attributes objects then die young instead of being marked by every major GC.
+   * What a window joining it lists: one summary per value it waits under (in waitsIn's order,
+   * undefined until a window first joins through that value), shared by every window it joins
+   * through that value, so a log joining 100 windows costs one object, not 100. Made on first
+   * join: most trace-less logs join no window, and a summary made for each of them would live
+   * through the grace period only to be collected unread (waiting-logs.ts summaryAt).
    */
-  summaries: OneOrMany<LogSummary>;
+  summaries: LogSummary | (LogSummary | undefined)[] | undefined;
   expiresAt: number;
   /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
   waitsIn: OneOrMany<KeyEntry>;

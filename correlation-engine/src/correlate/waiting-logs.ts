@@ -4,7 +4,7 @@
 // each key entry's list of waiting logs is left from its head too.
 import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys, LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
 import { keySlot, slotHas } from './key-slots.js';
-import { append, itemAt, itemsOf, remove } from './one-or-many.js';
+import { append, itemAt, itemsOf, type OneOrMany, remove } from './one-or-many.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
 import { LIST_BYTES, LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
 
@@ -59,18 +59,69 @@ export function hasLinkingValue(log: NormalizedLog): boolean {
   return false;
 }
 
-/** Estimated bytes of a waiting log (the same figure on the way in and out). */
+/**
+ * Estimated bytes of a waiting log: its entry, and the summaries made for it so far. A summary
+ * made later (summaryAt) adds to it, so the figure taken out is the one last added.
+ */
 export function waitingBytes(g: GraceEntry): number {
-  const first = itemAt(g.summaries, 0) as LogSummary;
-  const bytes = WAITING_LOG_BYTES + stringBytes(first.message) + stringBytes(first.spanId);
-  // Waiting under two values: a second summary and two small arrays.
-  return Array.isArray(g.waitsIn) ? bytes + LOG_SUMMARY_BYTES + 2 * LIST_BYTES : bytes;
+  let bytes = WAITING_LOG_BYTES + stringBytes(g.message) + stringBytes(g.spanId);
+  // Waiting under two values: the list of its entries.
+  if (Array.isArray(g.waitsIn)) bytes += LIST_BYTES;
+  const made = g.summaries;
+  if (made === undefined) return bytes;
+  if (!Array.isArray(made)) return bytes + LOG_SUMMARY_BYTES;
+  bytes += LIST_BYTES;
+  for (const s of made) if (s !== undefined) bytes += LOG_SUMMARY_BYTES;
+  return bytes;
 }
 
-/** The summary windows list for a trace-less log joining through one value (one literal per shape). */
-export function linkedSummary(log: NormalizedLog, linkedBy: LogSummary['linkedBy']): LogSummary {
-  const { timeUnixMs, severity, service, message, spanId } = log;
+/** A trace-less log as it waits: the fields windows list of it, and the entries it waits in. */
+export function waitingLog(log: NormalizedLog, expiresAt: number, waitsIn: OneOrMany<KeyEntry>): GraceEntry {
+  return {
+    timeUnixMs: log.timeUnixMs,
+    severity: log.severity,
+    service: log.service,
+    message: log.message,
+    spanId: log.spanId,
+    summaries: undefined,
+    expiresAt,
+    waitsIn,
+  };
+}
+
+/** The summary a window lists for the log joining through its i-th value (one literal per shape). */
+function summaryOf(g: GraceEntry, linkedBy: LogSummary['linkedBy']): LogSummary {
+  const { timeUnixMs, severity, service, message, spanId } = g;
   return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
+}
+
+/**
+ * The summary of a waiting log for its i-th value (waitsIn order), made on first use and shared
+ * by every window that joins through that value after. The caller accounts the bytes it adds
+ * (waitingBytes before and after).
+ */
+export function summaryAt(g: GraceEntry, i: number): LogSummary {
+  const entry = itemAt(g.waitsIn, i) as KeyEntry;
+  const made = g.summaries;
+  if (!Array.isArray(g.waitsIn)) {
+    if (made !== undefined) return made as LogSummary;
+    const s = summaryOf(g, linkedByOf(entry));
+    g.summaries = s;
+    return s;
+  }
+  const list = (made ?? new Array<LogSummary | undefined>(g.waitsIn.length).fill(undefined)) as (LogSummary | undefined)[];
+  g.summaries = list;
+  const existing = list[i];
+  if (existing !== undefined) return existing;
+  const s = summaryOf(g, linkedByOf(entry));
+  list[i] = s;
+  return s;
+}
+
+/** How windows joined through this entry say so; made on first use (most values never link a log). */
+function linkedByOf(entry: KeyEntry): NonNullable<LogSummary['linkedBy']> {
+  entry.linkedBy ??= { key: LINKING_KEYS[entry.slot] as BusinessKey, value: entry.value };
+  return entry.linkedBy;
 }
 
 /**

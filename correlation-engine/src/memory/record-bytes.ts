@@ -33,12 +33,23 @@ export function logBytes(log: NormalizedLog): number {
 }
 
 export function eventBytes(event: CorrelationEvent): number {
-  let total = 4 * OBJECT_BYTES + textBytes(event.id) + 3 * textBytes(event.traceId);
-  for (const s of event.services) total += textBytes(s);
-  for (const values of Object.values(event.keys)) for (const v of values ?? []) total += textBytes(v);
-  total += event.relatedTraces.length * (OBJECT_BYTES + textBytes(event.traceId));
+  // Indexed loops and for-in: no iterator or Object.values() array per closed event.
+  const idBytes = textBytes(event.traceId);
+  let total = 4 * OBJECT_BYTES + textBytes(event.id) + 3 * idBytes;
+  const services = event.services;
+  for (let i = 0; i < services.length; i++) total += textBytes(services[i]);
+  const keys = event.keys;
+  for (const k in keys) {
+    const values = keys[k as keyof typeof keys];
+    if (values !== undefined) for (let i = 0; i < values.length; i++) total += textBytes(values[i]);
+  }
+  total += event.relatedTraces.length * (OBJECT_BYTES + idBytes);
   // Span summaries share their strings with the window's spans; count their own slots.
-  total += event.detail.spans.length * (OBJECT_BYTES + 2 * textBytes(event.traceId));
-  for (const log of event.detail.logs) total += OBJECT_BYTES + textBytes(log.message) + textBytes(log.service);
+  total += event.detail.spans.length * (OBJECT_BYTES + 2 * idBytes);
+  const logs = event.detail.logs;
+  for (let i = 0; i < logs.length; i++) {
+    const log = logs[i] as CorrelationEvent['detail']['logs'][number];
+    total += OBJECT_BYTES + textBytes(log.message) + textBytes(log.service);
+  }
   return total;
 }

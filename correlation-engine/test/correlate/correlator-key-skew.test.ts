@@ -139,6 +139,34 @@ describe('correlator state in bytes', () => {
     expect(c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
   });
 
+  it('a log waiting under two values lists the value each window joined it through, its summaries counted as made', () => {
+    const { c, clock } = setup({ windowMs: 10_000 });
+    c.addSpans([span(traceId(1), { resource_id: 'R' })]);
+    const windowsOnly = c.approxBytes();
+    c.addLogs([traceless({ circuit_id: 'C', resource_id: 'R' }, 'both keys')]);
+    const joinedOnce = c.approxBytes().waitingLogs;
+    expect(joinedOnce).toBeGreaterThan(0);
+    expect(c.approxBytes().windows).toBeGreaterThan(windowsOnly.windows);
+    // A window taking the other value picks it up: a second summary is made and counted.
+    c.addSpans([span(traceId(2), { circuit_id: 'C' })]);
+    expect(c.approxBytes().waitingLogs).toBeGreaterThan(joinedOnce);
+    // A third window with the first value shares the summary made for it (no new waiting bytes).
+    const twoMade = c.approxBytes().waitingLogs;
+    c.addSpans([span(traceId(3), { resource_id: 'R' })]);
+    expect(c.approxBytes().waitingLogs).toBe(twoMade);
+
+    clock.advance(10_000);
+    const byTrace = Object.fromEntries(c.tick().map((e) => [e.traceId, e]));
+    expect(byTrace[traceId(1)]?.detail.logs.map((l) => [l.message, l.linkedBy])).toEqual([
+      ['both keys', { key: 'resource_id', value: 'R' }],
+    ]);
+    expect(byTrace[traceId(2)]?.detail.logs.map((l) => [l.message, l.linkedBy])).toEqual([
+      ['both keys', { key: 'circuit_id', value: 'C' }],
+    ]);
+    expect(byTrace[traceId(3)]?.detail.logs.map((l) => l.linkedBy)).toEqual([{ key: 'resource_id', value: 'R' }]);
+    expect(c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
+  });
+
   it('closeOldest(n) closes the n oldest windows early, counted as evictions, and returns their events', () => {
     const { c, clock, evictions } = setup();
     for (let i = 0; i < 5; i++) {
