@@ -53,8 +53,8 @@ export interface NormalizedSpan {
   endUnixMs: number;
   status: SpanStatus;
   statusMessage?: string;
+  /** Its business keys: the only attributes the engine keeps of a span (the correlator reads no others). */
   keys: BusinessKeys;
-  attributes: Record<string, AttributeValue>;
 }
 
 export interface SpanSummary {

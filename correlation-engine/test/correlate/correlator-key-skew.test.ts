@@ -18,7 +18,6 @@ function span(t: string, keys: NormalizedSpan['keys'], spanId = '00000000000000a
     endUnixMs: 1010,
     status: 'OK',
     keys,
-    attributes: {},
   };
 }
 

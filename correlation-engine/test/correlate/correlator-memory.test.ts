@@ -43,7 +43,6 @@ function span(trace: string, id: string, parent: string | undefined, i: number, 
     endUnixMs: start + 12.5,
     status: 'OK',
     keys,
-    attributes: {},
   };
 }
 

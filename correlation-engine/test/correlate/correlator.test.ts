@@ -18,7 +18,6 @@ function span(traceId: string, spanId: string, extra: Partial<NormalizedSpan> = 
     endUnixMs: 1100,
     status: 'UNSET',
     keys: {},
-    attributes: {},
     ...extra,
   };
 }

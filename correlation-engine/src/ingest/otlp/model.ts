@@ -3,7 +3,6 @@
 // into JS: string | number | boolean | array | object) into these, so the mapping rules live once.
 
 import {
-  type AttributeValue,
   BUSINESS_KEYS,
   type BusinessKey,
   type BusinessKeys,
@@ -11,13 +10,7 @@ import {
   type NormalizedSpan,
   type SpanStatus,
 } from '../../model/types.js';
-import {
-  type BuilderDefaults,
-  type LogBuilder,
-  MAX_ATTRIBUTE_KEY_LENGTH,
-  MAX_BUSINESS_KEY_LENGTH,
-  MAX_NAME_LENGTH,
-} from '../normalize/normalize-builder.js';
+import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH, MAX_NAME_LENGTH } from '../normalize/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../normalize/normalize-fields.js';
 import { capped } from '../normalize/normalize-flat.js';
 import { severityFromOtlpNumber, severityFromWord } from '../normalize/normalize-severity.js';
@@ -25,9 +18,6 @@ import { parseLineInto } from '../normalize/normalizer.js';
 import { names } from './intern.js';
 
 export const UNKNOWN_SERVICE = 'unknown_service';
-/** Spans from HTTP/DB instrumentation carry 10-30 attributes; keep room but stay bounded. */
-export const MAX_SPAN_ATTRIBUTES = 64;
-const MAX_SPAN_ATTRIBUTE_VALUE_LENGTH = 1024;
 /** Span names and status messages are cut here: an open window keeps its root span's name. */
 export const MAX_SPAN_TEXT_LENGTH = 1024;
 /** AnyValue arrays/kvlists may nest; deeper than this is refused (stack and CPU guard). */
@@ -94,24 +84,19 @@ export class SpanDraft {
   statusCode = 0;
   statusMessage: string | undefined = undefined;
   keys: BusinessKeys = {};
-  attributes: Record<string, AttributeValue> = {};
-  attributeCount = 0;
 
+  /**
+   * A span attribute: kept only when it is a business key. The correlator reads nothing else of a
+   * span's attributes and the engine exports no spans (they reach Tempo through the gateway).
+   */
   attribute(key: string, value: unknown): void {
-    if (BUSINESS_KEY_SET.has(key)) {
-      const v = businessKeyValue(value);
-      if (v !== undefined) {
-        this.keys[key as BusinessKey] = v;
-        return;
-      }
-    }
-    if (this.attributeCount >= MAX_SPAN_ATTRIBUTES || key.length === 0 || key.length > MAX_ATTRIBUTE_KEY_LENGTH || key === '__proto__')
-      return;
-    let v = toAttributeValue(value);
-    if (v === undefined) return;
-    if (typeof v === 'string') v = capped(v, MAX_SPAN_ATTRIBUTE_VALUE_LENGTH);
-    if (!Object.hasOwn(this.attributes, key)) this.attributeCount++;
-    this.attributes[key] = v;
+    if (BUSINESS_KEY_SET.has(key)) this.businessKey(key as BusinessKey, value);
+  }
+
+  /** A business-key attribute (strings and integers count, see businessKeyValue). */
+  businessKey(key: BusinessKey, value: unknown): void {
+    const v = businessKeyValue(value);
+    if (v !== undefined) this.keys[key] = v;
   }
 
   /** Why the span cannot be kept, or undefined when it is valid. */
@@ -143,7 +128,6 @@ export class SpanDraft {
       status: spanStatus(this.statusCode),
       statusMessage: this.statusMessage === undefined ? undefined : capped(this.statusMessage, MAX_SPAN_TEXT_LENGTH),
       keys,
-      attributes: this.attributes,
     };
   }
 }

@@ -15,7 +15,8 @@
 //   resource/v1/resource.proto  Resource: 1 attributes
 // Unknown fields (events, links, scopes, schema urls, future additions) are skipped by wire type.
 
-import type { NormalizedLog, NormalizedSpan } from '../../model/types.js';
+import { Buffer } from 'node:buffer';
+import { BUSINESS_KEYS, type BusinessKey, type NormalizedLog, type NormalizedSpan } from '../../model/types.js';
 import { OtlpDecodeError } from '../../wire/decode-error.js';
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../wire/proto-reader.js';
 import { LogBuilder } from '../normalize/normalize-builder.js';
@@ -27,8 +28,12 @@ import { RejectionCounter, type Rejections } from './rejections.js';
 // the wire type of a known field with `r.expect`: a known field with the wrong wire type is
 // malformed input, not an unknown field to skip.
 
-/** Reads one AnyValue message into a JS value; undefined when no value field is set. */
-function readAnyValue(r: ProtoReader, depth: number): unknown {
+/**
+ * Reads one AnyValue message into a JS value; undefined when no value field is set. With `keep`
+ * false it only checks the value (wire types, lengths, nesting depth: what makes a message
+ * malformed) and builds nothing: a value no one will read costs no strings, arrays or objects.
+ */
+function readAnyValue(r: ProtoReader, depth: number, keep = true): unknown {
   if (depth > MAX_ANY_VALUE_DEPTH) throw new OtlpDecodeError(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   const outer = r.enter();
   let value: unknown;
@@ -37,7 +42,8 @@ function readAnyValue(r: ProtoReader, depth: number): unknown {
     switch (tag >>> 3) {
       case 1:
         r.expect(tag, WIRE_LEN, 'AnyValue.string_value');
-        value = r.string();
+        if (keep) value = r.string();
+        else r.skipLength();
         break;
       case 2:
         r.expect(tag, WIRE_VARINT, 'AnyValue.bool_value');
@@ -53,56 +59,58 @@ function readAnyValue(r: ProtoReader, depth: number): unknown {
         break;
       case 5:
         r.expect(tag, WIRE_LEN, 'AnyValue.array_value');
-        value = readArrayValue(r, depth);
+        value = readArrayValue(r, depth, keep);
         break;
       case 6:
         r.expect(tag, WIRE_LEN, 'AnyValue.kvlist_value');
-        value = readKeyValueList(r, depth);
+        value = readKeyValueList(r, depth, keep);
         break;
       case 7:
         r.expect(tag, WIRE_LEN, 'AnyValue.bytes_value');
-        value = r.base64();
+        if (keep) value = r.base64();
+        else r.skipLength();
         break;
       default:
         r.skip(tag);
     }
   }
   r.leave(outer);
-  return value;
+  return keep ? value : undefined;
 }
 
-/** ArrayValue { repeated AnyValue values = 1 } -> array. */
-function readArrayValue(r: ProtoReader, depth: number): unknown[] {
-  const items: unknown[] = [];
+/** ArrayValue { repeated AnyValue values = 1 } -> array (nothing when not kept). */
+function readArrayValue(r: ProtoReader, depth: number, keep: boolean): unknown[] | undefined {
+  const items: unknown[] | undefined = keep ? [] : undefined;
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag >>> 3 === 1) {
       r.expect(tag, WIRE_LEN, 'ArrayValue.values');
-      items.push(readAnyValue(r, depth + 1));
+      const item = readAnyValue(r, depth + 1, keep);
+      items?.push(item);
     } else r.skip(tag);
   }
   r.leave(outer);
   return items;
 }
 
-/** KeyValueList { repeated KeyValue values = 1 } -> plain object. */
-function readKeyValueList(r: ProtoReader, depth: number): Record<string, unknown> {
-  const obj: Record<string, unknown> = {};
+/** KeyValueList { repeated KeyValue values = 1 } -> plain object (nothing when not kept). */
+function readKeyValueList(r: ProtoReader, depth: number, keep: boolean): Record<string, unknown> | undefined {
+  const obj: Record<string, unknown> | undefined = keep ? {} : undefined;
   const outer = r.enter();
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag >>> 3 === 1) {
       r.expect(tag, WIRE_LEN, 'KeyValueList.values');
-      const [key, v] = readKeyValue(r, depth + 1);
-      if (key !== '__proto__') obj[key] = v;
+      const [key, v] = readKeyValue(r, depth + 1, keep);
+      if (obj !== undefined && key !== '__proto__') obj[key] = v;
     } else r.skip(tag);
   }
   r.leave(outer);
   return obj;
 }
 
-function readKeyValue(r: ProtoReader, depth: number): [string, unknown] {
+function readKeyValue(r: ProtoReader, depth: number, keep = true): [string, unknown] {
   const outer = r.enter();
   let key = '';
   let value: unknown;
@@ -111,14 +119,65 @@ function readKeyValue(r: ProtoReader, depth: number): [string, unknown] {
     const field = tag >>> 3;
     if (field === 1) {
       r.expect(tag, WIRE_LEN, 'KeyValue.key');
-      key = r.string();
+      if (keep) key = r.string();
+      else r.skipLength();
     } else if (field === 2) {
       r.expect(tag, WIRE_LEN, 'KeyValue.value');
-      value = readAnyValue(r, depth);
+      value = readAnyValue(r, depth, keep);
     } else r.skip(tag);
   }
   r.leave(outer);
   return [key, value];
+}
+
+/** Business keys as bytes, to know a span attribute's key without decoding it (all ASCII). */
+const BUSINESS_KEY_BYTES: readonly Uint8Array[] = BUSINESS_KEYS.map((k) => Buffer.from(k, 'latin1'));
+
+/** The business key spelled by `buf[start, end)`, or undefined. */
+function businessKeyAt(buf: Uint8Array, start: number, end: number): BusinessKey | undefined {
+  const n = end - start;
+  for (let k = 0; k < BUSINESS_KEY_BYTES.length; k++) {
+    const name = BUSINESS_KEY_BYTES[k] as Uint8Array;
+    if (name.length !== n) continue;
+    let i = 0;
+    while (i < n && buf[start + i] === name[i]) i++;
+    if (i === n) return BUSINESS_KEYS[k];
+  }
+  return undefined;
+}
+
+/**
+ * One span attribute. Only business keys are kept: the correlator reads nothing else of a span's
+ * attributes and the engine exports no spans (they reach Tempo through the gateway), so other
+ * values are checked as readAnyValue checks them and not decoded. A value that arrives before its
+ * key (the wire allows either order) is checked, and read again once the key says to keep it.
+ */
+function readSpanAttribute(r: ProtoReader, d: SpanDraft): void {
+  const outer = r.enter();
+  let key: BusinessKey | undefined;
+  let value: unknown;
+  let valueAt = -1;
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    const field = tag >>> 3;
+    if (field === 1) {
+      r.expect(tag, WIRE_LEN, 'KeyValue.key');
+      const start = r.bytesStart();
+      key = businessKeyAt(r.buffer, start, r.pos);
+    } else if (field === 2) {
+      r.expect(tag, WIRE_LEN, 'KeyValue.value');
+      valueAt = r.pos;
+      value = readAnyValue(r, 0, key !== undefined);
+    } else r.skip(tag);
+  }
+  if (key !== undefined && valueAt >= 0 && value === undefined) {
+    const end = r.pos;
+    r.pos = valueAt;
+    value = readAnyValue(r, 0);
+    r.pos = end;
+  }
+  r.leave(outer);
+  if (key !== undefined && value !== undefined) d.businessKey(key, value);
 }
 
 function readResource(r: ProtoReader, info: ResourceInfo): void {
@@ -265,8 +324,7 @@ function readSpan(r: ProtoReader): SpanDraft {
         break;
       case 9: {
         r.expect(tag, WIRE_LEN, 'Span.attributes');
-        const [key, value] = readKeyValue(r, 0);
-        if (value !== undefined) d.attribute(key, value);
+        readSpanAttribute(r, d);
         break;
       }
       case 15:

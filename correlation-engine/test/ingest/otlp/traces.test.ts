@@ -10,12 +10,9 @@ const BUSINESS = ['circuit_id', 'product_id', 'resource_id', 'resource_type_id',
 
 /** What the decoder must produce for an SDK span, computed from the span itself. */
 function expected(span: ReadableSpan): NormalizedSpan {
-  const attributes: Record<string, unknown> = {};
+  // Of a span's attributes only its business keys are kept (the correlator reads no others).
   const keys: Record<string, string> = { product_id: TRACE_RESOURCE.product_id };
-  for (const [k, v] of Object.entries(span.attributes)) {
-    if (BUSINESS.includes(k)) keys[k] = String(v);
-    else attributes[k] = Array.isArray(v) ? JSON.stringify(v) : v;
-  }
+  for (const [k, v] of Object.entries(span.attributes)) if (BUSINESS.includes(k)) keys[k] = String(v);
   return {
     traceId: span.spanContext().traceId,
     spanId: span.spanContext().spanId,
@@ -29,7 +26,6 @@ function expected(span: ReadableSpan): NormalizedSpan {
     status: (['UNSET', 'OK', 'ERROR'] as const)[span.status.code],
     statusMessage: span.status.message,
     keys,
-    attributes: attributes as NormalizedSpan['attributes'],
   };
 }
 
@@ -40,7 +36,7 @@ function byId(spans: NormalizedSpan[]): Map<string, NormalizedSpan> {
 describe('decodeTraces: round trip with the OpenTelemetry serializers', async () => {
   const spans = await sdkSpans();
 
-  it('protobuf: ids, names, kinds, times, attributes, status, parent and resource survive', () => {
+  it('protobuf: ids, names, kinds, times, business keys, status, parent and resource survive', () => {
     const body = ProtobufTraceSerializer.serializeRequest(spans);
     if (!body) throw new Error('serializer returned nothing');
     const out = decodeTraces(body, 'protobuf');
@@ -107,7 +103,7 @@ describe('decodeTraces: OTLP/JSON details', () => {
     expect(b?.endUnixMs).toBe(1795556402115);
   });
 
-  it('decodes every AnyValue kind into attributes', () => {
+  it('reads every AnyValue kind and keeps only the business keys of a span', () => {
     const attributes = [
       { key: 's', value: { stringValue: 'v' } },
       { key: 'i', value: { intValue: '42' } },
@@ -121,7 +117,7 @@ describe('decodeTraces: OTLP/JSON details', () => {
       { key: 'empty', value: {} },
     ];
     const out = decodeTraces(span({ attributes }), 'json').spans[0];
-    expect(out?.attributes).toEqual({ s: 'v', i: 42, i2: 7, d: 1.5, b: true, arr: '["x",1]', kv: '{"k":"v"}', bytes: 'AAEC' });
+    expect(out).not.toHaveProperty('attributes');
     expect(out?.keys).toEqual({ circuit_id: 'CKT-9' });
   });
 
@@ -220,13 +216,29 @@ describe('decodeTraces: protobuf robustness', async () => {
     expect(out.spans).toEqual([expect.objectContaining({ traceId: TRACE, spanId: SPAN, name: 'with unknowns' })]);
   });
 
-  it('reads negative int64 attributes and fields in any order (resource after spans)', () => {
-    const attr = len(9, [...str(1, 'delta'), ...len(2, [...tag(3, 0), ...varint(-5n)])]);
-    const scopeSpans = len(2, [...hex(1, TRACE), ...hex(2, SPAN), ...attr]);
+  it('reads an int64 business key and fields in any order (resource after spans, value before key)', () => {
+    const attr = len(9, [...str(1, 'request_id'), ...len(2, [...tag(3, 0), ...varint(-5n)])]);
+    const valueFirst = len(9, [...len(2, str(1, 'CKT-LATE-KEY')), ...str(1, 'circuit_id')]);
+    const other = len(9, [...str(1, 'http.route'), ...len(2, str(1, '/api/test'))]);
+    const scopeSpans = len(2, [...hex(1, TRACE), ...hex(2, SPAN), ...attr, ...valueFirst, ...other]);
     const resource = len(1, kvString(1, 'service.name', 'palantir'));
     const body = bytes(len(1, [...len(2, scopeSpans), ...resource]));
     const out = decodeTraces(body, 'protobuf');
-    expect(out.spans[0]).toMatchObject({ service: 'palantir', attributes: { delta: -5 } });
+    expect(out.spans[0]).toMatchObject({ service: 'palantir', keys: { request_id: '-5', circuit_id: 'CKT-LATE-KEY' } });
+    expect(out.spans[0]).not.toHaveProperty('attributes');
+  });
+
+  it('checks attributes it does not keep: a too deeply nested or malformed value is refused as before', () => {
+    let deep = str(1, 'leaf');
+    for (let i = 0; i < 40; i++) deep = len(5, len(1, deep));
+    const tooDeep = len(2, [...hex(1, TRACE), ...hex(2, SPAN), ...len(9, [...str(1, 'x.deep'), ...len(2, deep)])]);
+    expect(() => decodeTraces(bytes(len(1, len(2, tooDeep))), 'protobuf')).toThrow(/AnyValue nested deeper than 16 levels/);
+    const wrongWire = len(2, [
+      ...hex(1, TRACE),
+      ...hex(2, SPAN),
+      ...len(9, [...str(1, 'x.flag'), ...len(2, [...tag(2, 2), ...varint(0n)])]),
+    ]);
+    expect(() => decodeTraces(bytes(len(1, len(2, wrongWire))), 'protobuf')).toThrow(/AnyValue.bool_value has wire type 2, expected 0/);
   });
 
   it('rejects spans with wrongly sized ids but keeps the others', () => {
