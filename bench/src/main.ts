@@ -37,6 +37,9 @@ const WINDOW_SECONDS = 5;
 // The A/B phase: the engine before the bounded-by-bytes work (issue 13) against the current one.
 const BASELINE_REF = process.env.BENCH_BASELINE_REF ?? '5e55056';
 const AB_ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 3);
+/** Cycles of the A/B phase's fixed-rate comparison (alternatingFixedRate), and the seconds of each side's slice. */
+const AB_CYCLES = Number(process.env.BENCH_AB_CYCLES ?? 8);
+const AB_SLICE_SECONDS = Number(process.env.BENCH_AB_SLICE_SECONDS ?? 3);
 // The scale-out phase: a fixed span rate the single engine takes on its core with room to spare.
 const SCALE_SPANS_PER_SEC = Number(process.env.BENCH_SCALE_SPANS_PER_SEC ?? 20_000);
 const SCALE_ROUNDS = Number(process.env.BENCH_SCALE_ROUNDS ?? RUNS);
@@ -650,30 +653,26 @@ async function main(): Promise<void> {
         ratioTarget(`${what}: ${unit}/s`, r.current.itemsPerSec, `${unit}/s`, r.baseline.itemsPerSec, r.throughputRatio, '>=', 0.95),
       );
       // The cost at equal work: both builds at one fixed rate, half the baseline's maximum
-      // (fixedRateRounds). The CPU-per-item ratio above is read at saturation, where it also
+      // (alternatingFixedRate). The CPU-per-item ratio above is read at saturation, where it also
       // moves with how the engine's one core is shared between answering and exporting.
       const perRequest = itemsPerRequest(r.baseline);
       const rate = (0.5 * r.baseline.itemsPerSec) / perRequest;
-      const fixed = await fixedRateRounds(
-        `A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`,
-        sides,
-        AB_ROUNDS,
-        rate,
-        (side, round) => startEngine(env, `ab-fixed-${key}-${side.name}-${round}`, side.dir),
+      const fixed = await alternatingFixedRate(`A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`, sides, AB_CYCLES, rate, (side) =>
+        startEngine(env, `ab-fixed-${key}-${side.name}`, side.dir),
       );
-      const ratios = fixed.map((f) => f.current / f.baseline);
-      const cpuRatio = round(median(ratios), 3);
+      const cpuRatio = round(fixed.total.current / fixed.total.baseline, 3);
       ab[`${key}FixedRate`] = {
         itemsPerSec: round(rate * perRequest),
-        cpuUsPerItem: { current: round(median(fixed.map((f) => f.current)), 2), baseline: round(median(fixed.map((f) => f.baseline)), 2) },
-        roundRatios: ratios.map((x) => round(x, 3)),
+        cpuUsPerItem: { current: round(fixed.total.current, 2), baseline: round(fixed.total.baseline, 2) },
+        cpuRatio,
+        cycleRatios: fixed.cycles.map((f) => round(f.current / f.baseline, 3)),
       };
       targets.push(
         ratioTarget(
           `${what}: server CPU per ${unit.slice(0, -1)} at a fixed ${Math.round(rate * perRequest)} ${unit}/s (half the baseline's maximum)`,
-          median(fixed.map((f) => f.current)),
+          fixed.total.current,
           `µs/${unit.slice(0, -1)}`,
-          median(fixed.map((f) => f.baseline)),
+          fixed.total.baseline,
           cpuRatio,
           '<=',
           1.05,
@@ -928,31 +927,82 @@ function interleavedRounds<S extends { name: string; workload: LoadOptions['work
   );
 }
 
+/** What alternatingFixedRate measured: server CPU per item of each side over all cycles, and per cycle. */
+interface AlternatingResult<K extends string> {
+  total: Record<K, number>;
+  cycles: Record<K, number>[];
+}
+
 /**
- * Server CPU per item of each side at one fixed rate (open loop, requests/s), in rotateRounds: a
- * warm-up at the rate, then the engine's CPU time over a timed run at the rate, divided by the
- * items answered. Below saturation every build does the same work in the same time, answering and
- * exporting all of it, so the CPU it spends is its cost for that work; at saturation (closed loop)
- * the figure also depends on how far the exporter falls behind.
+ * Server CPU per item of each side at one fixed rate (open loop, requests/s). Both engines run at
+ * once on the same core and the load alternates between them in slices of AB_SLICE_SECONDS (A, B,
+ * A, B, ...), so drift of the shared machine (other tenants, clock, caches) falls on both sides
+ * within seconds, where fresh engines started in turn see it over minutes. Each engine's CPU is
+ * read from after the warm-ups have settled to after the last slice has (a window length and the
+ * exporters' flush), so the windows it closes and the records it exports after its slices are
+ * its own and all counted, and divided by the items it answered. The per-cycle figures (a cycle's
+ * CPU, whichever slice's work it was, over its slice's items) show the spread.
+ * Below saturation every build does the same work in the same time, answering and exporting all
+ * of it, so the CPU it spends is its cost for that work.
  */
-function fixedRateRounds<S extends { name: string; workload: LoadOptions['workload'] }>(
+async function alternatingFixedRate<S extends { name: string; workload: LoadOptions['workload'] }>(
   label: string,
   sides: readonly S[],
-  roundCount: number,
+  cycles: number,
   rate: number,
-  start: (side: S, round: number) => Promise<Engine>,
-): Promise<Record<S['name'], number>[]> {
-  return rotateRounds(sides, roundCount, start, async (engine, side, n) => {
-    const connections = side.workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces;
-    await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: WARMUP * 1000, rate });
-    const cpu0 = engine.proc.cpuSeconds();
-    const r = await load({ url: engine.url, workload: side.workload, connections, warmupMs: 0, durationMs: SECONDS * 1000, rate });
-    const cpuUsPerItem = r.items > 0 ? ((engine.proc.cpuSeconds() - cpu0) * 1e6) / r.items : 0;
-    log(
-      `${label} round ${n}/${roundCount}: ${side.name} ${round(cpuUsPerItem, 2)} µs CPU/item, ${r.items} items, p99 ${round(r.p99Ms, 2)} ms${failures(r)}`,
-    );
-    return cpuUsPerItem;
-  });
+  start: (side: S) => Promise<Engine>,
+): Promise<AlternatingResult<S['name']>> {
+  const engines: Engine[] = [];
+  for (const side of sides) engines.push(await start(side));
+  const slice = (side: S, engine: Engine, seconds: number) =>
+    load({
+      url: engine.url,
+      workload: side.workload,
+      connections: side.workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces,
+      warmupMs: 0,
+      durationMs: seconds * 1000,
+      rate,
+    });
+  const settle = () => new Promise((r) => setTimeout(r, (WINDOW_SECONDS + 2) * 1000));
+  const cpu = () => engines.map((e) => e.proc.cpuSeconds());
+  const perItem = (seconds: number, items: number) => (items > 0 ? (seconds * 1e6) / items : 0);
+  try {
+    for (const [i, side] of sides.entries()) await slice(side, engines[i] as Engine, WARMUP);
+    await settle();
+    const first = cpu();
+    const items = sides.map(() => 0);
+    const perCycle: Record<S['name'], number>[] = [];
+    for (let c = 1; c <= cycles; c++) {
+      const cpu0 = cpu();
+      const sliceItems: number[] = [];
+      const notes: string[] = [];
+      for (const [i, side] of sides.entries()) {
+        const r = await slice(side, engines[i] as Engine, AB_SLICE_SECONDS);
+        sliceItems.push(r.items);
+        items[i] = (items[i] as number) + r.items;
+        notes.push(`${side.name} ${r.items} items, p99 ${round(r.p99Ms, 2)} ms${failures(r)}`);
+      }
+      const cpu1 = cpu();
+      const cycle = {} as Record<S['name'], number>;
+      for (const [i, side] of sides.entries()) {
+        cycle[side.name as S['name']] = perItem((cpu1[i] as number) - (cpu0[i] as number), sliceItems[i] as number);
+      }
+      log(
+        `${label} cycle ${c}/${cycles}: ${sides.map((s) => `${s.name} ${round(cycle[s.name as S['name']], 2)} µs CPU/item`).join(', ')} (${notes.join('; ')})`,
+      );
+      perCycle.push(cycle);
+    }
+    await settle();
+    const last = cpu();
+    const total = {} as Record<S['name'], number>;
+    for (const [i, side] of sides.entries()) {
+      total[side.name as S['name']] = perItem((last[i] as number) - (first[i] as number), items[i] as number);
+    }
+    log(`${label}: ${sides.map((s) => `${s.name} ${round(total[s.name as S['name']], 2)} µs CPU/item`).join(', ')} over ${cycles} cycles`);
+    return { total, cycles: perCycle };
+  } finally {
+    for (const e of engines) await stop(e.proc);
+  }
 }
 
 /** Per-round ratios of one side to another and their medians (not the ratio of the medians). */
