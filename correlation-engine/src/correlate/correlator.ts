@@ -570,9 +570,11 @@ export class Correlator {
       this.drop('grace_buffer_full', 1);
     }
     const fanout = this.o.maxLinkFanout;
-    // Window -> the position of the value that links it; a log carrying both linking keys joins a
-    // window once. Created only when some window matches: most trace-less logs find none and wait.
-    let targets: Map<Window, number> | undefined;
+    // The windows it joins (at most `fanout`) and the position of the value that links each; a log
+    // carrying both linking keys joins a window once. Arrays, not a Map: there are a handful at
+    // most, made only when some window matches (most trace-less logs find none and wait).
+    let targets: Window[] | undefined;
+    let positions: number[] | undefined;
     let fanoutDropped = 0;
     // The entries it will wait in: one lookup per linking value serves both the join and the wait.
     let waitsIn: OneOrMany<KeyEntry> | undefined;
@@ -583,14 +585,17 @@ export class Correlator {
       const position = countOf(waitsIn);
       waitsIn = append(waitsIn, entry);
       if (entry.windowCount === 0) continue;
-      targets ??= new Map();
+      targets ??= [];
+      positions ??= [];
       // Newest first; a window already reached through the other value is passed over, and
       // there are at most `fanout` of those, so the walk is bounded by 2 * fanout.
       let visited = 0;
-      for (let node = entry.tail; node !== undefined && targets.size < fanout; node = node.prev) {
+      for (let node = entry.tail; node !== undefined && targets.length < fanout; node = node.prev) {
         visited += 1;
         const w = windowOf(node);
-        if (!targets.has(w)) targets.set(w, position);
+        if (position > 0 && targets.includes(w)) continue;
+        targets.push(w);
+        positions.push(position);
       }
       fanoutDropped += entry.windowCount - visited;
     }
@@ -601,7 +606,8 @@ export class Correlator {
     const waiting = waitingLog(log, now + this.o.graceMs, waitsIn);
     enqueueWaiting(this.waiting, waiting);
     this.waitingLogBytes += waitingBytes(waiting);
-    if (targets) for (const [w, position] of targets) this.joinLinked(w, this.sharedSummary(waiting, position));
+    if (targets === undefined || positions === undefined) return;
+    for (let i = 0; i < targets.length; i++) this.joinLinked(targets[i] as Window, this.sharedSummary(waiting, positions[i] as number));
   }
 
   private removeOldestGrace(): void {
