@@ -30,11 +30,11 @@ import {
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
-import { append, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { append, appendTo, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
 import type { GraceEntry, KeyEntry, Window } from './state.js';
-import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, SET_BYTES, SET_ENTRY_BYTES, stringBytes } from './state-bytes.js';
+import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, LIST_BYTES, LIST_SLOT_BYTES, stringBytes } from './state-bytes.js';
 import {
   clearWaiting,
   enqueueWaiting,
@@ -476,11 +476,11 @@ export class Correlator {
         const slots = windowSlots(w);
         if (current === undefined) slots[k] = value;
         else if (typeof current === 'string') {
-          slots[k] = new Set([current, value]);
-          bytes += SET_BYTES;
+          slots[k] = [current, value];
+          bytes += LIST_BYTES;
         } else {
-          current.add(value);
-          bytes += SET_ENTRY_BYTES;
+          slots[k] = appendTo(current, value);
+          bytes += LIST_SLOT_BYTES;
         }
       }
       // A linking value's string is the entry's, counted with it (keyEntry).

@@ -1,5 +1,6 @@
 // A window's values per business key, whichever form they take: the first record's own keys
-// object while it is shared, or slots (one value as a string, more as a Set) once it is not.
+// object while it is shared, or slots (one value as a string, more as a short list: at most
+// maxKeyValuesPerWindow, so a linear search beats a Set's allocation) once it is not.
 import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys } from '../model/types.js';
 import type { KeySlots, Window } from './state.js';
 
@@ -10,19 +11,19 @@ import type { KeySlots, Window } from './state.js';
 const LENT_AT = BUSINESS_KEYS.length;
 
 /** The values a window holds under key position k, whichever form its keys take. */
-export function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | Set<string> | undefined {
+export function keySlot(keys: KeySlots | BusinessKeys | undefined, k: number): string | string[] | undefined {
   if (keys === undefined) return undefined;
-  if (Array.isArray(keys)) return keys[k] as string | Set<string> | undefined;
+  if (Array.isArray(keys)) return keys[k] as string | string[] | undefined;
   return keys[BUSINESS_KEYS[k] as BusinessKey] || undefined;
 }
 
 /** True when the slot holds the value. */
-export const slotHas = (slot: string | Set<string> | undefined, value: string): boolean =>
-  slot === value || (typeof slot === 'object' && slot.has(value));
+export const slotHas = (slot: string | string[] | undefined, value: string): boolean =>
+  slot === value || (Array.isArray(slot) && slot.includes(value));
 
 /** How many distinct values a key slot holds. */
-export const slotSize = (slot: string | Set<string> | undefined): number =>
-  slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.size;
+export const slotSize = (slot: string | string[] | undefined): number =>
+  slot === undefined ? 0 : typeof slot === 'string' ? 1 : slot.length;
 
 /** The window's keys as slots (copied out of a shared keys object the first time). */
 export function windowSlots(w: Window): KeySlots {

@@ -61,10 +61,10 @@ export interface Window extends KeyNode {
 }
 
 /**
- * Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a Set;
+ * Distinct values per business key, indexed like BUSINESS_KEYS: one as a string, more as a list;
  * then the keys object the window held before (key-slots.ts lentKeys).
  */
-export type KeySlots = (string | Set<string> | BusinessKeys | undefined)[];
+export type KeySlots = (string | string[] | BusinessKeys | undefined)[];
 
 export interface GraceEntry {
   // The fields a window lists of the log, not the NormalizedLog: the log's keys and attributes

@@ -13,7 +13,7 @@ export function buildEvent(instance: string, w: Window, startMs: number, endMs: 
   const keys: CorrelationEvent['keys'] = {};
   for (let k = 0; k < BUSINESS_KEYS.length; k++) {
     const slot = keySlot(w.keys, k);
-    if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : [...slot];
+    if (slot !== undefined && slotSize(slot) > 0) keys[BUSINESS_KEYS[k] as BusinessKey] = typeof slot === 'string' ? [slot] : slot.slice();
   }
   const root = rootSummary(w);
   const { spans, logs } = unpack(w);
