@@ -47,6 +47,8 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const phase = (name: string) => !ONLY || ONLY.has(name);
 
 const CONNECTIONS = { logs: 32, traces: 16 } as const;
+/** Connections the load generator opens for a workload. */
+const connectionsFor = (workload: LoadOptions['workload']): number => (workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces);
 const work = mkdtempSync(join(tmpdir(), 'obs-bench-'));
 const started = new Set<Proc>();
 
@@ -98,7 +100,7 @@ async function series(
   runCount = RUNS,
 ): Promise<Series> {
   const logs = workload.startsWith('logs');
-  const connections = logs ? CONNECTIONS.logs : CONNECTIONS.traces;
+  const connections = connectionsFor(workload);
   await load({ url, workload, connections, warmupMs: 0, durationMs: warmup * 1000 });
   const runs: (LoadResult & { cpuUsPerItem: number })[] = [];
   const runWarmupMs = 500;
@@ -958,7 +960,7 @@ async function alternatingFixedRate<S extends { name: string; workload: LoadOpti
     load({
       url: engine.url,
       workload: side.workload,
-      connections: side.workload.startsWith('logs') ? CONNECTIONS.logs : CONNECTIONS.traces,
+      connections: connectionsFor(side.workload),
       warmupMs: 0,
       durationMs: seconds * 1000,
       rate,

@@ -41,8 +41,9 @@ import {
   hasLinkingValue,
   joinedThroughOther,
   leaveEntry,
+  madeSummary,
+  makeSummary,
   oldestWaiting,
-  summaryAt,
   takeOldestWaiting,
   type WaitingLogs,
   waitingBytes,
@@ -518,11 +519,10 @@ export class Correlator {
 
   /** A waiting log's summary for its i-th value, its bytes counted when it is made. */
   private sharedSummary(waiting: GraceEntry, i: number): LogSummary {
-    const made = waiting.summaries;
-    const existing = made === undefined ? undefined : Array.isArray(made) ? made[i] : made;
-    if (existing !== undefined) return existing;
+    const made = madeSummary(waiting, i);
+    if (made !== undefined) return made;
     const before = waitingBytes(waiting);
-    const summary = summaryAt(waiting, i);
+    const summary = makeSummary(waiting, i);
     this.waitingLogBytes += waitingBytes(waiting) - before;
     return summary;
   }

@@ -295,7 +295,7 @@ export class Pipeline {
     let tooLarge = 0;
     for (const log of logs) if (!this.recentLogs.push(log)) tooLarge += 1;
     // Delivered all the same; only the recent list (a view) leaves it out.
-    if (tooLarge > 0) this.metrics.recordsDropped.inc({ reason: 'recent_list_oversized' }, tooLarge);
+    if (tooLarge > 0) this.metrics.countDropped('recent_list_oversized', tooLarge);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
     if (cluster) {
@@ -441,7 +441,7 @@ export class Pipeline {
       await this.delivery.acceptEvents(events);
     } catch (err) {
       // Events stay queryable here; only their export is lost, and that is counted.
-      this.metrics.recordsDropped.inc({ reason: 'event_delivery_refused' }, events.length);
+      this.metrics.countDropped('event_delivery_refused', events.length);
       this.log.warn({ err, events: events.length }, 'delivery refused correlation events');
     }
   }

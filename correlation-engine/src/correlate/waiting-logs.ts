@@ -61,7 +61,7 @@ export function hasLinkingValue(log: NormalizedLog): boolean {
 
 /**
  * Estimated bytes of a waiting log: its entry, and the summaries made for it so far. A summary
- * made later (summaryAt) adds to it, so the figure taken out is the one last added.
+ * made later (makeSummary) adds to it, so the figure taken out is the one last added.
  */
 export function waitingBytes(g: GraceEntry): number {
   let bytes = WAITING_LOG_BYTES + stringBytes(g.message) + stringBytes(g.spanId);
@@ -95,26 +95,25 @@ function summaryOf(g: GraceEntry, linkedBy: LogSummary['linkedBy']): LogSummary 
   return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
 }
 
+/** The summary made for a waiting log's i-th value (waitsIn order), if a window joined through it yet. */
+export function madeSummary(g: GraceEntry, i: number): LogSummary | undefined {
+  const made = g.summaries;
+  return made === undefined ? undefined : Array.isArray(made) ? made[i] : made;
+}
+
 /**
- * The summary of a waiting log for its i-th value (waitsIn order), made on first use and shared
- * by every window that joins through that value after. The caller accounts the bytes it adds
+ * Makes the summary for a waiting log's i-th value (madeSummary said there is none), shared by
+ * every window that joins through that value after. The caller accounts the bytes it adds
  * (waitingBytes before and after).
  */
-export function summaryAt(g: GraceEntry, i: number): LogSummary {
-  const entry = itemAt(g.waitsIn, i) as KeyEntry;
-  const made = g.summaries;
-  if (!Array.isArray(g.waitsIn)) {
-    if (made !== undefined) return made as LogSummary;
-    const s = summaryOf(g, linkedByOf(entry));
-    g.summaries = s;
-    return s;
+export function makeSummary(g: GraceEntry, i: number): LogSummary {
+  const s = summaryOf(g, linkedByOf(itemAt(g.waitsIn, i) as KeyEntry));
+  if (!Array.isArray(g.waitsIn)) g.summaries = s;
+  else {
+    const list = (g.summaries ?? new Array<LogSummary | undefined>(g.waitsIn.length).fill(undefined)) as (LogSummary | undefined)[];
+    list[i] = s;
+    g.summaries = list;
   }
-  const list = (made ?? new Array<LogSummary | undefined>(g.waitsIn.length).fill(undefined)) as (LogSummary | undefined)[];
-  g.summaries = list;
-  const existing = list[i];
-  if (existing !== undefined) return existing;
-  const s = summaryOf(g, linkedByOf(entry));
-  list[i] = s;
   return s;
 }
 
