@@ -659,15 +659,20 @@ async function main(): Promise<void> {
       // moves with how the engine's one core is shared between answering and exporting.
       const perRequest = itemsPerRequest(r.baseline);
       const rate = (0.5 * r.baseline.itemsPerSec) / perRequest;
-      const fixed = await alternatingFixedRate(`A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`, sides, AB_CYCLES, rate, (side) =>
+      // A third engine of the current build (the control) takes its slices too: current/control is
+      // the same build against itself, the noise floor of the comparison on this machine today.
+      const fixedSides = [...sides, { name: 'control', workload, dir: engineDir }] as const;
+      const fixed = await alternatingFixedRate(`A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`, fixedSides, AB_CYCLES, rate, (side) =>
         startEngine(env, `ab-fixed-${key}-${side.name}`, side.dir),
       );
       const cpuRatio = round(fixed.total.current / fixed.total.baseline, 3);
       ab[`${key}FixedRate`] = {
         itemsPerSec: round(rate * perRequest),
-        cpuUsPerItem: { current: round(fixed.total.current, 2), baseline: round(fixed.total.baseline, 2) },
+        cpuUsPerItem: { current: round(fixed.total.current, 2), baseline: round(fixed.total.baseline, 2), control: round(fixed.total.control, 2) },
         cpuRatio,
+        controlRatio: round(fixed.total.current / fixed.total.control, 3),
         cycleRatios: fixed.cycles.map((f) => round(f.current / f.baseline, 3)),
+        controlCycleRatios: fixed.cycles.map((f) => round(f.current / f.control, 3)),
       };
       targets.push(
         ratioTarget(
@@ -811,6 +816,15 @@ function summary(f: Record<string, any>): string {
         '-',
         `x${r.cpuPerItemRatio}`,
       ]);
+      const fixed = f.ab[`${key}FixedRate`];
+      if (fixed)
+        rows.push([
+          `A/B ${name} at a fixed ${fixed.itemsPerSec} ${unit}/s: current / ${f.ab.baselineRef}, and current / current (control)`,
+          `CPU per item x${fixed.cpuRatio}; control x${fixed.controlRatio}`,
+          '-',
+          '-',
+          `${fixed.cpuUsPerItem.current} / ${fixed.cpuUsPerItem.baseline} / ${fixed.cpuUsPerItem.control}`,
+        ]);
     }
   if (f.scale) {
     const rounds = f.scale.rounds.length;
@@ -936,9 +950,9 @@ interface AlternatingResult<K extends string> {
 }
 
 /**
- * Server CPU per item of each side at one fixed rate (open loop, requests/s). Both engines run at
- * once on the same core and the load alternates between them in slices of AB_SLICE_SECONDS (A, B,
- * A, B, ...), so drift of the shared machine (other tenants, clock, caches) falls on both sides
+ * Server CPU per item of each side at one fixed rate (open loop, requests/s). All engines run at
+ * once on the same core and the load alternates between them in slices of AB_SLICE_SECONDS, the
+ * order turning each cycle (A B C, B C A, ...), so drift of the shared machine (other tenants, clock, caches) falls on both sides
  * within seconds, where fresh engines started in turn see it over minutes. Each engine's CPU is
  * read from after the warm-ups have settled to after the last slice has (a window length and the
  * exporters' flush), so the windows it closes and the records it exports after its slices are
@@ -976,11 +990,15 @@ async function alternatingFixedRate<S extends { name: string; workload: LoadOpti
     const perCycle: Record<S['name'], number>[] = [];
     for (let c = 1; c <= cycles; c++) {
       const cpu0 = cpu();
-      const sliceItems: number[] = [];
+      const sliceItems: number[] = sides.map(() => 0);
       const notes: string[] = [];
-      for (const [i, side] of sides.entries()) {
+      // The order turns every cycle (A B C, B C A, C A B, ...): a side that always went first
+      // would always meet the machine just after the others' windows closed.
+      for (let j = 0; j < sides.length; j++) {
+        const i = (j + c - 1) % sides.length;
+        const side = sides[i] as S;
         const r = await slice(side, engines[i] as Engine, AB_SLICE_SECONDS);
-        sliceItems.push(r.items);
+        sliceItems[i] = r.items;
         items[i] = (items[i] as number) + r.items;
         notes.push(`${side.name} ${r.items} items, p99 ${round(r.p99Ms, 2)} ms${failures(r)}`);
       }
