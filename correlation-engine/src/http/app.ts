@@ -113,7 +113,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerMemoryHooks(app, pipeline);
 
   const logEachRequest = config.logLevel === 'debug' || config.logLevel === 'trace';
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style, like the memory hooks: no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: one series per route, not per id in a path.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
@@ -124,6 +125,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         'request completed',
       );
     }
+    done();
   });
 
   await app.register(healthRoutes, deps);

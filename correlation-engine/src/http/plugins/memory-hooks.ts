@@ -9,17 +9,25 @@ import type { InflightBodies, IngestGuard } from '../../memory/inflight-bodies.j
 /** POST routes whose records become state; they are the ones refused under memory pressure. */
 const INGEST_ROUTES: ReadonlySet<string> = new Set(['/api/logs', '/api/otlp/v1/traces', '/api/otlp/v1/logs', '/api/otlp/v1/metrics']);
 
-const counted = new WeakMap<FastifyRequest, { bytes: number }>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Bytes of this request's body counted as in flight, until released. */
+    inflightBytes: number;
+  }
+}
 
 function release(request: FastifyRequest, inflight: InflightBodies): void {
-  const entry = counted.get(request);
-  if (entry === undefined) return;
-  counted.delete(request);
-  inflight.release(entry.bytes);
+  const bytes = request.inflightBytes;
+  if (bytes === 0) return;
+  request.inflightBytes = 0;
+  inflight.release(bytes);
 }
 
 export function registerMemoryHooks(app: FastifyInstance, guard: IngestGuard): void {
   const { inflight } = guard;
+  // A field on the request (one hidden class for all requests), not a WeakMap keyed by it: a
+  // WeakMap entry per request is a hash insert and delete plus an ephemeron the GC must visit.
+  app.decorateRequest('inflightBytes', 0);
 
   // Callback-style hooks: no promise per request on the ingest path.
   app.addHook('onRequest', (request, _reply, done) => {
@@ -30,7 +38,7 @@ export function registerMemoryHooks(app: FastifyInstance, guard: IngestGuard): v
     const declared = Number(request.headers['content-length']);
     if (declared > 0) {
       inflight.add(declared);
-      counted.set(request, { bytes: declared });
+      request.inflightBytes = declared;
     }
     done();
   });
@@ -38,11 +46,9 @@ export function registerMemoryHooks(app: FastifyInstance, guard: IngestGuard): v
   app.addHook('preParsing', (request, _reply, payload, done) => {
     // Only a chunked body arrives without a declared length; other requests have none to count.
     if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] === undefined) return done(null, payload);
-    const entry = { bytes: 0 };
-    counted.set(request, entry);
     const counting = new Transform({
       transform(chunk: Buffer, _encoding, done) {
-        entry.bytes += chunk.length;
+        request.inflightBytes += chunk.length;
         inflight.add(chunk.length);
         done(null, chunk);
       },
