@@ -99,22 +99,36 @@ async function series(
   warmup = WARMUP,
   runCount = RUNS,
 ): Promise<Series> {
+  await warmUp(url, workload, warmup);
+  const runs: TimedRun[] = [];
+  for (let i = 0; i < runCount; i++) runs.push(await timedRun(url, workload, `${label} run ${i + 1}`, server, seconds));
+  return seriesOf(runs);
+}
+
+type TimedRun = LoadResult & { cpuUsPerItem: number };
+
+/** An untimed closed-loop run that brings the server's code and heap to steady state. */
+async function warmUp(url: string, workload: LoadOptions['workload'], seconds: number): Promise<void> {
+  await load({ url, workload, connections: connectionsFor(workload), warmupMs: 0, durationMs: seconds * 1000 });
+}
+
+/** One closed-loop run of `seconds` (after a 0.5 s lead-in) with the server's CPU per item. */
+async function timedRun(url: string, workload: LoadOptions['workload'], label: string, server: Proc, seconds: number): Promise<TimedRun> {
   const logs = workload.startsWith('logs');
-  const connections = connectionsFor(workload);
-  await load({ url, workload, connections, warmupMs: 0, durationMs: warmup * 1000 });
-  const runs: (LoadResult & { cpuUsPerItem: number })[] = [];
   const runWarmupMs = 500;
-  for (let i = 0; i < runCount; i++) {
-    const cpu0 = server.cpuSeconds();
-    const r = await load({ url, workload, connections, warmupMs: runWarmupMs, durationMs: seconds * 1000 });
-    // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
-    const items = r.items * ((runWarmupMs + seconds * 1000) / (seconds * 1000));
-    const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
-    log(
-      `${label} run ${i + 1}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${failures(r)}`,
-    );
-    runs.push({ ...r, cpuUsPerItem });
-  }
+  const cpu0 = server.cpuSeconds();
+  const r = await load({ url, workload, connections: connectionsFor(workload), warmupMs: runWarmupMs, durationMs: seconds * 1000 });
+  // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
+  const items = r.items * ((runWarmupMs + seconds * 1000) / (seconds * 1000));
+  const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
+  log(
+    `${label}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${failures(r)}`,
+  );
+  return { ...r, cpuUsPerItem };
+}
+
+/** Medians of the runs. */
+function seriesOf(runs: TimedRun[]): Series {
   return {
     itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
     cpuUsPerItem: median(runs.map((r) => r.cpuUsPerItem)),
@@ -532,36 +546,49 @@ async function main(): Promise<void> {
 
   if (phase('windows')) {
     // Two engines, one prefilled with ~1k and one with WINDOWS one-span windows (window 3600 s, so
-    // nothing closes), then the same workload 2 series against each. Runs are shorter here because
-    // every measured trace also stays open: both engines gain the same number of windows from it.
-    const measured: Record<string, { windows: number; rssBytes: number; series: Series }> = {};
-    for (const [label, target] of [
+    // nothing closes), both up at once, then the same workload 2 runs against each in turn (small,
+    // large, then large, small, ...), so drift of the shared machine falls on both sides. Runs are
+    // shorter here because every measured trace also stays open: both engines gain the same
+    // number of windows from it.
+    const sides = [
       ['small', 1000],
       ['large', WINDOWS],
-    ] as const) {
-      log(`throughput with ${target} open windows (window 3600 s, workload 2)`);
-      const engine = await startEngine(
-        { LOKI_URL: sink.url, CORR_WINDOW_SECONDS: '3600', CORR_MAX_OPEN_WINDOWS: String(WINDOWS * 2) },
-        `windows-${label}`,
-      );
-      const tFill = Date.now();
-      const requests = Math.ceil(target / 500);
-      // No more senders than requests: each sender checks the limit before it sends.
-      await load({
-        url: engine.url,
-        workload: 'prefill',
-        connections: Math.min(8, requests),
-        warmupMs: 0,
-        durationMs: 600_000,
-        maxRequests: requests,
-      });
-      const windows = await openWindows(engine.url);
-      const rssBytes = engine.proc.rssBytes();
-      log(`prefilled ${windows} open windows in ${round((Date.now() - tFill) / 1000, 1)} s; engine RSS ${round(rssBytes / 1048576)} MiB`);
-      const s = await series(engine.url, 'traces', `engine, ${windows} windows`, engine.proc, 5, 2);
-      measured[label] = { windows, rssBytes, series: s };
-      await stop(engine.proc);
+    ] as const;
+    const engines: { label: string; engine: Engine; windows: number; rssBytes: number; runs: TimedRun[] }[] = [];
+    try {
+      for (const [label, target] of sides) {
+        log(`prefilling an engine with ${target} open windows (window 3600 s)`);
+        const engine = await startEngine(
+          { LOKI_URL: sink.url, CORR_WINDOW_SECONDS: '3600', CORR_MAX_OPEN_WINDOWS: String(WINDOWS * 2) },
+          `windows-${label}`,
+        );
+        const tFill = Date.now();
+        const requests = Math.ceil(target / 500);
+        // No more senders than requests: each sender checks the limit before it sends.
+        await load({
+          url: engine.url,
+          workload: 'prefill',
+          connections: Math.min(8, requests),
+          warmupMs: 0,
+          durationMs: 600_000,
+          maxRequests: requests,
+        });
+        const windows = await openWindows(engine.url);
+        const rssBytes = engine.proc.rssBytes();
+        log(`prefilled ${windows} open windows in ${round((Date.now() - tFill) / 1000, 1)} s; engine RSS ${round(rssBytes / 1048576)} MiB`);
+        engines.push({ label, engine, windows, rssBytes, runs: [] });
+      }
+      for (const e of engines) await warmUp(e.engine.url, 'traces', 2);
+      for (let i = 0; i < RUNS; i++) {
+        const order = i % 2 === 0 ? engines : [...engines].reverse();
+        for (const e of order)
+          e.runs.push(await timedRun(e.engine.url, 'traces', `engine, ${e.windows} windows, run ${i + 1}`, e.engine.proc, 5));
+      }
+    } finally {
+      for (const e of engines) await stop(e.engine.proc);
     }
+    const measured: Record<string, { windows: number; rssBytes: number; series: Series }> = {};
+    for (const e of engines) measured[e.label] = { windows: e.windows, rssBytes: e.rssBytes, series: seriesOf(e.runs) };
     const small = measured.small as { windows: number; rssBytes: number; series: Series };
     const large = measured.large as { windows: number; rssBytes: number; series: Series };
     figures.windows = {
@@ -662,13 +689,21 @@ async function main(): Promise<void> {
       // A third engine of the current build (the control) takes its slices too: current/control is
       // the same build against itself, the noise floor of the comparison on this machine today.
       const fixedSides = [...sides, { name: 'control', workload, dir: engineDir }] as const;
-      const fixed = await alternatingFixedRate(`A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`, fixedSides, AB_CYCLES, rate, (side) =>
-        startEngine(env, `ab-fixed-${key}-${side.name}`, side.dir),
+      const fixed = await alternatingFixedRate(
+        `A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`,
+        fixedSides,
+        AB_CYCLES,
+        rate,
+        (side) => startEngine(env, `ab-fixed-${key}-${side.name}`, side.dir),
       );
       const cpuRatio = round(fixed.total.current / fixed.total.baseline, 3);
       ab[`${key}FixedRate`] = {
         itemsPerSec: round(rate * perRequest),
-        cpuUsPerItem: { current: round(fixed.total.current, 2), baseline: round(fixed.total.baseline, 2), control: round(fixed.total.control, 2) },
+        cpuUsPerItem: {
+          current: round(fixed.total.current, 2),
+          baseline: round(fixed.total.baseline, 2),
+          control: round(fixed.total.control, 2),
+        },
         cpuRatio,
         controlRatio: round(fixed.total.current / fixed.total.control, 3),
         cycleRatios: fixed.cycles.map((f) => round(f.current / f.baseline, 3)),
