@@ -987,8 +987,9 @@ interface AlternatingResult<K extends string> {
 /**
  * Server CPU per item of each side at one fixed rate (open loop, requests/s). All engines run at
  * once on the same core and the load alternates between them in slices of AB_SLICE_SECONDS, the
- * order turning each cycle (A B C, B C A, ...), so drift of the shared machine (other tenants, clock, caches) falls on both sides
- * within seconds, where fresh engines started in turn see it over minutes. Each engine's CPU is
+ * order turning each cycle (A B C, B C A, ...), so drift of the shared machine (other tenants,
+ * clock, caches) falls on every side within seconds, where fresh engines started in turn see it
+ * over minutes. Each engine's CPU is
  * read from after the warm-ups have settled to after the last slice has (a window length and the
  * exporters' flush), so the windows it closes and the records it exports after its slices are
  * its own and all counted, and divided by the items it answered. The per-cycle figures (a cycle's
@@ -1014,7 +1015,7 @@ async function alternatingFixedRate<S extends { name: string; workload: LoadOpti
       durationMs: seconds * 1000,
       rate,
     });
-  const settle = () => new Promise((r) => setTimeout(r, (WINDOW_SECONDS + 2) * 1000));
+  const settle = () => sleep((WINDOW_SECONDS + 2) * 1000);
   const cpu = () => engines.map((e) => e.proc.cpuSeconds());
   const perItem = (seconds: number, items: number) => (items > 0 ? (seconds * 1e6) / items : 0);
   try {
