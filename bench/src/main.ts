@@ -13,6 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOnce } from '@obs/test-support/build';
+import { stageAtEqualPaths } from './ab-stage.ts';
 import { baselineEngineDir } from './baseline-engine.ts';
 import { startCollector, startLogsCollector } from './collector.ts';
 import { engineNodeFlags } from './engine-flags.ts';
@@ -656,8 +657,10 @@ async function main(): Promise<void> {
     // fresh engine of each build in turn (A/B/A/B...) on the same core and runs one warm-up and one
     // timed run, so drift of the shared machine falls on both sides; the ratio is taken per round
     // and the median of the rounds is the figure.
-    const baselineDir = baselineEngineDir(repo, BASELINE_REF, log);
-    const ab: Record<string, unknown> = { baselineRef: BASELINE_REF, rounds: AB_ROUNDS };
+    // Both builds run from install paths of one length (ab-stage.ts says why), short like the image's.
+    const [currentDir, baselineDir] = stageAtEqualPaths([engineDir, baselineEngineDir(repo, BASELINE_REF, log)], join(work, 'ab'));
+    log(`A/B engines staged at ${currentDir} and ${baselineDir}`);
+    const ab: Record<string, unknown> = { baselineRef: BASELINE_REF, rounds: AB_ROUNDS, stagedAt: [currentDir, baselineDir] };
     // w1NoExport: workload 1 on engines without exporters (hence without a queue). The accounting
     // sits on the ingest and correlation path; export work, which both builds share unchanged,
     // dilutes its cost in the default configuration, so this is the sharper bound.
@@ -668,7 +671,7 @@ async function main(): Promise<void> {
     ] as const) {
       const env = { LOKI_URL: exporters ? sink.url : '' };
       const sides = [
-        { name: 'current', workload, dir: engineDir },
+        { name: 'current', workload, dir: currentDir },
         { name: 'baseline', workload, dir: baselineDir },
       ] as const;
       const rounds = await interleavedRounds(`A/B ${key}`, sides, AB_ROUNDS, (side, round) =>
@@ -688,7 +691,7 @@ async function main(): Promise<void> {
       const rate = (0.5 * r.baseline.itemsPerSec) / perRequest;
       // A third engine of the current build (the control) takes its slices too: current/control is
       // the same build against itself, the noise floor of the comparison on this machine today.
-      const fixedSides = [...sides, { name: 'control', workload, dir: engineDir }] as const;
+      const fixedSides = [...sides, { name: 'control', workload, dir: currentDir }] as const;
       const fixed = await alternatingFixedRate(
         `A/B ${key} at ${Math.round(rate * perRequest)} ${unit}/s`,
         fixedSides,
