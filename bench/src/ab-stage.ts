@@ -8,9 +8,9 @@
 // Staged side by side under one short folder, each build runs from a path like the other's.
 //
 // A stage holds what the engine loads at run time: the root package.json, node_modules (pnpm's
-// relative links into node_modules/.pnpm keep working in the copy), packages/ (when the ref has it) and
-// correlation-engine/. Third-party modules are hard-linked when the file system allows it (they
-// are never rewritten); our own code is copied, so a rebuild during the run cannot change it.
+// relative links into node_modules/.pnpm keep working in the copy), packages/ (when the ref has
+// it) and correlation-engine/. Third-party modules are hard-linked when the file system allows it
+// (they are never rewritten); our own code is copied, so a rebuild during the run cannot change it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
