@@ -81,7 +81,9 @@ function matcher(filter: OpenFilter, skipLinking: string | undefined, skipErrors
  */
 export function walkOpen(state: OpenState, filter: OpenFilter, from: OpenPosition | undefined, visit: OpenVisit): OpenPosition | undefined {
   if (filter.traceId !== undefined) {
-    if (from !== undefined) return undefined; // one window at most: there is no second page
+    // One window at most. A walk resumed at it (the page paused just before it) visits it again;
+    // any other position is past it.
+    if (from !== undefined && !('traceId' in from && from.traceId === filter.traceId)) return undefined;
     const w = state.open.get(filter.traceId);
     if (w !== undefined) state.countRead?.(1);
     if (w !== undefined && matcher(filter, undefined, false)(w)) visit(w, { traceId: w.traceId });

@@ -166,6 +166,25 @@ describe('Correlator windows', () => {
   });
 });
 
+describe('Correlator open-window walks', () => {
+  it('a walk by trace id resumed at its window (a page paused just before it) visits it again; any other position is past it', () => {
+    const { c } = setup();
+    c.addSpans([span(T1, '1111111111111111'), span(T2, '2222222222222222')]);
+    const seen = (from?: { traceId: string } | { seq: number }): string[] => {
+      const ids: string[] = [];
+      c.walkOpen({ traceId: T1 }, from, (w) => {
+        ids.push(w.traceId);
+        return true;
+      });
+      return ids;
+    };
+    expect(seen()).toEqual([T1]);
+    expect(seen({ traceId: T1 })).toEqual([T1]);
+    expect(seen({ traceId: T2 })).toEqual([]);
+    expect(seen({ seq: 0 })).toEqual([]);
+  });
+});
+
 describe('Correlator business-key linking', () => {
   it('links a trace-less log to every open window that saw its circuit_id', () => {
     const { c, clock } = setup();

@@ -53,12 +53,15 @@ export async function writeJsonPage<T, C = number>(
     const from: C = resumeBelow;
     resumeBelow = undefined;
     const sliceEnd = performance.now() + SLICE_MS;
+    const countAtSliceStart = count;
     const stoppedAt = source.walk(from, (item, resume) => {
       if (count >= limit) {
         next = resume;
         return false;
       }
-      if (performance.now() > sliceEnd) {
+      // Each slice takes at least one item, so a slow machine (a GC pause, cold code) still
+      // makes progress instead of pausing before the same item again and again.
+      if (count > countAtSliceStart && performance.now() > sliceEnd) {
         resumeBelow = resume;
         return false;
       }
