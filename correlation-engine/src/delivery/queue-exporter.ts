@@ -111,6 +111,12 @@ export abstract class QueueExporter {
     return true;
   }
 
+  /**
+   * True when encode() ships an event's queued JSON text and reads only its head: the event is
+   * then not parsed here (queue-rows.ts); else it is, so a row that does not parse is set aside.
+   */
+  protected readonly shipsEventText: boolean = false;
+
   /** Turns records into wire requests within the backend's limits. */
   protected abstract encode(records: QueuedRecord[]): Promise<EncodedBatch>;
 
@@ -218,7 +224,9 @@ export abstract class QueueExporter {
     for (const entry of entries) {
       try {
         // Decoded whole before any record is kept: a row is either sent or set aside, never half of each.
-        for (const record of decodeRow(entry)) out.push(record);
+        const records = decodeRow(entry);
+        if (!this.shipsEventText) for (const record of records) if (record.kind === 'event') void record.event;
+        for (const record of records) out.push(record);
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
         this.setAside(

@@ -10,7 +10,8 @@ import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { CorrelationEvent, NormalizedLog } from '../../src/model/types.js';
+import type { NormalizedLog } from '../../src/model/types.js';
+import { makeEvent } from '../sinks/records.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,7 +39,7 @@ describe('DurableDelivery queue rows', () => {
   it('stores a 50-record request as one row and 250 events as rows of 100, 100 and 50', async () => {
     const { delivery: d, queue } = delivery();
     const logs = Array.from({ length: 50 }, (_, i) => ({ message: `log-${i}` }) as unknown as NormalizedLog);
-    const events = Array.from({ length: 250 }, (_, i) => ({ traceId: `t-${i}` }) as unknown as CorrelationEvent);
+    const events = Array.from({ length: 250 }, (_, i) => makeEvent(i));
     await d.acceptLogs(logs);
     await d.acceptEvents(events);
     expect(queue.depth('loki')).toBe(300);

@@ -7,7 +7,7 @@ import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
 import { BUSINESS_KEYS } from '../../model/types.js';
 import { ProtoWriter } from '../../wire/proto-writer.js';
 import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
-import type { QueuedRecord } from '../queue/queue-rows.js';
+import type { EventHead, QueuedRecord } from '../queue/queue-rows.js';
 
 export interface LokiEncodingOptions {
   /** Also make trace_id a stream label (one stream per trace: correlation-engine/README.md, Exporters, states the cost). */
@@ -25,6 +25,8 @@ export interface LokiEntry {
   tsNs: string;
   line: string;
   metadata: Record<string, string>;
+  /** UTF-8 length of `line`, when the encoder already measured it. */
+  lineBytes?: number;
 }
 
 export interface LokiStream {
@@ -70,7 +72,8 @@ function escapeLabelValue(value: string): string {
 
 /** Labels, entry and size of one record. */
 export function toLokiEntry(record: QueuedRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
-  return record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options, record.json);
+  if (record.kind === 'log') return logEntry(record.log, options);
+  return eventEntry(record.head ?? record.event, () => record.event, options, record.json);
 }
 
 function logEntry(log: NormalizedLog, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
@@ -116,32 +119,50 @@ function logLine(log: NormalizedLog, maxBytes: number): string {
   return build(truncateUtf8(log.message, Math.max(0, Math.floor(room / 2))) + TRUNCATION_MARKER, false, true);
 }
 
-/** `json`: the event's JSON text as queued, when the row kept it (saves serializing it again). */
+/**
+ * `head`: the fields labels and metadata come from (the queue row's head, or the event itself);
+ * `json`: the event's JSON text as queued, when the row kept it (saves serializing it again);
+ * `event` is read only when the line must be rebuilt (no text, or too long).
+ */
 function eventEntry(
-  event: CorrelationEvent,
+  head: EventHead,
+  event: () => CorrelationEvent,
   options: LokiEncodingOptions,
   json?: string,
 ): { labels: Record<string, string>; entry: LokiEntry } {
   const labels: Record<string, string> = { service: ENGINE_SERVICE, env: options.defaultEnv };
-  if (options.traceIdLabel) labels.trace_id = event.traceId;
-  const metadata: Record<string, string> = { trace_id: event.traceId, kind: 'correlation' };
-  if (event.highestSeverity) metadata.level = event.highestSeverity.toLowerCase();
+  if (options.traceIdLabel) labels.trace_id = head.traceId;
+  const metadata: Record<string, string> = { trace_id: head.traceId, kind: 'correlation' };
+  if (head.highestSeverity) metadata.level = head.highestSeverity.toLowerCase();
   for (const key of BUSINESS_KEYS) {
-    const values = event.keys[key];
+    const values = head.keys[key];
     if (values && values.length > 0) metadata[key] = values.join(',');
   }
-  let line = json ?? JSON.stringify(event);
-  if (Buffer.byteLength(line) > options.maxLineBytes) {
+  let line = json ?? JSON.stringify(event());
+  let lineBytes = Buffer.byteLength(line);
+  if (lineBytes > options.maxLineBytes) {
     // The bounded detail is the only large part; without it the summary still fits.
-    line = JSON.stringify({ ...event, detail: { spans: [], logs: [], spansCapped: true, logsCapped: true }, truncated: true });
+    line = summaryLine(event) ?? line;
     if (Buffer.byteLength(line) > options.maxLineBytes) line = truncateUtf8(line, options.maxLineBytes - 16) + TRUNCATION_MARKER;
+    lineBytes = Buffer.byteLength(line);
   }
-  const end = Date.parse(event.windowEnd);
-  return { labels, entry: { tsNs: unixMsToNs(Number.isNaN(end) ? Date.now() : end), line, metadata } };
+  const end = Date.parse(head.windowEnd);
+  return { labels, entry: { tsNs: unixMsToNs(Number.isNaN(end) ? Date.now() : end), line, metadata, lineBytes } };
+}
+
+/** The event without its detail, marked truncated; undefined when its queued text does not parse. */
+function summaryLine(event: () => CorrelationEvent): string | undefined {
+  let whole: CorrelationEvent;
+  try {
+    whole = event();
+  } catch {
+    return undefined; // cut as text instead: Loki takes any line, and the row is not lost for it
+  }
+  return JSON.stringify({ ...whole, detail: { spans: [], logs: [], spansCapped: true, logsCapped: true }, truncated: true });
 }
 
 function entryBytes(entry: LokiEntry): number {
-  let n = Buffer.byteLength(entry.line) + ENTRY_OVERHEAD_BYTES;
+  let n = (entry.lineBytes ?? Buffer.byteLength(entry.line)) + ENTRY_OVERHEAD_BYTES;
   for (const [k, v] of Object.entries(entry.metadata)) n += k.length + Buffer.byteLength(v);
   return n;
 }

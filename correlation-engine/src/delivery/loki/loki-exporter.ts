@@ -24,6 +24,8 @@ export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' |
 
 export class LokiExporter extends QueueExporter {
   private readonly loki: LokiExporterOptions;
+  /** An event's line is its queued JSON text; labels and metadata come from the row's head. */
+  protected override readonly shipsEventText = true;
 
   constructor(options: LokiExporterOptions) {
     super({ ...options, name: 'loki', url: `${options.baseUrl.replace(/\/+$/, '')}/loki/api/v1/push` });

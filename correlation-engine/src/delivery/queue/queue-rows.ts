@@ -5,18 +5,33 @@
 //   1 (ROW_LOG_TUPLES): a JSON array of n logs, each a fixed-order array of its fields (LogTuple).
 //   2 (ROW_EVENT_LINES): n events, each `JSON.stringify(event)`, joined by "\n" (JSON text has no
 //      raw newline), so a reader gets every event's own JSON text without serializing it again.
-import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
+//   3 (ROW_EVENT_HEAD_LINES): n events joined by "\n", each its head (EventHead as a JSON array),
+//      a tab (JSON text has no raw tab either), then `JSON.stringify(event)`: an exporter that
+//      ships the text as is (Loki) reads the few fields it labels with and never parses the rest.
+import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, Severity } from '../../model/types.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
 
-/** One record as read back from the queue, in the form the backend encoders take. */
+/** What an exporter shipping an event's text as is needs to know of it: trace id, end, severity, keys. */
+export interface EventHead {
+  traceId: string;
+  windowEnd: string;
+  highestSeverity: Severity | null;
+  keys: CorrelationEvent['keys'];
+}
+
+/**
+ * One record as read back from the queue, in the form the backend encoders take. An event's
+ * `json`, when present, is `JSON.stringify(event)` as it was queued (encoders may ship it as is),
+ * and `head` its labelling fields; with both, `event` is parsed from `json` on first read only.
+ */
 export type QueuedRecord =
   | { kind: 'log'; log: NormalizedLog }
-  /** `json`, when present, is `JSON.stringify(event)` as it was queued (encoders may ship it as is). */
-  | { kind: 'event'; event: CorrelationEvent; json?: string };
+  | { kind: 'event'; readonly event: CorrelationEvent; json?: string; head?: EventHead };
 
 export const ROW_JSON = 0;
 export const ROW_LOG_TUPLES = 1;
 export const ROW_EVENT_LINES = 2;
+export const ROW_EVENT_HEAD_LINES = 3;
 
 /** Thrown for a row this build cannot read (damaged, or written by a newer build). */
 export class UndecodableRowError extends Error {
@@ -69,17 +84,69 @@ export function logRow(logs: readonly NormalizedLog[]): NewEntry {
 }
 
 /**
- * A queue row for correlation events, one JSON text per event: Loki's line for an event is that
- * text, so the exporter ships it as read instead of stringifying the parsed event again.
+ * A queue row for correlation events, one line per event: its head, a tab, its JSON text. Loki's
+ * line for an event is that text, so the exporter ships it as read instead of parsing it and
+ * stringifying it again.
  */
 export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
+  // A trace-less log joined through a key is one summary object shared by every window it joined
+  // (up to the link fan-out): its text is written once per row instead of once per event.
+  const shared = new Map<LogSummary, string>();
   let body = '';
-  for (let i = 0; i < events.length; i += 1) body += i === 0 ? JSON.stringify(events[i]) : `\n${JSON.stringify(events[i])}`;
-  return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_LINES };
+  for (let i = 0; i < events.length; i += 1) {
+    const e = events[i] as CorrelationEvent;
+    const head = JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys]);
+    body += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, shared)}`;
+  }
+  return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_HEAD_LINES };
+}
+
+/** The order buildEvent gives an event's detail its properties in. */
+const DETAIL_ORDER = 'spans,logs,spansCapped,logsCapped';
+
+/**
+ * `JSON.stringify(event)`, character for character, with the text of linked summaries taken from
+ * `shared` when seen before. Spliced after the rest of the event, so only when `detail` is the
+ * event's last property (buildEvent puts it there), else plain JSON.stringify.
+ */
+export function eventJson(event: CorrelationEvent, shared: Map<LogSummary, string>): string {
+  const detail = event.detail;
+  const logs = detail?.logs ?? [];
+  let linked = false;
+  for (let i = 0; i < logs.length && !linked; i += 1) linked = (logs[i] as LogSummary).linkedBy !== undefined;
+  if (!linked) return JSON.stringify(event);
+  const names = Object.keys(event);
+  if (names[names.length - 1] !== 'detail' || Object.keys(detail).join() !== DETAIL_ORDER) return JSON.stringify(event);
+  // Without its detail for a moment (a property set to undefined is left out); nothing else runs
+  // in between, so no reader sees the event without it.
+  (event as { detail: unknown }).detail = undefined;
+  let text: string;
+  try {
+    text = JSON.stringify(event);
+  } finally {
+    event.detail = detail;
+  }
+  let logsText = '';
+  for (let i = 0; i < logs.length; i += 1) {
+    const log = logs[i] as LogSummary;
+    let json: string | undefined;
+    if (log.linkedBy === undefined) json = JSON.stringify(log);
+    else {
+      json = shared.get(log);
+      if (json === undefined) {
+        json = JSON.stringify(log);
+        shared.set(log, json);
+      }
+    }
+    logsText += i === 0 ? json : `,${json}`;
+  }
+  const detailText = `{"spans":${JSON.stringify(detail.spans)},"logs":[${logsText}],"spansCapped":${detail.spansCapped},"logsCapped":${detail.logsCapped}}`;
+  return `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"detail":${detailText}}`;
 }
 
 /** The records of one queue row, in order; throws UndecodableRowError when it cannot be read. */
 export function decodeRow(entry: QueueEntry): QueuedRecord[] {
+  if (entry.encoding === ROW_EVENT_HEAD_LINES) return decodeEventHeadLines(entry);
   if (entry.encoding === ROW_EVENT_LINES) return decodeEventLines(entry);
   let value: unknown;
   try {
@@ -128,6 +195,53 @@ function decodeEventLines(entry: QueueEntry): QueuedRecord[] {
     } catch (err) {
       throw new UndecodableRowError(`row ${entry.seq}, event ${i}: ${(err as Error).message}`);
     }
+  }
+  return out;
+}
+
+/** An event read from a head-lines row: its head parsed, the rest only when `event` is read. */
+class QueuedEventLine {
+  readonly kind = 'event';
+  #event: CorrelationEvent | undefined;
+  constructor(
+    readonly head: EventHead,
+    readonly json: string,
+  ) {}
+
+  get event(): CorrelationEvent {
+    if (this.#event === undefined) this.#event = JSON.parse(this.json) as CorrelationEvent;
+    return this.#event;
+  }
+}
+
+const isKeys = (v: unknown): v is CorrelationEvent['keys'] => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The events of a head-lines row. Each head is parsed and checked here; the event's JSON is
+ * parsed when an encoder reads `event` (queue-exporter.ts does it here, inside its check, for
+ * the exporters that need the object; Loki ships the text).
+ */
+function decodeEventHeadLines(entry: QueueEntry): QueuedRecord[] {
+  if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
+  const lines = entry.body.split('\n');
+  const out: QueuedRecord[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as string;
+    const tab = line.indexOf('\t');
+    let head: unknown;
+    try {
+      head = tab > 0 ? JSON.parse(line.slice(0, tab)) : undefined;
+    } catch {
+      head = undefined;
+    }
+    if (!Array.isArray(head) || typeof head[0] !== 'string' || typeof head[1] !== 'string' || !isKeys(head[3])) {
+      throw new UndecodableRowError(`row ${entry.seq}, event ${i}: no readable head`);
+    }
+    const severity = head[2] as Severity | null;
+    out[i] = new QueuedEventLine(
+      { traceId: head[0], windowEnd: head[1], highestSeverity: severity, keys: head[3] as Partial<Record<BusinessKey, string[]>> },
+      line.slice(tab + 1),
+    );
   }
   return out;
 }

@@ -1,7 +1,9 @@
-// Queue row layouts: logs are stored as compact tuples and read back field for field, and a queue
-// written by the build before tuples (rows of JSON objects, no `encoding` column) is still
-// delivered after an upgrade, with the same Loki lines as a fresh row.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// Queue row layouts: logs are stored as compact tuples and read back field for field, events as a
+// head and their JSON text (the text JSON.stringify gives, also when linked summaries are shared
+// between events), and queues written by earlier builds (rows of JSON objects with no `encoding`
+// column; event lines without heads) are still delivered after an upgrade, with the same Loki
+// lines as fresh rows.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -10,10 +12,19 @@ import { loadConfig } from '../../../src/config.js';
 import { createDelivery } from '../../../src/delivery/create-delivery.js';
 import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../../src/delivery/queue/durable-queue.js';
-import { decodeRow, eventRow, logRow, ROW_EVENT_LINES, ROW_LOG_TUPLES } from '../../../src/delivery/queue/queue-rows.js';
+import {
+  decodeRow,
+  eventRow,
+  logRow,
+  ROW_EVENT_HEAD_LINES,
+  ROW_EVENT_LINES,
+  ROW_LOG_TUPLES,
+} from '../../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../../src/metrics.js';
+import type { CorrelationEvent, LogSummary } from '../../../src/model/types.js';
 import type { HttpSink } from '../../sinks/http-sink.js';
 import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js';
+import { createOtlpTraceSink } from '../../sinks/otlp-sink.js';
 import { makeEvent, makeLog } from '../../sinks/records.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -34,12 +45,13 @@ async function lokiSink(): Promise<HttpSink<LokiReceivedEntry>> {
   return sink;
 }
 
-function startDelivery(dataDir: string, lokiUrl: string): DurableDelivery {
+function startDelivery(dataDir: string, lokiUrl: string, tempoUrl?: string): DurableDelivery {
   const config = loadConfig({
     ENGINE_INSTANCE_ID: 'engine-1',
     DEFAULT_ENV: 'test',
     ENGINE_DATA_DIR: dataDir,
     LOKI_URL: lokiUrl,
+    ...(tempoUrl ? { TEMPO_OTLP_URL: tempoUrl } : {}),
     EXPORT_LINGER_MS: '10',
   });
   const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
@@ -47,6 +59,12 @@ function startDelivery(dataDir: string, lokiUrl: string): DurableDelivery {
   delivery.start();
   cleanups.push(() => delivery.shutdown(500));
   return delivery;
+}
+
+/** The event with `detail` first instead of last. */
+function reordered(event: CorrelationEvent): CorrelationEvent {
+  const { detail, ...rest } = event;
+  return { detail, ...rest };
 }
 
 describe('queue rows', () => {
@@ -64,23 +82,67 @@ describe('queue rows', () => {
     expect(back).toStrictEqual(logs.map((l) => ({ ...l })));
   });
 
-  it('stores events as one JSON text per line and hands each back with its text, which is what Loki receives', async () => {
+  it('stores events as a head and their JSON text, which is what Loki receives, shared linked summaries included', async () => {
     const loki = await lokiSink();
     const delivery = startDelivery(tempDir(), loki.url);
+    // One trace-less log joined to two windows: the same summary object in both events' detail.
+    const shared: LogSummary = {
+      timeUnixMs: 1764000000123,
+      severity: 'WARN',
+      service: 'bpocore',
+      message: 'port "1/1" \\ flap \u2028 é',
+      linkedBy: { key: 'circuit_id', value: 'CIRCUIT-9' },
+    };
+    const own: LogSummary = { timeUnixMs: 1764000000001, severity: 'INFO', service: 'beorn', message: 'own', spanId: '00f067aa0ba902b7' };
+    const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans: [], logs, spansCapped: false, logsCapped: true });
     const events = [
-      makeEvent(1),
-      makeEvent(2, { keys: { circuit_id: ['line\nbreak "q"', '\u2028'] }, highestSeverity: null }),
+      makeEvent(1, { detail: withDetail([own, shared]) }),
+      makeEvent(2, { keys: { circuit_id: ['line\nbreak "q"', '\u2028'] }, highestSeverity: null, detail: withDetail([shared]) }),
       makeEvent(3),
+      // Properties in another order than buildEvent's: the plain JSON.stringify text.
+      reordered(makeEvent(4, { detail: withDetail([shared, own]) })),
     ];
+    const texts = events.map((e) => JSON.stringify(e));
     const row = eventRow(events);
-    expect(row.encoding).toBe(ROW_EVENT_LINES);
-    const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 3, enqueuedAtMs: 0, encoding: ROW_EVENT_LINES });
-    expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(events);
-    expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(events.map((e) => JSON.stringify(e)));
+    expect(row.encoding).toBe(ROW_EVENT_HEAD_LINES);
+    expect(events.map((e) => JSON.stringify(e))).toEqual(texts); // the events are left as they were
+    const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 4, enqueuedAtMs: 0, encoding: ROW_EVENT_HEAD_LINES });
+    expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(texts);
+    expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(JSON.parse(`[${texts.join(',')}]`));
     await delivery.acceptEvents(events);
     await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
-    expect(loki.accepted.map((e) => e.line).sort()).toEqual(events.map((e) => JSON.stringify(e)).sort());
-    expect(loki.accepted.find((e) => e.line.includes('line\\nbreak'))?.metadata.circuit_id).toBe('line\nbreak "q",\u2028');
+    expect(loki.accepted.map((e) => e.line).sort()).toEqual([...texts].sort());
+    const second = loki.accepted.find((e) => e.line.includes('line\\nbreak'));
+    expect(second?.metadata.circuit_id).toBe('line\nbreak "q",\u2028');
+    expect(second?.metadata.level).toBeUndefined();
+    expect(loki.accepted.find((e) => e.line === texts[0])?.metadata).toEqual({
+      trace_id: events[0]?.traceId,
+      kind: 'correlation',
+      level: 'error',
+      circuit_id: 'CIRCUIT-9',
+      resource_id: 'R-1,R-2',
+    });
+  });
+
+  it('sets aside an event row whose text does not parse for an exporter that reads the event; Loki ships the text it has', async () => {
+    const loki = await lokiSink();
+    const tempo = createOtlpTraceSink();
+    await tempo.up();
+    cleanups.push(() => tempo.down());
+    const dir = tempDir();
+    const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'tempo'], sync: 'normal' });
+    const head = JSON.stringify(['4bf92f3577b34da6a3ce929d0e0e0009', '2025-11-24T16:01:00.000Z', 'WARN', { circuit_id: ['C-1'] }]);
+    await queue.append([{ kind: 'event', body: `${head}\t{"id":"damaged`, records: 1, encoding: ROW_EVENT_HEAD_LINES }]);
+    queue.close();
+    const delivery = startDelivery(dir, loki.url, tempo.url);
+    await delivery.acceptEvents([makeEvent(1)]);
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+    expect(loki.accepted.map((e) => e.line)).toEqual(['{"id":"damaged', JSON.stringify(makeEvent(1))]);
+    expect(loki.accepted[0]?.metadata).toMatchObject({ level: 'warn', circuit_id: 'C-1' });
+    expect(tempo.accepted.map((s) => s.traceId)).toEqual([makeEvent(1).traceId]);
+    const aside = join(dir, 'dead-letter', 'tempo.jsonl');
+    expect(existsSync(aside)).toBe(true);
+    expect(readFileSync(aside, 'utf8')).toContain('undecodable queue entry');
   });
 
   it('delivers a queue written before tuples existed (JSON objects and arrays, no encoding column) after an upgrade', async () => {
@@ -105,12 +167,18 @@ describe('queue rows', () => {
     const sweepBody = JSON.stringify(sweep); // a batch row of events: a JSON array
     insert.run(5, 1, Buffer.byteLength(sweepBody), Date.now(), 2, sweepBody);
     db.close();
+    // And a later build's event lines without heads (encoding 2), written through this build's queue.
+    const lines = [makeEvent(4), makeEvent(5, { highestSeverity: null })];
+    const legacy = new DurableQueue({ dir: join(oldDir, 'queue'), consumers: ['loki'], sync: 'normal' });
+    const linesBody = lines.map((e) => JSON.stringify(e)).join('\n');
+    await legacy.append([{ kind: 'event', body: linesBody, records: 2, encoding: ROW_EVENT_LINES }]);
+    legacy.close();
 
     const upgraded = startDelivery(oldDir, loki.url);
     await upgraded.acceptLogs([makeLog(3)]); // a new row (tuples) behind the old ones
     await Promise.all(upgraded.exporters.map((e) => e.forceFlush()));
     const delivered = loki.accepted.map((e) => (e.labels.service === 'beorn' ? JSON.parse(e.line).message : JSON.parse(e.line).id));
-    expect(delivered.sort()).toEqual(['rec-1', 'rec-2', 'rec-3', event.id, ...sweep.map((e) => e.id)].sort());
+    expect(delivered.sort()).toEqual(['rec-1', 'rec-2', 'rec-3', event.id, ...sweep.map((e) => e.id), ...lines.map((e) => e.id)].sort());
 
     // The same records queued by this build give the same Loki entries.
     const fresh = await lokiSink();
@@ -118,6 +186,7 @@ describe('queue rows', () => {
     await now.acceptLogs(logs);
     await now.acceptEvents([event]);
     await now.acceptEvents(sweep);
+    await now.acceptEvents(lines);
     await now.acceptLogs([makeLog(3)]);
     await Promise.all(now.exporters.map((e) => e.forceFlush()));
     const key = (e: LokiReceivedEntry): string => JSON.stringify([e.labels, e.tsNs, e.line, e.metadata]);
