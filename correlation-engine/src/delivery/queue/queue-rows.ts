@@ -8,6 +8,11 @@
 //   3 (ROW_EVENT_HEAD_LINES): n events joined by "\n", each its head (EventHead as a JSON array),
 //      a tab (JSON text has no raw tab either), then `JSON.stringify(event)`: an exporter that
 //      ships the text as is (Loki) reads the few fields it labels with and never parses the rest.
+//   4 (ROW_EVENT_SHARED_LINES): as 3, preceded by a table: a line with its length S, then S
+//      lines each the JSON text of a trace-less log summary joined to windows through a key. In
+//      the event lines each such summary is a reference, \x01<index in the table>\x01 (JSON text
+//      has no raw control character), so a summary shared by the events of a row is written and
+//      read once; the reader puts the text back and gets `JSON.stringify(event)` again.
 import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, Severity } from '../../model/types.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
 
@@ -32,6 +37,10 @@ export const ROW_JSON = 0;
 export const ROW_LOG_TUPLES = 1;
 export const ROW_EVENT_LINES = 2;
 export const ROW_EVENT_HEAD_LINES = 3;
+export const ROW_EVENT_SHARED_LINES = 4;
+
+/** Marks a reference to the row's table in an event line (ROW_EVENT_SHARED_LINES). */
+const REF = '\x01';
 
 /** Thrown for a row this build cannot read (damaged, or written by a newer build). */
 export class UndecodableRowError extends Error {
@@ -84,32 +93,45 @@ export function logRow(logs: readonly NormalizedLog[]): NewEntry {
 }
 
 /**
- * A queue row for correlation events, one line per event: its head, a tab, its JSON text. Loki's
- * line for an event is that text, so the exporter ships it as read instead of parsing it and
- * stringifying it again.
+ * A queue row for correlation events: the table of shared summaries, then one line per event:
+ * its head, a tab, its JSON text with references into the table. Loki's line for an event is
+ * that text, so the exporter ships it as read instead of parsing it and stringifying it again.
  */
 export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
   // A trace-less log joined through a key is one summary object shared by every window it joined
-  // (up to the link fan-out): its text is written once per row instead of once per event.
-  const shared = new Map<LogSummary, string>();
-  let body = '';
+  // (up to the link fan-out); on a busy key most of an event's bytes are such summaries. Written
+  // once per row, they no longer multiply the bytes the queue writes, reads and keeps.
+  const table: string[] = [];
+  const refs = new Map<LogSummary, string>();
+  const ref = (log: LogSummary): string => {
+    let r = refs.get(log);
+    if (r === undefined) {
+      r = `${REF}${table.length}${REF}`;
+      table.push(JSON.stringify(log));
+      refs.set(log, r);
+    }
+    return r;
+  };
+  let lines = '';
   for (let i = 0; i < events.length; i += 1) {
     const e = events[i] as CorrelationEvent;
     const head = JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys]);
-    body += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, shared)}`;
+    lines += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, ref)}`;
   }
-  return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_HEAD_LINES };
+  const body = table.length === 0 ? `0\n${lines}` : `${table.length}\n${table.join('\n')}\n${lines}`;
+  return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_SHARED_LINES };
 }
 
 /** The order buildEvent gives an event's detail its properties in. */
 const DETAIL_ORDER = 'spans,logs,spansCapped,logsCapped';
 
 /**
- * `JSON.stringify(event)`, character for character, with the text of linked summaries taken from
- * `shared` when seen before. Spliced after the rest of the event, so only when `detail` is the
- * event's last property (buildEvent puts it there), else plain JSON.stringify.
+ * `JSON.stringify(event)`, character for character, except that each summary of a trace-less log
+ * joined through a key (`linkedBy`) is written as `linkedText(summary)`. Spliced after the rest of the
+ * event, so only when `detail` is the event's last property (buildEvent puts it there), else the
+ * plain JSON.stringify text.
  */
-export function eventJson(event: CorrelationEvent, shared: Map<LogSummary, string>): string {
+export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary) => string): string {
   const detail = event.detail;
   const logs = detail?.logs ?? [];
   let linked = false;
@@ -129,15 +151,7 @@ export function eventJson(event: CorrelationEvent, shared: Map<LogSummary, strin
   let logsText = '';
   for (let i = 0; i < logs.length; i += 1) {
     const log = logs[i] as LogSummary;
-    let json: string | undefined;
-    if (log.linkedBy === undefined) json = JSON.stringify(log);
-    else {
-      json = shared.get(log);
-      if (json === undefined) {
-        json = JSON.stringify(log);
-        shared.set(log, json);
-      }
-    }
+    const json = log.linkedBy === undefined ? JSON.stringify(log) : linkedText(log);
     logsText += i === 0 ? json : `,${json}`;
   }
   const detailText = `{"spans":${JSON.stringify(detail.spans)},"logs":[${logsText}],"spansCapped":${detail.spansCapped},"logsCapped":${detail.logsCapped}}`;
@@ -146,7 +160,8 @@ export function eventJson(event: CorrelationEvent, shared: Map<LogSummary, strin
 
 /** The records of one queue row, in order; throws UndecodableRowError when it cannot be read. */
 export function decodeRow(entry: QueueEntry): QueuedRecord[] {
-  if (entry.encoding === ROW_EVENT_HEAD_LINES) return decodeEventHeadLines(entry);
+  if (entry.encoding === ROW_EVENT_SHARED_LINES) return decodeEventHeadLines(entry, true);
+  if (entry.encoding === ROW_EVENT_HEAD_LINES) return decodeEventHeadLines(entry, false);
   if (entry.encoding === ROW_EVENT_LINES) return decodeEventLines(entry);
   let value: unknown;
   try {
@@ -221,11 +236,19 @@ const isKeys = (v: unknown): v is CorrelationEvent['keys'] => typeof v === 'obje
  * parsed when an encoder reads `event` (queue-exporter.ts does it here, inside its check, for
  * the exporters that need the object; Loki ships the text).
  */
-function decodeEventHeadLines(entry: QueueEntry): QueuedRecord[] {
+function decodeEventHeadLines(entry: QueueEntry, withTable: boolean): QueuedRecord[] {
   if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
   const lines = entry.body.split('\n');
-  const out: QueuedRecord[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i += 1) {
+  let first = 0;
+  if (withTable) {
+    const size = Number(lines[0]);
+    if (!Number.isSafeInteger(size) || size < 0 || lines[0] === '' || size + 1 >= lines.length) {
+      throw new UndecodableRowError(`row ${entry.seq}: no readable table of shared summaries`);
+    }
+    first = size + 1;
+  }
+  const out: QueuedRecord[] = new Array(lines.length - first);
+  for (let i = first; i < lines.length; i += 1) {
     const line = lines[i] as string;
     const tab = line.indexOf('\t');
     let head: unknown;
@@ -235,13 +258,27 @@ function decodeEventHeadLines(entry: QueueEntry): QueuedRecord[] {
       head = undefined;
     }
     if (!Array.isArray(head) || typeof head[0] !== 'string' || typeof head[1] !== 'string' || !isKeys(head[3])) {
-      throw new UndecodableRowError(`row ${entry.seq}, event ${i}: no readable head`);
+      throw new UndecodableRowError(`row ${entry.seq}, event ${i - first}: no readable head`);
     }
     const severity = head[2] as Severity | null;
-    out[i] = new QueuedEventLine(
+    let text = line.slice(tab + 1);
+    if (first > 0 && text.includes(REF)) text = withShared(text, lines, first, `row ${entry.seq}, event ${i - first}`);
+    out[i - first] = new QueuedEventLine(
       { traceId: head[0], windowEnd: head[1], highestSeverity: severity, keys: head[3] as Partial<Record<BusinessKey, string[]>> },
-      line.slice(tab + 1),
+      text,
     );
   }
   return out;
+}
+
+/** An event line's text with each reference replaced by its summary's text from the table (lines 1..first-1). */
+function withShared(text: string, lines: readonly string[], first: number, where: string): string {
+  const pieces = text.split(REF);
+  if (pieces.length % 2 === 0) throw new UndecodableRowError(`${where}: unclosed reference`);
+  for (let p = 1; p < pieces.length; p += 2) {
+    const index = Number(pieces[p]);
+    if (!/^\d+$/.test(pieces[p] as string) || index + 1 >= first) throw new UndecodableRowError(`${where}: no shared summary ${pieces[p]}`);
+    pieces[p] = lines[index + 1] as string;
+  }
+  return pieces.join('');
 }

@@ -18,6 +18,7 @@ import {
   logRow,
   ROW_EVENT_HEAD_LINES,
   ROW_EVENT_LINES,
+  ROW_EVENT_SHARED_LINES,
   ROW_LOG_TUPLES,
 } from '../../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../../src/metrics.js';
@@ -104,9 +105,12 @@ describe('queue rows', () => {
     ];
     const texts = events.map((e) => JSON.stringify(e));
     const row = eventRow(events);
-    expect(row.encoding).toBe(ROW_EVENT_HEAD_LINES);
+    expect(row.encoding).toBe(ROW_EVENT_SHARED_LINES);
     expect(events.map((e) => JSON.stringify(e))).toEqual(texts); // the events are left as they were
-    const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 4, enqueuedAtMs: 0, encoding: ROW_EVENT_HEAD_LINES });
+    // The shared summary is written once for the two events in buildEvent's order, and once
+    // more inside the reordered event's plain text.
+    expect(row.body.split(JSON.stringify(shared.message)).length - 1).toBe(2);
+    const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 4, enqueuedAtMs: 0, encoding: ROW_EVENT_SHARED_LINES });
     expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(texts);
     expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(JSON.parse(`[${texts.join(',')}]`));
     await delivery.acceptEvents(events);
@@ -133,6 +137,10 @@ describe('queue rows', () => {
     const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'tempo'], sync: 'normal' });
     const head = JSON.stringify(['4bf92f3577b34da6a3ce929d0e0e0009', '2025-11-24T16:01:00.000Z', 'WARN', { circuit_id: ['C-1'] }]);
     await queue.append([{ kind: 'event', body: `${head}\t{"id":"damaged`, records: 1, encoding: ROW_EVENT_HEAD_LINES }]);
+    // Rows whose shared-summary table or references do not add up: set aside for every exporter.
+    for (const body of [`2\n{}\n${head}\t{}`, `1\n{}\n${head}\t[\x011\x01]`, `1\n{}\n${head}\t[\x010]`, `x\n${head}\t{}`]) {
+      await queue.append([{ kind: 'event', body, records: 1, encoding: ROW_EVENT_SHARED_LINES }]);
+    }
     queue.close();
     const delivery = startDelivery(dir, loki.url, tempo.url);
     await delivery.acceptEvents([makeEvent(1)]);
@@ -142,7 +150,13 @@ describe('queue rows', () => {
     expect(tempo.accepted.map((s) => s.traceId)).toEqual([makeEvent(1).traceId]);
     const aside = join(dir, 'dead-letter', 'tempo.jsonl');
     expect(existsSync(aside)).toBe(true);
-    expect(readFileSync(aside, 'utf8')).toContain('undecodable queue entry');
+    expect(
+      readFileSync(aside, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('undecodable queue entry')),
+    ).toHaveLength(5);
+    const lokiAside = readFileSync(join(dir, 'dead-letter', 'loki.jsonl'), 'utf8');
+    expect(lokiAside.split('\n').filter((l) => l.includes('undecodable queue entry'))).toHaveLength(4);
   });
 
   it('delivers a queue written before tuples existed (JSON objects and arrays, no encoding column) after an upgrade', async () => {
@@ -172,13 +186,21 @@ describe('queue rows', () => {
     const legacy = new DurableQueue({ dir: join(oldDir, 'queue'), consumers: ['loki'], sync: 'normal' });
     const linesBody = lines.map((e) => JSON.stringify(e)).join('\n');
     await legacy.append([{ kind: 'event', body: linesBody, records: 2, encoding: ROW_EVENT_LINES }]);
+    // And heads without a table of shared summaries (encoding 3).
+    const headed = [makeEvent(6), makeEvent(7, { highestSeverity: null })];
+    const headedBody = headed
+      .map((e) => `${JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys])}\t${JSON.stringify(e)}`)
+      .join('\n');
+    await legacy.append([{ kind: 'event', body: headedBody, records: 2, encoding: ROW_EVENT_HEAD_LINES }]);
     legacy.close();
 
     const upgraded = startDelivery(oldDir, loki.url);
     await upgraded.acceptLogs([makeLog(3)]); // a new row (tuples) behind the old ones
     await Promise.all(upgraded.exporters.map((e) => e.forceFlush()));
     const delivered = loki.accepted.map((e) => (e.labels.service === 'beorn' ? JSON.parse(e.line).message : JSON.parse(e.line).id));
-    expect(delivered.sort()).toEqual(['rec-1', 'rec-2', 'rec-3', event.id, ...sweep.map((e) => e.id), ...lines.map((e) => e.id)].sort());
+    expect(delivered.sort()).toEqual(
+      ['rec-1', 'rec-2', 'rec-3', event.id, ...sweep.map((e) => e.id), ...lines.map((e) => e.id), ...headed.map((e) => e.id)].sort(),
+    );
 
     // The same records queued by this build give the same Loki entries.
     const fresh = await lokiSink();
@@ -187,6 +209,7 @@ describe('queue rows', () => {
     await now.acceptEvents([event]);
     await now.acceptEvents(sweep);
     await now.acceptEvents(lines);
+    await now.acceptEvents(headed);
     await now.acceptLogs([makeLog(3)]);
     await Promise.all(now.exporters.map((e) => e.forceFlush()));
     const key = (e: LokiReceivedEntry): string => JSON.stringify([e.labels, e.tsNs, e.line, e.metadata]);
