@@ -100,12 +100,17 @@ async function main() {
   const appUrls = Object.fromEntries(['beorn', 'palantir', 'arda'].map((a) => [a, `http://127.0.0.1:${ports[a]}`]));
 
   // The engine's runtime flags as deployed (correlation-engine/package.json `start`, Dockerfile CMD).
-  const engine = group.start('engine', ['--max-semi-space-size=16', 'dist/server.js'], join(root, 'correlation-engine'), {
-    HOST: '127.0.0.1',
-    PORT: String(ports.engine),
-    CORR_WINDOW_SECONDS: String(windowSeconds),
-    ENGINE_DATA_DIR: join(logDir, 'engine-data'),
-  });
+  const engine = group.start(
+    'engine',
+    ['--max-semi-space-size=16', '--min-semi-space-size=16', 'dist/server.js'],
+    join(root, 'correlation-engine'),
+    {
+      HOST: '127.0.0.1',
+      PORT: String(ports.engine),
+      CORR_WINDOW_SECONDS: String(windowSeconds),
+      ENGINE_DATA_DIR: join(logDir, 'engine-data'),
+    },
+  );
   say(`started engine (pid ${engine.child.pid}, window ${windowSeconds} s, log ${engine.logFile})`);
   const apps = ['arda', 'palantir', 'beorn'].map((app) => {
     const entry = group.start(app, ['--import', '@obs/sense-common/telemetry', 'dist/server.js'], join(root, 'sense-apps', app), {

@@ -2,7 +2,7 @@
 // in a temp copy of the build context (the files `docker build .` would send), the `pnpm deploy`
 // output is started like the runtime stage starts it, and the image's HEALTHCHECK command and
 // `promtool check metrics` run against it.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,15 @@ describe('correlation-engine/Dockerfile', () => {
     const runs = build.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.some((r) => r.includes('--frozen-lockfile'))).toBe(true);
     expect(runs.some((r) => /pnpm deploy --filter @obs\/correlation-engine --prod \/out/.test(r))).toBe(true);
+  });
+
+  it('starts node with the flags of `pnpm start` (the bench runs the engine with those)', () => {
+    const cmd =
+      stage('runtime')
+        .instructions.filter((i) => i.keyword === 'CMD')
+        .at(-1)?.args ?? '';
+    const pkg = JSON.parse(readFileSync(repoPath('correlation-engine', 'package.json'), 'utf8')) as { scripts: { start: string } };
+    expect(JSON.parse(cmd)).toEqual(pkg.scripts.start.trim().split(/\s+/));
   });
 
   describe('build stage replayed, deploy output started', () => {
