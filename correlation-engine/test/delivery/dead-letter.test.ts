@@ -132,6 +132,8 @@ describe('a backend that refuses everything, real engine process', () => {
     const queueMax = 1 * MiB;
     const deadLetterMax = 512 * KiB;
     const engine = await EngineProcess.start({
+      // The heap as compose caps it (mem_limit 512m), like the other hostile-traffic cases.
+      NODE_OPTIONS: '--max-old-space-size=384',
       LOKI_URL: loki.url,
       ENGINE_DATA_DIR: dataDir,
       QUEUE_MAX_BYTES: String(queueMax),
