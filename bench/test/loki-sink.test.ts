@@ -1,9 +1,12 @@
 // The bench's Loki stand-in counts the entries of both push bodies Loki takes: JSON (gzip or not)
-// and protobuf with snappy, whatever else the protobuf carries (labels, timestamps, metadata).
+// and protobuf with snappy as the engine's exporter encodes it, whatever else the protobuf carries
+// (labels, timestamps, structured metadata). The sink reads protobuf with the engine's built
+// reader, so the engine is built first (make test does).
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeProtobufPush, type LokiStream } from '../../correlation-engine/src/delivery/loki/loki-encoding.ts';
 import { Proc } from '../src/procs.ts';
 
 let sink: Proc;
@@ -15,24 +18,12 @@ beforeAll(async () => {
 });
 afterAll(() => sink.stop());
 
-/** Protobuf wire format, just enough for a PushRequest: varints and length-delimited fields. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-const bytes = (field: number, body: number[] | Buffer): number[] => [...varint((field << 3) | 2), ...varint(body.length), ...body];
-const text = (field: number, value: string): number[] => bytes(field, Buffer.from(value));
-const number = (field: number, value: number): number[] => [...varint(field << 3), ...varint(value)];
-
-/** EntryAdapter: timestamp, line, one structured-metadata pair (whose value is field 2, like an entry in a stream). */
-function entry(line: string): number[] {
-  const timestamp = [...number(1, 1_760_000_000), ...number(2, 123_000)];
-  return [...bytes(1, timestamp), ...text(2, line), ...bytes(3, [...text(1, 'trace_id'), ...text(2, 'abc')])];
+/** A stream of entries as the engine's Loki exporter builds them, each with structured metadata. */
+function stream(service: string, lines: string[]): LokiStream {
+  return {
+    labels: { service, env: 'dev' },
+    entries: lines.map((line, i) => ({ tsNs: `17600000000${i}000000000`, line, metadata: { trace_id: 'abc', level: 'info' } })),
+  };
 }
 
 async function push(body: Buffer, headers: Record<string, string>): Promise<number> {
@@ -64,10 +55,7 @@ describe('bench Loki sink', () => {
       ],
     };
     expect(await push(gzipSync(JSON.stringify(json)), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toBe(204);
-    const request = [
-      ...bytes(1, [...text(1, '{service="a"}'), ...bytes(2, entry('one')), ...bytes(2, entry('two'))]),
-      ...bytes(1, [...text(1, '{service="b"}'), ...bytes(2, entry('three'))]),
-    ];
+    const request = encodeProtobufPush([stream('a', ['one', 'two']), stream('b', ['three'])]);
     expect(await push(compressSync(Buffer.from(request)), { 'content-type': 'application/x-protobuf' })).toBe(204);
     expect(await count()).toMatchObject({ entries: 5, pushes: 2 });
   });

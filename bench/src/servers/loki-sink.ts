@@ -1,10 +1,17 @@
 // A Loki push API stand-in for the benchmark: accepts /loki/api/v1/push (JSON, gzip or not, or
-// protobuf with snappy, the two bodies Loki takes), counts entries, answers 204. GET /count reports what arrived so the bench can time a drain.
+// protobuf with snappy, the two bodies Loki takes), counts entries, answers 204. GET /count
+// reports what arrived so the bench can time a drain.
 // Also the collector's OTLP/HTTP logs exporter target in workload 3 (POST /v1/logs): answers an
 // empty ExportLogsServiceResponse (200, zero bytes of protobuf) and counts the requests.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { uncompressSync } from 'snappy';
+import { distModule } from '../micro/engine-dist.ts';
+
+// The engine's own protobuf reader, from its build (the bench builds the engine before any phase).
+const { ProtoReader, WIRE_LEN } = (await import(
+  distModule('wire/proto-reader.js')
+)) as typeof import('../../../correlation-engine/src/wire/proto-reader.ts');
 
 interface PushBody {
   streams?: { values?: unknown[] }[];
@@ -54,40 +61,22 @@ const server = createServer((req, res) => {
  * Entries in a Loki PushRequest (logproto): field 1 of the request is a stream, field 2 of a
  * stream an entry. Walks the wire format without decoding the rest.
  */
-function protobufEntries(buf: Buffer): number {
+function protobufEntries(buf: Uint8Array): number {
+  const r = new ProtoReader(buf);
   let count = 0;
-  const varint = (at: { i: number }): number => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = buf[at.i++] as number;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-      shift += 7;
-    }
-  };
-  const skip = (at: { i: number }, wireType: number): void => {
-    if (wireType === 0) varint(at);
-    else if (wireType === 1) at.i += 8;
-    else if (wireType === 2) {
-      const length = varint(at); // read before the position it moves
-      at.i += length;
-    } else if (wireType === 5) at.i += 4;
-    else throw new Error(`unexpected wire type ${wireType}`);
-  };
-  const at = { i: 0 };
-  while (at.i < buf.length) {
-    const tag = varint(at);
-    if (tag >>> 3 !== 1 || (tag & 7) !== 2) {
-      skip(at, tag & 7);
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag !== ((1 << 3) | WIRE_LEN)) {
+      r.skip(tag);
       continue;
     }
-    const end = varint(at) + at.i;
-    while (at.i < end) {
-      const inner = varint(at);
-      if (inner >>> 3 === 2 && (inner & 7) === 2) count++;
-      skip(at, inner & 7);
+    const outer = r.enter();
+    while (r.pos < r.limit) {
+      const inner = r.tag();
+      if (inner === ((2 << 3) | WIRE_LEN)) count++;
+      r.skip(inner);
     }
+    r.leave(outer);
   }
   return count;
 }
