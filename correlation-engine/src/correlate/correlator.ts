@@ -114,6 +114,17 @@ export interface CorrelatorBytes {
 
 /** Related traces listed per window unless configured (CorrelatorOptions.maxRelatedPerWindow). */
 export const DEFAULT_MAX_RELATED = 10;
+/**
+ * Closing work an ingest batch may do, in records of the windows it closes, beyond twice the
+ * records it carries. A window's close costs about its records (the event lists them), and each
+ * record opens at most one window, so ingest keeps up with what falls due while a batch's cost
+ * stays O(its records) however many windows fell due while the loop was busy (the interval closes
+ * the rest in slices, Pipeline.closeDueSlice).
+ */
+const EXPIRE_WORK_PER_BATCH = 64;
+
+/** The work of closing a window or handing on its event, in records (see EXPIRE_WORK_PER_BATCH). */
+const closeWork = (records: { spanCount: number; logCount: number }): number => 1 + records.spanCount + records.logCount;
 
 type Hook = 'onDrop' | 'onEvict' | 'onTouch' | 'onOpenRead' | 'onKeyTaken' | 'onLinked' | 'remoteRelated';
 
@@ -160,6 +171,8 @@ export class Correlator {
   private readonly waiting: WaitingLogs = { entries: [], head: 0 };
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
+  /** Events before this index in `pending` were taken by a bounded tick (drain). */
+  private pendingHead = 0;
   private lastNow = Number.NEGATIVE_INFINITY;
   /** What window start times are counted from (Window.opened): the clock when the correlator was made. */
   private readonly epochMs: number;
@@ -229,7 +242,7 @@ export class Correlator {
 
   addSpans(spans: readonly NormalizedSpan[]): void {
     const now = this.clock();
-    this.expire(now);
+    this.expire(now, 2 * spans.length + EXPIRE_WORK_PER_BATCH);
     for (const span of spans) {
       const w = this.windowFor(span.traceId, now);
       w.spanCount += 1;
@@ -269,7 +282,7 @@ export class Correlator {
 
   addLogs(logs: readonly NormalizedLog[]): void {
     const now = this.clock();
-    this.expire(now);
+    this.expire(now, 2 * logs.length + EXPIRE_WORK_PER_BATCH);
     for (const log of logs) {
       if (log.traceId) {
         const w = this.windowFor(log.traceId, now);
@@ -288,7 +301,7 @@ export class Correlator {
    */
   addSighting(traceId: string, keys: BusinessKeys): void {
     const now = this.clock();
-    this.expire(now);
+    this.expire(now, 2 + EXPIRE_WORK_PER_BATCH);
     this.addKeys(this.windowFor(traceId, now), keys, now);
   }
 
@@ -308,10 +321,28 @@ export class Correlator {
     for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(windowOf(node).traceId);
   }
 
-  /** Closes every due window; returns their events (and any closed early since the last call). */
-  tick(): CorrelationEvent[] {
-    this.expire(this.clock());
-    return this.drain();
+  /**
+   * Closes due windows and expires waiting trace-less logs, and returns the events closed so far
+   * (early closes and ingest's included), oldest first. `work` bounds the call, in records (see
+   * closeWork): it stops closing, and hands on events, once that much is done (at least one
+   * each). What is left stays due for the next call (hasDue()), so the owner bounds a task's work.
+   */
+  tick(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
+    this.expire(this.clock(), work);
+    return this.drain(work);
+  }
+
+  /**
+   * Whether a window or a waiting log is due at the clock's time, or events of windows closed
+   * since the last tick wait to be taken: O(1), the oldest of each is at its head.
+   */
+  hasDue(): boolean {
+    if (this.pendingHead < this.pending.length) return true;
+    const now = this.clock();
+    const w = this.peekOldest();
+    if (w !== undefined && this.startOf(w) + this.o.windowMs <= now) return true;
+    const entry = oldestWaiting(this.waiting);
+    return entry !== undefined && entry.expiresAt <= now;
   }
 
   /**
@@ -357,9 +388,21 @@ export class Correlator {
     return this.lastNow;
   }
 
-  private drain(): CorrelationEvent[] {
-    const events = this.pending;
-    this.pending = [];
+  /** Takes the events closed so far, oldest first, until `work` records' worth are taken (the rest wait). */
+  private drain(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
+    let end = this.pendingHead;
+    for (let done = 0; end < this.pending.length && done < work; end++) done += closeWork(this.pending[end] as CorrelationEvent);
+    if (this.pendingHead === 0 && end === this.pending.length) {
+      const events = this.pending;
+      this.pending = [];
+      return events;
+    }
+    const events = this.pending.slice(this.pendingHead, end);
+    this.pendingHead = end;
+    if (end === this.pending.length) {
+      this.pending = [];
+      this.pendingHead = 0;
+    }
     return events;
   }
 
@@ -369,7 +412,7 @@ export class Correlator {
 
   /** Takes the oldest open window off the FIFO (the caller closes it). */
   private popOldest(): Window | undefined {
-    const w = this.order[this.orderHead];
+    const w = this.peekOldest();
     if (w === undefined) return undefined;
     this.order[this.orderHead] = undefined;
     this.orderHead += 1;
@@ -382,10 +425,29 @@ export class Correlator {
     return w;
   }
 
+  /**
+   * The oldest open window, passing over the FIFO's slots of windows closed out of order
+   * (windowFor): each slot is passed once, so this stays O(1) amortized.
+   */
+  private peekOldest(): Window | undefined {
+    for (;;) {
+      const w = this.order[this.orderHead];
+      if (w === undefined || this.open.get(w.traceId) === w) return w;
+      this.order[this.orderHead] = undefined;
+      this.orderHead += 1;
+    }
+  }
+
   private windowFor(traceId: string, now: number): Window {
     this.o.onTouch?.(traceId);
     const existing = this.open.get(traceId);
-    if (existing) return existing;
+    if (existing) {
+      if (this.startOf(existing) + this.o.windowMs > now) return existing;
+      // Due, but not closed yet (a call closes a bounded number of due windows, oldest first):
+      // it closes now, out of FIFO order, and the record opens the trace's next window, as it
+      // would have had the sweep been on time. Its FIFO slot is passed over later (peekOldest).
+      this.close(existing, now);
+    }
     if (this.open.size >= this.o.maxOpenWindows) {
       // Evicting the oldest loses nothing already seen (its event is emitted now, just early);
       // refusing the new trace would lose the freshest data instead.
@@ -620,15 +682,17 @@ export class Correlator {
     }
   }
 
-  private expire(now: number): void {
+  /** Closes due windows until `work` records' worth are closed, then expires as many waiting logs. */
+  private expire(now: number, work: number): void {
     const windowMs = this.o.windowMs;
-    for (;;) {
-      const w = this.order[this.orderHead];
+    for (let done = 0; done < work; ) {
+      const w = this.peekOldest();
       if (w === undefined || this.startOf(w) + windowMs > now) break;
+      done += closeWork(w);
       this.popOldest();
       this.close(w, now);
     }
-    for (;;) {
+    for (let n = 0; n < work; n++) {
       const entry = oldestWaiting(this.waiting);
       if (!entry || entry.expiresAt > now) break;
       this.removeOldestGrace();

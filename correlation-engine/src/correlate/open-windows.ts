@@ -119,7 +119,9 @@ function walkList(
     for (; node !== undefined; node = node.prev) {
       const w = windowOf(node);
       read += 1;
-      if (!keep(w)) {
+      // A window closed out of FIFO order (Correlator.windowFor) leaves its slot until the head
+      // passes it: passed over like a window the filter does not keep.
+      if (!keep(w) || state.open.get(w.traceId) !== w) {
         passed += 1;
         if (passed > MAX_PASSED_OVER) return { traceId: w.traceId };
         continue;
@@ -152,7 +154,9 @@ function walkOrder(
       const w = order[seq - orderBase];
       if (w === undefined) break;
       read += 1;
-      if (!keep(w)) {
+      // A window closed out of FIFO order (Correlator.windowFor) leaves its slot until the head
+      // passes it: passed over like a window the filter does not keep.
+      if (!keep(w) || state.open.get(w.traceId) !== w) {
         passed += 1;
         if (passed > MAX_PASSED_OVER) return { seq };
         continue;

@@ -27,6 +27,12 @@ export const MEMORY_RETRY_AFTER_SECONDS = 5;
 const RECENT_LIST_SHARE = 0.1;
 /** Windows closed per shedding step: bounds the work of one step (the next tick continues). */
 const MAX_WINDOWS_CLOSED_PER_STEP = 5000;
+/**
+ * Closing work per task of the interval (closeDueSlice), in records of the closed windows
+ * (Correlator.tick): small enough that closing, encoding and queueing their events stays a few ms,
+ * large enough that the continuations are few.
+ */
+const CLOSE_SLICE_WORK = 2048;
 /** Span and log summaries an event keeps in the recent list while detail is dropped. */
 const PRESSURE_DETAIL_CAP = 10;
 
@@ -138,6 +144,8 @@ export class Pipeline {
   private readonly delivery: Delivery;
   private readonly log: PipelineLogger;
   private timer: NodeJS.Timeout | undefined;
+  /** The next slice of closing while windows are still due (closeDueSlice). */
+  private continuation: NodeJS.Immediate | undefined;
   readonly memory: MemoryBudget;
   /** Request bodies being received or handled (counted by the HTTP and gRPC edges). */
   readonly inflight = new InflightBodies();
@@ -334,10 +342,10 @@ export class Pipeline {
     this.metrics.recordsReceived.inc({ signal: 'metrics', service: this.metrics.serviceLabel(service) }, dataPoints);
   }
 
-  /** Closes due windows and publishes their events. */
-  tick(): CorrelationEvent[] {
+  /** Closes due windows (up to `work` records' worth, see Correlator.tick) and publishes their events. */
+  tick(work?: number): CorrelationEvent[] {
     this.memory.sampleHeap(performance.now());
-    const events = this.correlator.tick();
+    const events = this.correlator.tick(work);
     this.cluster?.node.tick();
     this.publish(events).catch(() => {});
     this.afterChange();
@@ -347,14 +355,33 @@ export class Pipeline {
   /** Starts the one interval that closes windows (no timer per trace). */
   start(intervalMs: number): void {
     if (this.timer || intervalMs <= 0) return;
-    this.timer = setInterval(() => this.tick(), intervalMs);
+    // While a continuation runs through the due windows, the interval leaves them to it.
+    this.timer = setInterval(() => this.continuation ?? this.closeDueSlice(), intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * One bounded step of closing: CLOSE_SLICE_WORK records' worth of windows, then, if more are due, the next
+   * step after pending I/O. A tick that closed every due window in one task grew with the rate
+   * (a late tick found more due, took longer, and was later again), stalling requests and /health
+   * for up to seconds; a slice's close, event encoding and queue append are bounded instead.
+   */
+  private closeDueSlice(): void {
+    this.continuation = undefined;
+    if (!this.timer) return;
+    this.tick(CLOSE_SLICE_WORK);
+    if (this.correlator.hasDue()) {
+      this.continuation = setImmediate(() => this.closeDueSlice());
+      this.continuation.unref();
+    }
   }
 
   /** Stops the interval and closes every open window, handing the events to delivery. */
   async flush(): Promise<CorrelationEvent[]> {
     clearInterval(this.timer);
     this.timer = undefined;
+    if (this.continuation) clearImmediate(this.continuation);
+    this.continuation = undefined;
     const events = this.correlator.flush();
     await this.publish(events);
     this.afterChange();

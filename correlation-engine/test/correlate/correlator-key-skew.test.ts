@@ -4,22 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Correlator, type CorrelatorOptions } from '../../src/correlate/correlator.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan } from '../../src/model/types.js';
 import { ManualClock } from '../helpers/app.js';
-
-const traceId = (i: number): string => (i + 1).toString(16).padStart(32, '0');
-
-function span(t: string, keys: NormalizedSpan['keys'], spanId = '00000000000000aa'): NormalizedSpan {
-  return {
-    traceId: t,
-    spanId,
-    name: 'GET /api/test',
-    service: 'beorn',
-    kind: 2,
-    startUnixMs: 1000,
-    endUnixMs: 1010,
-    status: 'OK',
-    keys,
-  };
-}
+import { span, traceId } from '../helpers/correlator-records.js';
 
 function traceless(keys: NormalizedLog['keys'], message = 'resource activated'): NormalizedLog {
   return { timeUnixMs: 1000, severity: 'INFO', service: 'mdso', message, keys, attributes: {}, format: 'plain', source: 'api' };

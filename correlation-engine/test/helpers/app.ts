@@ -24,18 +24,20 @@ export class ManualClock {
 export interface TestAppOptions {
   env?: Record<string, string>;
   clock?: ManualClock;
+  /** With a clock, the closing interval still runs at this period (default: off). */
+  tickIntervalMs?: number;
   delivery?: Delivery;
   logStream?: NodeJS.WritableStream;
 }
 
-/** An app with its interval off when a manual clock is given (the test calls tick()). */
+/** An app with its interval off when a manual clock is given (the test calls tick()) unless tickIntervalMs says otherwise. */
 export async function testApp(options: TestAppOptions = {}): Promise<FastifyInstance> {
   const config = testConfig(options.env);
   return buildApp({
     config,
     metrics: createMetrics({ instanceId: config.instanceId, defaultMetrics: false }),
     ...(options.delivery ? { delivery: options.delivery } : {}),
-    ...(options.clock ? { now: options.clock.now, tickIntervalMs: 0 } : {}),
+    ...(options.clock ? { now: options.clock.now, tickIntervalMs: options.tickIntervalMs ?? 0 } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
 }
