@@ -361,10 +361,20 @@ export class Correlator {
     return this.pending.splice(mark);
   }
 
-  /** Closes every open window now (shutdown) and returns all pending events. */
-  flush(): CorrelationEvent[] {
+  /**
+   * Closes open windows now, due or not, oldest first (shutdown), and returns pending events, up
+   * to `work` records' worth of each (see tick); once none is open, drops the waiting logs. Called
+   * until it returns nothing, it has closed every window and handed on every event.
+   */
+  flush(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
     const now = this.clock();
-    for (let w = this.popOldest(); w !== undefined; w = this.popOldest()) this.close(w, now);
+    for (let done = 0; done < work; ) {
+      const w = this.popOldest();
+      if (w === undefined) break;
+      done += closeWork(w);
+      this.close(w, now);
+    }
+    if (this.open.size > 0) return this.drain(work);
     clearWaiting(this.waiting);
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
@@ -373,7 +383,7 @@ export class Correlator {
     this.errorWindows.windowCount = 0;
     this.windowBytes = 0;
     this.waitingLogBytes = 0;
-    return this.drain();
+    return this.drain(work);
   }
 
   /** When the window opened, in ms since the epoch (the clock's time). */

@@ -376,20 +376,27 @@ export class Pipeline {
     }
   }
 
-  /** Stops the interval and closes every open window, handing the events to delivery. */
-  async flush(): Promise<CorrelationEvent[]> {
+  /**
+   * Stops the interval and closes every open window, handing the events to delivery; returns how
+   * many. In slices, each handed on (and, with a durable queue, committed) before the next is
+   * built: all events of a full table at once ran a heap-capped engine out of memory on SIGTERM.
+   */
+  async flush(): Promise<number> {
     clearInterval(this.timer);
     this.timer = undefined;
     if (this.continuation) clearImmediate(this.continuation);
     this.continuation = undefined;
-    const events = this.correlator.flush();
-    await this.publish(events);
+    let count = 0;
+    for (let events = this.correlator.flush(CLOSE_SLICE_WORK); events.length > 0; events = this.correlator.flush(CLOSE_SLICE_WORK)) {
+      count += events.length;
+      await this.publish(events);
+    }
     this.afterChange();
     if (this.cluster) {
       this.cluster.node.owner.clear();
       await this.cluster.sender.shutdown(CLUSTER_SHUTDOWN_MS);
     }
-    return events;
+    return count;
   }
 
   /** Kept logs matching `q`, newest first, from below position `before` (see RecentBuffer.walkNewest). */

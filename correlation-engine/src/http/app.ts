@@ -169,7 +169,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onClose', async () => {
     state.shuttingDown = true;
     const events = await pipeline.flush();
-    app.log.info({ events: events.length }, 'closed all open windows');
+    app.log.info({ events }, 'closed all open windows');
   });
 
   return app;
