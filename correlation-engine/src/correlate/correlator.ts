@@ -347,14 +347,16 @@ export class Correlator {
 
   /**
    * Closes up to n of the oldest open windows now, before they are due (the memory budget's first
-   * relief), each counted through onEvict like a full-table eviction; returns their events.
+   * relief), and no more than `work` records' worth of them (at least one; see tick), each counted
+   * through onEvict like a full-table eviction; returns their events.
    */
-  closeOldest(n: number): CorrelationEvent[] {
+  closeOldest(n: number, work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
     const now = this.clock();
     const mark = this.pending.length;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, done = 0; i < n && done < work; i++) {
       const w = this.popOldest();
       if (w === undefined) break;
+      done += closeWork(w);
       this.close(w, now);
       this.o.onEvict?.();
     }

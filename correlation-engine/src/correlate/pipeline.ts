@@ -25,8 +25,13 @@ const PERSIST_RETRY_AFTER_SECONDS = 5;
 export const MEMORY_RETRY_AFTER_SECONDS = 5;
 /** Share of the state budget each recent list may hold (halved while detail is dropped). */
 const RECENT_LIST_SHARE = 0.1;
-/** Windows closed per shedding step: bounds the work of one step (the next tick continues). */
+/**
+ * Windows closed per shedding step, and their records (Correlator.closeOldest): bound the work of
+ * one step and the events it hands on at once while memory is short (the next batch or tick
+ * continues). Windows of many records close fewer per step.
+ */
 const MAX_WINDOWS_CLOSED_PER_STEP = 5000;
+const MAX_CLOSE_WORK_PER_STEP = 10_000;
 /**
  * Closing work per task of the interval (closeDueSlice), in records of the closed windows
  * (Correlator.tick): small enough that closing, encoding and queueing their events stays a few ms,
@@ -511,7 +516,7 @@ export class Pipeline {
     const perWindow = Math.max(1, this.correlator.approxBytes().windows / open);
     const n = Math.min(open, MAX_WINDOWS_CLOSED_PER_STEP, Math.ceil(excess / perWindow));
     const before = open;
-    const events = this.correlator.closeOldest(n);
+    const events = this.correlator.closeOldest(n, MAX_CLOSE_WORK_PER_STEP);
     this.metrics.memoryShed.inc({ reason: 'windows_closed_early' }, before - this.correlator.openWindowCount);
     this.publish(events).catch(() => {});
   }

@@ -100,4 +100,17 @@ describe('bounded closing', () => {
     expect(second[0]?.continuation).toBe(true);
     expect(c.openWindowCount).toBe(0);
   });
+
+  it('closeOldest(n, work) stops at the work bound before n windows of many records', () => {
+    const { c } = setup();
+    // 100 windows of 99 spans each: 100 units of work apiece (closeWork).
+    for (let t = 0; t < 100; t++) {
+      c.addSpans(Array.from({ length: 99 }, (_, i) => span(traceId(t), {}, (i + 1).toString(16).padStart(16, '0'))));
+    }
+    const events = c.closeOldest(50, 1000);
+    expect(events.map((e) => e.traceId)).toEqual(Array.from({ length: 10 }, (_, i) => traceId(i)));
+    expect(c.openWindowCount).toBe(90);
+    // Without a work bound, n decides.
+    expect(c.closeOldest(50)).toHaveLength(50);
+  });
 });
