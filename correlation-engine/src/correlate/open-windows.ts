@@ -119,9 +119,7 @@ function walkList(
     for (; node !== undefined; node = node.prev) {
       const w = windowOf(node);
       read += 1;
-      // A window closed out of FIFO order (Correlator.windowFor) leaves its slot until the head
-      // passes it: passed over like a window the filter does not keep.
-      if (!keep(w) || state.open.get(w.traceId) !== w) {
+      if (!keep(w)) {
         passed += 1;
         if (passed > MAX_PASSED_OVER) return { traceId: w.traceId };
         continue;

@@ -73,10 +73,10 @@ describe('bounded closing', () => {
     const { c, clock } = setup();
     openWindows(c, 5000);
     const late = traceId(9999);
-    c.addSpans([span(late, {}, '00000000000000a1')]);
+    c.addSpans([span(late, { circuit_id: 'C-LATE' }, '00000000000000a1')]);
     clock.advance(WINDOW_MS + 1);
     // The batch's bounded sweep reaches only the oldest windows, not the late trace's.
-    c.addSpans([span(late, {}, '00000000000000a2')]);
+    c.addSpans([span(late, { circuit_id: 'C-LATE' }, '00000000000000a2')]);
     const open: string[] = [];
     c.walkOpen({}, undefined, (w) => {
       open.push(w.traceId);
@@ -85,6 +85,13 @@ describe('bounded closing', () => {
     // The due windows still open, and the trace's new window once; never the one closed out of order.
     expect(open.filter((t) => t === late)).toHaveLength(1);
     expect(open).toHaveLength(c.openWindowCount);
+    // Through the key index too: the closed window left its list when it closed.
+    const byKey: string[] = [];
+    c.walkOpen({ linking: { circuit_id: 'C-LATE' } }, undefined, (w) => {
+      byKey.push(w.traceId);
+      return true;
+    });
+    expect(byKey).toEqual([late]);
 
     const first = c.tick().filter((e) => e.traceId === late);
     expect(first).toHaveLength(1);
