@@ -351,15 +351,9 @@ export class Correlator {
    * through onEvict like a full-table eviction; returns their events.
    */
   closeOldest(n: number, work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
-    const now = this.clock();
     const mark = this.pending.length;
-    for (let i = 0, done = 0; i < n && done < work; i++) {
-      const w = this.popOldest();
-      if (w === undefined) break;
-      done += closeWork(w);
-      this.close(w, now);
-      this.o.onEvict?.();
-    }
+    const closed = this.closeFromHead(this.clock(), work, n, false);
+    for (let i = 0; i < closed; i++) this.o.onEvict?.();
     return this.pending.splice(mark);
   }
 
@@ -369,13 +363,7 @@ export class Correlator {
    * until it returns nothing, it has closed every window and handed on every event.
    */
   flush(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
-    const now = this.clock();
-    for (let done = 0; done < work; ) {
-      const w = this.popOldest();
-      if (w === undefined) break;
-      done += closeWork(w);
-      this.close(w, now);
-    }
+    this.closeFromHead(this.clock(), work, Number.POSITIVE_INFINITY, false);
     if (this.open.size > 0) return this.drain(work);
     clearWaiting(this.waiting);
     // Every window is closed and every waiting log dropped: nothing is left under any value.
@@ -694,16 +682,25 @@ export class Correlator {
     }
   }
 
-  /** Closes due windows until `work` records' worth are closed, then expires as many waiting logs. */
-  private expire(now: number, work: number): void {
-    const windowMs = this.o.windowMs;
-    for (let done = 0; done < work; ) {
+  /**
+   * Closes the oldest open windows (only due ones when `dueOnly`) until `work` records' worth or
+   * `max` windows are closed (at least one, if any qualifies); returns how many it closed.
+   */
+  private closeFromHead(now: number, work: number, max: number, dueOnly: boolean): number {
+    let closed = 0;
+    for (let done = 0; done < work && closed < max; closed++) {
       const w = this.peekOldest();
-      if (w === undefined || this.startOf(w) + windowMs > now) break;
+      if (w === undefined || (dueOnly && this.startOf(w) + this.o.windowMs > now)) break;
       done += closeWork(w);
       this.popOldest();
       this.close(w, now);
     }
+    return closed;
+  }
+
+  /** Closes due windows until `work` records' worth are closed, then expires as many waiting logs. */
+  private expire(now: number, work: number): void {
+    this.closeFromHead(now, work, Number.POSITIVE_INFINITY, true);
     for (let n = 0; n < work; n++) {
       const entry = oldestWaiting(this.waiting);
       if (!entry || entry.expiresAt > now) break;
