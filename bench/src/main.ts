@@ -949,6 +949,13 @@ function summary(f: Record<string, any>): string {
       '-',
       '-',
     ]);
+    rows.push([
+      `scale-out: the ring's own shares for each round's addresses (worst distance from the mean ${round(f.scale.ringMaxShareDeviation * 100, 1)}%; measured within ${round(f.scale.maxShareVsRing * 100, 1)} points of them)`,
+      // biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record built in main()
+      f.scale.rounds.map((r: any) => r.scaled.ringShares.map((s: number) => `${round(s * 100, 1)}%`).join(' / ')).join('; '),
+      '-',
+      '-',
+    ]);
   }
   return table(
     ['figure', 'throughput / size', 'p50 ms', 'p99 ms', 'server CPU µs/item'],

@@ -12,6 +12,7 @@
 // queue, so a closed loop would measure the gateway and pile a backlog in front of the engines.
 // The engines' own counters say what they received, and the measurement lasts until the gateway
 // has handed over everything it acknowledged.
+import { ringShares, worstDeviation } from '@obs/test-support/collector-ring';
 import { metricSum } from '@obs/test-support/prometheus-text';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { freePort, type Proc, sleep } from './procs.ts';
@@ -51,6 +52,12 @@ interface SideRun {
   shares: number[];
   /** Largest |share - mean| / mean over the replicas. */
   maxShareDeviation: number;
+  /**
+   * The share of trace ids the exporter's hash ring gives each replica for these addresses
+   * (collector-ring.ts), and its worst distance from the mean: what routing alone makes of them.
+   */
+  ringShares: number[];
+  ringDeviation: number;
   /** Sum of the engines' CPU (user + system, /proc) / spans they received, µs. */
   engineCpuUsPerSpan: number;
   /** The gateway's own CPU per span, µs (shown, not a target). */
@@ -78,6 +85,10 @@ export interface ScaleOutResult {
   gatewayScaledCpuUsPerSpan: number;
   /** Worst replica share deviation from the mean over every round. */
   maxShareDeviation: number;
+  /** The same for the ring's own shares of each round's addresses (what routing alone gives). */
+  ringMaxShareDeviation: number;
+  /** Largest |measured share - ring share| over every replica and round, in share (0..1). */
+  maxShareVsRing: number;
 }
 
 const spansReceived = async (url: string): Promise<number> =>
@@ -119,12 +130,8 @@ async function runSide(deps: ScaleOutDeps, o: ScaleOutOptions, replicas: number,
       );
       engines.push({ ...engine, grpc });
     }
-    gateway = await startScaleGateway(
-      deps.collectorBin,
-      deps.work,
-      engines.map((e) => `127.0.0.1:${e.grpc}`),
-      deps.gatewayCore,
-    );
+    const backends = engines.map((e) => `127.0.0.1:${e.grpc}`);
+    gateway = await startScaleGateway(deps.collectorBin, deps.work, backends, deps.gatewayCore);
     deps.track(gateway.proc);
     const urls = engines.map((e) => e.url);
     const loadOptions = { url: gateway.url, workload: 'traces', connections: 16, warmupMs: 0, rate: requestRate } as const;
@@ -142,19 +149,22 @@ async function runSide(deps: ScaleOutDeps, o: ScaleOutOptions, replicas: number,
     const received = sum(spansPerReplica);
     const mean = received / replicas;
     const shares = spansPerReplica.map((n) => (received > 0 ? n / received : 0));
+    const ring = ringShares(backends);
     const side: SideRun = {
       replicas,
       spansSent: run.items,
       spansPerReplica,
       shares: shares.map((s) => round(s, 4)),
       maxShareDeviation: round(Math.max(...spansPerReplica.map((n) => (mean > 0 ? Math.abs(n - mean) / mean : 1))), 4),
+      ringShares: ring.map((s) => round(s, 4)),
+      ringDeviation: round(worstDeviation(ring), 4),
       engineCpuUsPerSpan: received > 0 ? round((cpu * 1e6) / received, 3) : Number.NaN,
       gatewayCpuUsPerSpan: received > 0 ? round((gatewayCpu * 1e6) / received, 3) : Number.NaN,
       handOverSeconds: round(after.seconds, 1),
     };
     deps.log(
       `${label}: ${run.items} spans acknowledged by the gateway, ${received} received by ${replicas} engine(s) ` +
-        `(${spansPerReplica.join(' / ')}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
+        `(${spansPerReplica.join(' / ')}${replicas > 1 ? `; the ring's shares ${ring.map((s) => `${round(s * 100, 1)}%`).join(' / ')}` : ''}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
         `gateway ${side.gatewayCpuUsPerSpan} µs/span, handed over ${side.handOverSeconds} s after the load${run.errors || run.ok < run.requests ? `; non-2xx ${JSON.stringify(run.statuses)}, errors ${run.errors}` : ''}`,
     );
     return side;
@@ -197,5 +207,10 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
     gatewaySingleCpuUsPerSpan: round(median(rounds.map((r) => r.single.gatewayCpuUsPerSpan)), 3),
     gatewayScaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.gatewayCpuUsPerSpan)), 3),
     maxShareDeviation: Math.max(...rounds.map((r) => r.scaled.maxShareDeviation)),
+    ringMaxShareDeviation: Math.max(...rounds.map((r) => r.scaled.ringDeviation)),
+    maxShareVsRing: round(
+      Math.max(...rounds.flatMap((r) => r.scaled.shares.map((s, i) => Math.abs(s - (r.scaled.ringShares[i] as number))))),
+      4,
+    ),
   };
 }

@@ -5,6 +5,8 @@
 // body and overwrites the placeholders with a per-send counter (a memcpy and a few byte writes),
 // so each request opens fresh trace windows, as live traffic does, instead of re-joining the
 // windows of the previous send of the same body.
+
+import { seededRandom } from '@obs/test-support/seeded-random';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 
@@ -30,17 +32,8 @@ export interface Workload {
   bodies: Body[];
 }
 
-/** A small deterministic PRNG (mulberry32) so every run sends the same bodies. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The bench's seeded generator: every run sends the same bodies. */
+export const rng = seededRandom;
 
 export function hex(rand: () => number, chars: number): string {
   let s = '';

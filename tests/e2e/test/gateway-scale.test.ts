@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backendFor, buildRing, traceRoutingKey } from '@obs/test-support/collector-ring';
 import { type RunningEngine, startEngine } from '@obs/test-support/engine';
 import { freePort } from '@obs/test-support/ports';
 import { metricSum } from '@obs/test-support/prometheus-text';
@@ -166,6 +167,8 @@ const comparable = (e: Event) => ({
 describe('scale-out: load_balancing by trace id in front of three engines, linking across them', () => {
   const set = new ProcessSet(join(dir, 'procs'));
   const replicas: RunningEngine[] = [];
+  /** The replicas' OTLP/gRPC endpoints as the static resolver lists them, in replica order. */
+  const backends: string[] = [];
   let single: RunningEngine;
   let scaleGatewayUrl: string;
   let singleGatewayUrl: string;
@@ -178,10 +181,9 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       ENGINE_INSTANCE_ID: name,
       ...(grpcPort ? { ENGINE_OTLP_GRPC_PORT: String(grpcPort), ENGINE_CLUSTER_GATEWAY_URL: `http://127.0.0.1:${clusterPort}` } : {}),
     });
-    const grpcPorts: number[] = [];
     for (let i = 0; i < REPLICAS; i++) {
       const grpcPort = await freePort();
-      grpcPorts.push(grpcPort);
+      backends.push(`127.0.0.1:${grpcPort}`);
       replicas.push(await startEngine({ env: engineEnv(`replica-${i + 1}`, grpcPort) }));
     }
     single = await startEngine({ env: engineEnv('single') });
@@ -197,12 +199,7 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       const env = { ...gatewayEnv(p, targets, join(dir, `storage-${name}`)), GATEWAY_CLUSTER_HTTP_ENDPOINT: `127.0.0.1:${clusterPort}` };
       return (await startGateway(set, name, env, overlays)).httpUrl;
     };
-    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [
-      writeStaticScaleOverlay(
-        dir,
-        grpcPorts.map((p) => `127.0.0.1:${p}`),
-      ),
-    ]);
+    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [writeStaticScaleOverlay(dir, backends)]);
     singleGatewayUrl = await gateway('gateway-single', single.url, []);
   }, 120_000);
 
@@ -250,10 +247,14 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       );
       const reference = new Map(byReplica.reference.map((e) => [e.traceId, e]));
       const seen = new Map<string, Event>();
-      for (const list of byReplica.lists) {
+      // The ring model (collector-ring.ts) names the replica of every trace: the bench's balance
+      // figures and docs/scaling.md's analysis of the ring rest on it being exact.
+      const ring = buildRing(backends);
+      for (const [i, list] of byReplica.lists.entries()) {
         for (const e of list) {
           expect(seen.has(e.traceId), `trace ${e.traceId} came out of two replicas`).toBe(false);
           seen.set(e.traceId, e);
+          expect(backendFor(ring, traceRoutingKey(e.traceId)), `the replica of trace ${e.traceId}`).toBe(backends[i]);
         }
       }
       expect([...seen.keys()].sort()).toEqual([...w.traceIds].sort());

@@ -1,0 +1,12 @@
+// A small deterministic PRNG (mulberry32): the bench sends the same bodies every run and
+// scripts/ring-shares.mjs prints the same comparison figures every time.
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
