@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeProtobufPush, type LokiStream } from '../../correlation-engine/src/delivery/loki/loki-encoding.ts';
+import { otlpLogsWorkload } from '../src/otlp-logs-workload.ts';
 import { Proc } from '../src/procs.ts';
 
 let sink: Proc;
@@ -31,11 +32,19 @@ async function push(body: Buffer, headers: Record<string, string>): Promise<numb
   return res.status;
 }
 
-async function count(): Promise<{ entries: number; pushes: number }> {
+interface Counts {
+  entries: number;
+  pushes: number;
+  eventEntries: number;
+  otlpPushes: number;
+  otlpRecords: number;
+}
+
+async function count(pushes = 2, otlpPushes = 0): Promise<Counts> {
   // The sink answers before it counts: wait until what was sent is in.
   for (let i = 0; i < 100; i++) {
-    const c = (await (await fetch(`${url}/count`)).json()) as { entries: number; pushes: number };
-    if (c.pushes >= 2) return c;
+    const c = (await (await fetch(`${url}/count`)).json()) as Counts;
+    if (c.pushes >= pushes && c.otlpPushes >= otlpPushes) return c;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('the sink did not count both pushes');
@@ -57,6 +66,26 @@ describe('bench Loki sink', () => {
     expect(await push(gzipSync(JSON.stringify(json)), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).toBe(204);
     const request = encodeProtobufPush([stream('a', ['one', 'two']), stream('b', ['three'])]);
     expect(await push(compressSync(Buffer.from(request)), { 'content-type': 'application/x-protobuf' })).toBe(204);
-    expect(await count()).toMatchObject({ entries: 5, pushes: 2 });
+    expect(await count()).toMatchObject({ entries: 5, pushes: 2, eventEntries: 0 });
+  });
+
+  it("counts the engine's event entries apart, and the log records of OTLP pushes, gzip or not", async () => {
+    const json = { streams: [{ stream: { service: 'correlation-engine', env: 'dev' }, values: [['1', '{}']] }] };
+    expect(await push(Buffer.from(JSON.stringify(json)), { 'content-type': 'application/json' })).toBe(204);
+    const request = encodeProtobufPush([stream('correlation-engine', ['e1', 'e2']), stream('beorn', ['l1'])]);
+    expect(await push(compressSync(Buffer.from(request)), { 'content-type': 'application/x-protobuf' })).toBe(204);
+    const [a, b] = otlpLogsWorkload(2).bodies;
+    if (!a || !b) throw new Error('the workload made no bodies');
+    const otlp = async (body: Buffer, headers: Record<string, string>) =>
+      (await fetch(`${url}/v1/logs`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf', ...headers } })).status;
+    expect(await otlp(Buffer.from(a.bytes), {})).toBe(200);
+    expect(await otlp(gzipSync(b.bytes), { 'content-encoding': 'gzip' })).toBe(200);
+    expect(await count(4, 2)).toMatchObject({
+      entries: 5 + 4,
+      pushes: 4,
+      eventEntries: 3,
+      otlpPushes: 2,
+      otlpRecords: a.items + b.items,
+    });
   });
 });

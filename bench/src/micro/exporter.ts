@@ -3,6 +3,7 @@
 // request (in rows of 99, as window sweeps queue them), drained by the engine's
 // LokiExporter into the bench's Loki sink. Prints entries/s (wall and CPU time of the drain).
 // ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
+// LOKI_FORMAT=protobuf drains in Loki's protobuf + snappy body instead of JSON + gzip.
 // Usage: node src/micro/exporter.ts [records=100000]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -112,7 +113,7 @@ const exporter = new LokiExporter({
   retry: { initialMs: 100, maxMs: 1000, maxAttempts: 0 },
   requestTimeoutMs: 10_000,
   baseUrl: url,
-  format: 'json',
+  format: process.env.LOKI_FORMAT === 'protobuf' ? 'protobuf' : 'json',
   exportOtlpLogs: false,
   traceIdLabel: false,
   maxLineBytes: 256 * 1024,

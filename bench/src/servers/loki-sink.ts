@@ -2,7 +2,9 @@
 // protobuf with snappy, the two bodies Loki takes), counts entries, answers 204. GET /count
 // reports what arrived so the bench can time a drain.
 // Also the collector's OTLP/HTTP logs exporter target in workload 3 (POST /v1/logs): answers an
-// empty ExportLogsServiceResponse (200, zero bytes of protobuf) and counts the requests.
+// empty ExportLogsServiceResponse (200, zero bytes of protobuf) and counts the requests and their
+// log records. Loki entries of the engine's correlation events (stream service="correlation-engine")
+// are counted apart too, so the bench can tell when every accepted log was delivered.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { uncompressSync } from 'snappy';
@@ -14,7 +16,7 @@ const { ProtoReader, WIRE_LEN } = (await import(
 )) as typeof import('../../../correlation-engine/src/wire/proto-reader.ts');
 
 interface PushBody {
-  streams?: { values?: unknown[] }[];
+  streams?: { stream?: Record<string, string>; values?: unknown[] }[];
 }
 
 let entries = 0;
@@ -22,11 +24,15 @@ let pushes = 0;
 let firstAt = 0;
 let lastAt = 0;
 let otlpPushes = 0;
+let otlpRecords = 0;
+let eventEntries = 0;
+/** The stream label set the engine gives its correlation events (loki-encoding.ts). */
+const EVENT_SERVICE = 'correlation-engine';
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/count') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt, otlpPushes }));
+    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt, otlpPushes, otlpRecords, eventEntries }));
     return;
   }
   const chunks: Buffer[] = [];
@@ -35,7 +41,10 @@ const server = createServer((req, res) => {
     if (req.url === '/v1/logs') {
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
+      const raw = Buffer.concat(chunks);
+      otlpRecords += otlpLogRecords(req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
       otlpPushes++;
+      lastAt = Date.now();
       return;
     }
     // Answer first, count after: the exporter's measured throughput should not include the
@@ -44,11 +53,17 @@ const server = createServer((req, res) => {
     res.end();
     let raw = Buffer.concat(chunks);
     if (req.headers['content-type'] === 'application/x-protobuf') {
-      entries += protobufEntries(uncompressSync(raw) as Buffer);
+      const counted = protobufEntries(uncompressSync(raw) as Buffer);
+      entries += counted.entries;
+      eventEntries += counted.events;
     } else {
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       const body = JSON.parse(raw.toString('utf8')) as PushBody;
-      for (const s of body.streams ?? []) entries += s.values?.length ?? 0;
+      for (const s of body.streams ?? []) {
+        const n = s.values?.length ?? 0;
+        entries += n;
+        if (s.stream?.service === EVENT_SERVICE) eventEntries += n;
+      }
     }
     pushes++;
     const now = Date.now();
@@ -58,12 +73,14 @@ const server = createServer((req, res) => {
 });
 
 /**
- * Entries in a Loki PushRequest (logproto): field 1 of the request is a stream, field 2 of a
- * stream an entry. Walks the wire format without decoding the rest.
+ * Entries in a Loki PushRequest (logproto), and how many are the engine's events: field 1 of the
+ * request is a stream, its field 1 the label set text, its field 2 an entry. Walks the wire format
+ * without decoding the rest.
  */
-function protobufEntries(buf: Uint8Array): number {
+function protobufEntries(buf: Uint8Array): { entries: number; events: number } {
   const r = new ProtoReader(buf);
-  let count = 0;
+  let entries = 0;
+  let events = 0;
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag !== ((1 << 3) | WIRE_LEN)) {
@@ -71,13 +88,48 @@ function protobufEntries(buf: Uint8Array): number {
       continue;
     }
     const outer = r.enter();
+    let isEvent = false;
+    let count = 0;
     while (r.pos < r.limit) {
       const inner = r.tag();
-      if (inner === ((2 << 3) | WIRE_LEN)) count++;
-      r.skip(inner);
+      if (inner === ((1 << 3) | WIRE_LEN)) isEvent = r.string().includes(`service="${EVENT_SERVICE}"`);
+      else {
+        if (inner === ((2 << 3) | WIRE_LEN)) count++;
+        r.skip(inner);
+      }
     }
     r.leave(outer);
+    entries += count;
+    if (isEvent) events += count;
   }
+  return { entries, events };
+}
+
+/** Log records in an ExportLogsServiceRequest: ResourceLogs (1) > ScopeLogs (2) > LogRecord (2). */
+function otlpLogRecords(buf: Uint8Array): number {
+  const r = new ProtoReader(buf);
+  let count = 0;
+  const within = (field: number, inside: () => void): void => {
+    while (r.pos < r.limit) {
+      const tag = r.tag();
+      if (tag !== ((field << 3) | WIRE_LEN)) {
+        r.skip(tag);
+        continue;
+      }
+      const end = r.enter();
+      inside();
+      r.leave(end);
+    }
+  };
+  within(1, () =>
+    within(2, () => {
+      while (r.pos < r.limit) {
+        const tag = r.tag();
+        if (tag === ((2 << 3) | WIRE_LEN)) count++;
+        r.skip(tag);
+      }
+    }),
+  );
   return count;
 }
 
