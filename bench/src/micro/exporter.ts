@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Proc } from '../procs.ts';
 import { logsWorkload, stamp } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
+import { SHIPS_EVERY_LOG } from './ships-every-log.ts';
 
 const dist = (p: string) => distModule(p);
 const { DurableQueue } = (await import(
@@ -44,7 +45,8 @@ const url = (await sink.waitFor(/listening (http:\S+)/))[1] as string;
 const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'full' });
 const delivery = new DurableDelivery({
   queue,
-  exporters: [],
+  // Ships every log (builds since the queue skips logs no exporter ships ask; older ones do not).
+  exporters: [SHIPS_EVERY_LOG],
   maxBytes: 2 ** 40,
   metrics: exporterMetricsFrom(createMetrics({ instanceId: 'bench', defaultMetrics: false })),
   logger: { info() {}, warn() {}, error() {} },

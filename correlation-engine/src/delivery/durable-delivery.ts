@@ -52,12 +52,33 @@ export class DurableDelivery implements Delivery {
     return this.queue.pendingBytesInMemory();
   }
 
-  /** Commits the logs to the durable queue; throws BackpressureError when the backlog is over its bound. */
+  /**
+   * Commits the logs some exporter ships to the durable queue; throws BackpressureError when the
+   * backlog is over its bound. A log no exporter ships (an OTLP log with Loki alone and
+   * LOKI_EXPORT_OTLP_LOGS=false: the gateway sends those to Loki) is not written: the queue makes
+   * delivery durable, and nothing would read it but to skip it.
+   */
   async acceptLogs(logs: readonly NormalizedLog[]): Promise<void> {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
-    await this.persist(toRows(logs, logRow));
+    const shipped = this.shippedLogs(logs);
+    if (shipped.length === 0) return;
+    await this.persist(toRows(shipped, logRow));
+  }
+
+  /** The logs at least one exporter ships: all of them in the common case, without a copy. */
+  private shippedLogs(logs: readonly NormalizedLog[]): readonly NormalizedLog[] {
+    const exporters = this.exporters;
+    let shipped: NormalizedLog[] | undefined;
+    for (let i = 0; i < logs.length; i++) {
+      const log = logs[i] as NormalizedLog;
+      let wanted = false;
+      for (let e = 0; e < exporters.length && !wanted; e++) wanted = (exporters[e] as QueueExporter).wantsLog(log);
+      if (wanted) shipped?.push(log);
+      else shipped ??= logs.slice(0, i) as NormalizedLog[];
+    }
+    return shipped ?? logs;
   }
 
   /** Commits events; they pass the soft bound (up to a headroom) because the correlator cannot resend them. */

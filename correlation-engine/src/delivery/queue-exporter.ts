@@ -4,6 +4,7 @@
 // dead-letter file, and commits its position only after the batch is delivered or set aside.
 // A crash between delivery and commit re-sends that batch after restart: at-least-once.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NormalizedLog } from '../model/types.js';
 import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import { ExporterHealthLog, safeTarget } from './exporter-health-log.js';
@@ -103,8 +104,16 @@ export abstract class QueueExporter {
     });
   }
 
-  /** Whether this exporter ships the record at all (others are skipped and committed). */
-  protected abstract wants(record: QueuedRecord): boolean;
+  /**
+   * Whether this exporter ships an accepted log at all. Asked before the log is queued: a log no
+   * exporter ships is not written to the queue (nothing would ever read it but to skip it).
+   */
+  abstract wantsLog(log: NormalizedLog): boolean;
+
+  /** Whether this exporter ships the record: every event, and the logs wantsLog() takes. */
+  protected wants(record: QueuedRecord): boolean {
+    return record.kind === 'event' || this.wantsLog(record.log);
+  }
 
   /** Cheap pre-filter on the entry kind, checked before a body is parsed. */
   protected wantsKind(_kind: EntryKind): boolean {

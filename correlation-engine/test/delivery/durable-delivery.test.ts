@@ -11,6 +11,7 @@ import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { NormalizedLog } from '../../src/model/types.js';
+import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
 import { makeEvent } from '../sinks/records.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,7 +24,7 @@ function delivery(): { delivery: DurableDelivery; queue: DurableQueue } {
   const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'normal' });
   const d = new DurableDelivery({
     queue,
-    exporters: [],
+    exporters: [idleLokiExporter(queue, dir)],
     maxBytes: 1 << 30,
     metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
     logger: { info() {}, warn() {}, error() {} },
@@ -53,5 +54,15 @@ describe('DurableDelivery queue rows', () => {
     const ids = rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : x.event.traceId)));
     expect(ids).toEqual([...logs.map((l) => l.message), ...events.map((e) => e.traceId)]);
     expect(queue.backlogBytes()).toBe(rows.reduce((n, r) => n + Buffer.byteLength(r.body), 0));
+  });
+
+  it('queues only the logs an exporter ships: OTLP logs are left out while Loki does not ship them', async () => {
+    const { delivery: d, queue } = delivery();
+    const log = (i: number, source: 'api' | 'otlp') => ({ message: `log-${i}`, source }) as unknown as NormalizedLog;
+    await d.acceptLogs([log(0, 'otlp'), log(1, 'api'), log(2, 'otlp'), log(3, 'api')]);
+    await d.acceptLogs([log(4, 'otlp'), log(5, 'otlp')]);
+    const rows = queue.read('loki', 10_000);
+    expect(rows.map((r) => [r.kind, r.records])).toEqual([['log', 2]]);
+    expect(rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : '')))).toEqual(['log-1', 'log-3']);
   });
 });

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { NormalizedLog } from '../../src/model/types.js';
 import { testConfig } from '../helpers/app.js';
+import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ describe('export buffers in the memory budget', () => {
     const metrics = createMetrics({ instanceId: 'test', defaultMetrics: false });
     const delivery = new DurableDelivery({
       queue,
-      exporters: [],
+      exporters: [idleLokiExporter(queue, dir)],
       maxBytes: 1 << 30,
       metrics: exporterMetricsFrom(metrics),
       logger: { info() {}, warn() {}, error() {} },

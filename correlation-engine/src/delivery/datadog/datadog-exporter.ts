@@ -3,6 +3,7 @@
 // errors or dead-letter files).
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import type { NormalizedLog } from '../../model/types.js';
 import type { QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildDatadogRequests, type DatadogEncodingOptions } from './datadog-encoding.js';
@@ -31,7 +32,7 @@ export class DatadogExporter extends QueueExporter {
   }
 
   /** Every log and every correlation event (Datadog has no other path for them). */
-  protected wants(_record: QueuedRecord): boolean {
+  wantsLog(_log: NormalizedLog): boolean {
     return true;
   }
 

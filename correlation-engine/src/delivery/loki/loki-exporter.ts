@@ -2,6 +2,7 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
+import type { NormalizedLog } from '../../model/types.js';
 import type { QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
@@ -32,9 +33,9 @@ export class LokiExporter extends QueueExporter {
     this.loki = options;
   }
 
-  /** Logs (OTLP ones only when enabled) and every correlation event. */
-  protected wants(record: QueuedRecord): boolean {
-    return record.kind === 'event' || record.log.source !== 'otlp' || this.loki.exportOtlpLogs;
+  /** Logs that did not arrive over OTLP (those too when enabled); every correlation event. */
+  wantsLog(log: NormalizedLog): boolean {
+    return log.source !== 'otlp' || this.loki.exportOtlpLogs;
   }
 
   /** One push request per `batchMaxBytes` of entries, compressed for the chosen format. */

@@ -3,6 +3,7 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import type { NormalizedLog } from '../../model/types.js';
 import { ENGINE_SERVICE } from '../encoding-helpers.js';
 import type { EntryKind } from '../queue/durable-queue.js';
 import type { QueuedRecord } from '../queue/queue-rows.js';
@@ -29,8 +30,8 @@ export class TempoExporter extends QueueExporter {
   }
 
   /** Correlation events only: the logs' own traces reach Tempo through the gateway. */
-  protected wants(record: QueuedRecord): boolean {
-    return record.kind === 'event';
+  wantsLog(_log: NormalizedLog): boolean {
+    return false;
   }
 
   /** Logs are skipped without parsing them. */
