@@ -144,6 +144,14 @@ function seriesOf(runs: TimedRun[]): Series {
   };
 }
 
+/**
+ * For the phases that probe the API while the load runs (mixed, visibility): room for the probe's
+ * events among thousands per second (the query reads the recent-events list). Every other phase
+ * runs the engine with its defaults (1,000), as deployed: a list of 20,000 events in the heap made
+ * every major GC longer (about a tenth of workload 3's throughput).
+ */
+const PROBE_ENV = { CORR_RECENT_EVENTS: '20000' };
+
 interface Engine {
   proc: Proc;
   url: string;
@@ -171,8 +179,6 @@ async function startEngine(env: Record<string, string>, label: string, dir = eng
         ENGINE_INSTANCE_ID: 'bench',
         ENGINE_DATA_DIR: dataDir,
         CORR_WINDOW_SECONDS: String(WINDOW_SECONDS),
-        // Room for the probe's events among thousands per second (the query reads this list).
-        CORR_RECENT_EVENTS: '20000',
         // A 10 s run at full speed must not reach the backlog bound (it would answer 429).
         QUEUE_MAX_BYTES: String(4 * 1024 * 1024 * 1024),
         // Stopping between phases must not wait for a backlog to drain (it stays on disk, then is deleted).
@@ -500,7 +506,7 @@ async function main(): Promise<void> {
   if (phase('mixed') && w1Engine && w2Engine) {
     const { logsRate, tracesRate } = halfLoadRates(w1Engine, w2Engine);
     log(`mixed run at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, with the correlation-latency probe`);
-    const engine = await startEngine({ LOKI_URL: sink.url }, 'mixed');
+    const engine = await startEngine({ LOKI_URL: sink.url, ...PROBE_ENV }, 'mixed');
     const seconds = Math.max(SECONDS, 12);
     const [logs, traces, probe] = await Promise.all([
       load({
@@ -579,7 +585,7 @@ async function main(): Promise<void> {
     const w2 = w2Engine ?? (await capacity('traces'));
     const { logsRate, tracesRate } = halfLoadRates(w1, w2);
     log(`visibility at 50% load: ${round(logsRate)} log req/s + ${round(tracesRate)} span req/s, probe every 100 ms (API and live stream)`);
-    const engine = await startEngine({ LOKI_URL: sink.url }, 'visibility');
+    const engine = await startEngine({ LOKI_URL: sink.url, ...PROBE_ENV }, 'visibility');
     const seconds = Math.max(SECONDS, 12);
     const common = { url: engine.url, warmupMs: 1000, durationMs: seconds * 1000 };
     const [logs, traces, probe] = await Promise.all([
