@@ -57,6 +57,12 @@ export interface QueueExporterOptions {
 
 type SendOutcome = 'sent' | 'rejected' | 'aborted';
 
+/** A batch read from the queue, its records being encoded. */
+interface PreparedBatch {
+  entries: QueueEntry[];
+  encoded: Promise<EncodedBatch>;
+}
+
 /** Retry-After beyond this is treated as this: a backend asking for an hour must not park us for an hour. */
 const MAX_RETRY_AFTER_MS = 300_000;
 const IDLE_POLL_MS = 1_000;
@@ -148,14 +154,25 @@ export abstract class QueueExporter {
 
   /** Sends one batch: resolves once every request was delivered or dead-lettered, or false when stopped first. */
   async export(records: QueuedRecord[]): Promise<boolean> {
+    return this.sendAll(await this.encodeOrReject(records));
+  }
+
+  /** The batch's requests; records that cannot be encoded are set aside here, once. */
+  private async encodeOrReject(records: QueuedRecord[]): Promise<EncodedBatch> {
+    if (records.length === 0) return { requests: [] };
     let encoded: EncodedBatch;
     try {
       encoded = await this.encode(records);
     } catch (err) {
       this.reject(records, 0, `encode failed: ${errorText(err)}`);
-      return true;
+      return { requests: [] };
     }
     if (encoded.rejected && encoded.rejected.records.length > 0) this.reject(encoded.rejected.records, 0, encoded.rejected.reason);
+    return encoded;
+  }
+
+  /** Sends the requests in order; false when stopped first. */
+  private async sendAll(encoded: EncodedBatch): Promise<boolean> {
     for (const request of encoded.requests) {
       if ((await this.send(request)) === 'aborted') return false;
     }
@@ -203,29 +220,54 @@ export abstract class QueueExporter {
 
   private async run(): Promise<void> {
     const { queue, batchMaxRecords, batchMaxBytes, lingerMs } = this.options;
+    // The next batch, read and encoding while the one before is being sent: with a backlog the
+    // engine encodes while the backend handles the previous request, instead of idling until it
+    // answers. Nothing is committed out of order: a batch is committed after it was sent, and a
+    // prepared batch dropped on stop is read again after restart.
+    let ahead: PreparedBatch | undefined;
     while (!this.abort.signal.aborted) {
-      let entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
-      if (entries.length === 0) {
-        this.releaseFlushWaiters(false);
-        if (this.stopping) return;
-        await this.sleep(IDLE_POLL_MS, () => true); // an append, a stop or a flush ends the idle wait
-        continue;
+      let batch = ahead;
+      ahead = undefined;
+      if (batch === undefined) {
+        let entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
+        if (entries.length === 0) {
+          this.releaseFlushWaiters(false);
+          if (this.stopping) return;
+          await this.sleep(IDLE_POLL_MS, () => true); // an append, a stop or a flush ends the idle wait
+          continue;
+        }
+        const first = entries[0] as QueueEntry;
+        const age = Date.now() - first.enqueuedAtMs;
+        if (entries.length < batchMaxRecords && age < lingerMs && !this.stopping && this.flushWaiters.length === 0) {
+          // Part-filled batch: give it a moment to fill so the backend sees fewer, larger requests.
+          // Appends do not cut the linger short (that is its point); stop and flush requests do.
+          await this.sleep(lingerMs - age, () => this.stopping || this.flushWaiters.length > 0);
+          entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
+        }
+        batch = this.prepare(entries);
       }
-      const first = entries[0] as QueueEntry;
-      const age = Date.now() - first.enqueuedAtMs;
-      if (entries.length < batchMaxRecords && age < lingerMs && !this.stopping && this.flushWaiters.length === 0) {
-        // Part-filled batch: give it a moment to fill so the backend sees fewer, larger requests.
-        // Appends do not cut the linger short (that is its point); stop and flush requests do.
-        await this.sleep(lingerMs - age, () => this.stopping || this.flushWaiters.length > 0);
-        entries = queue.read(this.name, batchMaxRecords, batchMaxBytes);
+      const last = batch.entries[batch.entries.length - 1] as QueueEntry;
+      const encoded = await batch.encoded;
+      const sending = this.sendAll(encoded);
+      // Only while a full batch more is waiting (seqs count records): a shorter backlog is read
+      // after the commit, lingering as usual, so light load still makes few, large requests.
+      if (queue.head() - last.seq >= batchMaxRecords) {
+        await new Promise((resolve) => setImmediate(resolve)); // the request goes out before the CPU work
+        const next = queue.read(this.name, batchMaxRecords, batchMaxBytes, last.seq);
+        if (next.length > 0) ahead = this.prepare(next);
       }
-      const records = this.decode(entries.filter((e) => this.wantsKind(e.kind))).filter((r) => this.wants(r));
-      if (records.length > 0 && !(await this.export(records))) return;
-      const last = entries[entries.length - 1] as QueueEntry;
+      if (!(await sending)) return;
       queue.commit(this.name, last.seq);
       this.committed = last.seq;
       this.releaseFlushWaiters(false);
     }
+  }
+
+  /** Decodes and starts encoding a batch read from the queue. */
+  private prepare(entries: QueueEntry[]): PreparedBatch {
+    const records = this.decode(entries.filter((e) => this.wantsKind(e.kind))).filter((r) => this.wants(r));
+    const encoded = this.encodeOrReject(records);
+    return { entries, encoded };
   }
 
   private decode(entries: QueueEntry[]): QueuedRecord[] {

@@ -1,12 +1,13 @@
-// A Loki exporter that is never started, for tests that build a DurableDelivery by hand: it only
-// tells acceptLogs which logs are shipped (a log no exporter ships is not queued).
+// A Loki exporter for tests that build the delivery by hand. Never started, it only tells
+// acceptLogs which logs are shipped (a log no exporter ships is not queued); with `overrides`
+// (a backend URL, batch bounds, retry timing) it is a real one to start.
 import { join } from 'node:path';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
-import { LokiExporter } from '../../src/delivery/loki/loki-exporter.js';
+import { LokiExporter, type LokiExporterOptions } from '../../src/delivery/loki/loki-exporter.js';
 import type { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { createMetrics } from '../../src/metrics.js';
 
-export function idleLokiExporter(queue: DurableQueue, dir: string): LokiExporter {
+export function idleLokiExporter(queue: DurableQueue, dir: string, overrides: Partial<LokiExporterOptions> = {}): LokiExporter {
   return new LokiExporter({
     queue,
     metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
@@ -24,5 +25,6 @@ export function idleLokiExporter(queue: DurableQueue, dir: string): LokiExporter
     traceIdLabel: false,
     maxLineBytes: 1 << 18,
     defaultEnv: 'test',
+    ...overrides,
   });
 }

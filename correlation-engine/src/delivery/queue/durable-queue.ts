@@ -165,13 +165,14 @@ export class DurableQueue {
    * Rows after the consumer's committed position, oldest first: at most `limit` records and, past
    * the first row, no more than `maxBytes` of bodies (so a batch of large records stays small in
    * memory). A batch row is read whole (at least one row is always read). Rows are pulled one by
-   * one and the scan stops at the budget.
+   * one and the scan stops at the budget. `after` reads past a seq beyond the committed position
+   * instead (an exporter reading its next batch while the one before is still being sent).
    */
-  read(consumer: string, limit: number, maxBytes = Number.POSITIVE_INFINITY): QueueEntry[] {
+  read(consumer: string, limit: number, maxBytes = Number.POSITIVE_INFINITY, after = this.position(consumer)): QueueEntry[] {
     const out: QueueEntry[] = [];
     let bytes = 0;
     let count = 0;
-    for (const row of this.readAfter.iterate(this.position(consumer), limit)) {
+    for (const row of this.readAfter.iterate(after, limit)) {
       // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
       const [seq, kind, size, enqueuedAt, records, encoding, body] = row as unknown as [
         number,
