@@ -685,7 +685,10 @@ async function main(): Promise<void> {
       `exporter drained ${c.entries} entries in ${round(seconds, 2)} s: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${engineCpuUsPerEntry} µs/entry)`,
     );
     if (w1Engine)
-      targets.push(atLeast('exporter throughput (Loki, local sink) vs workload 1 ingest', rate, 'records/s', w1Engine.itemsPerSec, 1.0));
+      // Issue 16: the exporter must never be the bottleneck, with room to catch up after an outage.
+      targets.push(
+        atLeast('exporter throughput (Loki, local sink) vs workload 1 ingest (issue 16)', rate, 'records/s', w1Engine.itemsPerSec, 1.5),
+      );
   }
 
   if (phase('windows')) {
