@@ -223,7 +223,8 @@ export abstract class QueueExporter {
     // The next batch, read and encoding while the one before is being sent: with a backlog the
     // engine encodes while the backend handles the previous request, instead of idling until it
     // answers. Nothing is committed out of order: a batch is committed after it was sent, and a
-    // prepared batch dropped on stop is read again after restart.
+    // prepared batch dropped on stop is read again after restart (records it had set aside as
+    // unencodable are then set aside again: dead letters are at-least-once too).
     let ahead: PreparedBatch | undefined;
     while (!this.abort.signal.aborted) {
       let batch = ahead;
