@@ -1,4 +1,5 @@
 // Pure delivery helpers: retry timing and Retry-After parsing, Loki encodings, label text.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { truncateUtf8 } from '../../src/delivery/encoding-helpers.js';
 import { formatLabels, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
@@ -46,6 +47,22 @@ describe('Loki encoding helpers', () => {
     expect(unixMsToNs(1_764_000_000_000)).toBe('1764000000000000000');
     expect(unixMsToNs(1_764_000_000_000.5)).toBe('1764000000000500000');
     expect(unixMsToNs(1.001)).toBe('1001000');
+    expect(unixMsToNs(0)).toBe('0');
+    expect(unixMsToNs(12_345.0625)).toBe('12345063000');
+  });
+
+  it('writes the same digits as BigInt arithmetic for any time, past and future', () => {
+    const reference = (ms: number) => {
+      const whole = Math.floor(ms);
+      const micros = Math.min(999, Math.max(0, Math.round((ms - whole) * 1e3)));
+      return (BigInt(whole) * 1_000_000n + BigInt(micros) * 1000n).toString();
+    };
+    fc.assert(
+      fc.property(fc.double({ min: -1e13, max: 1e16, noNaN: true }), (ms) => {
+        expect(unixMsToNs(ms)).toBe(reference(ms));
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('escapes label values so Loki (and our sink) parse them back', () => {
