@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { POINTS_PER_BACKEND, RING_POSITIONS, ringShares, worstDeviation } from '../packages/test-support/src/collector-ring.ts';
+import { arcsOf, POINTS_PER_BACKEND, RING_POSITIONS, ringShares, worstDeviation } from '../packages/test-support/src/collector-ring.ts';
 // What share of the traces each engine replica gets from the gateway's load_balancing ring, for the
 // backend addresses the resolver hands it (docs/scaling.md "How evenly the ring shares traces").
 //
@@ -16,14 +16,11 @@ const pct = (x) => `${(x * 100).toFixed(1)}%`;
 /** Shares on a ring of the same size where every point is drawn independently (seeded). */
 function independentShares(n, next) {
   const points = [];
-  for (let b = 0; b < n; b++) for (let i = 0; i < POINTS_PER_BACKEND; i++) points.push([Math.floor(next() * RING_POSITIONS), b]);
-  points.sort((x, y) => x[0] - y[0]);
-  const owned = new Array(n).fill(0);
-  for (let i = 0; i < points.length; i++) {
-    const from = i === 0 ? points[points.length - 1][0] - RING_POSITIONS : points[i - 1][0];
-    owned[points[i][1]] += points[i][0] - from;
-  }
-  return owned.map((o) => o / RING_POSITIONS);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < POINTS_PER_BACKEND; i++) points.push({ position: Math.floor(next() * RING_POSITIONS), owner: b });
+  points.sort((x, y) => x.position - y.position);
+  const owned = arcsOf(points);
+  return Array.from({ length: n }, (_, b) => (owned.get(b) ?? 0) / RING_POSITIONS);
 }
 
 function summary(worst) {

@@ -247,7 +247,7 @@ async function deliveredOf(
   sinkUrl: string,
   server: Engine,
   delivered: (c: SinkCounts) => number,
-  accepted: () => Promise<number | undefined>,
+  accepted: (() => Promise<number>) | undefined,
   measure: () => Promise<Series>,
 ): Promise<Series> {
   const before = await sinkCount(sinkUrl);
@@ -265,7 +265,7 @@ async function deliveredOf(
   // The CPU of the 2 s of quiet is counted too: an idle server spends next to none.
   const cpu = server.proc.cpuSeconds() - cpu0;
   const records = delivered(last) - delivered(before);
-  const acceptedRecords = await accepted();
+  const acceptedRecords = await accepted?.();
   const d: Delivered = {
     records,
     ...(acceptedRecords === undefined ? {} : { accepted: acceptedRecords }),
@@ -278,6 +278,13 @@ async function deliveredOf(
   );
   return { ...s, delivered: d };
 }
+
+/** Log records the engine at `url` acknowledged (its own counter), to check a delivery against. */
+const engineLogsAccepted = (url: string) => async (): Promise<number> =>
+  metricSum(await (await fetch(`${url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'logs' });
+
+/** Log entries the sink got from the engine: its correlation events not counted. */
+const engineLogEntries = (c: SinkCounts): number => c.entries - c.eventEntries;
 
 async function gauge(url: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -329,14 +336,8 @@ async function main(): Promise<void> {
     const engine = await startEngine({ LOKI_URL: sink.url }, 'w1');
     // The target is the accepted rate against a route that delivers nothing; what the engine
     // sustains accepting and delivering every record to Loki is shown next to it (deliveredOf).
-    const engineLogsAccepted = async () =>
-      metricSum(await (await fetch(`${engine.url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'logs' });
-    w1Engine = await deliveredOf(
-      sink.url,
-      engine,
-      (c) => c.entries - c.eventEntries,
-      engineLogsAccepted,
-      () => series(engine.url, 'logs', 'engine', engine.proc),
+    w1Engine = await deliveredOf(sink.url, engine, engineLogEntries, engineLogsAccepted(engine.url), () =>
+      series(engine.url, 'logs', 'engine', engine.proc),
     );
     figures.w1 = {
       engineRecordsPerSec: round(w1Engine.itemsPerSec),
@@ -420,8 +421,6 @@ async function main(): Promise<void> {
     // `engineDurableAll` (LOKI_EXPORT_OTLP_LOGS=true). As deployed (`engineDurable`) the engine
     // queues OTLP logs but ships only its correlation events, since the gateway already sends
     // those logs to Loki: its accepted rate is shown, not compared.
-    const engineLogsAccepted = (url: string) => async () =>
-      metricSum(await (await fetch(`${url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'logs' });
     const sides = [
       {
         name: 'collectorNop',
@@ -434,14 +433,14 @@ async function main(): Promise<void> {
         workload: 'logs-otlp',
         start: () => startLogsCollector(collectorBin, work, 'durable', sink.url, PINNING?.server),
         delivered: (c: SinkCounts) => c.otlpRecords,
-        accepted: (_url: string) => async () => undefined,
+        accepted: undefined,
       },
       { name: 'engineDurable', workload: 'logs-otlp', start: () => startEngine({ LOKI_URL: sink.url }, 'w3-durable') },
       {
         name: 'engineDurableAll',
         workload: 'logs-otlp',
         start: () => startEngine({ LOKI_URL: sink.url, LOKI_EXPORT_OTLP_LOGS: 'true' }, 'w3-durable-all'),
-        delivered: (c: SinkCounts) => c.entries - c.eventEntries,
+        delivered: engineLogEntries,
         accepted: engineLogsAccepted,
       },
     ] as const;
@@ -457,7 +456,7 @@ async function main(): Promise<void> {
       },
       (server, side) => {
         const measure = () => series(server.url, side.workload, `workload 3 ${side.name}`, server.proc, SECONDS, WARMUP, 1);
-        return 'delivered' in side ? deliveredOf(sink.url, server, side.delivered, side.accepted(server.url), measure) : measure();
+        return 'delivered' in side ? deliveredOf(sink.url, server, side.delivered, side.accepted?.(server.url), measure) : measure();
       },
     );
     const otlpPushes = (await sinkCount(sink.url)).otlpPushes - otlpBefore;

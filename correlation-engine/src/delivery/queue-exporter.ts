@@ -152,11 +152,6 @@ export abstract class QueueExporter {
     });
   }
 
-  /** Sends one batch: resolves once every request was delivered or dead-lettered, or false when stopped first. */
-  async export(records: QueuedRecord[]): Promise<boolean> {
-    return this.sendAll(await this.encodeOrReject(records));
-  }
-
   /** The batch's requests; records that cannot be encoded are set aside here, once. */
   private async encodeOrReject(records: QueuedRecord[]): Promise<EncodedBatch> {
     if (records.length === 0) return { requests: [] };
@@ -171,7 +166,7 @@ export abstract class QueueExporter {
     return encoded;
   }
 
-  /** Sends the requests in order; false when stopped first. */
+  /** Sends the requests in order: resolves once each was delivered or dead-lettered, or false when stopped first. */
   private async sendAll(encoded: EncodedBatch): Promise<boolean> {
     for (const request of encoded.requests) {
       if ((await this.send(request)) === 'aborted') return false;

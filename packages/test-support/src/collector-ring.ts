@@ -76,14 +76,25 @@ export const traceRoutingKey = (traceIdHex: string): string => `obs.route=${trac
  */
 export function ringShares(backends: readonly string[]): number[] {
   const ring = buildRing(backends);
-  const owned = new Map<string, number>(backends.map((b) => [b, 0]));
-  for (let i = 0; i < ring.length; i++) {
-    const point = ring[i] as Point;
-    // Positions (previous point, this point] are this point's; the first also takes the wrap.
-    const from = i === 0 ? (ring[ring.length - 1] as Point).position - RING_POSITIONS : (ring[i - 1] as Point).position;
-    owned.set(point.backend, (owned.get(point.backend) ?? 0) + point.position - from);
-  }
+  const owned = arcsOf(ring.map((p) => ({ position: p.position, owner: p.backend })));
   return backends.map((b) => (owned.get(b) ?? 0) / RING_POSITIONS);
+}
+
+/**
+ * Positions each owner holds on a ring of RING_POSITIONS whose points are sorted by position:
+ * (previous point, this point] is this point's, and the first point also takes the wrap.
+ */
+export function arcsOf<K>(points: readonly { position: number; owner: K }[]): Map<K, number> {
+  const owned = new Map<K, number>();
+  for (let i = 0; i < points.length; i++) {
+    const point = points[i] as { position: number; owner: K };
+    const from =
+      i === 0
+        ? (points[points.length - 1] as { position: number }).position - RING_POSITIONS
+        : (points[i - 1] as { position: number }).position;
+    owned.set(point.owner, (owned.get(point.owner) ?? 0) + point.position - from);
+  }
+  return owned;
 }
 
 /** Largest |share - mean| / mean. */
