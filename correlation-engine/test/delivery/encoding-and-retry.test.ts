@@ -2,9 +2,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { truncateUtf8 } from '../../src/delivery/encoding-helpers.js';
-import { formatLabels, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
+import { encodeProtobufPush, formatLabels, type LokiStream, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../../src/delivery/retry.js';
 import { correlationSpanId } from '../../src/delivery/tempo/tempo-span.js';
+import { len, str, uint } from '../fixtures/proto-writer.js';
 import { parseLabelSet } from '../sinks/loki-sink.js';
 
 describe('retry timing', () => {
@@ -62,6 +63,42 @@ describe('Loki encoding helpers', () => {
         expect(unixMsToNs(ms)).toBe(reference(ms));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('writes the protobuf push field by field as the schema lays it out, for any streams', () => {
+    // The reference spells out logproto's PushRequest with the fixtures' one-field-at-a-time
+    // helpers (BigInt for the timestamp split); the encoder sizes first and writes one buffer.
+    const optional = (field: number, text: string) => (text === '' ? [] : str(field, text));
+    const reference = (streams: LokiStream[]) =>
+      streams.flatMap((s) =>
+        len(1, [
+          ...optional(1, formatLabels(s.labels)),
+          ...s.entries.flatMap((e) => {
+            const ns = BigInt(e.tsNs);
+            const seconds = ns / 1_000_000_000n;
+            const nanos = ns % 1_000_000_000n;
+            const timestamp = [...(seconds > 0n ? uint(1, seconds) : []), ...(nanos > 0n ? uint(2, nanos) : [])];
+            const metadata = Object.entries(e.metadata).flatMap(([name, value]) => len(3, [...optional(1, name), ...optional(2, value)]));
+            return len(2, [...len(1, timestamp), ...optional(2, e.line), ...metadata]);
+          }),
+        ]),
+      );
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    const entry = fc.record({
+      tsNs: fc.double({ min: 0, max: 1e16, noNaN: true }).map(unixMsToNs),
+      line: fc.oneof(text, fc.string({ minLength: 200, maxLength: 400 })),
+      metadata: fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), text, { maxKeys: 5 }),
+    });
+    const stream = fc.record({
+      labels: fc.dictionary(fc.constantFrom('service', 'env', 'trace_id'), text),
+      entries: fc.array(entry, { maxLength: 6 }),
+    });
+    fc.assert(
+      fc.property(fc.array(stream, { maxLength: 4 }), (streams) => {
+        expect([...encodeProtobufPush(streams)]).toEqual(reference(streams));
+      }),
+      { numRuns: 500 },
     );
   });
 

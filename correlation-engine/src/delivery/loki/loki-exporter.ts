@@ -45,7 +45,7 @@ export class LokiExporter extends QueueExporter {
       buildPushes(records, this.loki).map(async (push) =>
         this.loki.format === 'protobuf'
           ? {
-              body: await snappyCompress(Buffer.from(encodeProtobufPush(push.streams))),
+              body: await snappyCompress(encodeProtobufPush(push.streams)),
               headers: { ...base, 'Content-Type': 'application/x-protobuf' },
               records: push.records,
             }
