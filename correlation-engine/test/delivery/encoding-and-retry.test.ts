@@ -2,9 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { truncateUtf8 } from '../../src/delivery/encoding-helpers.js';
-import { encodeProtobufPush, formatLabels, type LokiStream, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
+import { buildPushes, encodeProtobufPush, formatLabels, type LokiStream, unixMsToNs } from '../../src/delivery/loki/loki-encoding.js';
+import type { QueuedRecord } from '../../src/delivery/queue/queue-rows.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../../src/delivery/retry.js';
 import { correlationSpanId } from '../../src/delivery/tempo/tempo-span.js';
+import type { NormalizedLog } from '../../src/model/types.js';
 import { len, str, uint } from '../fixtures/proto-writer.js';
 import { parseLabelSet } from '../sinks/loki-sink.js';
 
@@ -99,6 +101,59 @@ describe('Loki encoding helpers', () => {
         expect([...encodeProtobufPush(streams)]).toEqual(reference(streams));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('puts every record in the one stream of its own label set, whatever the names and values', () => {
+    // Values that a key made by plain concatenation would confuse ("a"+"bc" and "ab"+"c"),
+    // empty ones, separators; with and without the trace_id label.
+    const value = fc.constantFrom('a', 'ab', 'bc', 'c', '', ':', '1:a', 'a"b', 'é');
+    const traceId = fc.option(fc.constantFrom('t1', 't2', 't1t2'), { nil: undefined });
+    const log = fc.record({ service: value, env: value, traceId });
+    // Always among the records, in an order fast-check picks: label sets whose values concatenate alike.
+    const alike = [
+      { service: 'a', env: 'bc', traceId: 't1' },
+      { service: 'ab', env: 'c', traceId: 't1' },
+      { service: 'a', env: 'b', traceId: 'ct1' },
+      { service: 'a', env: 'bct1', traceId: undefined },
+    ];
+    const shapesOf = fc
+      .array(log, { maxLength: 40 })
+      .chain((random) => fc.shuffledSubarray([...random, ...alike], { minLength: random.length + alike.length }));
+    fc.assert(
+      fc.property(shapesOf, fc.boolean(), fc.integer({ min: 200, max: 4000 }), (shapes, traceIdLabel, batchMaxBytes) => {
+        const records: QueuedRecord[] = shapes.map((shape, i) => ({
+          kind: 'log',
+          log: {
+            timeUnixMs: 1_764_000_000_000 + i,
+            severity: 'INFO',
+            service: shape.service,
+            ...(shape.env === '' ? {} : { env: shape.env }),
+            message: `line ${i}`,
+            ...(shape.traceId === undefined ? {} : { traceId: shape.traceId }),
+            keys: {},
+            attributes: {},
+            format: 'plain',
+            source: 'api',
+          } as NormalizedLog,
+        }));
+        const options = { traceIdLabel, maxLineBytes: 4096, batchMaxBytes, defaultEnv: 'dflt' };
+        const pushes = buildPushes(records, options);
+        expect(pushes.flatMap((p) => p.records)).toEqual(records);
+        for (const push of pushes) {
+          const texts = push.streams.map((s) => formatLabels(s.labels));
+          expect(new Set(texts).size).toBe(texts.length);
+          const expected = new Map<string, string[]>();
+          for (const r of push.records) {
+            const l = (r as { log: NormalizedLog }).log;
+            const labels: Record<string, string> = { service: l.service, env: l.env ?? 'dflt' };
+            if (traceIdLabel && l.traceId) labels.trace_id = l.traceId;
+            expected.set(formatLabels(labels), [...(expected.get(formatLabels(labels)) ?? []), unixMsToNs(l.timeUnixMs)]);
+          }
+          expect(new Map(push.streams.map((s) => [formatLabels(s.labels), s.entries.map((e) => e.tsNs)]))).toEqual(expected);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -171,15 +171,47 @@ function entryBytes(entry: LokiEntry): number {
   return n;
 }
 
+interface LabelNode {
+  /** Made on the first step below: a set's last value (one per trace with the trace_id label) has none. */
+  next: Map<string, LabelNode> | undefined;
+  text: string | undefined;
+}
+
+/**
+ * Label sets repeat for nearly every record (service/env): each distinct one is formatted once.
+ * Found by walking a tree of its names and values in order rather than by a key string: a key
+ * built per record (concatenating every name and value) was the largest allocation of a push
+ * after the lines themselves.
+ */
+class LabelTexts {
+  private readonly root: LabelNode = { next: undefined, text: undefined };
+
+  textOf(labels: Record<string, string>): string {
+    let node = this.root;
+    // Names and values alternate along the path, so one path is one ordered label set.
+    for (const name in labels) node = child(child(node, name), labels[name] ?? '');
+    node.text ??= formatLabels(labels);
+    return node.text;
+  }
+}
+
+function child(node: LabelNode, step: string): LabelNode {
+  node.next ??= new Map();
+  let next = node.next.get(step);
+  if (next === undefined) {
+    next = { next: undefined, text: undefined };
+    node.next.set(step, next);
+  }
+  return next;
+}
+
 /** Groups records into streams and splits them into push requests of at most `batchMaxBytes`. */
 export function buildPushes(records: readonly QueuedRecord[], options: LokiEncodingOptions): LokiPush[] {
   const pushes: LokiPush[] = [];
   let streams = new Map<string, LokiStream>();
   let batch: QueuedRecord[] = [];
   let bytes = 0;
-  // Label sets repeat for nearly every record (service/env): format each distinct one once per call
-  // instead of escaping the same labels again for every record.
-  const keys = new Map<string, string>();
+  const labelTexts = new LabelTexts();
   const close = (): void => {
     if (batch.length === 0) return;
     const list = [...streams.values()];
@@ -194,17 +226,7 @@ export function buildPushes(records: readonly QueuedRecord[], options: LokiEncod
     const { labels, entry } = toLokiEntry(record, options);
     const size = entryBytes(entry);
     if (bytes > 0 && bytes + size > options.batchMaxBytes) close();
-    // Length-prefixed, so no two different label sets can give the same cache key.
-    let raw = '';
-    for (const name in labels) {
-      const value = labels[name] ?? '';
-      raw += `${name.length}:${name}${value.length}:${value}`;
-    }
-    let key = keys.get(raw);
-    if (key === undefined) {
-      key = formatLabels(labels);
-      keys.set(raw, key);
-    }
+    const key = labelTexts.textOf(labels);
     let stream = streams.get(key);
     if (!stream) {
       stream = { labels, entries: [] };
