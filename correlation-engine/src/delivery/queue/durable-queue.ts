@@ -28,6 +28,12 @@ const ROWS_PER_INSERT = 32;
 
 /** Free pages kept for reuse before trim() gives any back to the file system (4 MiB of 4 KiB pages). */
 const FREE_PAGES_SLACK = 1024;
+/**
+ * Free pages one commit gives back at most (128 MiB of 4 KiB pages), so that the first commit after
+ * a large backlog drained stays short; the commits after it, while the exporters stay caught up,
+ * give back the rest.
+ */
+const MAX_VACUUM_PAGES = 32_768;
 
 /** Bound parameters per inserted row. */
 const ROW_PARAMS = 7;
@@ -319,12 +325,14 @@ export class DurableQueue {
     if (gone.n === 0) return;
     this.deleteUpTo.run(low);
     this.bytes = Math.max(0, this.bytes - gone.total);
-    // Give freed pages back to the file system a few at a time (auto_vacuum=INCREMENTAL), so the
-    // file shrinks after a backlog drains instead of staying at its high-water mark. Only past a
-    // slack of free pages: below it the next appends reuse them, and vacuuming on every commit
-    // moved pages the next append wrote right back.
-    const free = this.freePages.get() as { freelist_count: number };
-    if (free.freelist_count > FREE_PAGES_SLACK) this.db.exec('PRAGMA incremental_vacuum(256)');
+    // Give freed pages back to the file system (auto_vacuum=INCREMENTAL), so the file shrinks after
+    // a backlog drains instead of staying at its high-water mark; the next appends reuse a slack of
+    // free pages. Only once every consumer has passed the head: the table is then empty and the
+    // vacuum only truncates, while during a drain it moved live pages on every commit, a tenth
+    // of the exporter's work, for a file the drain was emptying anyway.
+    if (low < this.headSeq) return;
+    const free = (this.freePages.get() as { freelist_count: number }).freelist_count - FREE_PAGES_SLACK;
+    if (free > 0) this.db.exec(`PRAGMA incremental_vacuum(${Math.min(free, MAX_VACUUM_PAGES)})`);
   }
 }
 
