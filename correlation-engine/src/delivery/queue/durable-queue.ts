@@ -328,8 +328,8 @@ export class DurableQueue {
     // Give freed pages back to the file system (auto_vacuum=INCREMENTAL), so the file shrinks after
     // a backlog drains instead of staying at its high-water mark; the next appends reuse a slack of
     // free pages. Only once every consumer has passed the head: the table is then empty and the
-    // vacuum only truncates, while during a drain it moved live pages on every commit, a tenth
-    // of the exporter's work, for a file the drain was emptying anyway.
+    // vacuum mostly truncates, while during a drain it moved live pages on every commit (work that
+    // slowed the drain's every batch) for a file the drain was emptying anyway.
     if (low < this.headSeq) return;
     const free = (this.freePages.get() as { freelist_count: number }).freelist_count - FREE_PAGES_SLACK;
     if (free > 0) this.db.exec(`PRAGMA incremental_vacuum(${Math.min(free, MAX_VACUUM_PAGES)})`);
