@@ -29,11 +29,11 @@ const ROWS_PER_INSERT = 32;
 /** Free pages kept for reuse before trim() gives any back to the file system (4 MiB of 4 KiB pages). */
 const FREE_PAGES_SLACK = 1024;
 /**
- * Free pages one commit gives back at most (128 MiB of 4 KiB pages), so that the first commit after
- * a large backlog drained stays short; the commits after it, while the exporters stay caught up,
- * give back the rest.
+ * Free pages one commit gives back at most (8 MiB of 4 KiB pages): the vacuum runs on the event
+ * loop, and giving back a whole drained backlog at once held it for a long stall; the commits
+ * after it, while the exporters stay caught up, give back the rest.
  */
-const MAX_VACUUM_PAGES = 32_768;
+const MAX_VACUUM_PAGES = 2048;
 
 /** Bound parameters per inserted row. */
 const ROW_PARAMS = 7;
