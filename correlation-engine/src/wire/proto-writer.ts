@@ -5,7 +5,7 @@
 
 /**
  * Builds one protobuf message into one growing buffer; nested messages are built with their own
- * writer and copied in. Varints and strings are written in place rather than as small arrays
+ * writer and copied in, or, when their size is known beforehand, written in place after header(). Varints and strings are written in place rather than as small arrays
  * concatenated at the end, so a push allocates per message, not per field.
  */
 export class ProtoWriter {
@@ -24,10 +24,9 @@ export class ProtoWriter {
     return this;
   }
 
-  /** Field with wire type 2 holding UTF-8 text. */
-  string(field: number, value: string): this {
-    if (value === '') return this;
-    const length = Buffer.byteLength(value, 'utf8');
+  /** Field with wire type 2 holding UTF-8 text; `length` is its UTF-8 length when the caller measured it already. */
+  string(field: number, value: string, length = Buffer.byteLength(value, 'utf8')): this {
+    if (length === 0) return this;
     this.tag(field, 2);
     this.varint(length);
     this.ensure(length);
@@ -42,6 +41,17 @@ export class ProtoWriter {
     this.ensure(value.length);
     this.buf.set(value, this.len);
     this.len += value.length;
+    return this;
+  }
+
+  /**
+   * The key and length prefix of an embedded message of `length` bytes whose fields the caller
+   * writes next: a message sized beforehand is written in place instead of built in a writer of
+   * its own and copied in.
+   */
+  header(field: number, length: number): this {
+    this.tag(field, 2);
+    this.varint(length);
     return this;
   }
 
@@ -73,7 +83,7 @@ export class ProtoWriter {
   }
 
   /** The encoded message: a view of the writer's buffer (copy it before writing more). */
-  finish(): Uint8Array {
+  finish(): Buffer {
     return this.buf.subarray(0, this.len);
   }
 
@@ -95,10 +105,17 @@ export class ProtoWriter {
   /** Room for `extra` more bytes, doubling the buffer as needed. */
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(64, this.buf.length * 2);
     while (size < this.len + extra) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
+}
+
+/** Bytes the varint of a non-negative integer below 2^53 takes. */
+export function varintSize(value: number): number {
+  let n = 1;
+  for (let v = value; v > 0x7f; v = Math.floor(v / 0x80)) n++;
+  return n;
 }

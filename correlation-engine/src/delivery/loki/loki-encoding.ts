@@ -5,6 +5,7 @@
 
 import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
 import { BUSINESS_KEYS } from '../../model/types.js';
+import { ProtoWriter, varintSize } from '../../wire/proto-writer.js';
 import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
 import type { EventHead, QueuedRecord } from '../queue/queue-rows.js';
 
@@ -274,30 +275,25 @@ export function encodeProtobufPush(streams: readonly LokiStream[]): Buffer {
     plans.push({ labels, labelsBytes, entries, size });
     total += fieldBytes(size);
   }
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
+  // Sized beforehand, so the writer never grows and every message is written in place after its
+  // header (the writer wants room for a whole varint before writing one: 10 bytes of slack).
+  const w = new ProtoWriter(total + 10);
   for (const p of plans) {
-    at = lengthField(out, at, 1, p.size);
-    at = stringField(out, at, 1, p.labels, p.labelsBytes);
+    w.header(1, p.size).string(1, p.labels, p.labelsBytes);
     for (const e of p.entries) {
-      at = lengthField(out, at, 2, e.size);
-      at = lengthField(out, at, 1, e.timestampBytes);
-      if (e.seconds > 0) at = varint(out, tag(out, at, 1, 0), e.seconds);
-      if (e.nanos > 0) at = varint(out, tag(out, at, 2, 0), e.nanos);
-      at = stringField(out, at, 2, e.entry.line, e.lineBytes);
+      w.header(2, e.size).header(1, e.timestampBytes).uint(1, e.seconds).uint(2, e.nanos).string(2, e.entry.line, e.lineBytes);
       const metadata = e.entry.metadata;
       let i = 0;
       for (const name in metadata) {
-        const value = metadata[name] as string;
         const nameBytes = e.pairBytes[i++] as number;
         const valueBytes = e.pairBytes[i++] as number;
-        at = lengthField(out, at, 3, textFieldBytes(nameBytes) + textFieldBytes(valueBytes));
-        at = stringField(out, at, 1, name, nameBytes);
-        at = stringField(out, at, 2, value, valueBytes);
+        w.header(3, textFieldBytes(nameBytes) + textFieldBytes(valueBytes))
+          .string(1, name, nameBytes)
+          .string(2, metadata[name] as string, valueBytes);
       }
     }
   }
-  return out;
+  return w.finish();
 }
 
 interface EntryPlan {
@@ -324,7 +320,7 @@ function planEntry(entry: LokiEntry): EntryPlan {
   const cut = ts.length - 9;
   const seconds = cut > 0 ? Number(ts.slice(0, cut)) : 0;
   const nanos = cut > 0 ? Number(ts.slice(cut)) : Number(ts);
-  const timestampBytes = (seconds > 0 ? 1 + varintBytes(seconds) : 0) + (nanos > 0 ? 1 + varintBytes(nanos) : 0);
+  const timestampBytes = (seconds > 0 ? 1 + varintSize(seconds) : 0) + (nanos > 0 ? 1 + varintSize(nanos) : 0);
   const lineBytes = entry.lineBytes ?? Buffer.byteLength(entry.line);
   let size = fieldBytes(timestampBytes) + textFieldBytes(lineBytes);
   const pairBytes: number[] = [];
@@ -338,41 +334,7 @@ function planEntry(entry: LokiEntry): EntryPlan {
   return { entry, seconds, nanos, timestampBytes, lineBytes, pairBytes, size };
 }
 
-/** Bytes of a varint; the values here (lengths, seconds, nanos) are below 2^53. */
-function varintBytes(value: number): number {
-  let n = 1;
-  for (let v = value; v > 0x7f; v = Math.floor(v / 0x80)) n++;
-  return n;
-}
-
 /** A length-delimited field of `length` bytes with its key (one byte: every field number here is below 16) and its length prefix. */
-const fieldBytes = (length: number): number => 1 + varintBytes(length) + length;
+const fieldBytes = (length: number): number => 1 + varintSize(length) + length;
 /** A string field: omitted when empty, as proto3 omits default values. */
 const textFieldBytes = (length: number): number => (length > 0 ? fieldBytes(length) : 0);
-
-function varint(out: Buffer, at: number, value: number): number {
-  let v = value;
-  let i = at;
-  while (v > 0x7f) {
-    out[i++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  out[i++] = v;
-  return i;
-}
-
-/** Field numbers here are below 16: the key is one byte. */
-function tag(out: Buffer, at: number, field: number, wireType: number): number {
-  out[at] = field * 8 + wireType;
-  return at + 1;
-}
-
-function lengthField(out: Buffer, at: number, field: number, length: number): number {
-  return varint(out, tag(out, at, field, 2), length);
-}
-
-function stringField(out: Buffer, at: number, field: number, value: string, bytes: number): number {
-  if (bytes === 0) return at;
-  const start = lengthField(out, at, field, bytes);
-  return start + out.write(value, start, bytes, 'utf8');
-}
