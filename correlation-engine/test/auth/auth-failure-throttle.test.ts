@@ -1,9 +1,10 @@
 // Failed Basic auth attempts: one log line per client per second, with the count left out.
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthFailureThrottle } from '../../src/auth/auth-failure-throttle.js';
 import { ManualClock, testApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const AUTH_ENV = { ENABLE_BASIC_AUTH: 'true', BASIC_AUTH_USER: 'obs-admin', BASIC_AUTH_PASS: 'right-pass', LOG_LEVEL: 'info' };
 const wrong = `Basic ${Buffer.from('obs-admin:guess-1').toString('base64')}`;
@@ -13,21 +14,10 @@ afterEach(async () => {
   await app?.close();
 });
 
+/** The log, its lines narrowed to the failed-auth ones. */
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const lines = () =>
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => String(l.msg).startsWith('failed Basic auth'));
-  return { stream, lines };
+  const log = captureLog();
+  return { stream: log.stream, lines: () => log.lines().filter((l) => String(l.msg).startsWith('failed Basic auth')) };
 }
 
 describe('failed Basic auth logging', () => {

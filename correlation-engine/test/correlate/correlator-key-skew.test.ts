@@ -1,35 +1,16 @@
 // Issue 13: the correlator under key skew (one circuit_id shared by 30,000 open windows), and the
 // two calls the memory budget uses: approxBytes() and closeOldest(n).
 import { describe, expect, it } from 'vitest';
-import { Correlator, type CorrelatorOptions } from '../../src/correlate/correlator.js';
+import type { CorrelatorOptions } from '../../src/correlate/correlator.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan } from '../../src/model/types.js';
-import { ManualClock } from '../helpers/app.js';
-import { span, traceId } from '../helpers/correlator-records.js';
+import { correlatorUnderTest, span, traceId } from '../helpers/correlator-records.js';
 
 function traceless(keys: NormalizedLog['keys'], message = 'resource activated'): NormalizedLog {
   return { timeUnixMs: 1000, severity: 'INFO', service: 'mdso', message, keys, attributes: {}, format: 'plain', source: 'api' };
 }
 
 function setup(options: Partial<CorrelatorOptions> = {}) {
-  const clock = new ManualClock();
-  const drops: Record<string, number> = {};
-  let evictions = 0;
-  const c = new Correlator({
-    instance: 'i1',
-    windowMs: 60_000,
-    maxOpenWindows: 100_000,
-    maxSpansPerWindow: 200,
-    maxLogsPerWindow: 200,
-    now: clock.now,
-    onDrop: (reason, n) => {
-      drops[reason] = (drops[reason] ?? 0) + n;
-    },
-    onEvict: () => {
-      evictions += 1;
-    },
-    ...options,
-  });
-  return { c, clock, drops, evictions: () => evictions };
+  return correlatorUnderTest(100_000, options);
 }
 
 describe('correlator under key skew', () => {

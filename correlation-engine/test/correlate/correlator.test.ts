@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Correlator, type CorrelatorOptions, type DropReason } from '../../src/correlate/correlator.js';
+import type { CorrelatorOptions } from '../../src/correlate/correlator.js';
 import type { NormalizedLog, NormalizedSpan } from '../../src/model/types.js';
-import { ManualClock } from '../helpers/app.js';
+import { correlatorUnderTest } from '../helpers/correlator-records.js';
 
 const T1 = 'a'.repeat(32);
 const T2 = 'b'.repeat(32);
@@ -37,25 +37,7 @@ function log(extra: Partial<NormalizedLog> = {}): NormalizedLog {
 }
 
 function setup(options: Partial<CorrelatorOptions> = {}) {
-  const clock = new ManualClock();
-  const drops: Record<string, number> = {};
-  let evictions = 0;
-  const c = new Correlator({
-    instance: 'i1',
-    windowMs: 60_000,
-    maxOpenWindows: 1000,
-    maxSpansPerWindow: 200,
-    maxLogsPerWindow: 200,
-    now: clock.now,
-    onDrop: (reason: DropReason, n: number) => {
-      drops[reason] = (drops[reason] ?? 0) + n;
-    },
-    onEvict: () => {
-      evictions += 1;
-    },
-    ...options,
-  });
-  return { c, clock, drops, evictions: () => evictions };
+  return correlatorUnderTest(1000, options);
 }
 
 describe('Correlator windows', () => {

@@ -1,25 +1,9 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 const logBody = { resource: { service: 'beorn' }, records: [{ message: 'hello' }] };
-
-function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  const lines = () =>
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { stream, lines };
-}
 
 let app: FastifyInstance;
 afterEach(async () => {
@@ -28,7 +12,7 @@ afterEach(async () => {
 
 describe('request logging', () => {
   it('at info, an accepted request writes no log line; a rejected one writes one naming the problem', async () => {
-    const log = capture();
+    const log = captureLog();
     app = await testApp({ env: { LOG_LEVEL: 'info' }, logStream: log.stream });
     const ok = await app.inject({ method: 'POST', url: '/api/logs', payload: logBody });
     expect(ok.statusCode).toBe(202);
@@ -42,7 +26,7 @@ describe('request logging', () => {
   });
 
   it('at debug, every request writes one "request completed" line with method, url, status and duration', async () => {
-    const log = capture();
+    const log = captureLog();
     app = await testApp({ env: { LOG_LEVEL: 'debug' }, logStream: log.stream });
     await app.inject({ method: 'POST', url: '/api/logs', payload: logBody });
     await app.inject({ method: 'GET', url: '/api/correlations?limit=5' });

@@ -16,8 +16,28 @@ import { readYaml } from '../src/yaml-file.js';
 
 const PROM_DIR = repoPath('observability-stack', 'prometheus');
 
+interface AlertCase {
+  alertname: string;
+  exp_alerts?: unknown[];
+}
+
 interface RuleTestFile {
-  tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+  tests: Array<{ alert_rule_test?: AlertCase[] }>;
+}
+
+/** Every alert has a promtool case where it fires and one where it stays silent. */
+function expectFiringAndSilentCases(alerts: readonly string[], tests: readonly AlertCase[]): void {
+  for (const alert of alerts) {
+    const cases = tests.filter((t) => t.alertname === alert);
+    expect(
+      cases.some((c) => (c.exp_alerts ?? []).length > 0),
+      `${alert} never fires in a test`,
+    ).toBe(true);
+    expect(
+      cases.some((c) => (c.exp_alerts ?? []).length === 0),
+      `${alert} has no silent case`,
+    ).toBe(true);
+  }
 }
 
 describe('promtool', () => {
@@ -50,17 +70,7 @@ describe('promtool', () => {
     const tests = readYaml<RuleTestFile>(join(PROM_DIR, 'memory-alerts.test.yml')).tests.flatMap((t) => t.alert_rule_test ?? []);
     const alerts = memoryAlertRules().map((r) => r.alert);
     expect(alerts).toEqual(['EngineMemoryShedding', 'EngineMemoryRefusingIngest']);
-    for (const alert of alerts) {
-      const cases = tests.filter((t) => t.alertname === alert);
-      expect(
-        cases.some((c) => (c.exp_alerts ?? []).length > 0),
-        `${alert} never fires in a test`,
-      ).toBe(true);
-      expect(
-        cases.some((c) => (c.exp_alerts ?? []).length === 0),
-        `${alert} has no silent case`,
-      ).toBe(true);
-    }
+    expectFiringAndSilentCases(alerts, tests);
   });
 
   it('has, for every alert, a case where it fires and one where it does not', () => {
@@ -69,17 +79,7 @@ describe('promtool', () => {
       .map((r) => r.alert)
       .filter((a): a is string => Boolean(a));
     expect(alerts.length).toBeGreaterThanOrEqual(5);
-    for (const alert of alerts) {
-      const cases = tests.filter((t) => t.alertname === alert);
-      expect(
-        cases.some((c) => (c.exp_alerts ?? []).length > 0),
-        `${alert} never fires in a test`,
-      ).toBe(true);
-      expect(
-        cases.some((c) => (c.exp_alerts ?? []).length === 0),
-        `${alert} has no silent case`,
-      ).toBe(true);
-    }
+    expectFiringAndSilentCases(alerts, tests);
   });
 
   it('covers the required alerts (engine down, export failures, backlog, no correlations, drops)', () => {

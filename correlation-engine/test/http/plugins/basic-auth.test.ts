@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { testApp } from '../../helpers/app.js';
 import { listen } from '../../helpers/listen.js';
+import { captureLog } from '../../helpers/log-capture.js';
 
 const AUTH_ENV = { ENABLE_BASIC_AUTH: 'true', BASIC_AUTH_USER: 'obs-admin', BASIC_AUTH_PASS: 'pa:ss w0rd' };
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -84,18 +84,13 @@ describe('BasicAuth', () => {
   });
 
   it('never logs credentials, even at trace level over a real socket', async () => {
-    let logged = '';
-    const logStream = new Writable({
-      write(chunk, _enc, done) {
-        logged += chunk.toString();
-        done();
-      },
-    });
-    app = await testApp({ env: { ...AUTH_ENV, LOG_LEVEL: 'trace' }, logStream });
+    const log = captureLog();
+    app = await testApp({ env: { ...AUTH_ENV, LOG_LEVEL: 'trace' }, logStream: log.stream });
     const base = await listen(app);
     const good = basic('obs-admin', 'pa:ss w0rd');
     await fetch(`${base}/api/logs`, { headers: { authorization: good } });
     await fetch(`${base}/api/logs`, { headers: { authorization: basic('obs-admin', 'guess') } });
+    const logged = log.text();
     expect(logged).toContain('/api/logs'); // the requests were logged...
     for (const secret of ['pa:ss w0rd', good.slice(6), 'guess', basic('obs-admin', 'guess').slice(6)]) {
       expect(logged).not.toContain(secret); // ...their credentials were not
