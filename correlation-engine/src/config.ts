@@ -31,6 +31,7 @@ const engineEnvSchema = z.object({
   CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
   CORR_MAX_SPANS_PER_WINDOW: envInt(200, 0),
   CORR_MAX_LOGS_PER_WINDOW: envInt(200, 0),
+  CORR_MAX_WAITING_LOGS: envInt(10_000, 1),
   CORR_RECENT_EVENTS: envInt(1000, 1),
   CORR_RECENT_LOGS: envInt(2000, 1),
   ENGINE_INSTANCE_ID: envString(hostname()),
@@ -79,6 +80,8 @@ export interface Config {
   maxOpenWindows: number;
   maxSpansPerWindow: number;
   maxLogsPerWindow: number;
+  /** Trace-less logs waiting at most for a window with their key (the oldest leaves first when full). */
+  maxWaitingLogs: number;
   recentEvents: number;
   recentLogs: number;
   instanceId: string;
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxOpenWindows: e.CORR_MAX_OPEN_WINDOWS,
     maxSpansPerWindow: e.CORR_MAX_SPANS_PER_WINDOW,
     maxLogsPerWindow: e.CORR_MAX_LOGS_PER_WINDOW,
+    maxWaitingLogs: e.CORR_MAX_WAITING_LOGS,
     recentEvents: e.CORR_RECENT_EVENTS,
     recentLogs: e.CORR_RECENT_LOGS,
     instanceId: e.ENGINE_INSTANCE_ID,

@@ -24,6 +24,8 @@ export interface ClusterNodeOptions {
   instance: string;
   windowMs: number;
   maxOpenWindows: number;
+  /** CORR_MAX_WAITING_LOGS, for the logs waiting under this replica's keys. */
+  maxWaitingLogs: number;
   maxRelated: number;
   now: () => number;
   sender: ClusterSender;
@@ -43,6 +45,7 @@ export class ClusterNode {
       instance: o.instance,
       windowMs: o.windowMs,
       maxStubs: o.maxOpenWindows,
+      maxWaitingLogs: o.maxWaitingLogs,
       maxRelated: o.maxRelated,
       now: o.now,
       send: (r) => o.sender.send(r),

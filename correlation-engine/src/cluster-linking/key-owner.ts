@@ -17,6 +17,8 @@ export interface KeyOwnerOptions {
   windowMs: number;
   /** Stub windows at most (CORR_MAX_OPEN_WINDOWS: a stub stands for a window some replica holds). */
   maxStubs: number;
+  /** Trace-less logs waiting under this replica's keys at most (CORR_MAX_WAITING_LOGS). */
+  maxWaitingLogs: number;
   /** Related traces listed per window (the correlator's default, 10). */
   maxRelated: number;
   now: () => number;
@@ -36,6 +38,7 @@ export class KeyOwner {
       instance: o.instance,
       windowMs: o.windowMs,
       maxOpenWindows: o.maxStubs,
+      maxGraceLogs: o.maxWaitingLogs,
       // A stub stands for a window held elsewhere: its detail and its related list live there.
       maxSpansPerWindow: 0,
       maxLogsPerWindow: 0,
