@@ -4,21 +4,12 @@ import { type Config, loadConfig } from '../../src/config.js';
 import type { Delivery } from '../../src/delivery/delivery.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics.js';
+import type { ManualClock } from './manual-clock.js';
+
+export { ManualClock } from './manual-clock.js';
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ ENGINE_INSTANCE_ID: 'test-engine', LOG_LEVEL: 'silent', ...env });
-}
-
-/** A clock tests move by hand. */
-export class ManualClock {
-  ms: number;
-  constructor(startMs = Date.parse('2026-11-25T10:00:00.000Z')) {
-    this.ms = startMs;
-  }
-  now = (): number => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
 }
 
 export interface TestAppOptions {

@@ -2,7 +2,7 @@
 // manual clock that counts what its bounds dropped and evicted.
 import { Correlator, type CorrelatorOptions } from '../../src/correlate/correlator.js';
 import type { NormalizedSpan } from '../../src/model/types.js';
-import { ManualClock } from './app.js';
+import { ManualClock } from './manual-clock.js';
 
 /** The i-th test trace id (32 hex digits, never all zeros). */
 export const traceId = (i: number): string => (i + 1).toString(16).padStart(32, '0');
