@@ -71,8 +71,8 @@ async function stop(p: Proc): Promise<void> {
 }
 
 /** One load-generator process (pinned to the load core); resolves with its result line. */
-async function load(options: LoadOptions): Promise<LoadResult> {
-  const p = track(new Proc(process.execPath, [join(benchDir, 'src/load.ts'), JSON.stringify(options)], { core: PINNING?.load }));
+/** Waits for a tracked child that reports one JSON line, and returns its last such line. */
+async function lastJsonLine<T>(p: Proc, what: string): Promise<T> {
   await new Promise<void>((r) => p.child.once('exit', () => r()));
   started.delete(p);
   const line = p.log
@@ -80,8 +80,13 @@ async function load(options: LoadOptions): Promise<LoadResult> {
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .pop();
-  if (!line) throw new Error(`load generator failed:\n${p.log}`);
-  return JSON.parse(line) as LoadResult;
+  if (!line) throw new Error(`${what} failed:\n${p.log}`);
+  return JSON.parse(line) as T;
+}
+
+async function load(options: LoadOptions): Promise<LoadResult> {
+  const p = track(new Proc(process.execPath, [join(benchDir, 'src/load.ts'), JSON.stringify(options)], { core: PINNING?.load }));
+  return lastJsonLine<LoadResult>(p, 'load generator');
 }
 
 interface Series {
@@ -779,15 +784,10 @@ async function main(): Promise<void> {
             },
           ),
         );
-        await new Promise<void>((r) => p.child.once('exit', () => r()));
-        started.delete(p);
-        const line = p.log
-          .trim()
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .pop();
-        if (!line) throw new Error(`window-memory failed:\n${p.log}`);
-        const m = JSON.parse(line) as { shape: string; windows: number; rssPerWindowBytes: number; heapPerWindowBytes: number };
+        const m = await lastJsonLine<{ shape: string; windows: number; rssPerWindowBytes: number; heapPerWindowBytes: number }>(
+          p,
+          'window-memory',
+        );
         mem.push(m);
         // The targets: one-span windows at the largest size (issue 2), keyed windows at 200k (issue 13).
         if ((shape === 'one-span' && size === WINDOWS) || (shape === 'keyed' && size === 200_000))
