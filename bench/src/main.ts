@@ -70,7 +70,6 @@ async function stop(p: Proc): Promise<void> {
   started.delete(p);
 }
 
-/** One load-generator process (pinned to the load core); resolves with its result line. */
 /** Waits for a tracked child that reports one JSON line, and returns its last such line. */
 async function lastJsonLine<T>(p: Proc, what: string): Promise<T> {
   await new Promise<void>((r) => p.child.once('exit', () => r()));
@@ -84,6 +83,7 @@ async function lastJsonLine<T>(p: Proc, what: string): Promise<T> {
   return JSON.parse(line) as T;
 }
 
+/** One load-generator process (pinned to the load core); resolves with its result line. */
 async function load(options: LoadOptions): Promise<LoadResult> {
   const p = track(new Proc(process.execPath, [join(benchDir, 'src/load.ts'), JSON.stringify(options)], { core: PINNING?.load }));
   return lastJsonLine<LoadResult>(p, 'load generator');

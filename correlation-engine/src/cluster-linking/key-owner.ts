@@ -38,7 +38,7 @@ export class KeyOwner {
       instance: o.instance,
       windowMs: o.windowMs,
       maxOpenWindows: o.maxStubs,
-      maxGraceLogs: o.maxWaitingLogs,
+      maxWaitingLogs: o.maxWaitingLogs,
       // A stub stands for a window held elsewhere: its detail and its related list live there.
       maxSpansPerWindow: 0,
       maxLogsPerWindow: 0,

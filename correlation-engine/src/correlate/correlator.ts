@@ -67,8 +67,8 @@ export interface CorrelatorOptions {
   now: () => number;
   /** How long a trace-less log waits for a window with its key (default: one window length). */
   graceMs?: number;
-  /** Trace-less logs kept waiting at most (default 10 000). */
-  maxGraceLogs?: number;
+  /** Trace-less logs kept waiting at most (CORR_MAX_WAITING_LOGS; default 10 000). */
+  maxWaitingLogs?: number;
   /** Distinct values kept per business key per window (default 16). */
   maxKeyValuesPerWindow?: number;
   /**
@@ -184,7 +184,7 @@ export class Correlator {
     this.o = {
       ...options,
       graceMs: options.graceMs ?? options.windowMs,
-      maxGraceLogs: options.maxGraceLogs ?? 10_000,
+      maxWaitingLogs: options.maxWaitingLogs ?? 10_000,
       maxKeyValuesPerWindow: options.maxKeyValuesPerWindow ?? 16,
       maxRelatedPerWindow: options.maxRelatedPerWindow ?? DEFAULT_MAX_RELATED,
       maxLinkFanout: options.maxLinkFanout ?? 10,
@@ -627,7 +627,7 @@ export class Correlator {
   private linkTraceless(log: NormalizedLog, now: number): void {
     if (!this.o.linkTracelessLogs || !hasLinkingValue(log)) return;
     // Room first: dropping the oldest waiting log may unindex an entry this log is about to use.
-    if (this.graceLogCount >= this.o.maxGraceLogs) {
+    if (this.graceLogCount >= this.o.maxWaitingLogs) {
       this.removeOldestGrace();
       this.drop('grace_buffer_full', 1);
     }

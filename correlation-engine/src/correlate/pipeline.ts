@@ -195,7 +195,7 @@ export class Pipeline {
       maxOpenWindows: config.maxOpenWindows,
       maxSpansPerWindow: config.maxSpansPerWindow,
       maxLogsPerWindow: config.maxLogsPerWindow,
-      maxGraceLogs: config.maxWaitingLogs,
+      maxWaitingLogs: config.maxWaitingLogs,
       now: options.now,
       onDrop: (reason, count) => metrics.countDropped(reason, count),
       onEvict: () => metrics.windowsEvicted.inc(),

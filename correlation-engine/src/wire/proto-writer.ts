@@ -5,8 +5,9 @@
 
 /**
  * Builds one protobuf message into one growing buffer; nested messages are built with their own
- * writer and copied in, or, when their size is known beforehand, written in place after header(). Varints and strings are written in place rather than as small arrays
- * concatenated at the end, so a push allocates per message, not per field.
+ * writer and copied in, or, when their size is known beforehand, written in place after header().
+ * Varints and strings are written in place rather than as small arrays concatenated at the end,
+ * so a push allocates per message, not per field.
  */
 export class ProtoWriter {
   private buf: Buffer;

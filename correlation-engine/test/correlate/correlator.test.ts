@@ -261,7 +261,7 @@ describe('Correlator business-key linking', () => {
   });
 
   it('bounds the grace buffer and counts what it drops', () => {
-    const { c, drops } = setup({ maxGraceLogs: 3 });
+    const { c, drops } = setup({ maxWaitingLogs: 3 });
     for (let i = 0; i < 5; i += 1) c.addLogs([log({ keys: { circuit_id: `K${i}` } })]);
     expect(c.graceLogCount).toBe(3);
     expect(drops.grace_buffer_full).toBe(2);
