@@ -10,6 +10,7 @@ import {
   envOptionalInt,
   envOptionalString,
   envOptionalUrl,
+  envPortList,
   envPositiveNumber,
   envString,
 } from './env-schema.js';
@@ -26,6 +27,7 @@ const engineEnvSchema = z.object({
   PORT: envInt(8080, 0, 65535),
   HOST: envString('0.0.0.0'),
   ENGINE_OTLP_GRPC_PORT: envOptionalInt(0, 65535),
+  ENGINE_OTLP_GRPC_EXTRA_PORTS: envPortList(),
   LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
   CORR_WINDOW_SECONDS: envPositiveNumber(60),
   CORR_MAX_OPEN_WINDOWS: envInt(200_000, 1),
@@ -74,6 +76,12 @@ export interface Config {
   host: string;
   /** ENGINE_OTLP_GRPC_PORT: the OTLP/gRPC receiver's port (0 = any free one); unset = no gRPC receiver. */
   otlpGrpcPort: number | undefined;
+  /**
+   * ENGINE_OTLP_GRPC_EXTRA_PORTS: more ports the same receiver listens on. The gateway's load
+   * balancer (k8s or static resolver) counts each host:port as a backend with its own ring points,
+   * so one engine listed on several ports gets a share of the ring closer to 1/N (docs/scaling.md).
+   */
+  otlpGrpcExtraPorts: number[];
   logLevel: LogLevel;
   /** Window length in milliseconds (CORR_WINDOW_SECONDS). */
   windowMs: number;
@@ -173,6 +181,18 @@ function peerProblems(env: NodeJS.ProcessEnv): string[] {
     : [];
 }
 
+/** Extra gRPC ports are more addresses of the one receiver: without it there is nothing to add them to. */
+function grpcPortProblems(
+  env: { ENGINE_OTLP_GRPC_PORT?: number | undefined; ENGINE_OTLP_GRPC_EXTRA_PORTS: number[] } | undefined,
+): string[] {
+  if (!env || env.ENGINE_OTLP_GRPC_EXTRA_PORTS.length === 0) return [];
+  if (env.ENGINE_OTLP_GRPC_PORT === undefined)
+    return ['ENGINE_OTLP_GRPC_EXTRA_PORTS: needs ENGINE_OTLP_GRPC_PORT (the receiver they add addresses to)'];
+  if (env.ENGINE_OTLP_GRPC_EXTRA_PORTS.includes(env.ENGINE_OTLP_GRPC_PORT))
+    return [`ENGINE_OTLP_GRPC_EXTRA_PORTS: names ENGINE_OTLP_GRPC_PORT (${env.ENGINE_OTLP_GRPC_PORT}) again`];
+  return [];
+}
+
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const engine = engineEnvSchema.safeParse(env);
@@ -181,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(engine.success ? [] : describe(engine.error.issues, env)),
     ...authProblems(env),
     ...timeoutProblems(engine.data),
+    ...grpcPortProblems(engine.data),
     ...peerProblems(env),
     ...(exporters.success ? [] : describe(exporters.error.issues, env)),
   ];
@@ -192,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     port: e.PORT,
     host: e.HOST,
     otlpGrpcPort: e.ENGINE_OTLP_GRPC_PORT,
+    otlpGrpcExtraPorts: e.ENGINE_OTLP_GRPC_EXTRA_PORTS,
     logLevel: e.LOG_LEVEL,
     // At least 1 ms: fractional seconds are allowed (tests), a zero-length window is not.
     windowMs: Math.max(1, Math.round(e.CORR_WINDOW_SECONDS * 1000)),

@@ -98,3 +98,43 @@ export function envEnum<const T extends readonly [string, ...string[]]>(values: 
       .transform((v) => v ?? fallback),
   );
 }
+
+/** Most ports one list may name: enough for any ring, few enough that a typo'd range is caught. */
+const MAX_LISTED_PORTS = 64;
+
+/**
+ * A list of TCP ports, "4320,4321" or ranges "4320-4330" (commas between), no duplicates; empty
+ * when unset. 0 (any free port) is not allowed: a listed port must be one the sender can name.
+ */
+export function envPortList() {
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\s*[0-9]+(\s*-\s*[0-9]+)?(\s*,\s*[0-9]+(\s*-\s*[0-9]+)?)*\s*$/, {
+        error: 'must be ports or ranges separated by commas, e.g. 4320-4330 or 4320,4321',
+      })
+      .transform((text, ctx) => {
+        const ports: number[] = [];
+        for (const part of text.split(',')) {
+          const [from, to = from] = part.split('-').map((p) => Number(p.trim())) as [number, number?];
+          if (from < 1 || to > 65535 || from > to) {
+            ctx.addIssue({ code: 'custom', message: `"${part.trim()}" is not a port or range within 1..65535` });
+            return z.NEVER;
+          }
+          if (ports.length + (to - from + 1) > MAX_LISTED_PORTS) {
+            ctx.addIssue({ code: 'custom', message: `must name at most ${MAX_LISTED_PORTS} ports` });
+            return z.NEVER;
+          }
+          for (let p = from; p <= to; p++) ports.push(p);
+        }
+        if (new Set(ports).size !== ports.length) {
+          ctx.addIssue({ code: 'custom', message: 'names a port twice' });
+          return z.NEVER;
+        }
+        return ports;
+      })
+      .optional()
+      .transform((v) => v ?? []),
+  );
+}

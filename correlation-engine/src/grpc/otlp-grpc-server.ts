@@ -1,7 +1,8 @@
 // OTLP/gRPC receiver: the three OTLP export services (traces, logs, metrics) on
-// ENGINE_OTLP_GRPC_PORT, feeding the same decoders and pipeline as the OTLP/HTTP routes, with the
-// same Basic credentials, body limit and refusals. 4317/gRPC is what OTLP senders offer first and
-// the only protocol of the collector's load_balancing exporter.
+// ENGINE_OTLP_GRPC_PORT and any ENGINE_OTLP_GRPC_EXTRA_PORTS, feeding the same decoders and
+// pipeline as the OTLP/HTTP routes, with the same Basic credentials, body limit and refusals.
+// 4317/gRPC is what OTLP senders offer first and the only protocol of the collector's
+// load_balancing exporter.
 //
 // Messages are taken as raw bytes (identity deserializer) and decoded by the engine's own protobuf
 // decoders, so a span decodes exactly as it does on the HTTP route and no schema is loaded.
@@ -99,7 +100,12 @@ function trailersOf(refusal: GrpcRefusal): Metadata | undefined {
   return metadata;
 }
 
-export async function startOtlpGrpc(deps: OtlpGrpcDeps, host: string, port: number): Promise<OtlpGrpcServer> {
+export async function startOtlpGrpc(
+  deps: OtlpGrpcDeps,
+  host: string,
+  port: number,
+  extraPorts: readonly number[] = [],
+): Promise<OtlpGrpcServer> {
   const { config, pipeline, metrics, log } = deps;
   const credentials = config.basicAuth ? new BasicCredentials(config.basicAuth.user, config.basicAuth.pass) : undefined;
   const failures = new AuthFailureThrottle(Date.now);
@@ -197,11 +203,25 @@ export async function startOtlpGrpc(deps: OtlpGrpcDeps, host: string, port: numb
     }),
   });
 
-  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
-  log.info({ port: bound, auth: credentials !== undefined }, 'OTLP/gRPC receiver listening');
+  const bind = (p: number, variable: string) =>
+    new Promise<number>((resolve, reject) => {
+      const address = host.includes(':') ? `[${host}]:${p}` : `${host}:${p}`;
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, bound) =>
+        // grpc-js says only "No address added": name the address and where it was configured.
+        err ? reject(new Error(`the OTLP/gRPC receiver cannot listen on ${address} (${variable}): ${err.message}`)) : resolve(bound),
+      );
+    });
+  let bound: number;
+  try {
+    bound = await bind(port, 'ENGINE_OTLP_GRPC_PORT');
+    // One server, several listening sockets: the same services, limits and auth on every port.
+    for (const extra of extraPorts) await bind(extra, 'ENGINE_OTLP_GRPC_EXTRA_PORTS');
+  } catch (err) {
+    // A port already taken fails the start; the sockets bound before it are not left behind.
+    server.forceShutdown();
+    throw err;
+  }
+  log.info({ port: bound, extraPorts, auth: credentials !== undefined }, 'OTLP/gRPC receiver listening');
 
   return {
     port: bound,

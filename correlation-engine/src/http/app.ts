@@ -148,6 +148,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { config, pipeline, metrics, log: app.log, now, shuttingDown: () => state.shuttingDown },
         config.host,
         grpcPort,
+        config.otlpGrpcExtraPorts,
       );
       state.otlpGrpcPort = grpc.port;
     });
