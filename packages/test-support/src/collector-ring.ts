@@ -81,6 +81,20 @@ export function ringShares(backends: readonly string[]): number[] {
 }
 
 /**
+ * Each replica's share when a replica is listed as several backends (one per port it listens on,
+ * ENGINE_OTLP_GRPC_EXTRA_PORTS): the sum of its backends' shares, in the order given.
+ */
+export function replicaShares(replicas: readonly (readonly string[])[]): number[] {
+  const shares = ringShares(replicas.flat());
+  let next = 0;
+  return replicas.map((backends) => {
+    let share = 0;
+    for (let i = 0; i < backends.length; i++) share += shares[next++] as number;
+    return share;
+  });
+}
+
+/**
  * Positions each owner holds on a ring of RING_POSITIONS whose points are sorted by position:
  * (previous point, this point] is this point's, and the first point also takes the wrap.
  */

@@ -11,16 +11,17 @@ export class OverlayShapeError extends Error {
 
 export const SCALE_OVERLAY = repoPath('gateway/otel-config.scale.yaml');
 
-const DNS_RESOLVER_BLOCK = / {4}resolver:\n {6}dns:\n(?: {8}.*\n)+/;
+const DNS_RESOLVER_BLOCK = / {4}resolver:\n {6}dns:\n(?: {8}.*\n)+/g;
 
 /**
- * Writes the overlay (`source`, default the shipped one) with `resolver: static` listing `endpoints` (host:port of the engines' OTLP/gRPC
- * receivers) into `dir` and returns its path. Fails when the shipped overlay no longer has the
+ * Writes the overlay (`source`, default the shipped one) into `dir`, each of its exporters'
+ * `resolver: dns` swapped for `resolver: static` listing `endpoints` (host:port of the engines'
+ * OTLP/gRPC receivers), and returns its path. Fails when the shipped overlay no longer has the
  * resolver block this rewrite expects, so a changed overlay is noticed, not silently half-applied.
  */
 export function writeStaticScaleOverlay(dir: string, endpoints: readonly string[], source = SCALE_OVERLAY): string {
   const shipped = readFileSync(source, 'utf8');
-  if (!DNS_RESOLVER_BLOCK.test(shipped)) throw new OverlayShapeError(`${source}: no "resolver: dns:" block to replace`);
+  if (!shipped.match(DNS_RESOLVER_BLOCK)) throw new OverlayShapeError(`${source}: no "resolver: dns:" block to replace`);
   const file = join(dir, 'otel-config.scale.static.yaml');
   const resolver = `    resolver:\n      static:\n        hostnames: [${endpoints.join(', ')}]\n`;
   writeFileSync(file, shipped.replace(DNS_RESOLVER_BLOCK, resolver));

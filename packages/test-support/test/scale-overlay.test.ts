@@ -15,7 +15,10 @@ describe('writeStaticScaleOverlay', () => {
     const file = writeStaticScaleOverlay(dir, ['127.0.0.1:4001', '127.0.0.1:4002']);
     const written = readFileSync(file, 'utf8');
     const shipped = readFileSync(SCALE_OVERLAY, 'utf8');
-    expect(written).toContain('    resolver:\n      static:\n        hostnames: [127.0.0.1:4001, 127.0.0.1:4002]\n');
+    const staticBlock = '    resolver:\n      static:\n        hostnames: [127.0.0.1:4001, 127.0.0.1:4002]\n';
+    // Both load balancers (data and cluster records) route over the same engines.
+    expect(written.split(staticBlock)).toHaveLength(shipped.split('    resolver:\n      dns:\n').length);
+    expect(written).toContain(staticBlock);
     expect(written).not.toMatch(/^ {6}dns:/m);
     expect(written).not.toContain('ENGINE_SCALE_HOSTNAME');
     // Everything before and after the resolver block is the shipped text.

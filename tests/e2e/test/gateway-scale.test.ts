@@ -1,6 +1,6 @@
 // Scale-out, end to end: the real gateway collector with the scale overlay (load_balancing keyed by
 // trace id, static resolver here in place of the DNS one) in front of three engines on loopback,
-// each receiving OTLP/gRPC; and, fed the same workload, the shipped gateway in front of one engine.
+// each receiving OTLP/gRPC on three ports; and, fed the same workload, the shipped gateway in front of one engine.
 // Every trace must come out of exactly one replica as the same correlation event the single engine
 // makes: same spans, logs, errors, services and keys, and, with the replicas linking across each
 // other through the gateway (ENGINE_CLUSTER_GATEWAY_URL, docs/scaling.md "Linking across
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backendFor, buildRing, traceRoutingKey } from '@obs/test-support/collector-ring';
 import { type RunningEngine, startEngine } from '@obs/test-support/engine';
-import { freePort } from '@obs/test-support/ports';
+import { freePort, freePorts } from '@obs/test-support/ports';
 import { metricSum } from '@obs/test-support/prometheus-text';
 import { writeStaticScaleOverlay } from '@obs/test-support/scale-overlay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,9 +31,11 @@ import { appendServiceChain, chainTracesRequest, emptyChain, stringAttr } from '
 import { waitFor } from '../src/wait.js';
 
 const REPLICAS = 3;
+/** Each replica listed on 3 ports, as the k8s resolver's `ports` lists them (docs/scaling.md). */
+const PORTS_PER_REPLICA = 3;
 const TRACES = 60;
-// Long enough for a cluster round trip (engine -> gateway -> owner -> gateway -> engine, ~0.1 s)
-// and the gateway's 1 s batches, so every record and link lands inside its window on both sides.
+// Long enough for a cluster round trip (engine -> gateway -> owner -> gateway -> engine, ~0.1 s),
+// the gateway's 1 s batches and its exporters' 0.2 s ones, so every record and link lands inside its window on both sides.
 const WINDOW_SECONDS = '8';
 /** Between the lines sent before the traces, the traces, and the lines sent after them. */
 const PHASE_GAP_MS = 1500;
@@ -167,8 +169,11 @@ const comparable = (e: Event) => ({
 describe('scale-out: load_balancing by trace id in front of three engines, linking across them', () => {
   const set = new ProcessSet(join(dir, 'procs'));
   const replicas: RunningEngine[] = [];
-  /** The replicas' OTLP/gRPC endpoints as the static resolver lists them, in replica order. */
-  const backends: string[] = [];
+  /**
+   * The replicas' OTLP/gRPC endpoints as the static resolver lists them, in replica order: each
+   * replica on PORTS_PER_REPLICA ports (ENGINE_OTLP_GRPC_EXTRA_PORTS), each port one backend.
+   */
+  const backends: string[][] = [];
   let single: RunningEngine;
   let scaleGatewayUrl: string;
   let singleGatewayUrl: string;
@@ -176,15 +181,21 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
   beforeAll(async () => {
     // The scale gateway's cluster receiver: the replicas send it their cluster records.
     const clusterPort = await freePort();
-    const engineEnv = (name: string, grpcPort?: number) => ({
+    const engineEnv = (name: string, grpcPorts?: number[]) => ({
       CORR_WINDOW_SECONDS: WINDOW_SECONDS,
       ENGINE_INSTANCE_ID: name,
-      ...(grpcPort ? { ENGINE_OTLP_GRPC_PORT: String(grpcPort), ENGINE_CLUSTER_GATEWAY_URL: `http://127.0.0.1:${clusterPort}` } : {}),
+      ...(grpcPorts
+        ? {
+            ENGINE_OTLP_GRPC_PORT: String(grpcPorts[0]),
+            ENGINE_OTLP_GRPC_EXTRA_PORTS: grpcPorts.slice(1).join(','),
+            ENGINE_CLUSTER_GATEWAY_URL: `http://127.0.0.1:${clusterPort}`,
+          }
+        : {}),
     });
     for (let i = 0; i < REPLICAS; i++) {
-      const grpcPort = await freePort();
-      backends.push(`127.0.0.1:${grpcPort}`);
-      replicas.push(await startEngine({ env: engineEnv(`replica-${i + 1}`, grpcPort) }));
+      const grpcPorts = await freePorts(PORTS_PER_REPLICA);
+      backends.push(grpcPorts.map((p) => `127.0.0.1:${p}`));
+      replicas.push(await startEngine({ env: engineEnv(`replica-${i + 1}`, grpcPorts) }));
     }
     single = await startEngine({ env: engineEnv('single') });
 
@@ -199,7 +210,7 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       const env = { ...gatewayEnv(p, targets, join(dir, `storage-${name}`)), GATEWAY_CLUSTER_HTTP_ENDPOINT: `127.0.0.1:${clusterPort}` };
       return (await startGateway(set, name, env, overlays)).httpUrl;
     };
-    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [writeStaticScaleOverlay(dir, backends)]);
+    scaleGatewayUrl = await gateway('gateway-scale', replicas[0]?.url ?? '', [writeStaticScaleOverlay(dir, backends.flat())]);
     singleGatewayUrl = await gateway('gateway-single', single.url, []);
   }, 120_000);
 
@@ -249,12 +260,12 @@ describe('scale-out: load_balancing by trace id in front of three engines, linki
       const seen = new Map<string, Event>();
       // The ring model (collector-ring.ts) names the replica of every trace: the bench's balance
       // figures and docs/scaling.md's analysis of the ring rest on it being exact.
-      const ring = buildRing(backends);
+      const ring = buildRing(backends.flat());
       for (const [i, list] of byReplica.lists.entries()) {
         for (const e of list) {
           expect(seen.has(e.traceId), `trace ${e.traceId} came out of two replicas`).toBe(false);
           seen.set(e.traceId, e);
-          expect(backendFor(ring, traceRoutingKey(e.traceId)), `the replica of trace ${e.traceId}`).toBe(backends[i]);
+          expect(backends[i], `the replica of trace ${e.traceId}`).toContain(backendFor(ring, traceRoutingKey(e.traceId)));
         }
       }
       expect([...seen.keys()].sort()).toEqual([...w.traceIds].sort());

@@ -34,6 +34,17 @@ describe('scripts/ring-shares.mjs', () => {
     expect(within[0]).toBeLessThan(within[1] as number);
   });
 
+  it('surveys replicas listed on several ports each: every set within ±10% at 12 ports', () => {
+    const one = run('--survey', '3', '4317', '1');
+    const twelve = run('--survey', '3', '4317', '12');
+    expect(twelve.status, twelve.stderr).toBe(0);
+    expect(twelve.stdout).toContain('on 12 ports (4317, 4320-4330)');
+    const within = (out: string) => Number(/within ±10%: (\d+\.\d)% of the sets/.exec(out)?.[1]);
+    // docs/scaling.md: one engine as 12 backends evens the ring out where one port per engine does not.
+    expect(within(one.stdout)).toBeLessThan(50);
+    expect(within(twelve.stdout)).toBe(100);
+  });
+
   it('refuses a call without addresses with its usage (exit 2)', () => {
     const r = run();
     expect(r.status).toBe(2);
