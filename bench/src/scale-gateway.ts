@@ -40,7 +40,7 @@ export async function startScaleGateway(
   engineGrpcEndpoints: readonly string[],
   core: string | undefined,
 ): Promise<ScaleGateway> {
-  const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus']);
+  const p = await namedPorts(['grpc', 'http', 'health', 'telemetry', 'prometheus', 'cluster']);
   const dir = mkdtempSync(join(workDir, 'gateway-'));
   const benchOverlay = join(dir, 'otel-config.bench.yaml');
   writeFileSync(benchOverlay, BENCH_OVERLAY);
@@ -56,6 +56,8 @@ export async function startScaleGateway(
         // One core's worth of Go scheduler threads, as the collector baseline gets.
         GOMAXPROCS: '1',
         ...gatewayListenEnv(p, join(dir, 'gateway-storage')),
+        // Its own port, so that gateways can run side by side (the overlay's default is fixed).
+        GATEWAY_CLUSTER_HTTP_ENDPOINT: `127.0.0.1:${p.cluster}`,
         GATEWAY_LOG_LEVEL: 'warn',
       },
     },

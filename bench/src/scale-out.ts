@@ -1,26 +1,34 @@
 // The scale-out phase (issue 17): the real gateway with the scale overlay (load_balancing by trace
-// id, static resolver) in front of 3 engines, against the same gateway in front of 1 engine, fed
-// the same workload-2 span load at a fixed rate. Figures: the share of spans each replica got, and
-// the engines' server CPU per span (sum over the replicas / spans they received) against the single
-// engine's. Rounds alternate the two setups, each on fresh processes, so drift of the shared
-// machine falls on both; the CPU ratio is taken per round, then the median. A third setup, one
-// engine at a third of the rate (what each replica gets), is shown to tell the two causes of any
-// overhead apart: work an engine does per second or per request whatever its load, which a
-// replica at a third of the load amortizes over fewer spans, and what routing itself adds.
+// id, static resolver listing each engine on PORTS_PER_REPLICA ports) in front of 3 engines,
+// against the same gateway in front of 1 engine, fed the same workload-2 span load at a fixed
+// rate. Figures: the share of spans each replica got, and the engines' server CPU per span (sum
+// over the replicas / spans they received). Each round runs four setups on fresh processes, so
+// drift of the shared machine falls on all; CPU ratios are taken per round, then the median:
+// - one engine at the full rate, and three behind one gateway (what three engines cost together);
+// - one engine alone at a third of the rate (what each replica gets): per-second and per-request
+//   work a replica amortizes over fewer spans, plus, here, three processes time-sharing one core;
+// - the control for what balancing costs a replica: the same three engines on the same core, each
+//   behind a gateway of its own with a third of the load, so only the balancing differs.
 //
 // A fixed rate (open loop), not the maximum: the gateway acknowledges spans once they are in its
 // queue, so a closed loop would measure the gateway and pile a backlog in front of the engines.
 // The engines' own counters say what they received, and the measurement lasts until the gateway
 // has handed over everything it acknowledged.
-import { ringShares, worstDeviation } from '@obs/test-support/collector-ring';
+import { replicaShares, worstDeviation } from '@obs/test-support/collector-ring';
+import { freePorts } from '@obs/test-support/ports';
 import { metricSum } from '@obs/test-support/prometheus-text';
 import type { LoadOptions, LoadResult } from './load.ts';
-import { freePort, type Proc, sleep } from './procs.ts';
+import { type Proc, sleep } from './procs.ts';
 import { median, round } from './report.ts';
 import { startScaleGateway } from './scale-gateway.ts';
 import { tracesWorkload } from './workloads.ts';
 
 export const SCALE_REPLICAS = 3;
+/**
+ * Each engine listens on this many gRPC ports and the static resolver lists them all: as the k8s
+ * resolver's `ports` list does, one engine is several backends on the ring (docs/scaling.md).
+ */
+export const PORTS_PER_REPLICA = 12;
 
 export interface ScaleOutDeps {
   collectorBin: string;
@@ -68,7 +76,15 @@ interface SideRun {
 
 export interface ScaleOutResult {
   spansPerSec: number;
-  rounds: { single: SideRun; scaled: SideRun; singleAtReplicaRate: SideRun; cpuRatio: number; perReplicaCpuRatio: number }[];
+  rounds: {
+    single: SideRun;
+    scaled: SideRun;
+    singleAtReplicaRate: SideRun;
+    gatewayPerEngine: SideRun;
+    cpuRatio: number;
+    perReplicaCpuRatio: number;
+    balancingCpuRatio: number;
+  }[];
   /** Median over rounds of (3-replica CPU per span / single-engine CPU per span), same total rate. */
   cpuRatio: number;
   /**
@@ -76,10 +92,18 @@ export interface ScaleOutResult {
    * replica gets): what being one replica behind the balancer costs an engine doing the same work.
    */
   perReplicaCpuRatio: number;
+  /**
+   * Median over rounds of (3-replica CPU per span / the same 3 engines on the same core, each fed a
+   * third of the load by a gateway of its own): what balancing costs a replica, with the sharing
+   * of one core (a bench machine's limit, not the deployment's) on both sides.
+   */
+  balancingCpuRatio: number;
   singleCpuUsPerSpan: number;
   scaledCpuUsPerSpan: number;
   /** One engine at the rate each replica gets (spansPerSec / replicas), median over rounds. */
   singleAtReplicaRateCpuUsPerSpan: number;
+  /** The same engines each behind a gateway of its own (the control), median over rounds. */
+  gatewayPerEngineCpuUsPerSpan: number;
   /** The gateway's own CPU per span in front of 1 and of 3 engines, medians (shown, not targets). */
   gatewaySingleCpuUsPerSpan: number;
   gatewayScaledCpuUsPerSpan: number;
@@ -118,38 +142,90 @@ async function handOver(urls: string[], before: number[], target: number): Promi
   return { counts, seconds: (Date.now() - t0) / 1000 };
 }
 
-async function runSide(deps: ScaleOutDeps, o: ScaleOutOptions, replicas: number, label: string, requestRate: number): Promise<SideRun> {
-  const engines: { proc: Proc; url: string; grpc: number }[] = [];
-  let gateway: Awaited<ReturnType<typeof startScaleGateway>> | undefined;
+/** Load results of parallel runs, summed (items, requests, statuses) as one. */
+function combined(runs: LoadResult[]): LoadResult {
+  const statuses: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  const first = runs[0] as LoadResult;
+  return {
+    ...first,
+    requests: sum(runs.map((r) => r.requests)),
+    ok: sum(runs.map((r) => r.ok)),
+    items: sum(runs.map((r) => r.items)),
+    itemsPerSec: sum(runs.map((r) => r.itemsPerSec)),
+    requestsPerSec: sum(runs.map((r) => r.requestsPerSec)),
+    statuses,
+    errors: sum(runs.map((r) => r.errors)),
+  };
+}
+
+/**
+ * `replicas` engines on the server core. `gatewayPerEngine` false: one gateway balances the whole
+ * load across all of them (the deployment measured). True: each engine has a gateway of its own
+ * and 1/replicas of the load (the control: the same engines sharing the same core, no balancing).
+ */
+async function runSide(
+  deps: ScaleOutDeps,
+  o: ScaleOutOptions,
+  replicas: number,
+  label: string,
+  requestRate: number,
+  gatewayPerEngine = false,
+): Promise<SideRun> {
+  const engines: { proc: Proc; url: string; backends: string[] }[] = [];
+  const gateways: Awaited<ReturnType<typeof startScaleGateway>>[] = [];
   try {
     for (let i = 0; i < replicas; i++) {
-      const grpc = await freePort();
+      // In one call, so that no port is handed out twice; each engine binds its own before the next picks.
+      const ports = await freePorts(PORTS_PER_REPLICA);
+      const [grpc, ...extra] = ports as [number, ...number[]];
       const engine = await deps.startEngine(
-        { ENGINE_OTLP_GRPC_PORT: String(grpc), ENGINE_INSTANCE_ID: `replica-${i + 1}` },
+        {
+          ENGINE_OTLP_GRPC_PORT: String(grpc),
+          ENGINE_OTLP_GRPC_EXTRA_PORTS: extra.join(','),
+          ENGINE_INSTANCE_ID: `replica-${i + 1}`,
+        },
         `${label}-${i + 1}`,
       );
-      engines.push({ ...engine, grpc });
+      engines.push({ ...engine, backends: ports.map((p) => `127.0.0.1:${p}`) });
     }
-    const backends = engines.map((e) => `127.0.0.1:${e.grpc}`);
-    gateway = await startScaleGateway(deps.collectorBin, deps.work, backends, deps.gatewayCore);
-    deps.track(gateway.proc);
+    const backends = engines.map((e) => e.backends);
+    for (const group of gatewayPerEngine ? backends : [backends.flat()]) {
+      const gateway = await startScaleGateway(deps.collectorBin, deps.work, group, deps.gatewayCore);
+      deps.track(gateway.proc);
+      gateways.push(gateway);
+    }
     const urls = engines.map((e) => e.url);
-    const loadOptions = { url: gateway.url, workload: 'traces', connections: 16, warmupMs: 0, rate: requestRate } as const;
-    const warm = await deps.load({ ...loadOptions, durationMs: o.warmupSeconds * 1000 });
+    const load = async (durationMs: number): Promise<LoadResult> =>
+      combined(
+        await Promise.all(
+          gateways.map((g) =>
+            deps.load({
+              url: g.url,
+              workload: 'traces',
+              connections: Math.max(4, Math.round(16 / gateways.length)),
+              warmupMs: 0,
+              rate: requestRate / gateways.length,
+              durationMs,
+            }),
+          ),
+        ),
+      );
+    const warm = await load(o.warmupSeconds * 1000);
     const zero = urls.map(() => 0);
     const warmed = await handOver(urls, zero, warm.items);
     const before = warmed.counts;
     const cpu0 = engines.map((e) => e.proc.cpuSeconds());
-    const gatewayCpu0 = gateway.proc.cpuSeconds();
-    const run = await deps.load({ ...loadOptions, durationMs: o.seconds * 1000 });
+    const gatewayCpu0 = gateways.map((g) => g.proc.cpuSeconds());
+    const run = await load(o.seconds * 1000);
     const after = await handOver(urls, before, run.items);
     const cpu = sum(engines.map((e, i) => e.proc.cpuSeconds() - (cpu0[i] as number)));
-    const gatewayCpu = gateway.proc.cpuSeconds() - gatewayCpu0;
+    const gatewayCpu = sum(gateways.map((g, i) => g.proc.cpuSeconds() - (gatewayCpu0[i] as number)));
     const spansPerReplica = after.counts.map((c, i) => c - (before[i] as number));
     const received = sum(spansPerReplica);
     const mean = received / replicas;
     const shares = spansPerReplica.map((n) => (received > 0 ? n / received : 0));
-    const ring = ringShares(backends);
+    const ring = replicaShares(backends);
     const side: SideRun = {
       replicas,
       spansSent: run.items,
@@ -164,12 +240,12 @@ async function runSide(deps: ScaleOutDeps, o: ScaleOutOptions, replicas: number,
     };
     deps.log(
       `${label}: ${run.items} spans acknowledged by the gateway, ${received} received by ${replicas} engine(s) ` +
-        `(${spansPerReplica.join(' / ')}${replicas > 1 ? `; the ring's shares ${ring.map((s) => `${round(s * 100, 1)}%`).join(' / ')}` : ''}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
+        `(${spansPerReplica.join(' / ')}${replicas > 1 && !gatewayPerEngine ? `; the ring's shares ${ring.map((s) => `${round(s * 100, 1)}%`).join(' / ')}` : ''}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
         `gateway ${side.gatewayCpuUsPerSpan} µs/span, handed over ${side.handOverSeconds} s after the load${run.errors || run.ok < run.requests ? `; non-2xx ${JSON.stringify(run.statuses)}, errors ${run.errors}` : ''}`,
     );
     return side;
   } finally {
-    if (gateway) await deps.stop(gateway.proc);
+    for (const g of gateways) await deps.stop(g.proc);
     for (const e of engines) await deps.stop(e.proc);
   }
 }
@@ -183,17 +259,20 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
   const rounds: ScaleOutResult['rounds'] = [];
   for (let r = 1; r <= o.rounds; r++) {
     deps.log(
-      `scale-out round ${r}/${o.rounds}: gateway -> 1 engine, gateway (load_balancing) -> ${SCALE_REPLICAS} engines, gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate`,
+      `scale-out round ${r}/${o.rounds}: gateway -> 1 engine, gateway (load_balancing) -> ${SCALE_REPLICAS} engines, gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate, ${SCALE_REPLICAS} x (gateway -> 1 engine at 1/${SCALE_REPLICAS})`,
     );
     const single = await runSide(deps, o, 1, `scale-r${r}-single`, requestRate);
     const scaled = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-replicas`, requestRate);
     const singleAtReplicaRate = await runSide(deps, o, 1, `scale-r${r}-single-at-replica-rate`, requestRate / SCALE_REPLICAS);
+    const gatewayPerEngine = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-gateway-per-engine`, requestRate, true);
     rounds.push({
       single,
       scaled,
       singleAtReplicaRate,
+      gatewayPerEngine,
       cpuRatio: round(scaled.engineCpuUsPerSpan / single.engineCpuUsPerSpan, 3),
       perReplicaCpuRatio: round(scaled.engineCpuUsPerSpan / singleAtReplicaRate.engineCpuUsPerSpan, 3),
+      balancingCpuRatio: round(scaled.engineCpuUsPerSpan / gatewayPerEngine.engineCpuUsPerSpan, 3),
     });
   }
   return {
@@ -201,9 +280,11 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
     rounds,
     cpuRatio: round(median(rounds.map((r) => r.cpuRatio)), 3),
     perReplicaCpuRatio: round(median(rounds.map((r) => r.perReplicaCpuRatio)), 3),
+    balancingCpuRatio: round(median(rounds.map((r) => r.balancingCpuRatio)), 3),
     singleCpuUsPerSpan: round(median(rounds.map((r) => r.single.engineCpuUsPerSpan)), 3),
     scaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.engineCpuUsPerSpan)), 3),
     singleAtReplicaRateCpuUsPerSpan: round(median(rounds.map((r) => r.singleAtReplicaRate.engineCpuUsPerSpan)), 3),
+    gatewayPerEngineCpuUsPerSpan: round(median(rounds.map((r) => r.gatewayPerEngine.engineCpuUsPerSpan)), 3),
     gatewaySingleCpuUsPerSpan: round(median(rounds.map((r) => r.single.gatewayCpuUsPerSpan)), 3),
     gatewayScaledCpuUsPerSpan: round(median(rounds.map((r) => r.scaled.gatewayCpuUsPerSpan)), 3),
     maxShareDeviation: Math.max(...rounds.map((r) => r.scaled.maxShareDeviation)),
