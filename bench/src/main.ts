@@ -197,7 +197,17 @@ async function startEngine(env: Record<string, string>, label: string, dir = eng
     }),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/ready`);
+  try {
+    await waitHttp(`${url}/ready`);
+  } catch (err) {
+    // What the engine said is what explains it (a port taken, a bad variable): not only "timed out".
+    throw new Error(
+      `engine ${label} never answered ${url}/ready (exit code ${proc.child.exitCode}); its output:\n${proc.log.slice(-4000)}`,
+      {
+        cause: err,
+      },
+    );
+  }
   return { proc, url };
 }
 
