@@ -72,6 +72,8 @@ interface SideRun {
   gatewayCpuUsPerSpan: number;
   /** Seconds after the load ended until the engines had received what the gateway acknowledged. */
   handOverSeconds: number;
+  /** Spans per export request the engines received in the timed run (the gateway's batches). */
+  spansPerRequest: number;
 }
 
 export interface ScaleOutResult {
@@ -117,6 +119,10 @@ export interface ScaleOutResult {
 
 const spansReceived = async (url: string): Promise<number> =>
   metricSum(await (await fetch(`${url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'traces' });
+
+/** Export requests the engine has served on its gRPC ports (all three OTLP services). */
+const grpcRequests = async (url: string): Promise<number> =>
+  metricSum(await (await fetch(`${url}/metrics`)).text(), 'grpc_server_handling_seconds_count');
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -215,10 +221,12 @@ async function runSide(
     const zero = urls.map(() => 0);
     const warmed = await handOver(urls, zero, warm.items);
     const before = warmed.counts;
+    const requests0 = sum(await Promise.all(urls.map(grpcRequests)));
     const cpu0 = engines.map((e) => e.proc.cpuSeconds());
     const gatewayCpu0 = gateways.map((g) => g.proc.cpuSeconds());
     const run = await load(o.seconds * 1000);
     const after = await handOver(urls, before, run.items);
+    const requests = sum(await Promise.all(urls.map(grpcRequests))) - requests0;
     const cpu = sum(engines.map((e, i) => e.proc.cpuSeconds() - (cpu0[i] as number)));
     const gatewayCpu = sum(gateways.map((g, i) => g.proc.cpuSeconds() - (gatewayCpu0[i] as number)));
     const spansPerReplica = after.counts.map((c, i) => c - (before[i] as number));
@@ -237,10 +245,11 @@ async function runSide(
       engineCpuUsPerSpan: received > 0 ? round((cpu * 1e6) / received, 3) : Number.NaN,
       gatewayCpuUsPerSpan: received > 0 ? round((gatewayCpu * 1e6) / received, 3) : Number.NaN,
       handOverSeconds: round(after.seconds, 1),
+      spansPerRequest: requests > 0 ? round(received / requests, 1) : Number.NaN,
     };
     deps.log(
       `${label}: ${run.items} spans acknowledged by the gateway, ${received} received by ${replicas} engine(s) ` +
-        `(${spansPerReplica.join(' / ')}${replicas > 1 && !gatewayPerEngine ? `; the ring's shares ${ring.map((s) => `${round(s * 100, 1)}%`).join(' / ')}` : ''}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ` +
+        `(${spansPerReplica.join(' / ')}${replicas > 1 && !gatewayPerEngine ? `; the ring's shares ${ring.map((s) => `${round(s * 100, 1)}%`).join(' / ')}` : ''}), ${side.engineCpuUsPerSpan} µs engine CPU/span, ${side.spansPerRequest} spans/request, ` +
         `gateway ${side.gatewayCpuUsPerSpan} µs/span, handed over ${side.handOverSeconds} s after the load${run.errors || run.ok < run.requests ? `; non-2xx ${JSON.stringify(run.statuses)}, errors ${run.errors}` : ''}`,
     );
     return side;
@@ -257,14 +266,29 @@ export async function runScaleOut(deps: ScaleOutDeps, o: ScaleOutOptions): Promi
   const spansPerRequest = sum(bodies.map((b) => b.items)) / bodies.length;
   const requestRate = o.spansPerSec / spansPerRequest;
   const rounds: ScaleOutResult['rounds'] = [];
+  // The first setup the phase starts ran 20-30% over the same setup in later rounds, in every run
+  // so far, whichever phase came before: one uncounted run of the three replicas takes that.
+  deps.log(`scale-out warm-up: gateway (load_balancing) -> ${SCALE_REPLICAS} engines, not counted`);
+  await runSide(deps, o, SCALE_REPLICAS, 'scale-warm-up', requestRate);
   for (let r = 1; r <= o.rounds; r++) {
     deps.log(
-      `scale-out round ${r}/${o.rounds}: gateway -> 1 engine, gateway (load_balancing) -> ${SCALE_REPLICAS} engines, gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate, ${SCALE_REPLICAS} x (gateway -> 1 engine at 1/${SCALE_REPLICAS})`,
+      `scale-out round ${r}/${o.rounds}: gateway -> 1 engine, gateway -> 1 engine at 1/${SCALE_REPLICAS} of the rate, then gateway (load_balancing) -> ${SCALE_REPLICAS} engines and ${SCALE_REPLICAS} x (gateway -> 1 engine at 1/${SCALE_REPLICAS}), in turn first`,
     );
     const single = await runSide(deps, o, 1, `scale-r${r}-single`, requestRate);
-    const scaled = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-replicas`, requestRate);
     const singleAtReplicaRate = await runSide(deps, o, 1, `scale-r${r}-single-at-replica-rate`, requestRate / SCALE_REPLICAS);
-    const gatewayPerEngine = await runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-gateway-per-engine`, requestRate, true);
+    // The balanced replicas and their control run back to back, each going first every other
+    // round, so that drift of the machine between the two falls on both alike.
+    const balanced = (): Promise<SideRun> => runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-replicas`, requestRate);
+    const control = (): Promise<SideRun> => runSide(deps, o, SCALE_REPLICAS, `scale-r${r}-gateway-per-engine`, requestRate, true);
+    let scaled: SideRun;
+    let gatewayPerEngine: SideRun;
+    if (r % 2 === 1) {
+      scaled = await balanced();
+      gatewayPerEngine = await control();
+    } else {
+      gatewayPerEngine = await control();
+      scaled = await balanced();
+    }
     rounds.push({
       single,
       scaled,
