@@ -54,12 +54,14 @@ if (args[0] === '--survey') {
     const replicas = Array.from({ length: n }, (_, i) => ports.map((p) => `172.18.0.${first + i}:${p}`));
     worst.push(worstDeviation(replicaShares(replicas)));
   }
-  const next = seededRandom(17);
-  const independent = worst.map(() => worstDeviation(independentShares(n, next)));
   const listed = portsEach === 1 ? `:${port}` : ` on ${portsEach} ports (${ports[0]}, ${ports[1]}-${ports.at(-1)})`;
   console.log(`${worst.length} sets of ${n} consecutive addresses (172.18.0.x${listed}), worst replica's distance from the mean:`);
   console.log(`  the exporter's ring:          ${summary(worst)}`);
-  if (portsEach === 1) console.log(`  ${POINTS_PER_BACKEND} independent points each: ${summary(independent)}`);
+  if (portsEach === 1) {
+    const next = seededRandom(17);
+    const independent = worst.map(() => worstDeviation(independentShares(n, next)));
+    console.log(`  ${POINTS_PER_BACKEND} independent points each: ${summary(independent)}`);
+  }
 } else if (args.length >= 1 && !args[0].startsWith('-')) {
   const shares = ringShares(args);
   for (const [i, backend] of args.entries()) console.log(`${backend}\t${pct(shares[i])}`);

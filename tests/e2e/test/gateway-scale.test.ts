@@ -35,7 +35,8 @@ const REPLICAS = 3;
 const PORTS_PER_REPLICA = 3;
 const TRACES = 60;
 // Long enough for a cluster round trip (engine -> gateway -> owner -> gateway -> engine, ~0.1 s),
-// the gateway's 1 s batches and its exporters' 0.2 s ones, so every record and link lands inside its window on both sides.
+// the single gateway's 1 s batches and the scale gateway's 0.2 s per-backend ones, so every record
+// and link lands inside its window on both sides.
 const WINDOW_SECONDS = '8';
 /** Between the lines sent before the traces, the traces, and the lines sent after them. */
 const PHASE_GAP_MS = 1500;
