@@ -30,26 +30,12 @@ import {
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
-import { append, appendTo, countOf, itemAt, itemsOf, type OneOrMany } from './one-or-many.js';
+import { appendTo } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
-import type { GraceEntry, KeyEntry, Window } from './state.js';
-import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, LIST_BYTES, LIST_SLOT_BYTES, stringBytes } from './state-bytes.js';
-import {
-  clearWaiting,
-  enqueueWaiting,
-  hasLinkingValue,
-  joinedThroughOther,
-  leaveEntry,
-  madeSummary,
-  makeSummary,
-  oldestWaiting,
-  takeOldestWaiting,
-  type WaitingLogs,
-  waitingBytes,
-  waitingCount,
-  waitingLog,
-} from './waiting-logs.js';
+import type { KeyEntry, Window } from './state.js';
+import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, LIST_BYTES, LIST_SLOT_BYTES, LOG_SUMMARY_BYTES, stringBytes } from './state-bytes.js';
+import { hasLinkingValue, WaitingLogs } from './waiting-logs.js';
 import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan } from './window-detail.js';
 import { buildEvent } from './window-event.js';
 import { countLinkedLog, markLogsCapped, markSpansCapped, raiseRank } from './window-flags.js';
@@ -159,7 +145,8 @@ export class Correlator {
     head: undefined,
     tail: undefined,
     windowCount: 0,
-    waiting: undefined,
+    waitingNewest: -1,
+    waitingCount: 0,
     closed: undefined,
     closedNext: 0,
     linkedBy: undefined,
@@ -168,7 +155,9 @@ export class Correlator {
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
-  private readonly waiting: WaitingLogs = { entries: [], head: 0 };
+  private readonly waiting: WaitingLogs;
+  /** The entries a trace-less log waits in, per linking key (linkTraceless; reused, not made per log). */
+  private readonly waitsIn: (KeyEntry | undefined)[] = LINKING_KEYS.map(() => undefined);
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   /** Events before this index in `pending` were taken by a bounded tick (drain). */
@@ -191,6 +180,7 @@ export class Correlator {
       maxClosedRemembered: options.maxClosedRemembered ?? options.maxOpenWindows,
       linkTracelessLogs: options.linkTracelessLogs ?? true,
     };
+    this.waiting = new WaitingLogs(this.o.maxWaitingLogs);
     // An integer, so a start time and its offset convert both ways exactly.
     this.epochMs = Math.floor(options.now());
   }
@@ -202,7 +192,7 @@ export class Correlator {
 
   /** Trace-less logs currently waiting for a window. */
   get graceLogCount(): number {
-    return waitingCount(this.waiting);
+    return this.waiting.count;
   }
 
   /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
@@ -341,8 +331,7 @@ export class Correlator {
     const now = this.clock();
     const w = this.peekOldest();
     if (w !== undefined && this.startOf(w) + this.o.windowMs <= now) return true;
-    const entry = oldestWaiting(this.waiting);
-    return entry !== undefined && entry.expiresAt <= now;
+    return this.waiting.oldestExpiry() <= now;
   }
 
   /**
@@ -365,7 +354,7 @@ export class Correlator {
   flush(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
     this.closeFromHead(this.clock(), work, Number.POSITIVE_INFINITY, false);
     if (this.open.size > 0) return this.drain(work);
-    clearWaiting(this.waiting);
+    this.waiting.clear();
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
     this.errorWindows.head = undefined;
@@ -552,7 +541,7 @@ export class Correlator {
       if (entry === undefined) continue;
       bytes += linkWindow(entry, w);
       this.o.onKeyTaken?.(w, key, value);
-      if (entry.waiting !== undefined) this.pickUpWaiting(w, entry, keys, k, lent, now);
+      if (entry.waitingCount > 0) this.pickUpWaiting(w, entry, keys, k, lent, now);
     }
     if (lent && recorded) w.keys = keys;
     w.bytes += bytes;
@@ -564,29 +553,26 @@ export class Correlator {
    * `maxLinkFanout` of them, so the cost does not grow with the waiting list (the rest counted).
    */
   private pickUpWaiting(w: Window, entry: KeyEntry, keys: BusinessKeys, k: number, lent: boolean, now: number): void {
-    const list = entry.waiting;
-    if (list === undefined) return;
-    const n = countOf(list);
+    const n = entry.waitingCount;
     const take = Math.min(n, this.o.maxLinkFanout);
-    for (let i = n - 1; i >= n - take; i--) {
-      const waiting = itemAt(list, i) as GraceEntry;
-      if (waiting.expiresAt <= now) continue;
-      const waitsIn = waiting.waitsIn;
-      if (!Array.isArray(waitsIn)) this.joinLinked(w, this.sharedSummary(waiting, 0));
-      else if (!joinedThroughOther(w, waitsIn, entry, keys, k, lent))
-        this.joinLinked(w, this.sharedSummary(waiting, waitsIn.indexOf(entry)));
+    const ring = this.waiting;
+    const slot = entry.slot;
+    // Newest first along the entry's chain; the `take` newest are all still waiting (logs leave oldest first).
+    let seq = entry.waitingNewest;
+    for (let i = 0; i < take; i++, seq = ring.prevOf(seq, slot)) {
+      if (ring.expiresAt(seq) <= now) continue;
+      if (ring.joinedThroughOther(seq, slot, w, keys, k, lent)) continue;
+      this.joinLinked(w, this.sharedSummary(seq, slot));
     }
     if (n > take) this.drop('link_fanout_cap', n - take);
   }
 
-  /** A waiting log's summary for its i-th value, its bytes counted when it is made. */
-  private sharedSummary(waiting: GraceEntry, i: number): LogSummary {
-    const made = madeSummary(waiting, i);
+  /** A waiting log's summary for joins through linking key `slot`, its bytes counted when it is made. */
+  private sharedSummary(seq: number, slot: number): LogSummary {
+    const made = this.waiting.summaryAt(seq, slot);
     if (made !== undefined) return made;
-    const before = waitingBytes(waiting);
-    const summary = makeSummary(waiting, i);
-    this.waitingLogBytes += waitingBytes(waiting) - before;
-    return summary;
+    this.waitingLogBytes += LOG_SUMMARY_BYTES;
+    return this.waiting.makeSummary(seq, slot);
   }
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
@@ -600,7 +586,8 @@ export class Correlator {
         head: undefined,
         tail: undefined,
         windowCount: 0,
-        waiting: undefined,
+        waitingNewest: -1,
+        waitingCount: 0,
         closed: undefined,
         closedNext: 0,
         linkedBy: undefined,
@@ -616,7 +603,7 @@ export class Correlator {
 
   /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
   private releaseIfEmpty(entry: KeyEntry): void {
-    if (entry.windowCount !== 0 || entry.waiting !== undefined) return;
+    if (entry.windowCount !== 0 || entry.waitingCount !== 0) return;
     this.keyIndex[entry.slot]?.delete(entry.value);
     const bytes = KEY_ENTRY_BYTES + stringBytes(entry.value);
     if (entry.chargedToWindows) this.windowBytes -= bytes;
@@ -639,13 +626,17 @@ export class Correlator {
     let positions: number[] | undefined;
     let fanoutDropped = 0;
     // The entries it will wait in: one lookup per linking value serves both the join and the wait.
-    let waitsIn: OneOrMany<KeyEntry> | undefined;
+    const waitsIn = this.waitsIn;
+    let found = 0;
     for (let slot = 0; slot < LINKING_KEYS.length; slot++) {
       const value = log.keys[LINKING_KEYS[slot] as BusinessKey];
-      if (!value) continue;
+      if (!value) {
+        waitsIn[slot] = undefined;
+        continue;
+      }
       const entry = this.keyEntry(slot, value, false);
-      const position = countOf(waitsIn);
-      waitsIn = append(waitsIn, entry);
+      waitsIn[slot] = entry;
+      found += 1;
       if (entry.windowCount === 0) continue;
       targets ??= [];
       positions ??= [];
@@ -655,32 +646,29 @@ export class Correlator {
       for (let node = entry.tail; node !== undefined && targets.length < fanout; node = node.prev) {
         visited += 1;
         const w = windowOf(node);
-        if (position > 0 && targets.includes(w)) continue;
+        if (found > 1 && targets.includes(w)) continue;
         targets.push(w);
-        positions.push(position);
+        positions.push(slot);
       }
       fanoutDropped += entry.windowCount - visited;
     }
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
-    if (waitsIn === undefined) return; // not reached: hasLinkingValue() said there is one
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    const waiting = waitingLog(log, now + this.o.graceMs, waitsIn);
-    enqueueWaiting(this.waiting, waiting);
-    this.waitingLogBytes += waitingBytes(waiting);
+    const seq = this.waiting.enqueue(log, now + this.o.graceMs, waitsIn);
+    this.waitingLogBytes += this.waiting.bytesOf(seq);
     if (targets === undefined || positions === undefined) return;
-    for (let i = 0; i < targets.length; i++) this.joinLinked(targets[i] as Window, this.sharedSummary(waiting, positions[i] as number));
+    for (let i = 0; i < targets.length; i++) this.joinLinked(targets[i] as Window, this.sharedSummary(seq, positions[i] as number));
   }
 
   private removeOldestGrace(): void {
-    const waiting = takeOldestWaiting(this.waiting);
-    if (!waiting) return;
-    this.waitingLogBytes -= waitingBytes(waiting);
-    for (const entry of itemsOf(waiting.waitsIn)) {
-      leaveEntry(entry, waiting);
-      this.releaseIfEmpty(entry);
-    }
+    // Taken first: releasing its entries changes waitingLogBytes too.
+    const bytes = this.waiting.takeOldest(this.release);
+    this.waitingLogBytes -= bytes;
   }
+
+  /** releaseIfEmpty, bound once (the waiting ring calls it for each entry a leaving log waited in). */
+  private readonly release = (entry: KeyEntry): void => this.releaseIfEmpty(entry);
 
   /**
    * Closes the oldest open windows (only due ones when `dueOnly`) until `work` records' worth or
@@ -701,11 +689,7 @@ export class Correlator {
   /** Closes due windows until `work` records' worth are closed, then expires as many waiting logs. */
   private expire(now: number, work: number): void {
     this.closeFromHead(now, work, Number.POSITIVE_INFINITY, true);
-    for (let n = 0; n < work; n++) {
-      const entry = oldestWaiting(this.waiting);
-      if (!entry || entry.expiresAt > now) break;
-      this.removeOldestGrace();
-    }
+    for (let n = 0; n < work && this.waiting.oldestExpiry() <= now; n++) this.removeOldestGrace();
   }
 
   private close(w: Window, now: number): void {

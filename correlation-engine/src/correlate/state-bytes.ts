@@ -8,6 +8,7 @@
 // with it even when another structure shares them (a trace id shared by a span and its window), so
 // the estimate leans high, the safe side for a budget. Each figure is added when a structure is
 // made and subtracted when it is let go, so reading the total is O(1).
+import { LINKING_KEYS } from '../model/types.js';
 import type { OneOrMany } from './one-or-many.js';
 
 const HEADER = 24;
@@ -62,8 +63,9 @@ export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_EN
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
 
 /**
- * A waiting trace-less log: its entry (8 fields, a boxed time), its buffer slot and one list
- * slot. The summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on
- * the first join through a value); the windows that join share them and count only their list slot.
+ * A waiting trace-less log: its ring slot in waiting-logs.ts (four numbers in typed arrays, four
+ * string references, and per linking key an entry reference and a summary reference). The
+ * summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on the first
+ * join through a value); the windows that join share them and count only their list slot.
  */
-export const WAITING_LOG_BYTES = HEADER + 8 * FIELD + BOXED_NUMBER + FIELD + FIELD;
+export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 2 * FIELD;

@@ -11,7 +11,7 @@
 // A window keeps no list of related traces: they are read
 // from the key index when it closes (key-index.ts), so a window sharing its key with thousands of
 // others costs what a window alone costs.
-import type { BusinessKey, BusinessKeys, LogSummary, Severity, SpanSummary } from '../model/types.js';
+import type { BusinessKey, BusinessKeys, SpanSummary } from '../model/types.js';
 import type { OneOrMany } from './one-or-many.js';
 
 /**
@@ -66,27 +66,6 @@ export interface Window extends KeyNode {
  */
 export type KeySlots = (string | string[] | BusinessKeys | undefined)[];
 
-export interface GraceEntry {
-  // The fields a window lists of the log, not the NormalizedLog: the log's keys and attributes
-  // objects then die young instead of being marked by every major GC.
-  timeUnixMs: number;
-  severity: Severity;
-  service: string;
-  message: string;
-  spanId: string | undefined;
-  /**
-   * What a window joining it lists: one summary per value it waits under (in waitsIn's order,
-   * undefined until a window first joins through that value), shared by every window it joins
-   * through that value, so a log joining 100 windows costs one object, not 100. Made on first
-   * join: most trace-less logs join no window, and a summary made for each of them would live
-   * through the grace period only to be collected unread (waiting-logs.ts summaryAt).
-   */
-  summaries: LogSummary | (LogSummary | undefined)[] | undefined;
-  expiresAt: number;
-  /** The key entries it waits in (one per linking value it carries), to leave them without lookups. */
-  waitsIn: OneOrMany<KeyEntry>;
-}
-
 /**
  * A window's membership in one linking value: a node of that value's doubly linked list of open
  * windows, in the order they first carried the value. Joining and leaving are O(1) whatever the
@@ -126,10 +105,11 @@ export interface KeyEntry {
   tail: KeyNode | undefined;
   windowCount: number;
   /**
-   * Waiting logs, oldest first. Every waiting log has the same lifetime and the buffer drops its
-   * oldest when full, so logs leave in arrival order: always from the head of this list too.
+   * The newest trace-less log waiting under the value (its seq in waiting-logs.ts; the ones
+   * before it are chained there), valid while `waitingCount` > 0, and how many wait.
    */
-  waiting: OneOrMany<GraceEntry> | undefined;
+  waitingNewest: number;
+  waitingCount: number;
   /** A ring of recently closed windows, newest at `closedNext - 1`; made only when needed. */
   closed: ClosedRecord[] | undefined;
   closedNext: number;

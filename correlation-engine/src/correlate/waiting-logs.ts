@@ -1,56 +1,220 @@
-// The waiting-log buffer: trace-less logs kept for a while so a window that takes one of their
-// linking values later can still list them. Every waiting log has the same lifetime and the
-// buffer drops its oldest when full, so logs leave in arrival order: the buffer is a FIFO, and
-// each key entry's list of waiting logs is left from its head too.
-import { BUSINESS_KEYS, type BusinessKey, type BusinessKeys, LINKING_KEYS, type LogSummary, type NormalizedLog } from '../model/types.js';
+// The waiting-log ring: trace-less logs kept for a while so a window that takes one of their
+// linking values later can still list them. Every waiting log has the same lifetime and the ring
+// drops its oldest when full, so logs leave in arrival order (a FIFO, numbered by `seq`).
+//
+// Why a ring of parallel arrays and not an object per log: at a busy orchestrator's rate the
+// waiting list turns over in a fraction of a second, so every waiting log outlived one or two
+// young-generation collections and was copied and promoted only to die in the old generation,
+// with its list of key entries and its place in each entry's list of logs beside it. Here a log
+// is a slot: its numbers in typed arrays, its strings and entries by reference in arrays reused
+// slot after slot, and the logs waiting under one value chained through `prev` (seq of the one
+// before under the same entry). Nothing is allocated per waiting log but the summaries made when
+// a window joins it.
+import {
+  BUSINESS_KEYS,
+  type BusinessKey,
+  type BusinessKeys,
+  LINKING_KEYS,
+  type LogSummary,
+  type NormalizedLog,
+  type Severity,
+} from '../model/types.js';
 import { keySlot, slotHas } from './key-slots.js';
-import { append, itemAt, itemsOf, type OneOrMany, remove } from './one-or-many.js';
-import type { GraceEntry, KeyEntry, Window } from './state.js';
-import { LIST_BYTES, LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
+import type { KeyEntry, Window } from './state.js';
+import { LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes.js';
 
 /** Position in BUSINESS_KEYS of each linking key. */
 const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
+const LINKING = LINKING_KEYS.length;
+/** Slots the ring starts with; it doubles up to its capacity as logs wait (a large CORR_MAX_WAITING_LOGS costs nothing until used). */
+const INITIAL_SLOTS = 1024;
+/** `prev` of the oldest log under an entry. */
+const NONE = -1;
 
-/** Waiting logs, oldest first, consumed from `head` (entries before it are already gone). */
-export interface WaitingLogs {
-  entries: (GraceEntry | undefined)[];
-  head: number;
-}
+export class WaitingLogs {
+  /** Seq of the oldest waiting log, and the seq the next one gets. */
+  private head = 0;
+  private next = 0;
+  private size: number;
+  private expires: Float64Array;
+  private time: Float64Array;
+  private severity: (Severity | undefined)[];
+  private service: (string | undefined)[];
+  private message: (string | undefined)[];
+  private spanId: (string | undefined)[];
+  /** Per linking key: the entry the log waits in, the seq of the log before it in that entry, the summary made for joins through it. */
+  private entries: (KeyEntry | undefined)[][];
+  private prev: Float64Array[];
+  private summaries: (LogSummary | undefined)[][];
 
-/** Logs currently waiting. */
-export function waitingCount(q: WaitingLogs): number {
-  return q.entries.length - q.head;
-}
-
-/** The log that has waited longest, still in the buffer. */
-export function oldestWaiting(q: WaitingLogs): GraceEntry | undefined {
-  return q.entries[q.head];
-}
-
-/** Adds a log at the tail and to the waiting list of every key entry it waits in. */
-export function enqueueWaiting(q: WaitingLogs, waiting: GraceEntry): void {
-  q.entries.push(waiting);
-  for (const entry of itemsOf(waiting.waitsIn)) entry.waiting = append(entry.waiting, waiting);
-}
-
-/** Takes the oldest log off the buffer (the caller takes it out of its key entries). */
-export function takeOldestWaiting(q: WaitingLogs): GraceEntry | undefined {
-  const waiting = q.entries[q.head];
-  if (!waiting) return undefined;
-  q.entries[q.head] = undefined;
-  q.head += 1;
-  // Compact once the consumed head dominates, keeping the array O(live entries).
-  if (q.head > 1024 && q.head * 2 > q.entries.length) {
-    q.entries = q.entries.slice(q.head);
-    q.head = 0;
+  constructor(private readonly capacity: number) {
+    this.size = Math.max(1, Math.min(capacity, INITIAL_SLOTS));
+    this.expires = new Float64Array(this.size);
+    this.time = new Float64Array(this.size);
+    this.severity = new Array(this.size).fill(undefined);
+    this.service = new Array(this.size).fill(undefined);
+    this.message = new Array(this.size).fill(undefined);
+    this.spanId = new Array(this.size).fill(undefined);
+    this.entries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
+    this.prev = LINKING_KEYS.map(() => new Float64Array(this.size));
+    this.summaries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
   }
-  return waiting;
-}
 
-/** Empties the buffer (shutdown: the key entries are cleared by the caller). */
-export function clearWaiting(q: WaitingLogs): void {
-  q.entries = [];
-  q.head = 0;
+  /** Logs waiting now. */
+  get count(): number {
+    return this.next - this.head;
+  }
+
+  /** When the oldest waiting log expires; +Infinity when none waits. */
+  oldestExpiry(): number {
+    return this.head === this.next ? Number.POSITIVE_INFINITY : (this.expires[this.head % this.size] as number);
+  }
+
+  /**
+   * Adds a log at the tail, waiting in `entries[k]` for each linking key k it has a value of
+   * (undefined for the others; the caller keeps room: count < capacity). Returns its seq.
+   */
+  enqueue(log: NormalizedLog, expiresAt: number, entries: readonly (KeyEntry | undefined)[]): number {
+    if (this.count === this.size) this.grow();
+    const seq = this.next++;
+    const at = seq % this.size;
+    this.expires[at] = expiresAt;
+    this.time[at] = log.timeUnixMs;
+    this.severity[at] = log.severity;
+    this.service[at] = log.service;
+    this.message[at] = log.message;
+    this.spanId[at] = log.spanId;
+    for (let k = 0; k < LINKING; k++) {
+      const entry = entries[k];
+      (this.entries[k] as (KeyEntry | undefined)[])[at] = entry;
+      if (entry === undefined) continue;
+      (this.prev[k] as Float64Array)[at] = entry.waitingCount === 0 ? NONE : entry.waitingNewest;
+      entry.waitingNewest = seq;
+      entry.waitingCount += 1;
+    }
+    return seq;
+  }
+
+  /**
+   * Takes the oldest log off the ring and out of its entries; calls `left` with each entry it
+   * waited in (the caller releases those nothing else refers to). Returns its bytes (bytesOf).
+   */
+  takeOldest(left: (entry: KeyEntry) => void): number {
+    if (this.head === this.next) return 0;
+    const bytes = this.bytesOf(this.head);
+    const at = this.head % this.size;
+    this.head += 1;
+    this.severity[at] = undefined;
+    this.service[at] = undefined;
+    this.message[at] = undefined;
+    this.spanId[at] = undefined;
+    for (let k = 0; k < LINKING; k++) {
+      const entries = this.entries[k] as (KeyEntry | undefined)[];
+      const entry = entries[at];
+      if (entry === undefined) continue;
+      entries[at] = undefined;
+      (this.summaries[k] as (LogSummary | undefined)[])[at] = undefined;
+      // Logs leave in arrival order, so the one leaving is its entry's oldest.
+      entry.waitingCount -= 1;
+      left(entry);
+    }
+    return bytes;
+  }
+
+  /** Empties the ring (shutdown: the key entries are cleared by the caller). */
+  clear(): void {
+    while (this.head < this.next) this.takeOldest(() => {});
+    this.head = 0;
+    this.next = 0;
+  }
+
+  /** When the log expires. */
+  expiresAt(seq: number): number {
+    return this.expires[seq % this.size] as number;
+  }
+
+  /** The log waiting under the same entry just before it (k: its linking key), or -1. */
+  prevOf(seq: number, k: number): number {
+    return (this.prev[k] as Float64Array)[seq % this.size] as number;
+  }
+
+  /**
+   * Estimated bytes of a waiting log: its slot, its own strings (service and severity are shared
+   * by every log of the service) and the summaries made for it so far. A summary made later
+   * (summaryFor) adds to it, so the figure taken out is the one last added.
+   */
+  bytesOf(seq: number): number {
+    const at = seq % this.size;
+    let bytes = WAITING_LOG_BYTES + stringBytes(this.message[at]) + stringBytes(this.spanId[at]);
+    for (let k = 0; k < LINKING; k++) if ((this.summaries[k] as (LogSummary | undefined)[])[at] !== undefined) bytes += LOG_SUMMARY_BYTES;
+    return bytes;
+  }
+
+  /** The summary made for joins through linking key k, if a window joined through it yet. */
+  summaryAt(seq: number, k: number): LogSummary | undefined {
+    return (this.summaries[k] as (LogSummary | undefined)[])[seq % this.size];
+  }
+
+  /**
+   * Makes the summary windows list for the log joining through linking key k (summaryAt said there
+   * is none), shared by every window that joins through that value after; LOG_SUMMARY_BYTES more.
+   */
+  makeSummary(seq: number, k: number): LogSummary {
+    const at = seq % this.size;
+    const linkedBy = linkedByOf((this.entries[k] as (KeyEntry | undefined)[])[at] as KeyEntry);
+    const timeUnixMs = this.time[at] as number;
+    const severity = this.severity[at] as Severity;
+    const service = this.service[at] as string;
+    const message = this.message[at] as string;
+    const spanId = this.spanId[at];
+    // One literal per shape, so every summary of a shape shares V8's hidden class.
+    const s: LogSummary = spanId
+      ? { timeUnixMs, severity, service, message, spanId, linkedBy }
+      : { timeUnixMs, severity, service, message, linkedBy };
+    (this.summaries[k] as (LogSummary | undefined)[])[at] = s;
+    return s;
+  }
+
+  /**
+   * True when the log also waits under another value the window met before this one: the window
+   * carried that value before this record, or this record carried it at a key handled earlier in
+   * the correlator's addKeys loop (key position < bk). Either way the log joined then (or was left
+   * out by a fan-out cap, counted then), so it must not join twice.
+   */
+  joinedThroughOther(seq: number, k: number, w: Window, keys: BusinessKeys, bk: number, lent: boolean): boolean {
+    const at = seq % this.size;
+    for (let other = 0; other < LINKING; other++) {
+      if (other === k) continue;
+      const entry = (this.entries[other] as (KeyEntry | undefined)[])[at];
+      if (entry === undefined) continue;
+      const obk = BUSINESS_SLOT[other] as number;
+      if (lent ? obk < bk && keys[BUSINESS_KEYS[obk] as BusinessKey] === entry.value : slotHas(keySlot(w.keys, obk), entry.value))
+        return true;
+    }
+    return false;
+  }
+
+  /** Twice the slots (up to the capacity), each waiting log moved to its slot in the larger ring. */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.size * 2);
+    if (size === this.size) throw new Error('waiting-log ring is full: take the oldest first');
+    const from = this.size;
+    const move = <T extends { length: number; [i: number]: unknown }>(old: T, made: T): T => {
+      for (let seq = this.head; seq < this.next; seq++) made[seq % size] = old[seq % from];
+      return made;
+    };
+    const list = <T>(old: T[]): T[] => move(old, new Array<T>(size).fill(undefined as T));
+    this.expires = move(this.expires, new Float64Array(size));
+    this.time = move(this.time, new Float64Array(size));
+    this.severity = list(this.severity);
+    this.service = list(this.service);
+    this.message = list(this.message);
+    this.spanId = list(this.spanId);
+    this.entries = this.entries.map(list);
+    this.prev = this.prev.map((p) => move(p, new Float64Array(size)));
+    this.summaries = this.summaries.map(list);
+    this.size = size;
+  }
 }
 
 /** True when the log carries a value of some linking key (else it can join no window). */
@@ -59,96 +223,8 @@ export function hasLinkingValue(log: NormalizedLog): boolean {
   return false;
 }
 
-/**
- * Estimated bytes of a waiting log: its entry, and the summaries made for it so far. A summary
- * made later (makeSummary) adds to it, so the figure taken out is the one last added.
- */
-export function waitingBytes(g: GraceEntry): number {
-  let bytes = WAITING_LOG_BYTES + stringBytes(g.message) + stringBytes(g.spanId);
-  // Waiting under two values: the list of its entries.
-  if (Array.isArray(g.waitsIn)) bytes += LIST_BYTES;
-  const made = g.summaries;
-  if (made === undefined) return bytes;
-  if (!Array.isArray(made)) return bytes + LOG_SUMMARY_BYTES;
-  bytes += LIST_BYTES;
-  for (const s of made) if (s !== undefined) bytes += LOG_SUMMARY_BYTES;
-  return bytes;
-}
-
-/** A trace-less log as it waits: the fields windows list of it, and the entries it waits in. */
-export function waitingLog(log: NormalizedLog, expiresAt: number, waitsIn: OneOrMany<KeyEntry>): GraceEntry {
-  return {
-    timeUnixMs: log.timeUnixMs,
-    severity: log.severity,
-    service: log.service,
-    message: log.message,
-    spanId: log.spanId,
-    summaries: undefined,
-    expiresAt,
-    waitsIn,
-  };
-}
-
-/** The summary a window lists for the log joining through its i-th value (one literal per shape). */
-function summaryOf(g: GraceEntry, linkedBy: LogSummary['linkedBy']): LogSummary {
-  const { timeUnixMs, severity, service, message, spanId } = g;
-  return spanId ? { timeUnixMs, severity, service, message, spanId, linkedBy } : { timeUnixMs, severity, service, message, linkedBy };
-}
-
-/** The summary made for a waiting log's i-th value (waitsIn order), if a window joined through it yet. */
-export function madeSummary(g: GraceEntry, i: number): LogSummary | undefined {
-  const made = g.summaries;
-  return made === undefined ? undefined : Array.isArray(made) ? made[i] : made;
-}
-
-/**
- * Makes the summary for a waiting log's i-th value (madeSummary said there is none), shared by
- * every window that joins through that value after. The caller accounts the bytes it adds
- * (waitingBytes before and after).
- */
-export function makeSummary(g: GraceEntry, i: number): LogSummary {
-  const s = summaryOf(g, linkedByOf(itemAt(g.waitsIn, i) as KeyEntry));
-  if (!Array.isArray(g.waitsIn)) g.summaries = s;
-  else {
-    const list = (g.summaries ?? new Array<LogSummary | undefined>(g.waitsIn.length).fill(undefined)) as (LogSummary | undefined)[];
-    list[i] = s;
-    g.summaries = list;
-  }
-  return s;
-}
-
 /** How windows joined through this entry say so; made on first use (most values never link a log). */
 function linkedByOf(entry: KeyEntry): NonNullable<LogSummary['linkedBy']> {
   entry.linkedBy ??= { key: LINKING_KEYS[entry.slot] as BusinessKey, value: entry.value };
   return entry.linkedBy;
-}
-
-/**
- * Takes a waiting log out of an entry's list (from its head: logs leave in arrival order); the
- * caller then releases the entry if nothing else refers to it.
- */
-export function leaveEntry(entry: KeyEntry, waiting: GraceEntry): void {
-  entry.waiting = remove(entry.waiting, waiting);
-}
-
-/**
- * True when a log waiting under several values already met this window through another one:
- * the window carried that value before this record, or this record carried it at a key handled
- * earlier in the correlator's addKeys loop (key position < k). Either way the log joined then (or
- * was left out by a fan-out cap, counted then), so it must not join twice.
- */
-export function joinedThroughOther(
-  w: Window,
-  waitsIn: readonly KeyEntry[],
-  entry: KeyEntry,
-  keys: BusinessKeys,
-  k: number,
-  lent: boolean,
-): boolean {
-  for (const other of waitsIn) {
-    if (other === entry) continue;
-    const bk = BUSINESS_SLOT[other.slot] as number;
-    if (lent ? bk < k && keys[BUSINESS_KEYS[bk] as BusinessKey] === other.value : slotHas(keySlot(w.keys, bk), other.value)) return true;
-  }
-  return false;
 }
