@@ -33,8 +33,16 @@ import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { appendTo } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
-import type { KeyEntry, Window } from './state.js';
-import { KEY_ENTRY_BYTES, KEY_SLOTS_BYTES, LIST_BYTES, LIST_SLOT_BYTES, LOG_SUMMARY_BYTES, stringBytes } from './state-bytes.js';
+import { entryOf, type IndexedValue, type KeyEntry, type Window } from './state.js';
+import {
+  KEY_ENTRY_BYTES,
+  KEY_SLOTS_BYTES,
+  LIST_BYTES,
+  LIST_SLOT_BYTES,
+  LOG_SUMMARY_BYTES,
+  LONE_VALUE_BYTES,
+  stringBytes,
+} from './state-bytes.js';
 import { hasLinkingValue, WaitingLogs } from './waiting-logs.js';
 import { isBetterRoot, keepRootOnly, listLinkedLog, listOwnLog, listSpan } from './window-detail.js';
 import { buildEvent } from './window-event.js';
@@ -153,11 +161,11 @@ export class Correlator {
     chargedToWindows: true,
   };
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
-  private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
+  private readonly keyIndex: Map<string, IndexedValue>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
   private readonly waiting: WaitingLogs;
   /** The entries a trace-less log waits in, per linking key (linkTraceless; reused, not made per log). */
-  private readonly waitsIn: (KeyEntry | undefined)[] = LINKING_KEYS.map(() => undefined);
+  private readonly waitsIn: (KeyEntry | string | undefined)[] = LINKING_KEYS.map(() => undefined);
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   /** Events before this index in `pending` were taken by a bounded tick (drain). */
@@ -306,7 +314,7 @@ export class Correlator {
    */
   openTracesWith(key: BusinessKey, value: string, cap: number, visit: (traceId: string) => void): void {
     const slot = (LINKING_KEYS as readonly BusinessKey[]).indexOf(key);
-    const entry = slot < 0 ? undefined : this.keyIndex[slot]?.get(value);
+    const entry = slot < 0 ? undefined : entryOf(this.keyIndex[slot]?.get(value));
     let n = 0;
     for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(windowOf(node).traceId);
   }
@@ -577,29 +585,39 @@ export class Correlator {
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
   private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
-    const index = this.keyIndex[slot] as Map<string, KeyEntry>;
-    let entry = index.get(value);
-    if (entry === undefined) {
-      entry = {
-        slot,
-        value,
-        head: undefined,
-        tail: undefined,
-        windowCount: 0,
-        waitingNewest: -1,
-        waitingCount: 0,
-        closed: undefined,
-        closedNext: 0,
-        linkedBy: undefined,
-        chargedToWindows: forWindow,
-      };
-      index.set(value, entry);
-      const bytes = KEY_ENTRY_BYTES + stringBytes(value);
-      if (forWindow) this.windowBytes += bytes;
-      else this.waitingLogBytes += bytes;
+    const index = this.keyIndex[slot] as Map<string, IndexedValue>;
+    const indexed = index.get(value);
+    if (typeof indexed === 'object') return indexed;
+    const entry: KeyEntry = {
+      slot,
+      value,
+      head: undefined,
+      tail: undefined,
+      windowCount: 0,
+      waitingNewest: -1,
+      waitingCount: 0,
+      closed: undefined,
+      closedNext: 0,
+      linkedBy: undefined,
+      chargedToWindows: forWindow,
+    };
+    index.set(value, entry);
+    const bytes = KEY_ENTRY_BYTES + stringBytes(value);
+    if (forWindow) this.windowBytes += bytes;
+    else this.waitingLogBytes += bytes;
+    if (indexed !== undefined) {
+      // A lone waiting log's value: the log now waits in the entry, which takes its place in the map.
+      this.waiting.adopt(indexed, slot, entry);
+      this.waitingLogBytes -= LONE_VALUE_BYTES + stringBytes(value);
     }
     return entry;
   }
+
+  /** A lone waiting log left: its value leaves the map with it. */
+  private readonly releaseLone = (slot: number, value: string): void => {
+    this.keyIndex[slot]?.delete(value);
+    this.waitingLogBytes -= LONE_VALUE_BYTES + stringBytes(value);
+  };
 
   /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
   private releaseIfEmpty(entry: KeyEntry): void {
@@ -634,9 +652,15 @@ export class Correlator {
         waitsIn[slot] = undefined;
         continue;
       }
-      const entry = this.keyEntry(slot, value, false);
-      waitsIn[slot] = entry;
       found += 1;
+      // A value nothing is under yet: the log waits alone under it, as a number in the map (set below).
+      const indexed = (this.keyIndex[slot] as Map<string, IndexedValue>).get(value);
+      if (indexed === undefined) {
+        waitsIn[slot] = value;
+        continue;
+      }
+      const entry = typeof indexed === 'object' ? indexed : this.keyEntry(slot, value, false);
+      waitsIn[slot] = entry;
       if (entry.windowCount === 0) continue;
       targets ??= [];
       positions ??= [];
@@ -657,13 +681,19 @@ export class Correlator {
     // after (its spans are often exported later than the orchestrator logs) must see it too.
     const seq = this.waiting.enqueue(log, now + this.o.graceMs, waitsIn);
     this.waitingLogBytes += this.waiting.bytesOf(seq);
+    for (let slot = 0; slot < waitsIn.length; slot++) {
+      const lone = waitsIn[slot];
+      if (typeof lone !== 'string') continue;
+      (this.keyIndex[slot] as Map<string, IndexedValue>).set(lone, seq);
+      this.waitingLogBytes += LONE_VALUE_BYTES + stringBytes(lone);
+    }
     if (targets === undefined || positions === undefined) return;
     for (let i = 0; i < targets.length; i++) this.joinLinked(targets[i] as Window, this.sharedSummary(seq, positions[i] as number));
   }
 
   private removeOldestGrace(): void {
     // Taken first: releasing its entries changes waitingLogBytes too.
-    const bytes = this.waiting.takeOldest(this.release);
+    const bytes = this.waiting.takeOldest(this.release, this.releaseLone);
     this.waitingLogBytes -= bytes;
   }
 

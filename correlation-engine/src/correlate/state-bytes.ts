@@ -62,10 +62,13 @@ export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_EN
 /** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
 
+/** A value only one waiting log has, indexed as that log's seq (state.ts IndexedValue): its map entry, without the string. */
+export const LONE_VALUE_BYTES = MAP_ENTRY;
+
 /**
  * A waiting trace-less log: its ring slot in waiting-logs.ts (four numbers in typed arrays, four
- * string references, and per linking key an entry reference and a summary reference). The
+ * string references, and per linking key an entry, a lone value and a summary reference). The
  * summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on the first
  * join through a value); the windows that join share them and count only their list slot.
  */
-export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 2 * FIELD;
+export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 3 * FIELD;

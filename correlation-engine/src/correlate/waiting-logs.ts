@@ -42,8 +42,13 @@ export class WaitingLogs {
   private service: (string | undefined)[];
   private message: (string | undefined)[];
   private spanId: (string | undefined)[];
-  /** Per linking key: the entry the log waits in, the seq of the log before it in that entry, the summary made for joins through it. */
+  /**
+   * Per linking key: the entry the log waits in, or the value it waits alone under (the key index
+   * then holds its seq, state.ts IndexedValue); the seq of the log before it in that entry; the
+   * summary made for joins through it.
+   */
   private entries: (KeyEntry | undefined)[][];
+  private lone: (string | undefined)[][];
   private prev: Float64Array[];
   private summaries: (LogSummary | undefined)[][];
 
@@ -56,6 +61,7 @@ export class WaitingLogs {
     this.message = new Array(this.size).fill(undefined);
     this.spanId = new Array(this.size).fill(undefined);
     this.entries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
+    this.lone = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
     this.prev = LINKING_KEYS.map(() => new Float64Array(this.size));
     this.summaries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
   }
@@ -71,10 +77,11 @@ export class WaitingLogs {
   }
 
   /**
-   * Adds a log at the tail, waiting in `entries[k]` for each linking key k it has a value of
-   * (undefined for the others; the caller keeps room: count < capacity). Returns its seq.
+   * Adds a log at the tail, waiting in `waitsIn[k]` for each linking key k it has a value of: an
+   * entry, or the value itself when the log is alone under it (the caller indexes the returned
+   * seq under it); undefined for keys without a value. The caller keeps room: count < capacity.
    */
-  enqueue(log: NormalizedLog, expiresAt: number, entries: readonly (KeyEntry | undefined)[]): number {
+  enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly (KeyEntry | string | undefined)[]): number {
     if (this.count === this.size) this.grow();
     const seq = this.next++;
     const at = seq % this.size;
@@ -85,8 +92,10 @@ export class WaitingLogs {
     this.message[at] = log.message;
     this.spanId[at] = log.spanId;
     for (let k = 0; k < LINKING; k++) {
-      const entry = entries[k];
+      const waitsUnder = waitsIn[k];
+      const entry = typeof waitsUnder === 'object' ? waitsUnder : undefined;
       (this.entries[k] as (KeyEntry | undefined)[])[at] = entry;
+      (this.lone[k] as (string | undefined)[])[at] = typeof waitsUnder === 'string' ? waitsUnder : undefined;
       if (entry === undefined) continue;
       (this.prev[k] as Float64Array)[at] = entry.waitingCount === 0 ? NONE : entry.waitingNewest;
       entry.waitingNewest = seq;
@@ -96,10 +105,24 @@ export class WaitingLogs {
   }
 
   /**
-   * Takes the oldest log off the ring and out of its entries; calls `left` with each entry it
-   * waited in (the caller releases those nothing else refers to). Returns its bytes (bytesOf).
+   * The log alone under linking key k's value now waits in `entry` (made for a second log or a
+   * window taking the value): the first of the entry's chain.
    */
-  takeOldest(left: (entry: KeyEntry) => void): number {
+  adopt(seq: number, k: number, entry: KeyEntry): void {
+    const at = seq % this.size;
+    (this.entries[k] as (KeyEntry | undefined)[])[at] = entry;
+    (this.lone[k] as (string | undefined)[])[at] = undefined;
+    (this.prev[k] as Float64Array)[at] = NONE;
+    entry.waitingNewest = seq;
+    entry.waitingCount = 1;
+  }
+
+  /**
+   * Takes the oldest log off the ring and out of its entries; calls `left` with each entry it
+   * waited in (the caller releases those nothing else refers to) and `leftAlone` with each value
+   * it waited alone under (the caller unindexes it). Returns its bytes (bytesOf).
+   */
+  takeOldest(left: (entry: KeyEntry) => void, leftAlone: (k: number, value: string) => void): number {
     if (this.head === this.next) return 0;
     const bytes = this.bytesOf(this.head);
     const at = this.head % this.size;
@@ -109,6 +132,13 @@ export class WaitingLogs {
     this.message[at] = undefined;
     this.spanId[at] = undefined;
     for (let k = 0; k < LINKING; k++) {
+      const lone = this.lone[k] as (string | undefined)[];
+      const value = lone[at];
+      if (value !== undefined) {
+        lone[at] = undefined;
+        leftAlone(k, value);
+        continue;
+      }
       const entries = this.entries[k] as (KeyEntry | undefined)[];
       const entry = entries[at];
       if (entry === undefined) continue;
@@ -123,7 +153,7 @@ export class WaitingLogs {
 
   /** Empties the ring (shutdown: the key entries are cleared by the caller). */
   clear(): void {
-    while (this.head < this.next) this.takeOldest(() => {});
+    while (this.head < this.next) this.takeOldest(nothing, nothing);
     this.head = 0;
     this.next = 0;
   }
@@ -211,11 +241,14 @@ export class WaitingLogs {
     this.message = list(this.message);
     this.spanId = list(this.spanId);
     this.entries = this.entries.map(list);
+    this.lone = this.lone.map(list);
     this.prev = this.prev.map((p) => move(p, new Float64Array(size)));
     this.summaries = this.summaries.map(list);
     this.size = size;
   }
 }
+
+const nothing = (): void => {};
 
 /** True when the log carries a value of some linking key (else it can join no window). */
 export function hasLinkingValue(log: NormalizedLog): boolean {

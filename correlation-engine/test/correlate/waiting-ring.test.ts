@@ -106,6 +106,40 @@ describe('waiting-log ring', () => {
     expect(c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
   });
 
+  it('a value one waiting log has alone is taken over by a second log or a window, and leaves with the log', () => {
+    const { c, clock, drops } = correlatorUnderTest(1000, { maxWaitingLogs: 4 });
+    const empty = c.approxBytes();
+    // Alone under A, then a second log under A: both wait, and a window taking A picks up both.
+    c.addLogs([traceless({ circuit_id: 'A' }, 'a1')]);
+    const alone = c.approxBytes().waitingLogs;
+    c.addLogs([traceless({ circuit_id: 'A' }, 'a2')]);
+    // Alone under B until a window takes B.
+    c.addLogs([traceless({ circuit_id: 'B', resource_id: 'RB' }, 'b1')]);
+    c.addSpans([span(traceId(1), { circuit_id: 'A' })]);
+    c.addSpans([span(traceId(2), { resource_id: 'RB' })]);
+    // Alone under D: dropped for room (capacity 4) with a1, a2 and b1 by the four logs after it, its value with it.
+    c.addLogs([traceless({ circuit_id: 'D' }, 'd1')]);
+    c.addLogs([traceless({ circuit_id: 'E' }, 'e1'), traceless({ circuit_id: 'E' }, 'e2')]);
+    c.addLogs([traceless({ circuit_id: 'G' }, 'g1'), traceless({ resource_id: 'RH' }, 'h1')]);
+    expect(drops.grace_buffer_full).toBe(4);
+    expect(c.graceLogCount).toBe(4);
+    c.addSpans([span(traceId(3), { circuit_id: 'D' }), span(traceId(4), { circuit_id: 'E' })]);
+    // A value a lone log waits under has no open window to offer (the cluster key owner's question).
+    const withG: string[] = [];
+    c.openTracesWith('circuit_id', 'G', 10, (t) => withG.push(t));
+    expect(withG).toEqual([]);
+    clock.advance(60_000);
+    const events = Object.fromEntries(c.tick().map((e) => [e.traceId, e.detail.logs.map((l) => l.message).sort()]));
+    expect(events).toEqual({
+      [traceId(1)]: ['a1', 'a2'],
+      [traceId(2)]: ['b1'],
+      [traceId(3)]: [],
+      [traceId(4)]: ['e1', 'e2'],
+    });
+    expect(alone).toBeGreaterThan(empty.waitingLogs);
+    expect(c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
+  });
+
   it('flush() empties the ring: logs added after it wait and link as in a fresh correlator', () => {
     const { c, clock } = correlatorUnderTest(1000, { maxWaitingLogs: 3000 });
     c.addLogs(Array.from({ length: 2500 }, (_, i) => logAt(i)));
