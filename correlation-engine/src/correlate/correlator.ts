@@ -33,7 +33,7 @@ import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { appendTo } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
-import { entryOf, type IndexedValue, type KeyEntry, type Window } from './state.js';
+import { entryOf, type IndexedValue, type KeyEntry, newKeyEntry, type Window } from './state.js';
 import {
   KEY_ENTRY_BYTES,
   KEY_SLOTS_BYTES,
@@ -147,19 +147,7 @@ export class Correlator {
    * for "errors only"). Shaped like a key-index entry (slot -1) so a window leaves it at close
    * with its other nodes; only windows with an error have a node in it.
    */
-  private readonly errorWindows: KeyEntry = {
-    slot: -1,
-    value: '',
-    head: undefined,
-    tail: undefined,
-    windowCount: 0,
-    waitingNewest: -1,
-    waitingCount: 0,
-    closed: undefined,
-    closedNext: 0,
-    linkedBy: undefined,
-    chargedToWindows: true,
-  };
+  private readonly errorWindows: KeyEntry = newKeyEntry(-1, '', true);
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, IndexedValue>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
@@ -588,19 +576,7 @@ export class Correlator {
     const index = this.keyIndex[slot] as Map<string, IndexedValue>;
     const indexed = index.get(value);
     if (typeof indexed === 'object') return indexed;
-    const entry: KeyEntry = {
-      slot,
-      value,
-      head: undefined,
-      tail: undefined,
-      windowCount: 0,
-      waitingNewest: -1,
-      waitingCount: 0,
-      closed: undefined,
-      closedNext: 0,
-      linkedBy: undefined,
-      chargedToWindows: forWindow,
-    };
+    const entry = newKeyEntry(slot, value, forWindow);
     index.set(value, entry);
     const bytes = KEY_ENTRY_BYTES + stringBytes(value);
     if (forWindow) this.windowBytes += bytes;

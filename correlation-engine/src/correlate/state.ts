@@ -130,3 +130,20 @@ export interface KeyEntry {
   /** Which estimate carries this entry's bytes: the windows' (true) or the waiting logs' (false). */
   chargedToWindows: boolean;
 }
+
+/** An entry under a value with nothing under it yet (every field set: one object shape for all). */
+export function newKeyEntry(slot: number, value: string, chargedToWindows: boolean): KeyEntry {
+  return {
+    slot,
+    value,
+    head: undefined,
+    tail: undefined,
+    windowCount: 0,
+    waitingNewest: -1,
+    waitingCount: 0,
+    closed: undefined,
+    closedNext: 0,
+    linkedBy: undefined,
+    chargedToWindows,
+  };
+}
