@@ -355,7 +355,7 @@ export abstract class QueueExporter {
         status,
         reason,
         ...(response ? { response: response.slice(0, 1024) } : {}),
-        records: records.map((r) => (r.kind === 'log' ? { kind: 'log', ...r.log } : { kind: 'event', ...r.event })),
+        records: records.map(deadLetterForm),
       },
       records.length,
     );
@@ -422,4 +422,18 @@ export abstract class QueueExporter {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A record as the dead-letter file keeps it: its fields, or, for an event whose queued text does
+ * not parse (an exporter that ships the text as is never parsed it), its head and that text as
+ * they were. Parsing it here must not throw: the reader would stop for good.
+ */
+function deadLetterForm(r: QueuedRecord): Record<string, unknown> {
+  if (r.kind === 'log') return { kind: 'log', ...r.log };
+  try {
+    return { kind: 'event', ...r.event };
+  } catch {
+    return { kind: 'event', head: r.head, text: r.json };
+  }
 }

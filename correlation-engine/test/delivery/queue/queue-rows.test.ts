@@ -159,6 +159,32 @@ describe('queue rows', () => {
     expect(lokiAside.split('\n').filter((l) => l.includes('undecodable queue entry'))).toHaveLength(4);
   });
 
+  it('sets aside an event row whose text does not parse when Loki refuses it, and goes on delivering', async () => {
+    const loki = await lokiSink();
+    const dir = tempDir();
+    const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki'], sync: 'normal' });
+    const head = JSON.stringify(['4bf92f3577b34da6a3ce929d0e0e0009', '2025-11-24T16:01:00.000Z', 'WARN', { circuit_id: ['C-1'] }]);
+    await queue.append([{ kind: 'event', body: `${head}\t{"id":"damaged`, records: 1, encoding: ROW_EVENT_HEAD_LINES }]);
+    queue.close();
+    loki.script.push({ status: 400, body: 'entry out of order' });
+    const delivery = startDelivery(dir, loki.url);
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+    expect(loki.received.map((r) => r.status)).toEqual([400]);
+    const aside = readFileSync(join(dir, 'dead-letter', 'loki.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(aside).toHaveLength(1);
+    expect(aside[0]).toMatchObject({
+      status: 400,
+      records: [{ kind: 'event', text: '{"id":"damaged', head: { traceId: '4bf92f3577b34da6a3ce929d0e0e0009' } }],
+    });
+    // The reader did not stop on it.
+    await delivery.acceptEvents([makeEvent(1)]);
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+    expect(loki.accepted.map((e) => e.line)).toEqual([JSON.stringify(makeEvent(1))]);
+  });
+
   it('delivers a queue written before tuples existed (JSON objects and arrays, no encoding column) after an upgrade', async () => {
     const loki = await lokiSink();
     const oldDir = tempDir();
