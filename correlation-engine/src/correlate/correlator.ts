@@ -193,7 +193,7 @@ export class Correlator {
 
   /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
   approxBytes(): CorrelatorBytes {
-    return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes };
+    return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes + this.waiting.spareBytes() };
   }
 
   /** The open window of this trace, if any (one map lookup). */
@@ -696,6 +696,7 @@ export class Correlator {
   private expire(now: number, work: number): void {
     this.closeFromHead(now, work, Number.POSITIVE_INFINITY, true);
     for (let n = 0; n < work && this.waiting.oldestExpiry() <= now; n++) this.removeOldestGrace();
+    this.waiting.shrink();
   }
 
   private close(w: Window, now: number): void {

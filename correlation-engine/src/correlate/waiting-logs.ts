@@ -26,7 +26,11 @@ import { LOG_SUMMARY_BYTES, stringBytes, WAITING_LOG_BYTES } from './state-bytes
 /** Position in BUSINESS_KEYS of each linking key. */
 const BUSINESS_SLOT: readonly number[] = LINKING_KEYS.map((k) => BUSINESS_KEYS.indexOf(k));
 const LINKING = LINKING_KEYS.length;
-/** Slots the ring starts with; it doubles up to its capacity as logs wait (a large CORR_MAX_WAITING_LOGS costs nothing until used). */
+/**
+ * Slots the ring starts with; it doubles up to its capacity as logs wait (a large
+ * CORR_MAX_WAITING_LOGS costs nothing until used) and halves back once three quarters are free,
+ * so the memory a burst took is given back after it.
+ */
 const INITIAL_SLOTS = 1024;
 /** `prev` of the oldest log under an entry. */
 const NONE = -1;
@@ -52,8 +56,12 @@ export class WaitingLogs {
   private prev: Float64Array[];
   private summaries: (LogSummary | undefined)[][];
 
+  /** Slots every ring keeps, even empty (its first size). */
+  private readonly baseSize: number;
+
   constructor(private readonly capacity: number) {
-    this.size = Math.max(1, Math.min(capacity, INITIAL_SLOTS));
+    this.baseSize = Math.max(1, Math.min(capacity, INITIAL_SLOTS));
+    this.size = this.baseSize;
     this.expires = new Float64Array(this.size);
     this.time = new Float64Array(this.size);
     this.severity = new Array(this.size).fill(undefined);
@@ -71,6 +79,14 @@ export class WaitingLogs {
     return this.next - this.head;
   }
 
+  /**
+   * Estimated bytes of the slots held beyond the live logs' (each counted in bytesOf) and beyond
+   * the ring's first size: what a burst left allocated until the ring halves back.
+   */
+  spareBytes(): number {
+    return Math.max(0, this.size - Math.max(this.count, this.baseSize)) * WAITING_LOG_BYTES;
+  }
+
   /** When the oldest waiting log expires; +Infinity when none waits. */
   oldestExpiry(): number {
     return this.head === this.next ? Number.POSITIVE_INFINITY : (this.expires[this.head % this.size] as number);
@@ -82,7 +98,7 @@ export class WaitingLogs {
    * seq under it); undefined for keys without a value. The caller keeps room: count < capacity.
    */
   enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly (KeyEntry | string | undefined)[]): number {
-    if (this.count === this.size) this.grow();
+    if (this.count === this.size) this.resize(Math.min(this.capacity, this.size * 2));
     const seq = this.next++;
     const at = seq % this.size;
     this.expires[at] = expiresAt;
@@ -151,11 +167,20 @@ export class WaitingLogs {
     return bytes;
   }
 
+  /**
+   * Halves the ring while three quarters of its slots are free (down to its first size). Called
+   * after logs left, once per batch of them: a slot a burst took is given back, not kept forever.
+   */
+  shrink(): void {
+    while (this.size > this.baseSize && this.count * 4 <= this.size) this.resize(Math.max(this.baseSize, Math.ceil(this.size / 2)));
+  }
+
   /** Empties the ring (shutdown: the key entries are cleared by the caller). */
   clear(): void {
     while (this.head < this.next) this.takeOldest(nothing, nothing);
     this.head = 0;
     this.next = 0;
+    this.shrink();
   }
 
   /** When the log expires. */
@@ -224,10 +249,9 @@ export class WaitingLogs {
     return false;
   }
 
-  /** Twice the slots (up to the capacity), each waiting log moved to its slot in the larger ring. */
-  private grow(): void {
-    const size = Math.min(this.capacity, this.size * 2);
-    if (size === this.size) throw new Error('waiting-log ring is full: take the oldest first');
+  /** The ring with `size` slots, each waiting log moved to its slot there (O(logs), amortized by the doublings and halvings between). */
+  private resize(size: number): void {
+    if (size < this.count || size === this.size) throw new Error(`waiting-log ring cannot hold ${this.count} logs in ${size} slots`);
     const from = this.size;
     const move = <T extends { length: number; [i: number]: unknown }>(old: T, made: T): T => {
       for (let seq = this.head; seq < this.next; seq++) made[seq % size] = old[seq % from];

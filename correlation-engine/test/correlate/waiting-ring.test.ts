@@ -94,6 +94,32 @@ describe('waiting-log ring', () => {
     expect(c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
   });
 
+  it('counts the slots a burst left allocated, and gives them back as the ring empties', () => {
+    const burst = correlatorUnderTest(1000, { maxWaitingLogs: 10_000 });
+    const steady = correlatorUnderTest(1000, { maxWaitingLogs: 10_000 });
+    const log = (i: number) => traceless({ resource_id: `R-${i}` }, `line ${i}`);
+    // 3000 logs wait, then 2000 more 30 s later; the first 3000 expire at 60 s.
+    burst.c.addLogs(Array.from({ length: 3000 }, (_, i) => log(i)));
+    burst.clock.advance(30_000);
+    burst.c.addLogs(Array.from({ length: 2000 }, (_, i) => log(3000 + i)));
+    burst.clock.advance(30_000);
+    burst.c.tick();
+    expect(burst.c.graceLogCount).toBe(2000);
+    // The same 2000 logs waiting in a ring that never held more.
+    steady.c.addLogs(Array.from({ length: 2000 }, (_, i) => log(3000 + i)));
+    expect(burst.c.approxBytes().waitingLogs).toBeGreaterThan(steady.c.approxBytes().waitingLogs);
+    // Once they expire too, the ring is back to its first size and nothing is counted.
+    burst.clock.advance(30_000);
+    burst.c.tick();
+    expect(burst.c.graceLogCount).toBe(0);
+    expect(burst.c.approxBytes()).toEqual({ windows: 0, waitingLogs: 0 });
+    // And it takes a burst again.
+    burst.c.addLogs(Array.from({ length: 4000 }, (_, i) => log(i)));
+    burst.c.addSpans([span(traceId(1), { resource_id: 'R-3999' })]);
+    burst.clock.advance(60_000);
+    expect(burst.c.tick()[0]?.detail.logs.map((l) => l.message)).toEqual(['line 3999']);
+  });
+
   it('a log waiting under two values joins a window carrying both once, whichever value the window took first', () => {
     const { c, clock } = correlatorUnderTest(1000);
     c.addLogs([traceless({ circuit_id: 'C', resource_id: 'R' }, 'both')]);
