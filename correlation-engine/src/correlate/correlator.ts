@@ -573,17 +573,20 @@ export class Correlator {
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
   private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
-    const index = this.keyIndex[slot] as Map<string, IndexedValue>;
-    const indexed = index.get(value);
-    if (typeof indexed === 'object') return indexed;
+    const indexed = (this.keyIndex[slot] as Map<string, IndexedValue>).get(value);
+    return typeof indexed === 'object' ? indexed : this.newEntry(slot, value, forWindow, indexed);
+  }
+
+  /** Makes and indexes the entry for a value the index holds nothing under, or only a lone waiting log's seq (`lone`). */
+  private newEntry(slot: number, value: string, forWindow: boolean, lone: number | undefined): KeyEntry {
     const entry = newKeyEntry(slot, value, forWindow);
-    index.set(value, entry);
+    (this.keyIndex[slot] as Map<string, IndexedValue>).set(value, entry);
     const bytes = KEY_ENTRY_BYTES + stringBytes(value);
     if (forWindow) this.windowBytes += bytes;
     else this.waitingLogBytes += bytes;
-    if (indexed !== undefined) {
+    if (lone !== undefined) {
       // A lone waiting log's value: the log now waits in the entry, which takes its place in the map.
-      this.waiting.adopt(indexed, slot, entry);
+      this.waiting.adopt(lone, slot, entry);
       this.waitingLogBytes -= LONE_VALUE_BYTES + stringBytes(value);
     }
     return entry;
@@ -635,7 +638,7 @@ export class Correlator {
         waitsIn[slot] = value;
         continue;
       }
-      const entry = typeof indexed === 'object' ? indexed : this.keyEntry(slot, value, false);
+      const entry = typeof indexed === 'object' ? indexed : this.newEntry(slot, value, false, indexed);
       waitsIn[slot] = entry;
       if (entry.windowCount === 0) continue;
       targets ??= [];

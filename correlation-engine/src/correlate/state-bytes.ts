@@ -67,8 +67,8 @@ export const LONE_VALUE_BYTES = MAP_ENTRY;
 
 /**
  * A waiting trace-less log: its ring slot in waiting-logs.ts (four numbers in typed arrays, four
- * string references, and per linking key an entry, a lone value and a summary reference). The
+ * string references, and per linking key where it waits, an entry or a lone value, and a summary reference). The
  * summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on the first
  * join through a value); the windows that join share them and count only their list slot.
  */
-export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 3 * FIELD;
+export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 2 * FIELD;

@@ -39,39 +39,28 @@ export class WaitingLogs {
   /** Seq of the oldest waiting log, and the seq the next one gets. */
   private head = 0;
   private next = 0;
-  private size: number;
-  private expires: Float64Array;
-  private time: Float64Array;
-  private severity: (Severity | undefined)[];
-  private service: (string | undefined)[];
-  private message: (string | undefined)[];
-  private spanId: (string | undefined)[];
+  private size = 0;
+  private expires!: Float64Array;
+  private time!: Float64Array;
+  private severity!: (Severity | undefined)[];
+  private service!: (string | undefined)[];
+  private message!: (string | undefined)[];
+  private spanId!: (string | undefined)[];
   /**
    * Per linking key: the entry the log waits in, or the value it waits alone under (the key index
-   * then holds its seq, state.ts IndexedValue); the seq of the log before it in that entry; the
-   * summary made for joins through it.
+   * then holds its seq, state.ts IndexedValue), as enqueue() was given it; the seq of the log
+   * before it in that entry; the summary made for joins through it.
    */
-  private entries: (KeyEntry | undefined)[][];
-  private lone: (string | undefined)[][];
-  private prev: Float64Array[];
-  private summaries: (LogSummary | undefined)[][];
+  private waitsIn!: WaitsUnder[][];
+  private prev!: Float64Array[];
+  private summaries!: (LogSummary | undefined)[][];
 
   /** Slots every ring keeps, even empty (its first size). */
   private readonly baseSize: number;
 
   constructor(private readonly capacity: number) {
     this.baseSize = Math.max(1, Math.min(capacity, INITIAL_SLOTS));
-    this.size = this.baseSize;
-    this.expires = new Float64Array(this.size);
-    this.time = new Float64Array(this.size);
-    this.severity = new Array(this.size).fill(undefined);
-    this.service = new Array(this.size).fill(undefined);
-    this.message = new Array(this.size).fill(undefined);
-    this.spanId = new Array(this.size).fill(undefined);
-    this.entries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
-    this.lone = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
-    this.prev = LINKING_KEYS.map(() => new Float64Array(this.size));
-    this.summaries = LINKING_KEYS.map(() => new Array(this.size).fill(undefined));
+    this.allocate(this.baseSize);
   }
 
   /** Logs waiting now. */
@@ -97,7 +86,7 @@ export class WaitingLogs {
    * entry, or the value itself when the log is alone under it (the caller indexes the returned
    * seq under it); undefined for keys without a value. The caller keeps room: count < capacity.
    */
-  enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly (KeyEntry | string | undefined)[]): number {
+  enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly WaitsUnder[]): number {
     if (this.count === this.size) this.resize(Math.min(this.capacity, this.size * 2));
     const seq = this.next++;
     const at = seq % this.size;
@@ -108,11 +97,9 @@ export class WaitingLogs {
     this.message[at] = log.message;
     this.spanId[at] = log.spanId;
     for (let k = 0; k < LINKING; k++) {
-      const waitsUnder = waitsIn[k];
-      const entry = typeof waitsUnder === 'object' ? waitsUnder : undefined;
-      (this.entries[k] as (KeyEntry | undefined)[])[at] = entry;
-      (this.lone[k] as (string | undefined)[])[at] = typeof waitsUnder === 'string' ? waitsUnder : undefined;
-      if (entry === undefined) continue;
+      const entry = waitsIn[k];
+      (this.waitsIn[k] as WaitsUnder[])[at] = entry;
+      if (typeof entry !== 'object') continue;
       (this.prev[k] as Float64Array)[at] = entry.waitingCount === 0 ? NONE : entry.waitingNewest;
       entry.waitingNewest = seq;
       entry.waitingCount += 1;
@@ -126,8 +113,7 @@ export class WaitingLogs {
    */
   adopt(seq: number, k: number, entry: KeyEntry): void {
     const at = seq % this.size;
-    (this.entries[k] as (KeyEntry | undefined)[])[at] = entry;
-    (this.lone[k] as (string | undefined)[])[at] = undefined;
+    (this.waitsIn[k] as WaitsUnder[])[at] = entry;
     (this.prev[k] as Float64Array)[at] = NONE;
     entry.waitingNewest = seq;
     entry.waitingCount = 1;
@@ -148,17 +134,14 @@ export class WaitingLogs {
     this.message[at] = undefined;
     this.spanId[at] = undefined;
     for (let k = 0; k < LINKING; k++) {
-      const lone = this.lone[k] as (string | undefined)[];
-      const value = lone[at];
-      if (value !== undefined) {
-        lone[at] = undefined;
-        leftAlone(k, value);
+      const waitsIn = this.waitsIn[k] as WaitsUnder[];
+      const entry = waitsIn[at];
+      if (entry === undefined) continue;
+      waitsIn[at] = undefined;
+      if (typeof entry === 'string') {
+        leftAlone(k, entry);
         continue;
       }
-      const entries = this.entries[k] as (KeyEntry | undefined)[];
-      const entry = entries[at];
-      if (entry === undefined) continue;
-      entries[at] = undefined;
       (this.summaries[k] as (LogSummary | undefined)[])[at] = undefined;
       // Logs leave in arrival order, so the one leaving is its entry's oldest.
       entry.waitingCount -= 1;
@@ -175,12 +158,11 @@ export class WaitingLogs {
     while (this.size > this.baseSize && this.count * 4 <= this.size) this.resize(Math.max(this.baseSize, Math.ceil(this.size / 2)));
   }
 
-  /** Empties the ring (shutdown: the key entries are cleared by the caller). */
+  /** Empties the ring, back to its first size (shutdown: the key index is cleared by the caller, entries and all). */
   clear(): void {
-    while (this.head < this.next) this.takeOldest(nothing, nothing);
     this.head = 0;
     this.next = 0;
-    this.shrink();
+    this.allocate(this.baseSize);
   }
 
   /** When the log expires. */
@@ -196,7 +178,7 @@ export class WaitingLogs {
   /**
    * Estimated bytes of a waiting log: its slot, its own strings (service and severity are shared
    * by every log of the service) and the summaries made for it so far. A summary made later
-   * (summaryFor) adds to it, so the figure taken out is the one last added.
+   * (makeSummary) adds to it, so the figure taken out is the one last added.
    */
   bytesOf(seq: number): number {
     const at = seq % this.size;
@@ -216,7 +198,8 @@ export class WaitingLogs {
    */
   makeSummary(seq: number, k: number): LogSummary {
     const at = seq % this.size;
-    const linkedBy = linkedByOf((this.entries[k] as (KeyEntry | undefined)[])[at] as KeyEntry);
+    // A window joins a log only through an entry (a lone value has no window).
+    const linkedBy = linkedByOf((this.waitsIn[k] as WaitsUnder[])[at] as KeyEntry);
     const timeUnixMs = this.time[at] as number;
     const severity = this.severity[at] as Severity;
     const service = this.service[at] as string;
@@ -240,8 +223,9 @@ export class WaitingLogs {
     const at = seq % this.size;
     for (let other = 0; other < LINKING; other++) {
       if (other === k) continue;
-      const entry = (this.entries[other] as (KeyEntry | undefined)[])[at];
-      if (entry === undefined) continue;
+      const entry = (this.waitsIn[other] as WaitsUnder[])[at];
+      // A value it waits alone under was taken by no window (a window's taking makes the entry).
+      if (typeof entry !== 'object') continue;
       const obk = BUSINESS_SLOT[other] as number;
       if (lent ? obk < bk && keys[BUSINESS_KEYS[obk] as BusinessKey] === entry.value : slotHas(keySlot(w.keys, obk), entry.value))
         return true;
@@ -249,30 +233,50 @@ export class WaitingLogs {
     return false;
   }
 
+  /** Fresh, empty slots, `size` of them. */
+  private allocate(size: number): void {
+    this.size = size;
+    this.expires = new Float64Array(size);
+    this.time = new Float64Array(size);
+    this.severity = slots(size);
+    this.service = slots(size);
+    this.message = slots(size);
+    this.spanId = slots(size);
+    this.waitsIn = LINKING_KEYS.map(() => slots(size));
+    this.prev = LINKING_KEYS.map(() => new Float64Array(size));
+    this.summaries = LINKING_KEYS.map(() => slots(size));
+  }
+
   /** The ring with `size` slots, each waiting log moved to its slot there (O(logs), amortized by the doublings and halvings between). */
   private resize(size: number): void {
     if (size < this.count || size === this.size) throw new Error(`waiting-log ring cannot hold ${this.count} logs in ${size} slots`);
-    const from = this.size;
-    const move = <T extends { length: number; [i: number]: unknown }>(old: T, made: T): T => {
-      for (let seq = this.head; seq < this.next; seq++) made[seq % size] = old[seq % from];
-      return made;
+    const old = { ...this };
+    const from = old.size;
+    this.allocate(size);
+    const move = <T extends { [i: number]: unknown }>(was: T, made: T): void => {
+      for (let seq = this.head; seq < this.next; seq++) made[seq % size] = was[seq % from];
     };
-    const list = <T>(old: T[]): T[] => move(old, new Array<T>(size).fill(undefined as T));
-    this.expires = move(this.expires, new Float64Array(size));
-    this.time = move(this.time, new Float64Array(size));
-    this.severity = list(this.severity);
-    this.service = list(this.service);
-    this.message = list(this.message);
-    this.spanId = list(this.spanId);
-    this.entries = this.entries.map(list);
-    this.lone = this.lone.map(list);
-    this.prev = this.prev.map((p) => move(p, new Float64Array(size)));
-    this.summaries = this.summaries.map(list);
-    this.size = size;
+    move(old.expires, this.expires);
+    move(old.time, this.time);
+    move(old.severity, this.severity);
+    move(old.service, this.service);
+    move(old.message, this.message);
+    move(old.spanId, this.spanId);
+    for (let k = 0; k < LINKING; k++) {
+      move(old.waitsIn[k] as WaitsUnder[], this.waitsIn[k] as WaitsUnder[]);
+      move(old.prev[k] as Float64Array, this.prev[k] as Float64Array);
+      move(old.summaries[k] as (LogSummary | undefined)[], this.summaries[k] as (LogSummary | undefined)[]);
+    }
   }
 }
 
-const nothing = (): void => {};
+/** Where a waiting log waits under one linking key: an entry, the value it is alone under, or nothing. */
+type WaitsUnder = KeyEntry | string | undefined;
+
+/** `n` empty slots (holey arrays of undefined would make every read a lookup in the prototype chain). */
+function slots<T>(n: number): T[] {
+  return new Array<T>(n).fill(undefined as T);
+}
 
 /** True when the log carries a value of some linking key (else it can join no window). */
 export function hasLinkingValue(log: NormalizedLog): boolean {
