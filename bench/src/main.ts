@@ -222,11 +222,79 @@ async function startSink(port = 0): Promise<{ proc: Proc; url: string }> {
   return { proc, url: m[1] as string };
 }
 
+interface ExporterDrain {
+  filledRecords: number;
+  deliveredEntries: number;
+  drainSeconds: number;
+  entriesPerSec: number;
+  engineCpuUsPerEntry: number;
+  engineCpuShare: number;
+}
+
+/**
+ * One drain: an engine fills its queue with Loki down, then the sink comes up on Loki's port. The
+ * rate is timed from the first push's arrival to the last one's, over the entries after the first
+ * push: the exporter's steady pace, not the backoff it was in when the sink came up (up to
+ * EXPORT_RETRY_MAX_MS of waiting, a sizable share of a drain of a few seconds).
+ */
+async function exporterDrain(run: number): Promise<ExporterDrain> {
+  log(`exporter throughput, drain ${run + 1}/${RUNS}: fill the queue with Loki down, then time the drain into the sink`);
+  const port = await freePort();
+  const engine = await startEngine(
+    { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
+    `exporter-${run}`,
+  );
+  const fill = await load({
+    url: engine.url,
+    workload: 'logs',
+    connections: CONNECTIONS.logs,
+    warmupMs: 0,
+    durationMs: 60_000,
+    maxRequests: 4000,
+  });
+  await sleep(WINDOW_SECONDS * 1000 + 1000); // let the windows close, so their events are queued too
+  const sink = await startSink(port);
+  const cpuStart = engine.proc.cpuSeconds();
+  const tStart = Date.now();
+  let last = 0;
+  let lastChange = Date.now();
+  while (Date.now() - lastChange < 2000 && Date.now() - tStart < 120_000) {
+    await sleep(50);
+    const c = await sinkCount(sink.url);
+    if (c.entries !== last) {
+      last = c.entries;
+      lastChange = Date.now();
+    }
+  }
+  const c = await sinkCount(sink.url);
+  // The engine's CPU over the drain (and the 2 s of quiet that ended it): below one core per
+  // second of drain, the exporter waited on the backend for the rest.
+  const drainCpuSeconds = engine.proc.cpuSeconds() - cpuStart;
+  const seconds = (c.lastAt - c.firstAt) / 1000;
+  const rate = seconds > 0 ? (c.entries - c.firstPushEntries) / seconds : 0;
+  await stop(engine.proc);
+  await stop(sink.proc);
+  const drain: ExporterDrain = {
+    filledRecords: fill.items,
+    deliveredEntries: c.entries,
+    drainSeconds: round(seconds, 2),
+    entriesPerSec: round(rate),
+    engineCpuUsPerEntry: c.entries > 0 ? round((drainCpuSeconds * 1e6) / c.entries, 2) : 0,
+    engineCpuShare: seconds > 0 ? round(drainCpuSeconds / seconds, 2) : 0,
+  };
+  log(
+    `exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
+  );
+  return drain;
+}
+
 interface SinkCounts {
   entries: number;
   /** Of `entries`, the engine's correlation events. */
   eventEntries: number;
   firstAt: number;
+  /** Entries of the first push (a drain is timed from its arrival, so they took no measured time). */
+  firstPushEntries: number;
   /** When the last push (Loki or OTLP) arrived, Unix ms. */
   lastAt: number;
   otlpPushes: number;
@@ -650,58 +718,40 @@ async function main(): Promise<void> {
   if (phase('exporter')) {
     // The backlog is built while Loki is down (nothing listens on its port), then the sink comes up
     // and the exporter drains with the engine otherwise idle: its own throughput on one core.
-    log('exporter throughput: fill the queue with Loki down, then time the drain into the sink');
-    const port = await freePort();
-    const engine = await startEngine(
-      { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
-      'exporter',
-    );
-    const fill = await load({
-      url: engine.url,
-      workload: 'logs',
-      connections: CONNECTIONS.logs,
-      warmupMs: 0,
-      durationMs: 60_000,
-      maxRequests: 4000,
-    });
-    await sleep(WINDOW_SECONDS * 1000 + 1000); // let the windows close, so their events are queued too
-    const drainSink = await startSink(port);
-    const tStart = Date.now();
-    const cpuStart = engine.proc.cpuSeconds();
-    let last = 0;
-    let lastChange = Date.now();
-    while (Date.now() - lastChange < 2000 && Date.now() - tStart < 120_000) {
-      await sleep(50);
-      const c = await sinkCount(drainSink.url);
-      if (c.entries !== last) {
-        last = c.entries;
-        lastChange = Date.now();
-      }
-    }
-    const c = await sinkCount(drainSink.url);
-    // The engine's CPU over the drain (and the 2 s of quiet that ended it): below one core per
-    // second of drain, the exporter waited on the backend for the rest.
-    const drainCpuSeconds = engine.proc.cpuSeconds() - cpuStart;
-    const seconds = (c.lastAt - tStart) / 1000;
-    const rate = seconds > 0 ? c.entries / seconds : 0;
-    await stop(engine.proc);
-    await stop(drainSink.proc);
-    const engineCpuUsPerEntry = c.entries > 0 ? round((drainCpuSeconds * 1e6) / c.entries, 2) : 0;
+    // Repeated RUNS times (a drain is a couple of seconds: one run is at the mercy of the machine's
+    // moods), the median reported.
+    const drains: ExporterDrain[] = [];
+    for (let run = 0; run < RUNS; run++) drains.push(await exporterDrain(run));
+    const mid = (pick: (d: ExporterDrain) => number) => median(drains.map(pick));
+    const rate = mid((d) => d.entriesPerSec);
     figures.exporter = {
-      filledRecords: fill.items,
-      deliveredEntries: c.entries,
-      drainSeconds: round(seconds, 2),
+      runs: drains,
+      filledRecords: mid((d) => d.filledRecords),
+      deliveredEntries: mid((d) => d.deliveredEntries),
+      drainSeconds: round(
+        mid((d) => d.drainSeconds),
+        2,
+      ),
       entriesPerSec: round(rate),
-      engineCpuUsPerEntry,
-      engineCpuShare: seconds > 0 ? round(drainCpuSeconds / seconds, 2) : 0,
+      engineCpuUsPerEntry: round(
+        mid((d) => d.engineCpuUsPerEntry),
+        2,
+      ),
+      engineCpuShare: round(
+        mid((d) => d.engineCpuShare),
+        2,
+      ),
     };
-    log(
-      `exporter drained ${c.entries} entries in ${round(seconds, 2)} s: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${engineCpuUsPerEntry} µs/entry)`,
-    );
     if (w1Engine)
       // Issue 16: the exporter must never be the bottleneck, with room to catch up after an outage.
       targets.push(
-        atLeast('exporter throughput (Loki, local sink) vs workload 1 ingest (issue 16)', rate, 'records/s', w1Engine.itemsPerSec, 1.5),
+        atLeast(
+          `exporter throughput (Loki, local sink) vs workload 1 ingest (issue 16; median of ${RUNS} drains)`,
+          rate,
+          'records/s',
+          w1Engine.itemsPerSec,
+          1.5,
+        ),
       );
   }
 

@@ -22,6 +22,7 @@ interface PushBody {
 let entries = 0;
 let pushes = 0;
 let firstAt = 0;
+let firstPushEntries = 0;
 let lastAt = 0;
 let otlpPushes = 0;
 let otlpRecords = 0;
@@ -32,7 +33,7 @@ const EVENT_SERVICE = 'correlation-engine';
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/count') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ entries, pushes, firstAt, lastAt, otlpPushes, otlpRecords, eventEntries }));
+    res.end(JSON.stringify({ entries, pushes, firstAt, firstPushEntries, lastAt, otlpPushes, otlpRecords, eventEntries }));
     return;
   }
   const chunks: Buffer[] = [];
@@ -67,7 +68,10 @@ const server = createServer((req, res) => {
     }
     pushes++;
     const now = Date.now();
-    if (firstAt === 0) firstAt = now;
+    if (firstAt === 0) {
+      firstAt = now;
+      firstPushEntries = entries;
+    }
     lastAt = now;
   });
 });
