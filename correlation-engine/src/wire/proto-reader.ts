@@ -17,6 +17,17 @@ export const WIRE_EGROUP = 4;
 export const WIRE_I32 = 5;
 
 const TWO_32 = 4_294_967_296;
+/**
+ * Node's per-encoding decoders behind Buffer#toString, present on every Buffer since Node 0.x and
+ * called directly by widely used binary decoders (msgpackr, among others). Called here for every
+ * string field of a batch: toString's own argument handling (range clamping, the encoding name
+ * looked up by string) cost more than the decoding of the short ids and keys OTLP carries.
+ */
+interface SliceableBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  hexSlice(start: number, end: number): string;
+}
+
 /** Legacy groups are skipped recursively; a deeper group nesting than this is refused. */
 const MAX_GROUP_DEPTH = 32;
 
@@ -26,15 +37,15 @@ export class ProtoReader {
   limit: number;
   private readonly buf: Uint8Array;
   private readonly view: DataView;
-  // Buffer view over the same memory (no copy): Buffer#toString('utf8') is Node's native UTF-8
-  // decoder, faster than TextDecoder for the many short strings of an OTLP batch.
-  private readonly text: Buffer;
+  // Buffer view over the same memory (no copy): Node's native UTF-8 decoder, faster than
+  // TextDecoder for the many short strings of an OTLP batch.
+  private readonly text: SliceableBuffer;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.limit = buf.length;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength) as SliceableBuffer;
   }
 
   truncated(at = this.pos): OtlpDecodeError {
@@ -150,7 +161,7 @@ export class ProtoReader {
     const start = this.pos;
     const end = start + length;
     this.pos = end;
-    return length === 0 ? '' : this.text.toString('utf8', start, end);
+    return length === 0 ? '' : this.text.utf8Slice(start, end);
   }
 
   /** Start of a bytes field's payload (a view into the request, no copy); its end is `pos`. */
@@ -170,7 +181,7 @@ export class ProtoReader {
     const buf = this.buf;
     let nonZero = 0;
     for (let i = start; i < end; i++) nonZero |= buf[i] as number;
-    return nonZero === 0 ? undefined : this.text.toString('hex', start, end);
+    return nonZero === 0 ? undefined : this.text.hexSlice(start, end);
   }
 
   get buffer(): Uint8Array {
