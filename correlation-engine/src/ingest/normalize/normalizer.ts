@@ -118,6 +118,8 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
   b.setTime(ms, false);
   let i = skipSpaces(line, afterTime);
   let javaStyle = false;
+  // Whether this header named a level (not whether the log has one: the record may state its own).
+  let levelFound = false;
   // Optional [thread] before the level.
   if (line.charCodeAt(i) === 91 /* [ */) {
     const close = line.indexOf(']', i);
@@ -125,6 +127,7 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
     const level = close > 0 ? severityFromWord(inner) : undefined;
     if (level) {
       b.setSeverity(level, false);
+      levelFound = true;
       i = skipSpaces(line, close + 1);
     } else if (close > 0 && close - i <= 256) {
       b.attribute('thread', inner, false);
@@ -133,12 +136,13 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
     }
   }
   // Level word (a trailing ':' is tolerated: `ERROR: ...`).
-  if (b.severity === undefined) {
+  if (!levelFound) {
     const end = wordEnd(line, i);
     const w = line.charCodeAt(end - 1) === 58 ? line.slice(i, end - 1) : line.slice(i, end);
     const level = severityFromWord(w);
     if (level) {
       b.setSeverity(level, false);
+      levelFound = true;
       i = skipSpaces(line, end);
     }
   }
@@ -165,7 +169,7 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
   }
   if (javaStyle) b.format = 'blueplanet';
   // `2026-... myapp ERROR boom`: the level was not right after the time; look a little further.
-  if (b.severity === undefined) levelFromLeadingWords(b, line, i);
+  if (!levelFound) levelFromLeadingWords(b, line, i);
   body(b, line, i, false);
 }
 
@@ -210,6 +214,8 @@ function jsonBody(b: LogBuilder, text: string, from: number): boolean {
  * case; a decorated one (`[warn]`, `Error:`) may be any case.
  */
 function levelFromLeadingWords(b: LogBuilder, line: string, start: number): void {
+  // Known already (the record's own, or the header's): a word found here would not replace it.
+  if (b.severity !== undefined) return;
   let i = skipSpaces(line, start);
   for (let w = 0; w < LEVEL_SEARCH_WORDS && i < line.length; w++) {
     const end = wordEnd(line, i);
@@ -270,9 +276,12 @@ export function normalizeApiRecord(
   resource: { service: string; host?: string; env?: string },
   nowMs: number,
 ): NormalizedLog {
-  const b = parseLineInto(new LogBuilder(), record.message, nowMs);
-  if (record.timestamp !== undefined) b.setTime(timeFromValue(record.timestamp), true);
+  const b = new LogBuilder();
+  // The record's own severity wins; set before the message is parsed (the parsers never override),
+  // so the parser does not look for a level word the record states.
   if (record.severity !== undefined) b.setSeverity(severityFromValue(record.severity), true);
+  parseLineInto(b, record.message, nowMs);
+  if (record.timestamp !== undefined) b.setTime(timeFromValue(record.timestamp), true);
   b.setTraceContext(normalizeTraceId(record.trace_id), normalizeSpanId(record.span_id));
   // Named loads, one per key, instead of a keyed load in a loop over BUSINESS_KEYS (micro normalizer.ts).
   explicitKey(b, 'circuit_id', record.circuit_id);

@@ -154,6 +154,10 @@ export class LogRecordFields {
 
 /** Applies a LogRecord's body and OTLP fields to its builder (attributes were applied already). */
 export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): void {
+  // The record's own severity wins over anything its body says; set before the body is parsed (the
+  // parsers never override), so a body parser does not look for a level word the record states.
+  const severity = severityFromOtlpNumber(f.severityNumber) ?? (f.severityText ? severityFromWord(f.severityText) : undefined);
+  b.setSeverity(severity, true);
   const body = f.body;
   if (typeof body === 'string') {
     // Alloy/otelcol.receiver.loki ship the raw file line as a string body: parse it like the API.
@@ -171,8 +175,6 @@ export function completeLog(b: LogBuilder, f: LogRecordFields, nowMs: number): v
   }
   if (f.timeMs > 0) b.setTime(f.timeMs, true);
   else if (f.observedMs > 0) b.setTime(f.observedMs, false);
-  const severity = severityFromOtlpNumber(f.severityNumber) ?? (f.severityText ? severityFromWord(f.severityText) : undefined);
-  b.setSeverity(severity, true);
   b.setTraceContext(f.traceId, f.spanId);
 }
 

@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { severityFromValue } from '../../../src/ingest/normalize/normalize-severity.js';
 import { normalizeApiRecord } from '../../../src/ingest/normalize/normalizer.js';
+import { levelLines } from '../../fixtures/level-lines.js';
 
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
 const resource = { service: 'mdso', host: 'mdso-01', env: 'prod' };
@@ -90,5 +93,18 @@ describe('normalizeApiRecord', () => {
       severity: 'WARN',
       format: 'plain',
     });
+  });
+});
+
+describe('a record that states its severity', () => {
+  it('normalizes as if its line were parsed alone and the severity set after (any line, any value)', () => {
+    fc.assert(
+      fc.property(levelLines, fc.constantFrom('error', 'WARN', 'Info', '17', '3', 'nonsense', ''), (message, severity) => {
+        const alone = normalizeApiRecord({ message }, resource, NOW);
+        const stated = normalizeApiRecord({ message, severity }, resource, NOW);
+        expect(stated).toEqual({ ...alone, severity: severityFromValue(severity) ?? alone.severity });
+      }),
+      { numRuns: 600 },
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { severityFromOtlpNumber, severityFromWord } from '../../../src/ingest/normalize/normalize-severity.js';
 import { decodeLogs, OtlpDecodeError } from '../../../src/ingest/otlp/index.js';
+import { levelLines } from '../../fixtures/level-lines.js';
 import { hrToMs, sdkLogRecords } from '../../fixtures/otlp-samples.js';
 import { bytes, hex, kvString, len, str, uint } from '../../fixtures/proto-writer.js';
 
@@ -249,5 +252,32 @@ describe('decodeLogs: protobuf details', () => {
     for (let cut = 1; cut < real.length; cut++) {
       expect(() => decodeLogs(real.subarray(0, cut), 'protobuf', NOW), `cut at ${cut}`).toThrow(OtlpDecodeError);
     }
+  });
+});
+
+describe('decodeLogs: a record that states its severity', () => {
+  const one = (record: Record<string, unknown>) =>
+    decodeLogs({ resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [record] }] }] }, 'json', NOW).logs[0];
+
+  it('normalizes as if its body were parsed alone and the OTLP severity set after (any body line)', () => {
+    fc.assert(
+      fc.property(
+        levelLines,
+        fc.constantFrom(0, 5, 9, 13, 17, 21, 30),
+        fc.constantFrom(undefined, 'WARN', 'bogus'),
+        (line, number, text) => {
+          const alone = one({ timeUnixNano: '1795556460000000000', body: { stringValue: line } });
+          const stated = one({
+            timeUnixNano: '1795556460000000000',
+            severityNumber: number,
+            severityText: text,
+            body: { stringValue: line },
+          });
+          const own = severityFromOtlpNumber(number) ?? (text ? severityFromWord(text) : undefined);
+          expect(stated).toEqual({ ...alone, severity: own ?? alone?.severity });
+        },
+      ),
+      { numRuns: 600 },
+    );
   });
 });
