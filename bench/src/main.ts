@@ -255,18 +255,7 @@ async function exporterDrain(run: number): Promise<ExporterDrain> {
   await sleep(WINDOW_SECONDS * 1000 + 1000); // let the windows close, so their events are queued too
   const sink = await startSink(port);
   const cpuStart = engine.proc.cpuSeconds();
-  const tStart = Date.now();
-  let last = 0;
-  let lastChange = Date.now();
-  while (Date.now() - lastChange < 2000 && Date.now() - tStart < 120_000) {
-    await sleep(50);
-    const c = await sinkCount(sink.url);
-    if (c.entries !== last) {
-      last = c.entries;
-      lastChange = Date.now();
-    }
-  }
-  const c = await sinkCount(sink.url);
+  const c = await sinkQuiet(sink.url, (counts) => counts.entries, Date.now(), 50);
   // The engine's CPU over the drain (and the 2 s of quiet that ended it): below one core per
   // second of drain, the exporter waited on the backend for the rest.
   const drainCpuSeconds = engine.proc.cpuSeconds() - cpuStart;
@@ -321,6 +310,22 @@ interface Delivered {
 }
 
 /**
+ * The sink's counts once `counted` has not moved for 2 s (the sender's backlog delivered), or
+ * 120 s after `since`; polled every `pollMs`.
+ */
+async function sinkQuiet(url: string, counted: (c: SinkCounts) => number, since: number, pollMs: number): Promise<SinkCounts> {
+  let last = await sinkCount(url);
+  let lastChange = Date.now();
+  while (Date.now() - lastChange < 2000 && Date.now() - since < 120_000) {
+    await sleep(pollMs);
+    const c = await sinkCount(url);
+    if (counted(c) !== counted(last)) lastChange = Date.now();
+    last = c;
+  }
+  return last;
+}
+
+/**
  * Runs `measure` (the side's warm-up and timed run), then waits until the sink has received
  * nothing for 2 s (the server's backlog delivered, at most 120 s) and says what was delivered
  * and at what CPU. A closed-loop run at full speed may accept faster than the server delivers:
@@ -337,14 +342,7 @@ async function deliveredOf(
   const cpu0 = server.proc.cpuSeconds();
   const t0 = Date.now();
   const s = await measure();
-  let last = await sinkCount(sinkUrl);
-  let lastChange = Date.now();
-  while (Date.now() - lastChange < 2000 && Date.now() - t0 < 120_000) {
-    await sleep(100);
-    const c = await sinkCount(sinkUrl);
-    if (delivered(c) !== delivered(last)) lastChange = Date.now();
-    last = c;
-  }
+  const last = await sinkQuiet(sinkUrl, delivered, t0, 100);
   // The CPU of the 2 s of quiet is counted too: an idle server spends next to none.
   const cpu = server.proc.cpuSeconds() - cpu0;
   const records = delivered(last) - delivered(before);

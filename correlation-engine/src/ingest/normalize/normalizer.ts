@@ -169,7 +169,7 @@ function timestampedLine(b: LogBuilder, line: string, ms: number, afterTime: num
   }
   if (javaStyle) b.format = 'blueplanet';
   // `2026-... myapp ERROR boom`: the level was not right after the time; look a little further.
-  if (!levelFound) levelFromLeadingWords(b, line, i);
+  levelFromLeadingWords(b, line, i);
   body(b, line, i, false);
 }
 
