@@ -288,6 +288,8 @@ interface SinkCounts {
   lastAt: number;
   otlpPushes: number;
   otlpRecords: number;
+  /** Log records the engine forwarded to Loki's OTLP endpoint (LOKI_OTLP_LOGS_FORM=otlp). */
+  lokiOtlpRecords: number;
 }
 
 async function sinkCount(url: string): Promise<SinkCounts> {
@@ -364,8 +366,8 @@ async function deliveredOf(
 const engineLogsAccepted = (url: string) => async (): Promise<number> =>
   metricSum(await (await fetch(`${url}/metrics`)).text(), 'correlation_records_received_total', { signal: 'logs' });
 
-/** Log entries the sink got from the engine: its correlation events not counted. */
-const engineLogEntries = (c: SinkCounts): number => c.entries - c.eventEntries;
+/** Log records the sink got from the engine, pushed or forwarded over OTLP: its correlation events not counted. */
+const engineLogEntries = (c: SinkCounts): number => c.entries - c.eventEntries + c.lokiOtlpRecords;
 
 async function gauge(url: string, pattern: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -20,6 +20,7 @@ export const exportersEnvSchema = z
     LOKI_URL: envOptionalUrl(),
     LOKI_TRACE_ID_LABEL: envBoolean(false),
     LOKI_EXPORT_OTLP_LOGS: envBoolean(false),
+    LOKI_OTLP_LOGS_FORM: envEnum(['otlp', 'push'] as const, 'otlp'),
     TEMPO_OTLP_URL: envOptionalUrl(),
     DATADOG_API_KEY: envOptionalString(),
     DATADOG_SITE: envString('datadoghq.com'),
@@ -58,6 +59,8 @@ export const exportersEnvSchema = z
       traceIdLabel: env.LOKI_TRACE_ID_LABEL,
       /** Also push logs that arrived over OTLP (the gateway normally sends those to Loki itself). */
       exportOtlpLogs: env.LOKI_EXPORT_OTLP_LOGS,
+      /** `otlp`: those requests forwarded as received to Loki's OTLP endpoint; `push`: each record a push line. */
+      otlpLogsForm: env.LOKI_OTLP_LOGS_FORM,
       /** `json` (gzip) or `protobuf` (snappy). */
       format: env.LOKI_FORMAT,
       /** X-Scope-OrgID for multi-tenant Loki. */

@@ -117,6 +117,7 @@ const exporter = new LokiExporter({
   baseUrl: url,
   format: process.env.LOKI_FORMAT === 'protobuf' ? 'protobuf' : 'json',
   exportOtlpLogs: false,
+  otlpLogsForm: 'otlp',
   traceIdLabel: false,
   maxLineBytes: 256 * 1024,
   // One name for both bounds here, as in create-delivery.ts: the Loki push size wins.

@@ -31,7 +31,7 @@ type QueueEntry = import('../../../correlation-engine/src/delivery/queue/durable
 // Builds before queue-rows.ts stored JSON arrays of log objects: decode them the way they did.
 const decodeRow: (entry: QueueEntry) => unknown[] = await import(dist('delivery/queue/queue-rows.js')).then(
   (m: typeof import('../../../correlation-engine/src/delivery/queue/queue-rows.ts')) => m.decodeRow,
-  () => (entry: QueueEntry) => JSON.parse(entry.body) as unknown[],
+  () => (entry: QueueEntry) => JSON.parse(entry.body as string) as unknown[],
 );
 
 type Body = import('../../../correlation-engine/src/http/routes/logs.ts').PostLogsBody;

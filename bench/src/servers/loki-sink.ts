@@ -3,7 +3,8 @@
 // reports what arrived so the bench can time a drain.
 // Also the collector's OTLP/HTTP logs exporter target in workload 3 (POST /v1/logs): answers an
 // empty ExportLogsServiceResponse (200, zero bytes of protobuf) and counts the requests and their
-// log records. Loki entries of the engine's correlation events (stream service="correlation-engine")
+// log records; and Loki's own OTLP endpoint (POST /otlp/v1/logs), where the engine forwards the
+// OTLP logs it ships, counted apart (`lokiOtlpRecords`). Loki entries of the engine's correlation events (stream service="correlation-engine")
 // are counted apart too, so the bench can tell when every accepted log was delivered.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -26,6 +27,7 @@ let firstPushEntries = 0;
 let lastAt = 0;
 let otlpPushes = 0;
 let otlpRecords = 0;
+let lokiOtlpRecords = 0;
 let eventEntries = 0;
 /** The stream label set the engine gives its correlation events (loki-encoding.ts). */
 const EVENT_SERVICE = 'correlation-engine';
@@ -33,18 +35,21 @@ const EVENT_SERVICE = 'correlation-engine';
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/count') {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ entries, pushes, firstAt, firstPushEntries, lastAt, otlpPushes, otlpRecords, eventEntries }));
+    res.end(JSON.stringify({ entries, pushes, firstAt, firstPushEntries, lastAt, otlpPushes, otlpRecords, lokiOtlpRecords, eventEntries }));
     return;
   }
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    if (req.url === '/v1/logs') {
+    if (req.url === '/v1/logs' || req.url === '/otlp/v1/logs') {
       res.writeHead(200, { 'content-type': 'application/x-protobuf' });
       res.end();
       const raw = Buffer.concat(chunks);
-      otlpRecords += otlpLogRecords(req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
-      otlpPushes++;
+      const records = otlpLogRecords(req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
+      if (req.url === '/v1/logs') {
+        otlpRecords += records;
+        otlpPushes++;
+      } else lokiOtlpRecords += records;
       lastAt = Date.now();
       return;
     }

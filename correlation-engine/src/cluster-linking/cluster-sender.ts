@@ -162,7 +162,11 @@ export class ClusterSender {
     const rows = this.queue.read(CONSUMER, this.o.maxBatchRecords ?? 1000, this.o.maxBatchBytes ?? 1024 * 1024);
     const last = rows.at(-1);
     if (last === undefined) return;
-    const records = rows.map((r) => r.body.slice(r.body.indexOf('\n') + 1));
+    // Rows this sender wrote itself: text, never bytes.
+    const records = rows.map((r) => {
+      const text = r.body as string;
+      return text.slice(text.indexOf('\n') + 1);
+    });
     const body = `{"resourceLogs":[{"resource":${this.resource},"scopeLogs":[{"scope":{"name":"obs.cluster"},"logRecords":[${records.join(',')}]}]}]}`;
     let retryAfterMs: number | undefined;
     let failure: string;

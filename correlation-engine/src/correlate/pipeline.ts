@@ -14,7 +14,7 @@ import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../m
 import { eventBytes, logBytes } from '../memory/record-bytes.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
-import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, Signal } from '../model/types.js';
+import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, ReceivedOtlpLogs, Signal } from '../model/types.js';
 import { Correlator, DEFAULT_MAX_RELATED } from './correlator.js';
 import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
@@ -279,9 +279,10 @@ export class Pipeline {
   /**
    * Logs are made safe by the delivery seam first: a refused batch (429) must not be correlated twice.
    * `arrivedAt` (performance.now() ms, default now) is when the request carrying the records
-   * arrived: the visibility histogram measures from it.
+   * arrived: the visibility histogram measures from it. `received` is the OTLP request the batch
+   * was decoded from, in the batch's order (delivery may forward it as it arrived).
    */
-  async ingestLogs(batch: readonly NormalizedLog[], arrivedAt = performance.now()): Promise<void> {
+  async ingestLogs(batch: readonly NormalizedLog[], arrivedAt = performance.now(), received?: ReceivedOtlpLogs): Promise<void> {
     if (batch.length === 0) return;
     this.assertMemory();
     const cluster = this.cluster;
@@ -298,7 +299,7 @@ export class Pipeline {
       return;
     }
     try {
-      await this.delivery.acceptLogs(logs);
+      await this.delivery.acceptLogs(logs, received && logs !== batch ? withoutClusterRecords(received, batch, logs) : received);
     } catch (err) {
       if (err instanceof BackpressureError) throw err;
       // The records are not safe (e.g. the queue's disk failed): tell the client to retry rather
@@ -546,4 +547,29 @@ export class Pipeline {
       },
     };
   }
+}
+
+/**
+ * The request less the cluster records of its batch: their wire ordinals join the request's
+ * dropped ones. The batch holds the request's records in wire order, without those dropped.
+ */
+function withoutClusterRecords(
+  received: ReceivedOtlpLogs,
+  batch: readonly NormalizedLog[],
+  userLogs: readonly NormalizedLog[],
+): ReceivedOtlpLogs {
+  const kept = new Set(userLogs);
+  const dropped: number[] = [];
+  let ordinal = 0;
+  let next = 0; // the next of received.dropped
+  for (const log of batch) {
+    while (next < received.dropped.length && received.dropped[next] === ordinal) {
+      dropped.push(ordinal++);
+      next += 1;
+    }
+    if (!kept.has(log)) dropped.push(ordinal);
+    ordinal += 1;
+  }
+  for (; next < received.dropped.length; next += 1) dropped.push(received.dropped[next] as number);
+  return { ...received, dropped };
 }

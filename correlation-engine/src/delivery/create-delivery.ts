@@ -68,6 +68,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
         baseUrl: ex.loki.url,
         format: ex.loki.format,
         exportOtlpLogs: ex.loki.exportOtlpLogs,
+        otlpLogsForm: ex.loki.otlpLogsForm,
         traceIdLabel: ex.loki.traceIdLabel,
         maxLineBytes: ex.loki.maxLineBytes,
         batchMaxBytes: ex.loki.batchMaxBytes,

@@ -1,7 +1,7 @@
 // The seam between ingest/correlation and the outside world. Ingest routes hand accepted logs
 // here before answering 2xx; the correlator hands closed-window events here. An implementation
 // owns persistence (the durable queue) and the exporters that read from it.
-import type { CorrelationEvent, NormalizedLog } from '../model/types.js';
+import type { CorrelationEvent, NormalizedLog, ReceivedOtlpLogs } from '../model/types.js';
 
 /** Thrown by accept* when the backlog is over its bound; routes answer 429/503 with Retry-After. */
 export class BackpressureError extends Error {
@@ -15,8 +15,12 @@ export class BackpressureError extends Error {
 }
 
 export interface Delivery {
-  /** Persists accepted logs; resolves once they are safe (durable when a queue is configured). */
-  acceptLogs(logs: readonly NormalizedLog[]): Promise<void>;
+  /**
+   * Persists accepted logs; resolves once they are safe (durable when a queue is configured).
+   * Logs that arrived in an OTLP export request come with it (`received`): an exporter that
+   * forwards requests as they arrived ships them from it, not record by record.
+   */
+  acceptLogs(logs: readonly NormalizedLog[], received?: ReceivedOtlpLogs): Promise<void>;
   /** Persists correlation events from closed windows. */
   acceptEvents(events: readonly CorrelationEvent[]): Promise<void>;
   /** Non-null while ingest must be refused (backlog over bound); also drives GET /ready. */

@@ -1,12 +1,12 @@
 // The Delivery used when at least one exporter is configured: accepted records are committed to
 // the durable queue before accept* resolves (so before the route answers 2xx), and each exporter
 // drains the queue on its own. The queue's byte bound is the only place ingest is pushed back.
-import type { CorrelationEvent, NormalizedLog } from '../model/types.js';
+import type { CorrelationEvent, NormalizedLog, ReceivedOtlpLogs } from '../model/types.js';
 import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { DurableQueue, NewEntry } from './queue/durable-queue.js';
-import { eventRow, logRow } from './queue/queue-rows.js';
+import { eventRow, logRow, otlpLogsRow } from './queue/queue-rows.js';
 import type { QueueExporter } from './queue-exporter.js';
 
 export interface DurableDeliveryOptions {
@@ -56,15 +56,19 @@ export class DurableDelivery implements Delivery {
    * Commits the logs some exporter ships to the durable queue; throws BackpressureError when the
    * backlog is over its bound. A log no exporter ships (an OTLP log with Loki alone and
    * LOKI_EXPORT_OTLP_LOGS=false: the gateway sends those to Loki) is not written: the queue makes
-   * delivery durable, and nothing would read it but to skip it.
+   * delivery durable, and nothing would read it but to skip it. The OTLP request the logs came
+   * in is written as one row when an exporter forwards requests (Loki's OTLP form), in the same
+   * transaction as the rows of the logs other exporters ship one by one.
    */
-  async acceptLogs(logs: readonly NormalizedLog[]): Promise<void> {
+  async acceptLogs(logs: readonly NormalizedLog[], received?: ReceivedOtlpLogs): Promise<void> {
     if (logs.length === 0) return;
     const refusal = this.backpressure();
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
     const shipped = this.shippedLogs(logs);
-    if (shipped.length === 0) return;
-    await this.persist(toRows(shipped, logRow));
+    const rows = shipped.length === 0 ? [] : toRows(shipped, logRow);
+    if (received && this.exporters.some((e) => e.takesOtlpLogs())) rows.push(otlpLogsRow(received, logs.length));
+    if (rows.length === 0) return;
+    await this.persist(rows);
   }
 
   /** The logs at least one exporter ships: all of them in the common case, without a copy. */

@@ -10,12 +10,14 @@ import type { DeliveryLogger } from './delivery-logger.js';
 import { ExporterHealthLog, safeTarget } from './exporter-health-log.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { DurableQueue, EntryKind, QueueEntry } from './queue/durable-queue.js';
-import { decodeRow, type QueuedRecord } from './queue/queue-rows.js';
+import { decodeRow, type QueuedRecord, recordCount } from './queue/queue-rows.js';
 import { backoffCeilingMs, backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
 export interface WireRequest {
   body: Uint8Array | string;
   headers: Record<string, string>;
+  /** Where to send it, when not the exporter's URL (a backend with more than one endpoint). */
+  url?: string;
   /** The records this request carries (counted on success, written out on rejection). */
   records: readonly QueuedRecord[];
 }
@@ -116,9 +118,18 @@ export abstract class QueueExporter {
    */
   abstract wantsLog(log: NormalizedLog): boolean;
 
-  /** Whether this exporter ships the record: every event, and the logs wantsLog() takes. */
+  /**
+   * Whether this exporter takes OTLP logs requests as received (queued once per request) rather
+   * than their records one by one. Delivery queues such a request when some exporter does.
+   */
+  takesOtlpLogs(): boolean {
+    return false;
+  }
+
+  /** Whether this exporter ships the record: every event, the logs wantsLog() takes, OTLP requests when it takes them. */
   protected wants(record: QueuedRecord): boolean {
-    return record.kind === 'event' || this.wantsLog(record.log);
+    if (record.kind === 'log') return this.wantsLog(record.log);
+    return record.kind === 'event' || this.takesOtlpLogs();
   }
 
   /** Cheap pre-filter on the entry kind, checked before a body is parsed. */
@@ -277,7 +288,7 @@ export abstract class QueueExporter {
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
         this.setAside(
-          { exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [entry.body] },
+          { exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [bodyText(entry.body)] },
           Math.max(1, entry.records),
         );
       }
@@ -295,7 +306,7 @@ export abstract class QueueExporter {
       let retryAfterMs: number | undefined;
       this.sendingSinceMs = Date.now();
       try {
-        const res = await fetch(this.options.url, {
+        const res = await fetch(request.url ?? this.options.url, {
           method: 'POST',
           headers: request.headers,
           body: request.body,
@@ -304,7 +315,7 @@ export abstract class QueueExporter {
         const text = await res.text().catch(() => '');
         this.sendingSinceMs = 0;
         if (res.ok) {
-          metrics.sent.inc({ exporter }, request.records.length);
+          metrics.sent.inc({ exporter }, recordCount(request.records));
           this.nextAttemptAtMs = 0;
           this.backoffLevelMs = 0;
           this.health.succeeded();
@@ -357,11 +368,11 @@ export abstract class QueueExporter {
         ...(response ? { response: response.slice(0, 1024) } : {}),
         records: records.map(deadLetterForm),
       },
-      records.length,
+      recordCount(records),
     );
-    metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, records.length);
+    metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, recordCount(records));
     logger.error(
-      { exporter: this.name, status, reason, records: records.length, file: this.deadLetters.path },
+      { exporter: this.name, status, reason, records: recordCount(records), file: this.deadLetters.path },
       'batch set aside in dead-letter file',
     );
   }
@@ -420,6 +431,11 @@ export abstract class QueueExporter {
   }
 }
 
+/** A queued body as a dead-letter file keeps it: text as it is, bytes (protobuf) in base64. */
+function bodyText(body: string | Uint8Array): string {
+  return typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64');
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -431,6 +447,7 @@ function errorText(err: unknown): string {
  */
 function deadLetterForm(r: QueuedRecord): Record<string, unknown> {
   if (r.kind === 'log') return { kind: 'log', ...r.log };
+  if (r.kind === 'otlp-logs') return { kind: 'otlp-logs', format: r.format, records: r.records, body: bodyText(r.body) };
   try {
     return { kind: 'event', ...r.event };
   } catch {

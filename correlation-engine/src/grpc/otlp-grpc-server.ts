@@ -189,9 +189,9 @@ export async function startOtlpGrpc(
   });
   server.addService(serviceDefinition('logs'), {
     Export: exportCall('logs', async (message, arrivedAt) => {
-      const { logs, rejected, message: why } = decoding(log, () => decodeLogs(message, 'protobuf', deps.now()));
+      const { logs, dropped, rejected, message: why } = decoding(log, () => decodeLogs(message, 'protobuf', deps.now()));
       for (const l of logs) l.env ??= config.defaultEnv;
-      await pipeline.ingestLogs(logs, arrivedAt);
+      await pipeline.ingestLogs(logs, arrivedAt, { format: 'protobuf', body: message, dropped });
       return { rejected, ...(why ? { message: why } : {}) };
     }),
   });

@@ -38,6 +38,21 @@ export interface NormalizedLog {
   source: 'api' | 'otlp';
 }
 
+/** The service of a record that names none (OTLP resources without `service.name`). */
+export const UNKNOWN_SERVICE = 'unknown_service';
+
+/**
+ * An OTLP logs export request as it arrived (the decompressed protobuf bytes, or the parsed JSON
+ * object), kept so that a backend taking OTLP can be sent the request itself rather than the
+ * records re-encoded. `dropped` lists, ascending, the wire ordinals (position among all the
+ * request's log records, in order) of the records the engine did not accept.
+ */
+export interface ReceivedOtlpLogs {
+  format: 'protobuf' | 'json';
+  body: Uint8Array | unknown;
+  dropped: readonly number[];
+}
+
 export type SpanStatus = 'UNSET' | 'OK' | 'ERROR';
 
 export interface NormalizedSpan {

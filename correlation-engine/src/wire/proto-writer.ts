@@ -83,6 +83,14 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Bytes already encoded elsewhere (whole fields, tags included), copied as they are. */
+  raw(bytes: Uint8Array): this {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+    return this;
+  }
+
   /** The encoded message: a view of the writer's buffer (copy it before writing more). */
   finish(): Buffer {
     return this.buf.subarray(0, this.len);

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c.bodyLimitBytes).toBe(5 * 1024 * 1024);
     expect(c.basicAuth).toBeUndefined();
     expect(c.instanceId.length).toBeGreaterThan(0);
-    expect(c.exporters.loki).toMatchObject({ url: undefined, traceIdLabel: false, exportOtlpLogs: false });
+    expect(c.exporters.loki).toMatchObject({ url: undefined, traceIdLabel: false, exportOtlpLogs: false, otlpLogsForm: 'otlp' });
     expect(c.exporters.datadog.site).toBe('datadoghq.com');
     expect(c.exporters.dataDir).toBe('./data');
   });

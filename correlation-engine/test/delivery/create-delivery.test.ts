@@ -152,6 +152,7 @@ describe('Loki exporter', () => {
       LOKI_MAX_LINE_BYTES: '2048',
       LOKI_BATCH_MAX_BYTES: '4096',
       LOKI_EXPORT_OTLP_LOGS: 'true',
+      LOKI_OTLP_LOGS_FORM: 'push',
     });
     const logs = Array.from({ length: 30 }, (_, i) => makeLog(i, { message: `rec-${i} ${'é'.repeat(100)}` }));
     logs.push(makeLog(30, { message: `huge ${'x'.repeat(10_000)}`, source: 'otlp' }));

@@ -51,7 +51,9 @@ describe('DurableDelivery queue rows', () => {
       ['event', 100, 250],
       ['event', 50, 300],
     ]);
-    const ids = rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : x.event.traceId)));
+    const ids = rows.flatMap((r) =>
+      decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : x.kind === 'event' ? x.event.traceId : '')),
+    );
     expect(ids).toEqual([...logs.map((l) => l.message), ...events.map((e) => e.traceId)]);
     expect(queue.backlogBytes()).toBe(rows.reduce((n, r) => n + Buffer.byteLength(r.body), 0));
   });

@@ -22,6 +22,7 @@ export function idleLokiExporter(queue: DurableQueue, dir: string, overrides: Pa
     baseUrl: 'http://127.0.0.1:9',
     format: 'json',
     exportOtlpLogs: false,
+    otlpLogsForm: 'otlp',
     traceIdLabel: false,
     maxLineBytes: 1 << 18,
     defaultEnv: 'test',

@@ -33,7 +33,7 @@ export class HttpSink<T> {
   private readonly sockets = new Set<Socket>();
 
   constructor(
-    private readonly decode: (raw: Buffer, headers: IncomingHttpHeaders) => T[],
+    private readonly decode: (raw: Buffer, headers: IncomingHttpHeaders, path: string) => T[],
     /** Answer used when the request cannot be decoded (a real backend says 400). */
     acceptedStatus = 204,
   ) {
@@ -89,7 +89,7 @@ export class HttpSink<T> {
     let items: T[] = [];
     if (answer.status >= 200 && answer.status < 300) {
       try {
-        items = this.decode(raw, headers);
+        items = this.decode(raw, headers, path);
       } catch (err) {
         answer = { status: 400, body: `undecodable: ${(err as Error).message}` };
       }

@@ -1,12 +1,15 @@
 // Loki push API stand-in: decodes JSON (+gzip) and protobuf (+snappy) push bodies into entries.
 // The protobuf schema is written here from Loki's logproto (push.proto), independently of the
-// engine's hand-written encoder, so a wrong field number fails the test.
+// engine's hand-written encoder, so a wrong field number fails the test. Loki's OTLP endpoint
+// (/otlp/v1/logs) too: each record an entry whose labels are its resource's `service` and `env`
+// (the only attributes observability-stack/loki indexes), its line the body, the record kept whole.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { uncompressSync } from 'snappy';
 import { HttpSink } from './http-sink.js';
+import { decodeOtlpLogsRequest, type OtlpLogRecord } from './otlp-logs-decode.js';
 
 export interface LokiReceivedEntry {
   labels: Record<string, string>;
@@ -14,8 +17,10 @@ export interface LokiReceivedEntry {
   tsNs: string;
   line: string;
   metadata: Record<string, string>;
-  /** Which body format carried it. */
-  format: 'json' | 'protobuf';
+  /** Which body format carried it (`otlp`: a request to the OTLP endpoint, protobuf or JSON). */
+  format: 'json' | 'protobuf' | 'otlp';
+  /** The record as sent to the OTLP endpoint. */
+  otlp?: OtlpLogRecord;
 }
 
 const PUSH_PROTO = `
@@ -48,7 +53,24 @@ export function parseLabelSet(text: string): Record<string, string> {
   return out;
 }
 
-function decodeLoki(raw: Buffer, headers: IncomingHttpHeaders): LokiReceivedEntry[] {
+/** Loki's OTLP endpoint as configured here: `service` and `env` resource attributes are the labels. */
+function decodeOtlp(raw: Buffer, headers: IncomingHttpHeaders): LokiReceivedEntry[] {
+  return decodeOtlpLogsRequest(raw, headers).map((r) => {
+    const labels: Record<string, string> = {};
+    for (const name of ['service', 'env']) if (typeof r.resource[name] === 'string') labels[name] = r.resource[name] as string;
+    if (Object.keys(labels).length === 0) throw new Error('a stream without labels'); // Loki refuses those
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.attributes)) metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (r.traceId) metadata.trace_id = r.traceId;
+    if (r.spanId) metadata.span_id = r.spanId;
+    const line = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    return { labels, tsNs: r.timeNs !== '0' ? r.timeNs : r.observedNs, line, metadata, format: 'otlp' as const, otlp: r };
+  });
+}
+
+function decodeLoki(raw: Buffer, headers: IncomingHttpHeaders, path = '/loki/api/v1/push'): LokiReceivedEntry[] {
+  if (path === '/otlp/v1/logs') return decodeOtlp(raw, headers);
+  if (path !== '/loki/api/v1/push') throw new Error(`no route ${path}`);
   const type = String(headers['content-type'] ?? '');
   if (type.startsWith('application/x-protobuf')) {
     const msg = PushRequest.toObject(PushRequest.decode(uncompressSync(raw) as Buffer), { longs: String, defaults: true }) as {

@@ -156,8 +156,10 @@ describe('scale-out: a replica killed and restarted mid-run behind load_balancin
         CORR_WINDOW_SECONDS: '3',
         LOKI_URL: lokiUrl,
         // Logs that came over OTLP go through the engine's durable queue to Loki too, so each one
-        // the engine acknowledged can be followed to its stand-in.
+        // the engine acknowledged can be followed to its stand-in: as push lines, which the
+        // stand-in decodes itself (the OTLP form it would pass on to the sink collector).
         LOKI_EXPORT_OTLP_LOGS: 'true',
+        LOKI_OTLP_LOGS_FORM: 'push',
         TEMPO_OTLP_URL: `http://127.0.0.1:${p.tempoHttp}`,
         EXPORT_RETRY_MAX_MS: '1000',
       });

@@ -85,6 +85,8 @@ function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions): R
 
 /** Serializes one entry, cutting it to `maxEntryBytes` (message shortened, bulky parts dropped). */
 export function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): string {
+  // Datadog takes records one by one; OTLP requests as received are for Loki's OTLP endpoint.
+  if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a Datadog entry');
   const entry = record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options);
   let json = JSON.stringify(entry);
   if (Buffer.byteLength(json) <= options.maxEntryBytes) return json;

@@ -76,6 +76,8 @@ function escapeLabelValue(value: string): string {
 /** Labels, entry and size of one record. */
 export function toLokiEntry(record: QueuedRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
   if (record.kind === 'log') return logEntry(record.log, options);
+  // Forwarded to the OTLP endpoint as they are (loki-exporter.ts), never made push entries.
+  if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a push entry');
   return eventEntry(record.head ?? record.event, () => record.event, options, record.json);
 }
 

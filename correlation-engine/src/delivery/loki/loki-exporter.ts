@@ -1,11 +1,13 @@
-// Ships normalized logs and correlation events to Loki's push API.
+// Ships normalized logs and correlation events to Loki's push API, and OTLP logs requests as
+// received to its OTLP endpoint (loki-otlp-forward.ts).
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
 import type { NormalizedLog } from '../../model/types.js';
-import type { QueuedRecord } from '../queue/queue-rows.js';
+import type { QueuedOtlpLogs, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
+import { otlpForwardRequests } from './loki-otlp-forward.js';
 
 const gzipAsync = promisify(gzip);
 // Fastest level: the exporter shares the engine's core with ingest, so compression time is taken
@@ -19,6 +21,11 @@ export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' |
   format: 'json' | 'protobuf';
   /** Logs that arrived over OTLP already reach Loki through the gateway; ship them only when asked. */
   exportOtlpLogs: boolean;
+  /**
+   * How the OTLP logs shipped travel: `otlp` forwards each request as received to Loki's OTLP
+   * endpoint (the form the gateway writes them in); `push` sends each record as a push line.
+   */
+  otlpLogsForm: 'otlp' | 'push';
   /** Sent as X-Scope-OrgID for multi-tenant Loki. */
   tenantId?: string;
 }
@@ -28,21 +35,48 @@ export class LokiExporter extends QueueExporter {
   /** An event's line is its queued JSON text; labels and metadata come from the row's head. */
   protected override readonly shipsEventText = true;
 
+  private readonly otlpUrl: string;
+
   constructor(options: LokiExporterOptions) {
-    super({ ...options, name: 'loki', url: `${options.baseUrl.replace(/\/+$/, '')}/loki/api/v1/push` });
+    const base = options.baseUrl.replace(/\/+$/, '');
+    super({ ...options, name: 'loki', url: `${base}/loki/api/v1/push` });
     this.loki = options;
+    this.otlpUrl = `${base}/otlp/v1/logs`;
   }
 
-  /** Logs that did not arrive over OTLP (those too when enabled); every correlation event. */
+  /** Logs that did not arrive over OTLP (those too when enabled in the push form); every correlation event. */
   wantsLog(log: NormalizedLog): boolean {
-    return log.source !== 'otlp' || this.loki.exportOtlpLogs;
+    return log.source !== 'otlp' || (this.loki.exportOtlpLogs && this.loki.otlpLogsForm === 'push');
   }
 
-  /** One push request per `batchMaxBytes` of entries, compressed for the chosen format. */
+  /** OTLP logs, when enabled in the OTLP form: whole requests, forwarded as received. */
+  override takesOtlpLogs(): boolean {
+    return this.loki.exportOtlpLogs && this.loki.otlpLogsForm === 'otlp';
+  }
+
+  /** One push request per `batchMaxBytes` of entries, compressed for the chosen format; OTLP requests forwarded. */
   protected async encode(records: QueuedRecord[]): Promise<EncodedBatch> {
     const base: Record<string, string> = this.loki.tenantId ? { 'X-Scope-OrgID': this.loki.tenantId } : {};
+    const otlp: QueuedOtlpLogs[] = [];
+    let pushed = records;
+    if (records.some((r) => r.kind === 'otlp-logs')) {
+      pushed = [];
+      for (const r of records) {
+        if (r.kind === 'otlp-logs') otlp.push(r);
+        else pushed.push(r);
+      }
+    }
+    const forwards =
+      otlp.length === 0
+        ? []
+        : await otlpForwardRequests(otlp, {
+            url: this.otlpUrl,
+            headers: base,
+            defaultEnv: this.loki.defaultEnv,
+            batchMaxBytes: this.loki.batchMaxBytes,
+          });
     const requests = await Promise.all(
-      buildPushes(records, this.loki).map(async (push) =>
+      buildPushes(pushed, this.loki).map(async (push) =>
         this.loki.format === 'protobuf'
           ? {
               body: await snappyCompress(encodeProtobufPush(push.streams)),
@@ -56,6 +90,6 @@ export class LokiExporter extends QueueExporter {
             },
       ),
     );
-    return { requests };
+    return { requests: [...requests, ...forwards] };
   }
 }

@@ -45,8 +45,8 @@ export interface QueueEntry {
   /** Sequence number of the row's last record (a batch row spans `records` consecutive numbers). */
   seq: number;
   kind: EntryKind;
-  /** One serialized record, or all `records` of a batch row (layout given by `encoding`). */
-  body: string;
+  /** One serialized record, or all `records` of a batch row (layout given by `encoding`); bytes for a binary layout. */
+  body: string | Uint8Array;
   /** 0: `body` is one record; n > 0: `body` holds n records (one accepted request). */
   records: number;
   /** Wall-clock time the entry was accepted, Unix ms. */
@@ -57,7 +57,8 @@ export interface QueueEntry {
 
 export interface NewEntry {
   kind: EntryKind;
-  body: string;
+  /** Text, or bytes (stored as a BLOB and read back as a Uint8Array). */
+  body: string | Uint8Array;
   /** Set when `body` holds this many records: one row (and one insert) for a whole request. */
   records?: number;
   /** Layout of `body` (the writer's own numbering, handed back by read()); 0 when absent. */
@@ -187,7 +188,7 @@ export class DurableQueue {
         number,
         number,
         number,
-        string,
+        string | Uint8Array,
       ];
       const n = Math.max(1, records);
       if (out.length > 0 && (bytes + size > maxBytes || count + n > limit)) break;
@@ -284,7 +285,7 @@ export class DurableQueue {
       this.db.exec('BEGIN IMMEDIATE');
       try {
         // Rows go in ROWS_PER_INSERT at a time, the rest one by one; each row's seq is its last record's.
-        const params: (number | string)[] = [];
+        const params: (number | string | Uint8Array)[] = [];
         for (const p of batch) {
           for (const e of p.entries) {
             const size = Buffer.byteLength(e.body);

@@ -13,7 +13,12 @@
 //      the event lines each such summary is a reference, \x01<index in the table>\x01 (JSON text
 //      has no raw control character), so a summary shared by the events of a row is written and
 //      read once; the reader puts the text back and gets `JSON.stringify(event)` again.
-import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, Severity } from '../../model/types.js';
+//   5 (ROW_OTLP_LOGS_PROTOBUF): one OTLP logs export request as received, protobuf bytes (a BLOB),
+//      without the records the engine refused; `records` is how many it holds.
+//   6 (ROW_OTLP_LOGS_JSON): the same request in OTLP/JSON, as JSON text.
+import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, ReceivedOtlpLogs, Severity } from '../../model/types.js';
+import { withoutLogRecordsJson } from '../otlp-logs/json-logs-rewrite.js';
+import { withoutLogRecords } from '../otlp-logs/proto-logs-rewrite.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
 
 /** What an exporter shipping an event's text as is needs to know of it: trace id, end, severity, keys. */
@@ -31,13 +36,35 @@ export interface EventHead {
  */
 export type QueuedRecord =
   | { kind: 'log'; log: NormalizedLog }
-  | { kind: 'event'; readonly event: CorrelationEvent; json?: string; head?: EventHead };
+  | { kind: 'event'; readonly event: CorrelationEvent; json?: string; head?: EventHead }
+  | QueuedOtlpLogs;
+
+/** An OTLP logs export request as received (ROW_OTLP_LOGS_*): `records` log records in one. */
+export interface QueuedOtlpLogs {
+  kind: 'otlp-logs';
+  format: 'protobuf' | 'json';
+  /** Protobuf bytes, or the JSON text. */
+  body: Uint8Array | string;
+  records: number;
+}
+
+/** Log records a queued record stands for: an OTLP request holds many. */
+export function recordCount(records: readonly QueuedRecord[]): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records[i] as QueuedRecord;
+    n += r.kind === 'otlp-logs' ? r.records : 1;
+  }
+  return n;
+}
 
 export const ROW_JSON = 0;
 export const ROW_LOG_TUPLES = 1;
 export const ROW_EVENT_LINES = 2;
 export const ROW_EVENT_HEAD_LINES = 3;
 export const ROW_EVENT_SHARED_LINES = 4;
+export const ROW_OTLP_LOGS_PROTOBUF = 5;
+export const ROW_OTLP_LOGS_JSON = 6;
 
 /** Marks a reference to the row's table in an event line (ROW_EVENT_SHARED_LINES). */
 const REF = '\x01';
@@ -90,6 +117,26 @@ export function logRow(logs: readonly NormalizedLog[]): NewEntry {
     ];
   }
   return { kind: 'log', body: JSON.stringify(tuples), records: logs.length, encoding: ROW_LOG_TUPLES };
+}
+
+/**
+ * A queue row holding an OTLP logs request as received, less the `dropped` records, for an
+ * exporter that forwards requests (Loki's OTLP endpoint): written once per request, whatever
+ * its size in records, and sent on without decoding a record. `accepted` is the record count.
+ */
+export function otlpLogsRow(received: ReceivedOtlpLogs, accepted: number): NewEntry {
+  const { format, body, dropped } = received;
+  if (format === 'protobuf') {
+    const bytes = body as Uint8Array;
+    return {
+      kind: 'log',
+      body: dropped.length > 0 ? withoutLogRecords(bytes, dropped) : bytes,
+      records: accepted,
+      encoding: ROW_OTLP_LOGS_PROTOBUF,
+    };
+  }
+  const json = JSON.stringify(dropped.length > 0 ? withoutLogRecordsJson(body, dropped) : body);
+  return { kind: 'log', body: json, records: accepted, encoding: ROW_OTLP_LOGS_JSON };
 }
 
 /**
@@ -160,6 +207,8 @@ export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary)
 
 /** The records of one queue row, in order; throws UndecodableRowError when it cannot be read. */
 export function decodeRow(entry: QueueEntry): QueuedRecord[] {
+  if (entry.encoding === ROW_OTLP_LOGS_PROTOBUF || entry.encoding === ROW_OTLP_LOGS_JSON) return [otlpLogsOf(entry)];
+  if (typeof entry.body !== 'string') throw new UndecodableRowError(`row ${entry.seq}: bytes where text was expected`);
   if (entry.encoding === ROW_EVENT_SHARED_LINES) return decodeEventHeadLines(entry, true);
   if (entry.encoding === ROW_EVENT_HEAD_LINES) return decodeEventHeadLines(entry, false);
   if (entry.encoding === ROW_EVENT_LINES) return decodeEventLines(entry);
@@ -179,6 +228,14 @@ export function decodeRow(entry: QueueEntry): QueuedRecord[] {
   return values.map((v) =>
     entry.kind === 'event' ? { kind: 'event', event: v as CorrelationEvent } : { kind: 'log', log: v as NormalizedLog },
   );
+}
+
+function otlpLogsOf(entry: QueueEntry): QueuedOtlpLogs {
+  const protobuf = entry.encoding === ROW_OTLP_LOGS_PROTOBUF;
+  if (entry.kind !== 'log' || entry.records < 1 || protobuf !== entry.body instanceof Uint8Array) {
+    throw new UndecodableRowError(`row ${entry.seq}: an OTLP logs request expected`);
+  }
+  return { kind: 'otlp-logs', format: protobuf ? 'protobuf' : 'json', body: entry.body, records: entry.records };
 }
 
 function fromTuple(t: LogTuple): NormalizedLog {
@@ -201,7 +258,7 @@ function fromTuple(t: LogTuple): NormalizedLog {
 
 function decodeEventLines(entry: QueueEntry): QueuedRecord[] {
   if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
-  const lines = entry.body.split('\n');
+  const lines = (entry.body as string).split('\n');
   const out: QueuedRecord[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i += 1) {
     const json = lines[i] as string;
@@ -238,7 +295,7 @@ const isKeys = (v: unknown): v is CorrelationEvent['keys'] => typeof v === 'obje
  */
 function decodeEventHeadLines(entry: QueueEntry, withTable: boolean): QueuedRecord[] {
   if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
-  const lines = entry.body.split('\n');
+  const lines = (entry.body as string).split('\n');
   let first = 0;
   if (withTable) {
     const size = Number(lines[0]);

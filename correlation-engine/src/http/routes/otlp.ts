@@ -63,9 +63,9 @@ export async function otlpRoutes(app: FastifyInstance, deps: RouteDeps): Promise
 
   app.post('/v1/logs', routeConfig, async (request, reply) => {
     const format = formatOf(request);
-    const { logs, rejected, message } = decoding(request, () => decodeLogs(request.body, format, now()));
+    const { logs, dropped, rejected, message } = decoding(request, () => decodeLogs(request.body, format, now()));
     for (const log of logs) log.env ??= config.defaultEnv;
-    await pipeline.ingestLogs(logs, arrivedAt(reply));
+    await pipeline.ingestLogs(logs, arrivedAt(reply), { format, body: request.body, dropped });
     return answer(reply, 'logs', { rejected, ...(message ? { message } : {}) }, format);
   });
 

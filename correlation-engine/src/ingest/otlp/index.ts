@@ -1,15 +1,15 @@
 // OTLP/HTTP request decoding for the ingest routes: protobuf (hand-written reader, see
 // proto-decode.ts) and JSON (already parsed by Fastify). Items with bad ids are rejected one by
 // one (partial success); a body that is not an OTLP message at all throws OtlpDecodeError (400).
-import type { NormalizedLog, NormalizedSpan } from '../../model/types.js';
+import type { NormalizedSpan } from '../../model/types.js';
 import { OtlpDecodeError } from '../../wire/decode-error.js';
 import { decodeLogsJson, decodeMetricsJson, decodeTracesJson } from './json-decode.js';
 import { decodeLogsProtobuf, decodeMetricsProtobuf, decodeTracesProtobuf } from './proto-decode.js';
-import type { Rejections } from './rejections.js';
+import type { DecodedLogs, Rejections } from './rejections.js';
 import { type OtlpSignal, responseJson, responseProtobuf } from './response.js';
 
 export { OtlpDecodeError } from '../../wire/decode-error.js';
-export type { Rejections } from './rejections.js';
+export type { DecodedLogs, Rejections } from './rejections.js';
 export type OtlpFormat = 'protobuf' | 'json';
 
 function bytes(body: unknown): Uint8Array {
@@ -21,7 +21,7 @@ export function decodeTraces(body: Uint8Array | unknown, format: OtlpFormat): { 
   return format === 'protobuf' ? decodeTracesProtobuf(bytes(body)) : decodeTracesJson(body);
 }
 
-export function decodeLogs(body: Uint8Array | unknown, format: OtlpFormat, nowMs: number): { logs: NormalizedLog[] } & Rejections {
+export function decodeLogs(body: Uint8Array | unknown, format: OtlpFormat, nowMs: number): DecodedLogs {
   return format === 'protobuf' ? decodeLogsProtobuf(bytes(body), nowMs) : decodeLogsJson(body, nowMs);
 }
 

@@ -20,7 +20,7 @@ import {
   within,
 } from './json-values.js';
 import { completeLog, finishLog, LogRecordFields, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
-import { RejectionCounter, type Rejections } from './rejections.js';
+import { type DecodedLogs, RejectionCounter, type Rejections } from './rejections.js';
 
 function topObject(body: unknown): Obj {
   // Raw bytes here mean the caller skipped JSON parsing: refuse rather than decode nothing.
@@ -155,9 +155,11 @@ function spanFromJson(s: Obj, path: string): SpanDraft {
   return d;
 }
 
-export function decodeLogsJson(body: unknown, nowMs: number): { logs: NormalizedLog[] } & Rejections {
+export function decodeLogsJson(body: unknown, nowMs: number): DecodedLogs {
   const top = topObject(body);
   const logs: NormalizedLog[] = [];
+  const dropped: number[] = [];
+  let ordinal = 0;
   const rejections = new RejectionCounter();
   list(top, 'resourceLogs', 'resource_logs', '$').forEach((rlValue, i) => {
     const rPath = `resourceLogs[${i}]`;
@@ -168,10 +170,12 @@ export function decodeLogsJson(body: unknown, nowMs: number): { logs: Normalized
       const sl = element(slValue, sPath);
       list(sl, 'logRecords', 'log_records', sPath).forEach((recordValue, k) => {
         const path = `${sPath}.logRecords[${k}]`;
+        const at = ordinal++;
         const b = new LogBuilder();
         const f = isObj(recordValue)
           ? perItem(rejections, path, () => logFieldsFromJson(recordValue, path, b))
           : rejections.reject(path, 'log record must be an object');
+        if (f === undefined || f.invalid !== undefined) dropped.push(at);
         if (f?.invalid !== undefined) rejections.reject(path, f.invalid);
         else if (f !== undefined) {
           completeLog(b, f, nowMs);
@@ -180,7 +184,7 @@ export function decodeLogsJson(body: unknown, nowMs: number): { logs: Normalized
       });
     });
   });
-  return { logs, ...rejections.result('log records') };
+  return { logs, dropped, ...rejections.result('log records') };
 }
 
 function logFieldsFromJson(r: Obj, path: string, b: LogBuilder): LogRecordFields {

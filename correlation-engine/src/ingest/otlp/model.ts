@@ -9,7 +9,11 @@ import {
   type NormalizedLog,
   type NormalizedSpan,
   type SpanStatus,
+  UNKNOWN_SERVICE,
 } from '../../model/types.js';
+
+export { UNKNOWN_SERVICE };
+
 import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH, MAX_NAME_LENGTH } from '../normalize/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../normalize/normalize-fields.js';
 import { capped } from '../normalize/normalize-flat.js';
@@ -17,7 +21,6 @@ import { severityFromOtlpNumber, severityFromWord } from '../normalize/normalize
 import { parseLineInto } from '../normalize/normalizer.js';
 import { names } from './intern.js';
 
-export const UNKNOWN_SERVICE = 'unknown_service';
 /** Span names and status messages are cut here: an open window keeps its root span's name. */
 export const MAX_SPAN_TEXT_LENGTH = 1024;
 /** AnyValue arrays/kvlists may nest; deeper than this is refused (stack and CPU guard). */

@@ -22,7 +22,7 @@ import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../wire/proto-r
 import { LogBuilder } from '../normalize/normalize-builder.js';
 import { toAttributeValue } from '../normalize/normalize-fields.js';
 import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
-import { RejectionCounter, type Rejections } from './rejections.js';
+import { type DecodedLogs, RejectionCounter, type Rejections } from './rejections.js';
 
 // Every reader switches on the field number (literal cases compile to a jump table) and checks
 // the wire type of a known field with `r.expect`: a known field with the wrong wire type is
@@ -435,17 +435,23 @@ function readLogRecord(r: ProtoReader, b: LogBuilder, f: LogRecordFields): void 
   r.leave(outer);
 }
 
-export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): { logs: NormalizedLog[] } & Rejections {
+export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): DecodedLogs {
   const logs: NormalizedLog[] = [];
+  const dropped: number[] = [];
+  let ordinal = 0;
   const rejections = new RejectionCounter();
   walk(body, { resource: 'resource_logs', scope: 'scope_logs', item: 'log_records' }, (resource) => {
     const builders: LogBuilder[] = [];
     return {
       item: (r, where) => {
+        const at = ordinal++;
         const b = new LogBuilder();
         const f = new LogRecordFields();
         readLogRecord(r, b, f);
-        if (f.invalid !== undefined) return rejections.reject(where.path(), f.invalid);
+        if (f.invalid !== undefined) {
+          dropped.push(at);
+          return rejections.reject(where.path(), f.invalid);
+        }
         completeLog(b, f, nowMs);
         builders.push(b);
       },
@@ -454,7 +460,7 @@ export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): { logs: Nor
       },
     };
   });
-  return { logs, ...rejections.result('log records') };
+  return { logs, dropped, ...rejections.result('log records') };
 }
 
 // Metric fields holding data (gauge 5, sum 7, histogram 9, exponential_histogram 10, summary 11):

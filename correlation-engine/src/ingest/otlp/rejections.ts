@@ -1,6 +1,8 @@
 // Per-item rejections of an OTLP batch: the batch is kept, the client learns how many items were
 // refused and why (ExportXServiceResponse.partial_success).
 
+import type { NormalizedLog } from '../../model/types.js';
+
 export interface Rejections {
   rejected: number;
   message?: string;
@@ -23,4 +25,10 @@ export class RejectionCounter {
     const more = this.rejected > 1 ? ` (and ${this.rejected - 1} more)` : '';
     return { rejected: this.rejected, message: `${this.rejected} ${noun} rejected; first: ${this.first}${more}` };
   }
+}
+
+/** Log records decoded from an OTLP request, and the wire ordinals (ascending) of those rejected. */
+export interface DecodedLogs extends Rejections {
+  logs: NormalizedLog[];
+  dropped: number[];
 }

@@ -35,7 +35,7 @@ describe('DurableQueue', () => {
     await q.append(Array.from({ length: 10 }, (_, i) => ({ kind: 'log' as const, body: body(i) })));
     const size = Buffer.byteLength(body(0));
     expect(q.backlogBytes()).toBe(10 * size);
-    expect(q.read('a', 4).map((e) => JSON.parse(e.body).n)).toEqual([0, 1, 2, 3]);
+    expect(q.read('a', 4).map((e) => JSON.parse(e.body as string).n)).toEqual([0, 1, 2, 3]);
     q.commit('a', 4);
     expect(q.read('a', 100).map((e) => e.seq)).toEqual([5, 6, 7, 8, 9, 10]);
     expect(q.depth('a')).toBe(6);
@@ -96,7 +96,7 @@ describe('DurableQueue', () => {
     expect(q.backlogBytes()).toBe(Buffer.byteLength(rows[2] as string));
     await q.close();
     const again = open(dir, ['a']);
-    expect(again.read('a', 100).map((e) => JSON.parse(e.body).length)).toEqual([4]);
+    expect(again.read('a', 100).map((e) => JSON.parse(e.body as string).length)).toEqual([4]);
     await again.append([{ kind: 'event', body: '{}' }]);
     expect(again.head()).toBe(10);
   });
@@ -129,7 +129,7 @@ describe('DurableQueue', () => {
     const q = open(dir, ['a']);
     const entries = q.read('a', 5000);
     expect(entries).toHaveLength(1000);
-    expect(entries.map((e) => JSON.parse(e.body).n)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(entries.map((e) => JSON.parse(e.body as string).n)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 
   it('loses only the transaction whose WAL frames were cut short, and every row it returns is whole', async () => {
@@ -150,7 +150,7 @@ describe('DurableQueue', () => {
     const wal = join(dir, 'queue.db-wal');
     truncateSync(wal, statSync(wal).size - 100); // the last frame of the last commit is incomplete
     const q = open(dir, ['a']);
-    const rows = q.read('a', 100).map((e) => JSON.parse(e.body).b);
+    const rows = q.read('a', 100).map((e) => JSON.parse(e.body as string).b);
     expect(rows).toEqual([0, 1, 2, 3]);
   });
 

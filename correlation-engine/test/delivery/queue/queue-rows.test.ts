@@ -78,7 +78,7 @@ describe('queue rows', () => {
     const [row] = queue.read('a', 10);
     expect(row?.encoding).toBe(ROW_LOG_TUPLES);
     expect(row?.records).toBe(2);
-    expect(row?.body.startsWith('[[')).toBe(true); // tuples, not objects with their key names
+    expect(String(row?.body).startsWith('[[')).toBe(true); // tuples, not objects with their key names
     const back = decodeRow(row as NonNullable<typeof row>).map((r) => (r.kind === 'log' ? r.log : null));
     expect(back).toStrictEqual(logs.map((l) => ({ ...l })));
   });
@@ -109,7 +109,7 @@ describe('queue rows', () => {
     expect(events.map((e) => JSON.stringify(e))).toEqual(texts); // the events are left as they were
     // The shared summary is written once for the two events in buildEvent's order, and once
     // more inside the reordered event's plain text.
-    expect(row.body.split(JSON.stringify(shared.message)).length - 1).toBe(2);
+    expect((row.body as string).split(JSON.stringify(shared.message)).length - 1).toBe(2);
     const decoded = decodeRow({ seq: 3, kind: 'event', body: row.body, records: 4, enqueuedAtMs: 0, encoding: ROW_EVENT_SHARED_LINES });
     expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(texts);
     expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(JSON.parse(`[${texts.join(',')}]`));
