@@ -22,15 +22,17 @@ function named(attributes: ResourceStrings, key: string): string | undefined {
 }
 
 /**
- * The stream labels of a resource: `service` from `service.name` (else the sender's own `service`,
- * else unknown_service), `env` from `deployment.environment.name` or `deployment.environment`
- * (else the sender's own `env`, else DEFAULT_ENV): the resource-level choices the engine's own
- * OTLP decoder makes, so these logs carry the labels the push form would have given them.
+ * The stream labels of a resource, as the gateway's transform/loki_labels sets them: `service`
+ * from `service.name`, `env` from `deployment.environment` (which the gateway always sets), so
+ * logs that came through the gateway get from the engine exactly the labels the gateway gives
+ * them. Sent to the engine directly, a resource may lack those: then `deployment.environment.name`,
+ * the sender's own `service`/`env`, and at last unknown_service and DEFAULT_ENV, so every stream
+ * has both labels.
  */
 export function lokiResourceLabels(defaultEnv: string): ResourceEdit {
   return (a) => ({
     service: named(a, 'service.name') ?? named(a, 'service') ?? UNKNOWN_SERVICE,
-    env: named(a, 'deployment.environment.name') ?? named(a, 'deployment.environment') ?? named(a, 'env') ?? defaultEnv,
+    env: named(a, 'deployment.environment') ?? named(a, 'deployment.environment.name') ?? named(a, 'env') ?? defaultEnv,
   });
 }
 
