@@ -76,13 +76,14 @@ export class DeadLetterFile {
     const time = new Date().toISOString();
     const line = `${JSON.stringify({ time, ...entry })}\n`;
     if (Buffer.byteLength(line) <= this.segmentBytes) {
-      this.append(line, entry.records.length);
+      this.append(line, logRecords(entry.records));
       return;
     }
     for (const record of entry.records) {
       const one = `${JSON.stringify({ time, ...entry, records: [record] })}\n`;
-      if (Buffer.byteLength(one) <= this.segmentBytes) this.append(one, 1);
-      else this.append(`${JSON.stringify({ time, ...entry, records: [], omitted: { records: 1, bytes: Buffer.byteLength(one) } })}\n`, 0);
+      const n = logRecords([record]);
+      if (Buffer.byteLength(one) <= this.segmentBytes) this.append(one, n);
+      else this.append(`${JSON.stringify({ time, ...entry, records: [], omitted: { records: n, bytes: Buffer.byteLength(one) } })}\n`, 0);
     }
   }
 
@@ -160,6 +161,17 @@ function ignoringMissing(operation: () => void): boolean {
   }
 }
 
+/** Log records that queued records stand for: a forwarded OTLP request (`kind: 'otlp-logs'`) holds `records` of them. */
+function logRecords(records: readonly unknown[]): number {
+  let n = 0;
+  for (const record of records) {
+    const r = record as { kind?: unknown; records?: unknown } | null;
+    const held = r?.kind === 'otlp-logs' ? r.records : undefined;
+    n += typeof held === 'number' && Number.isSafeInteger(held) && held > 0 ? held : 1;
+  }
+  return n;
+}
+
 /** Records in dead-letter lines; a line that does not parse counts as one. */
 function countRecords(text: string): number {
   let records = 0;
@@ -167,7 +179,7 @@ function countRecords(text: string): number {
     if (line === '') continue;
     try {
       const parsed = JSON.parse(line) as { records?: unknown };
-      records += Array.isArray(parsed.records) ? parsed.records.length : 1;
+      records += Array.isArray(parsed.records) ? logRecords(parsed.records) : 1;
     } catch {
       records += 1;
     }

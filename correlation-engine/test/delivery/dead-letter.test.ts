@@ -87,6 +87,27 @@ describe('dead-letter files', () => {
     expect(droppedRecords).toBeLessThan(2500);
   });
 
+  it('count a forwarded OTLP request as the log records it holds, in what they delete and after a restart', () => {
+    const dir = tempDir();
+    const drops: DeadLetterDrop[] = [];
+    const request = (i: number) => ({
+      exporter: 'loki',
+      status: 400,
+      reason: 'rejected',
+      records: [{ kind: 'otlp-logs', format: 'protobuf', records: 50, body: Buffer.alloc(600, i).toString('base64') }],
+    });
+    const file = new DeadLetterFile({ dir, exporter: 'loki', maxBytes: 64 * KiB, onDrop: (d) => drops.push(d) });
+    for (let i = 0; i < 300; i++) file.write(request(i));
+    const dropped = drops.reduce((n, d) => n + d.records, 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(dropped % 50).toBe(0);
+    // Read back on a restart: the segments still on disk count 50 per request too.
+    const again = new DeadLetterFile({ dir, exporter: 'loki', maxBytes: 16 * KiB, onDrop: (d) => drops.push(d) });
+    again.write(request(300));
+    expect(drops.at(-1)?.records).toBeGreaterThan(0);
+    expect((drops.at(-1)?.records ?? 0) % 50).toBe(0);
+  });
+
   it('a batch larger than a segment is split per record; a record larger than a segment leaves a note', () => {
     const dir = tempDir();
     const file = new DeadLetterFile({ dir, exporter: 'tempo', maxBytes: 64 * KiB });

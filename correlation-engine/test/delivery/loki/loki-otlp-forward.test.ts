@@ -1,10 +1,10 @@
 // OTLP logs shipped by the engine (LOKI_EXPORT_OTLP_LOGS=true) in the default OTLP form: each
 // request the engine accepted is forwarded to Loki's OTLP endpoint as it arrived, with the
 // `service`/`env` resource attributes Loki indexes, less the records the engine refused. Through
-// the real route (app.inject), the real durable queue and exporter, and Loki stand-ins on real
-// sockets that decode OTLP with a schema of their own (sinks/otlp-logs-decode.ts). Also: the push
-// form still on request, Datadog next to it, a refused request dead-lettered, and the queued
-// request surviving kill -9 of the built engine.
+// the real routes (HTTP by app.inject, gRPC on a socket), the real durable queue and exporter,
+// and Loki stand-ins on real sockets that decode OTLP with a schema of their own
+// (sinks/otlp-logs-decode.ts). Also: the push form still on request, Datadog next to it, a
+// refused request dead-lettered, and the queued request surviving kill -9 of the built engine.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
 import { createMetrics, type Metrics } from '../../../src/metrics.js';
 import { otlpJsonToProto } from '../../fixtures/otlp-json-to-proto.js';
 import { metricValue, testApp } from '../../helpers/app.js';
+import { closeClients, grpcCall } from '../../helpers/grpc-client.js';
 import { createDatadogSink } from '../../sinks/datadog-sink.js';
 import { buildEngine, EngineProcess } from '../../sinks/engine-process.js';
 import type { HttpSink } from '../../sinks/http-sink.js';
@@ -155,6 +156,18 @@ describe('Loki, OTLP logs forwarded as received (LOKI_OTLP_LOGS_FORM=otlp, the d
     expect(otlp.every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
     const sent = decodeOtlpLogsJson(body).filter((_, i) => i !== 1);
     expect(forwarded(loki).map((e) => own(e.otlp as OtlpLogRecord))).toEqual(sent.map(own));
+  });
+
+  it('OTLP/gRPC, gzip on the wire: the message forwarded as received', async () => {
+    const loki = await lokiUp();
+    const { app, delivery } = await engine({ LOKI_URL: loki.url, ENGINE_OTLP_GRPC_PORT: '0', HOST: '127.0.0.1' });
+    await app.ready();
+    cleanups.push(() => closeClients());
+    const message = otlpJsonToProto('logs', request('g'));
+    const { error } = await grpcCall(`127.0.0.1:${app.engine.state.otlpGrpcPort}`, 'logs', message, { gzip: true });
+    expect(error).toBeUndefined();
+    await delivery.exporters[0]?.forceFlush();
+    expect(forwarded(loki).map((e) => own(e.otlp as OtlpLogRecord))).toEqual(decodeOtlpLogsProtobuf(message).map(own));
   });
 
   it('several requests join into one forward, in the order accepted', async () => {
