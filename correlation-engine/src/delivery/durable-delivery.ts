@@ -37,6 +37,8 @@ export class DurableDelivery implements Delivery {
   readonly queue: DurableQueue;
   readonly exporters: readonly QueueExporter[];
   private readonly options: DurableDeliveryOptions;
+  /** Some exporter forwards OTLP logs requests as received (fixed by configuration). */
+  private readonly forwardsOtlpLogs: boolean;
   private refusing = false;
   private closed = false;
   private gaugeTimer: NodeJS.Timeout | null = null;
@@ -45,6 +47,7 @@ export class DurableDelivery implements Delivery {
     this.options = options;
     this.queue = options.queue;
     this.exporters = options.exporters;
+    this.forwardsOtlpLogs = options.exporters.some((e) => e.takesOtlpLogs());
   }
 
   /** Appends not yet committed are the only export records held in memory (batches are read from disk). */
@@ -66,7 +69,7 @@ export class DurableDelivery implements Delivery {
     if (refusal) throw new BackpressureError(refusal.reason, refusal.retryAfterSeconds);
     const shipped = this.shippedLogs(logs);
     const rows = shipped.length === 0 ? [] : toRows(shipped, logRow);
-    if (received && this.exporters.some((e) => e.takesOtlpLogs())) rows.push(otlpLogsRow(received, logs.length));
+    if (received && this.forwardsOtlpLogs) rows.push(otlpLogsRow(received, logs.length));
     if (rows.length === 0) return;
     await this.persist(rows);
   }

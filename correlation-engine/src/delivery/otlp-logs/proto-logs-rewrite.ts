@@ -61,12 +61,13 @@ export function withResourceAttributes(body: Uint8Array, edit: ResourceEdit): Bu
     // The resource's own fields (a resource sent in several parts is one, merged, as protobuf says),
     // and the other fields of the ResourceLogs, copied after it.
     const resourceParts: [number, number][] = [];
-    const rest = new ProtoWriter(end - r.pos + 128);
+    const rest = new ProtoWriter(end - r.pos);
     eachField(r, body, rest, FIELD_1_LEN, (partEnd) => {
       resourceParts.push([r.pos, partEnd]);
       return 'drop';
     });
-    return new ProtoWriter(rest.finish().length + 256).message(1, editedResource(body, resourceParts, edit)).raw(rest.finish());
+    const others = rest.finish();
+    return new ProtoWriter(others.length + 256).message(1, editedResource(body, resourceParts, edit)).raw(others);
   });
   return out.finish();
 }

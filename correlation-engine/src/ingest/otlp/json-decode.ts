@@ -2,7 +2,7 @@
 // field names (the original snake_case names are accepted too, as protobuf JSON parsers do),
 // trace/span ids as hex strings (any case), enums and int64s as numbers or strings.
 import { normalizeSpanId, normalizeTraceId } from '../../model/ids.js';
-import type { NormalizedLog, NormalizedSpan } from '../../model/types.js';
+import { type NormalizedLog, type NormalizedSpan, UNKNOWN_SERVICE } from '../../model/types.js';
 import { OtlpDecodeError } from '../../wire/decode-error.js';
 import { LogBuilder } from '../normalize/normalize-builder.js';
 import { toAttributeValue } from '../normalize/normalize-fields.js';
@@ -19,7 +19,7 @@ import {
   pick,
   within,
 } from './json-values.js';
-import { completeLog, finishLog, LogRecordFields, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
+import { completeLog, finishLog, LogRecordFields, ResourceInfo, SpanDraft } from './model.js';
 import { type DecodedLogs, RejectionCounter, type Rejections } from './rejections.js';
 
 function topObject(body: unknown): Obj {

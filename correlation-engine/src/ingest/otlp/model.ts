@@ -11,9 +11,6 @@ import {
   type SpanStatus,
   UNKNOWN_SERVICE,
 } from '../../model/types.js';
-
-export { UNKNOWN_SERVICE };
-
 import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH, MAX_NAME_LENGTH } from '../normalize/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../normalize/normalize-fields.js';
 import { capped } from '../normalize/normalize-flat.js';

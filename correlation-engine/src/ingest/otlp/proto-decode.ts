@@ -16,12 +16,12 @@
 // Unknown fields (events, links, scopes, schema urls, future additions) are skipped by wire type.
 
 import { Buffer } from 'node:buffer';
-import { BUSINESS_KEYS, type BusinessKey, type NormalizedLog, type NormalizedSpan } from '../../model/types.js';
+import { BUSINESS_KEYS, type BusinessKey, type NormalizedLog, type NormalizedSpan, UNKNOWN_SERVICE } from '../../model/types.js';
 import { OtlpDecodeError } from '../../wire/decode-error.js';
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../wire/proto-reader.js';
 import { LogBuilder } from '../normalize/normalize-builder.js';
 import { toAttributeValue } from '../normalize/normalize-fields.js';
-import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft, UNKNOWN_SERVICE } from './model.js';
+import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft } from './model.js';
 import { type DecodedLogs, RejectionCounter, type Rejections } from './rejections.js';
 
 // Every reader switches on the field number (literal cases compile to a jump table) and checks
