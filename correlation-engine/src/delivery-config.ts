@@ -21,6 +21,7 @@ export const exportersEnvSchema = z
     LOKI_TRACE_ID_LABEL: envBoolean(false),
     LOKI_EXPORT_OTLP_LOGS: envBoolean(false),
     LOKI_OTLP_LOGS_FORM: envEnum(['otlp', 'push'] as const, 'otlp'),
+    LOKI_EVENT_LOG_MESSAGES: envEnum(['auto', 'quote', 'refer'] as const, 'auto'),
     TEMPO_OTLP_URL: envOptionalUrl(),
     DATADOG_API_KEY: envOptionalString(),
     DATADOG_SITE: envString('datadoghq.com'),
@@ -61,6 +62,17 @@ export const exportersEnvSchema = z
       exportOtlpLogs: env.LOKI_EXPORT_OTLP_LOGS,
       /** `otlp`: those requests forwarded as received to Loki's OTLP endpoint; `push`: each record a push line. */
       otlpLogsForm: env.LOKI_OTLP_LOGS_FORM,
+      /**
+       * Whether the logs an event lists carry their text (`quote`) or only what finds their own
+       * line in Loki (`refer`). `auto`: `refer` when this engine ships every log it accepts to Loki
+       * (LOKI_EXPORT_OTLP_LOGS=true), so each text would otherwise be shipped twice.
+       */
+      eventLogMessages:
+        env.LOKI_EVENT_LOG_MESSAGES === 'auto'
+          ? env.LOKI_URL && env.LOKI_EXPORT_OTLP_LOGS
+            ? ('refer' as const)
+            : ('quote' as const)
+          : env.LOKI_EVENT_LOG_MESSAGES,
       /** `json` (gzip) or `protobuf` (snappy). */
       format: env.LOKI_FORMAT,
       /** X-Scope-OrgID for multi-tenant Loki. */

@@ -105,6 +105,7 @@ export function createDelivery(config: DeliveryConfig, deps: DeliveryDeps): Deli
     queue,
     exporters,
     maxBytes: ex.queue.maxBytes,
+    eventLogMessages: ex.loki.eventLogMessages,
     shutdownDeadlineMs: ex.delivery.shutdownDeadlineMs,
     metrics,
     logger: deps.logger,

@@ -6,7 +6,7 @@ import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { DurableQueue, NewEntry } from './queue/durable-queue.js';
-import { eventRow, logRow, otlpLogsRow } from './queue/queue-rows.js';
+import { type EventLogMessages, eventRow, logRow, otlpLogsRow } from './queue/queue-rows.js';
 import type { QueueExporter } from './queue-exporter.js';
 
 export interface DurableDeliveryOptions {
@@ -18,6 +18,8 @@ export interface DurableDeliveryOptions {
   shutdownDeadlineMs?: number;
   metrics: ExporterMetrics;
   logger: DeliveryLogger;
+  /** Whether queued events quote the text of the logs they list (LOKI_EVENT_LOG_MESSAGES); `quote` when unset. */
+  eventLogMessages?: EventLogMessages;
 }
 
 /** Refusal ends once the backlog drains below this share of the bound, so /ready does not flap. */
@@ -98,7 +100,8 @@ export class DurableDelivery implements Delivery {
         this.retryAfterSeconds(),
       );
     }
-    await this.persist(toRows(events, eventRow));
+    const logMessages = this.options.eventLogMessages ?? 'quote';
+    await this.persist(toRows(events, (batch) => eventRow(batch, logMessages)));
   }
 
   /**

@@ -12,7 +12,9 @@
 //      lines each the JSON text of a trace-less log summary joined to windows through a key. In
 //      the event lines each such summary is a reference, \x01<index in the table>\x01 (JSON text
 //      has no raw control character), so a summary shared by the events of a row is written and
-//      read once; the reader puts the text back and gets `JSON.stringify(event)` again.
+//      read once; the reader puts the text back and gets `JSON.stringify(event)` again. Written
+//      with EventLogMessages `refer`, the listed logs have no `message` and the detail ends with
+//      `"logMessagesOmitted":true` (same layout: a reader needs nothing new).
 //   5 (ROW_OTLP_LOGS_PROTOBUF): one OTLP logs export request as received, protobuf bytes (a BLOB),
 //      without the records the engine refused; `records` is how many it holds.
 //   6 (ROW_OTLP_LOGS_JSON): the same request in OTLP/JSON, as JSON text.
@@ -140,11 +142,20 @@ export function otlpLogsRow(received: ReceivedOtlpLogs, accepted: number): NewEn
 }
 
 /**
+ * What the logs an event lists carry in its queued text: `quote`, each log summary whole;
+ * `refer`, each without its message (the detail then says `"logMessagesOmitted":true`), for when
+ * every log is shipped to Loki as its own line: the time, service, span id or linking key find
+ * it there, and its text is not written, stored, read and compressed a second time.
+ */
+export type EventLogMessages = 'quote' | 'refer';
+
+/**
  * A queue row for correlation events: the table of shared summaries, then one line per event:
  * its head, a tab, its JSON text with references into the table. Loki's line for an event is
  * that text, so the exporter ships it as read instead of parsing it and stringifying it again.
  */
-export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
+export function eventRow(events: readonly CorrelationEvent[], logMessages: EventLogMessages = 'quote'): NewEntry {
+  const logText = logMessages === 'refer' ? logReferenceJson : undefined;
   // A trace-less log joined through a key is one summary object shared by every window it joined
   // (up to the link fan-out); on a busy key most of an event's bytes are such summaries. Written
   // once per row, they no longer multiply the bytes the queue writes, reads and keeps.
@@ -154,7 +165,7 @@ export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
     let r = refs.get(log);
     if (r === undefined) {
       r = `${REF}${table.length}${REF}`;
-      table.push(JSON.stringify(log));
+      table.push(logText ? logText(log) : JSON.stringify(log));
       refs.set(log, r);
     }
     return r;
@@ -163,10 +174,16 @@ export function eventRow(events: readonly CorrelationEvent[]): NewEntry {
   for (let i = 0; i < events.length; i += 1) {
     const e = events[i] as CorrelationEvent;
     const head = JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys]);
-    lines += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, ref)}`;
+    lines += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, ref, logText)}`;
   }
   const body = table.length === 0 ? `0\n${lines}` : `${table.length}\n${table.join('\n')}\n${lines}`;
   return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_SHARED_LINES };
+}
+
+/** A log summary's JSON text without its message (EventLogMessages `refer`). */
+function logReferenceJson(log: LogSummary): string {
+  const { message: _text, ...reference } = log;
+  return JSON.stringify(reference);
 }
 
 /** The order buildEvent gives an event's detail its properties in. */
@@ -174,18 +191,25 @@ const DETAIL_ORDER = 'spans,logs,spansCapped,logsCapped';
 
 /**
  * `JSON.stringify(event)`, character for character, except that each summary of a trace-less log
- * joined through a key (`linkedBy`) is written as `linkedText(summary)`. Spliced after the rest of the
- * event, so only when `detail` is the event's last property (buildEvent puts it there), else the
- * plain JSON.stringify text.
+ * joined through a key (`linkedBy`) is written as `linkedText(summary)`, and, given `logText`,
+ * every other log summary as `logText(summary)` with `"logMessagesOmitted":true` closing the
+ * detail. Spliced after the rest of the event, so only when `detail` is the event's last property
+ * (buildEvent puts it there); else, without `logText`, the plain JSON.stringify text.
  */
-export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary) => string): string {
+export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary) => string, logText?: (log: LogSummary) => string): string {
   const detail = event.detail;
   const logs = detail?.logs ?? [];
-  let linked = false;
-  for (let i = 0; i < logs.length && !linked; i += 1) linked = (logs[i] as LogSummary).linkedBy !== undefined;
-  if (!linked) return JSON.stringify(event);
+  let spliced = logText !== undefined && logs.length > 0;
+  for (let i = 0; i < logs.length && !spliced; i += 1) spliced = (logs[i] as LogSummary).linkedBy !== undefined;
+  if (!spliced) return JSON.stringify(event);
   const names = Object.keys(event);
-  if (names[names.length - 1] !== 'detail' || Object.keys(detail).join() !== DETAIL_ORDER) return JSON.stringify(event);
+  if (names[names.length - 1] !== 'detail' || Object.keys(detail).join() !== DETAIL_ORDER) {
+    if (logText === undefined) return JSON.stringify(event);
+    // Not the order buildEvent gives: a copy in that order, then spliced as usual.
+    const { detail: _detail, ...rest } = event;
+    const { spans, spansCapped, logsCapped } = detail;
+    return eventJson({ ...rest, detail: { spans, logs, spansCapped, logsCapped } }, linkedText, logText);
+  }
   // Without its detail for a moment (a property set to undefined is left out); nothing else runs
   // in between, so no reader sees the event without it.
   (event as { detail: unknown }).detail = undefined;
@@ -198,10 +222,11 @@ export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary)
   let logsText = '';
   for (let i = 0; i < logs.length; i += 1) {
     const log = logs[i] as LogSummary;
-    const json = log.linkedBy === undefined ? JSON.stringify(log) : linkedText(log);
+    const json = log.linkedBy !== undefined ? linkedText(log) : logText ? logText(log) : JSON.stringify(log);
     logsText += i === 0 ? json : `,${json}`;
   }
-  const detailText = `{"spans":${JSON.stringify(detail.spans)},"logs":[${logsText}],"spansCapped":${detail.spansCapped},"logsCapped":${detail.logsCapped}}`;
+  const omitted = logText ? ',"logMessagesOmitted":true' : '';
+  const detailText = `{"spans":${JSON.stringify(detail.spans)},"logs":[${logsText}],"spansCapped":${detail.spansCapped},"logsCapped":${detail.logsCapped}${omitted}}`;
   return `${text.slice(0, -1)}${text.length > 2 ? ',' : ''}"detail":${detailText}}`;
 }
 

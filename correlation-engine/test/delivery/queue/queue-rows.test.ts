@@ -68,6 +68,18 @@ function reordered(event: CorrelationEvent): CorrelationEvent {
   return { detail, ...rest };
 }
 
+// One trace-less log joined to two windows (the same summary object in both events' detail), and
+// a window's own log.
+const shared: LogSummary = {
+  timeUnixMs: 1764000000123,
+  severity: 'WARN',
+  service: 'bpocore',
+  message: 'port "1/1" \\ flap \u2028 é',
+  linkedBy: { key: 'circuit_id', value: 'CIRCUIT-9' },
+};
+const own: LogSummary = { timeUnixMs: 1764000000001, severity: 'INFO', service: 'beorn', message: 'own', spanId: '00f067aa0ba902b7' };
+const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans: [], logs, spansCapped: false, logsCapped: true });
+
 describe('queue rows', () => {
   it('stores logs as tuples and reads every field back, absent optional fields included', async () => {
     const queue = new DurableQueue({ dir: tempDir(), consumers: ['a'], sync: 'normal' });
@@ -86,16 +98,6 @@ describe('queue rows', () => {
   it('stores events as a head and their JSON text, which is what Loki receives, shared linked summaries included', async () => {
     const loki = await lokiSink();
     const delivery = startDelivery(tempDir(), loki.url);
-    // One trace-less log joined to two windows: the same summary object in both events' detail.
-    const shared: LogSummary = {
-      timeUnixMs: 1764000000123,
-      severity: 'WARN',
-      service: 'bpocore',
-      message: 'port "1/1" \\ flap \u2028 é',
-      linkedBy: { key: 'circuit_id', value: 'CIRCUIT-9' },
-    };
-    const own: LogSummary = { timeUnixMs: 1764000000001, severity: 'INFO', service: 'beorn', message: 'own', spanId: '00f067aa0ba902b7' };
-    const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans: [], logs, spansCapped: false, logsCapped: true });
     const events = [
       makeEvent(1, { detail: withDetail([own, shared]) }),
       makeEvent(2, { keys: { circuit_id: ['line\nbreak "q"', '\u2028'] }, highestSeverity: null, detail: withDetail([shared]) }),
@@ -126,6 +128,30 @@ describe('queue rows', () => {
       circuit_id: 'CIRCUIT-9',
       resource_id: 'R-1,R-2',
     });
+  });
+
+  it('refer: every listed log without its text, the rest of the event as JSON.stringify writes it, in any property order', () => {
+    const events = [
+      makeEvent(1, { detail: withDetail([own, shared]) }),
+      makeEvent(2, { detail: withDetail([own]) }),
+      makeEvent(3, { detail: withDetail([]) }),
+      reordered(makeEvent(4, { detail: withDetail([shared, own]) })),
+    ];
+    const texts = events.map((e) => JSON.stringify(e));
+    const row = eventRow(events, 'refer');
+    expect(events.map((e) => JSON.stringify(e))).toEqual(texts); // the events are left as they were
+    expect(row.body).not.toContain(JSON.stringify(shared.message));
+    expect(row.body).not.toContain('"own"');
+    const decoded = decodeRow({ seq: 1, kind: 'event', body: row.body, records: 4, enqueuedAtMs: 0, encoding: ROW_EVENT_SHARED_LINES });
+    // The detail last, its logs without their text; an event listing no log is left as it was.
+    const withoutTexts = (e: CorrelationEvent) => {
+      const { detail, ...rest } = e;
+      if (detail.logs.length === 0) return e;
+      const logs = detail.logs.map(({ message: _m, ...reference }) => reference);
+      return { ...rest, detail: { ...detail, logs, logMessagesOmitted: true } };
+    };
+    expect(decoded.map((r) => (r.kind === 'event' ? r.json : null))).toEqual(events.map((e) => JSON.stringify(withoutTexts(e))));
+    expect(decoded.map((r) => (r.kind === 'event' ? r.event : null))).toStrictEqual(events.map(withoutTexts));
   });
 
   it('sets aside an event row whose text does not parse for an exporter that reads the event; Loki ships the text it has', async () => {
