@@ -180,10 +180,19 @@ export function eventRow(events: readonly CorrelationEvent[], logMessages: Event
   return { kind: 'event', body, records: events.length, encoding: ROW_EVENT_SHARED_LINES };
 }
 
-/** A log summary's JSON text without its message (EventLogMessages `refer`). */
+/**
+ * A log summary's JSON text without its message (EventLogMessages `refer`), its properties in the
+ * order the correlator builds summaries in. One object literal per shape: JSON.stringify writes
+ * those faster than a rest-destructured copy of the summary, or than the text built field by field.
+ */
 function logReferenceJson(log: LogSummary): string {
-  const { message: _text, ...reference } = log;
-  return JSON.stringify(reference);
+  const { timeUnixMs, severity, service, spanId, linkedBy } = log;
+  if (linkedBy === undefined) {
+    return JSON.stringify(spanId === undefined ? { timeUnixMs, severity, service } : { timeUnixMs, severity, service, spanId });
+  }
+  return JSON.stringify(
+    spanId === undefined ? { timeUnixMs, severity, service, linkedBy } : { timeUnixMs, severity, service, spanId, linkedBy },
+  );
 }
 
 /** The order buildEvent gives an event's detail its properties in. */
