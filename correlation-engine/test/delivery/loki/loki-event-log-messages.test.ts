@@ -2,7 +2,9 @@
 // When the engine ships every log it accepts to Loki (LOKI_EXPORT_OTLP_LOGS=true) the event line
 // lists its logs without their text by default, and each listed log must then be found as its own
 // line in the same Loki (by service and time, and by trace/span id or by the key that linked it),
-// its text there as sent. Otherwise, or with `quote`, the event line quotes every text. Through the
+// its text there as sent. Otherwise, or with `quote`, the event line quotes every text. A window at
+// its log cap with large texts keeps its whole list when referred, where quoting it is over
+// Loki's line limit and only the summary ships. Through the
 // real routes (app.inject), correlator, durable queue and Loki exporter, into a Loki stand-in on a
 // real socket; windows closed by a manual clock.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,8 +38,15 @@ interface Run {
   eventLine: string;
 }
 
-/** Two traced OTLP records and one trace-less orchestrator line that joins by circuit id; the window closed and delivered. */
-async function run(env: Record<string, string>): Promise<Run> {
+interface Engine {
+  app: FastifyInstance;
+  loki: HttpSink<LokiReceivedEntry>;
+  delivery: DurableDelivery;
+  clock: ManualClock;
+}
+
+/** The app on a manual clock, its durable delivery to a Loki stand-in, `env` over the defaults. */
+async function engine(env: Record<string, string>): Promise<Engine> {
   const loki = await createLokiSink().up();
   cleanups.push(() => loki.down());
   const dir = mkdtempSync(join(tmpdir(), 'event-log-messages-'));
@@ -62,6 +71,20 @@ async function run(env: Record<string, string>): Promise<Run> {
     await app.close();
     await delivery.shutdown(500);
   });
+  return { app, loki, delivery, clock };
+}
+
+/** Closes the open windows and waits for TRACE's event line in Loki. */
+async function closeAndDeliver({ app, loki, delivery, clock }: Engine): Promise<LokiReceivedEntry> {
+  clock.advance(6_000);
+  app.engine.pipeline.tick();
+  return waitForEvent(loki, delivery);
+}
+
+/** Two traced OTLP records and one trace-less orchestrator line that joins by circuit id; the window closed and delivered. */
+async function run(env: Record<string, string>): Promise<Run> {
+  const started = await engine(env);
+  const { app, loki, clock } = started;
 
   const record = (text: string, severityText: string, offsetMs: number, spanId: string) => ({
     timeUnixNano: String(BigInt(clock.now() + offsetMs) * 1_000_000n),
@@ -100,9 +123,7 @@ async function run(env: Record<string, string>): Promise<Run> {
   });
   expect(line.statusCode).toBe(202);
 
-  clock.advance(6_000);
-  app.engine.pipeline.tick();
-  const eventEntry = await waitForEvent(loki, delivery);
+  const eventEntry = await closeAndDeliver(started);
   return { app, loki, event: JSON.parse(eventEntry.line), eventLine: eventEntry.line };
 }
 
@@ -183,6 +204,27 @@ describe('LOKI_EVENT_LOG_MESSAGES: the texts of an event’s logs in its Loki li
     const { event } = await run({ LOKI_EVENT_LOG_MESSAGES: 'refer' });
     expect(event.detail.logMessagesOmitted).toBe(true);
     expect(event.detail.logs.every((l) => !('message' in l))).toBe(true);
+  });
+
+  it('a window at its log cap with 16 KiB texts: referred, the event keeps its whole list; quoted, only its summary fits a Loki line', async () => {
+    const big = async (mode: 'quote' | 'refer') => {
+      const started = await engine({ LOKI_EXPORT_OTLP_LOGS: 'true', LOKI_EVENT_LOG_MESSAGES: mode });
+      const records = Array.from({ length: 200 }, (_, i) => ({ message: `${i} ${'x'.repeat(16 * 1024)}`, trace_id: TRACE }));
+      const payload = { resource: { service: 'beorn' }, records };
+      expect((await started.app.inject({ method: 'POST', url: '/api/logs', payload })).statusCode).toBe(202);
+      return (await closeAndDeliver(started)).line;
+    };
+    const referred = await big('refer');
+    const event = JSON.parse(referred) as Run['event'] & { truncated?: boolean };
+    expect(event.truncated).toBeUndefined();
+    expect(event.detail.logs).toHaveLength(200);
+    expect(event.detail.logsCapped).toBe(false);
+    expect(Buffer.byteLength(referred)).toBeLessThan(64 * 1024);
+
+    const quoted = JSON.parse(await big('quote')) as Run['event'] & { truncated?: boolean };
+    expect(quoted.truncated).toBe(true); // 200 × 16 KiB is over LOKI_MAX_LINE_BYTES (256 KiB): the detail was dropped
+    expect(quoted.detail.logs).toEqual([]);
+    expect(quoted.logCount).toBe(200);
   });
 
   it('a value it does not know stops the configuration with the variable named', () => {
