@@ -4,9 +4,9 @@
 // line in the same Loki (by service and time, and by trace/span id or by the key that linked it),
 // its text there as sent. Otherwise, or with `quote`, the event line quotes every text. A window at
 // its log cap with large texts keeps its whole list when referred, where quoting it is over
-// Loki's line limit and only the summary ships. Through the
-// real routes (app.inject), correlator, durable queue and Loki exporter, into a Loki stand-in on a
-// real socket; windows closed by a manual clock.
+// Loki's line limit and only the summary ships. Through the real routes (app.inject), correlator,
+// durable queue and Loki exporter, into a Loki stand-in on a real socket; windows closed by a
+// manual clock.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
