@@ -2,11 +2,13 @@
 // head and their JSON text (the text JSON.stringify gives, also when linked summaries are shared
 // between events), and queues written by earlier builds (rows of JSON objects with no `encoding`
 // column; event lines without heads) are still delivered after an upgrade, with the same Loki
-// lines as fresh rows.
+// lines as fresh rows. Property tests: any events, sharing summaries, in either property order,
+// read back in both forms (quote: as JSON.stringify writes them; refer: their logs without text).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { createDelivery } from '../../../src/delivery/create-delivery.js';
@@ -266,5 +268,77 @@ describe('queue rows', () => {
     await Promise.all(now.exporters.map((e) => e.forceFlush()));
     const key = (e: LokiReceivedEntry): string => JSON.stringify([e.labels, e.tsNs, e.line, e.metadata]);
     expect(loki.accepted.map(key).sort()).toEqual(fresh.accepted.map(key).sort());
+  });
+});
+
+describe('event rows, any events (property)', () => {
+  const text = fc.string({ maxLength: 16, unit: 'binary' });
+  // Summaries as the correlator builds them: its property order, optional span id and link.
+  const summary: fc.Arbitrary<LogSummary> = fc
+    .record({
+      timeUnixMs: fc.integer({ min: 0, max: 2 ** 42 }),
+      severity: fc.constantFrom('TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'),
+      service: text,
+      message: text,
+      spanId: fc.option(fc.stringMatching(/^[0-9a-f]{16}$/), { nil: undefined }),
+      linkedBy: fc.option(fc.record({ key: fc.constantFrom('circuit_id', 'resource_id'), value: text }), { nil: undefined }),
+    })
+    .map(({ timeUnixMs, severity, service, message, spanId, linkedBy }) => {
+      const log: LogSummary = { timeUnixMs, severity, service, message };
+      if (spanId !== undefined) log.spanId = spanId;
+      if (linkedBy !== undefined) log.linkedBy = linkedBy;
+      return log;
+    });
+  // Events drawing their logs from one pool, so summaries are shared between events as linked ones are.
+  const events = fc.array(summary, { minLength: 1, maxLength: 6 }).chain((pool) =>
+    fc.array(
+      fc.record({
+        logs: fc.array(fc.constantFrom(...pool), { maxLength: 5 }),
+        keys: fc.array(text, { maxLength: 3 }),
+        capped: fc.boolean(),
+        detailFirst: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 5 },
+    ),
+  );
+  const build = (specs: { logs: LogSummary[]; keys: string[]; capped: boolean; detailFirst: boolean }[]): CorrelationEvent[] =>
+    specs.map((spec, i) => {
+      const event = makeEvent(i + 1, {
+        keys: spec.keys.length > 0 ? { circuit_id: spec.keys } : {},
+        detail: { spans: [], logs: spec.logs, spansCapped: false, logsCapped: spec.capped },
+      });
+      return spec.detailFirst ? reordered(event) : event;
+    });
+  const decodedTexts = (row: ReturnType<typeof eventRow>, n: number): (string | undefined)[] =>
+    decodeRow({ seq: 1, kind: 'event', body: row.body, records: n, enqueuedAtMs: 0, encoding: row.encoding ?? 0 }).map((r) =>
+      r.kind === 'event' ? r.json : undefined,
+    );
+
+  it('quote: every event read back as JSON.stringify writes it', () => {
+    fc.assert(
+      fc.property(events, (specs) => {
+        const list = build(specs);
+        const before = list.map((e) => JSON.stringify(e));
+        expect(decodedTexts(eventRow(list), list.length)).toEqual(before);
+        expect(list.map((e) => JSON.stringify(e))).toEqual(before);
+      }),
+    );
+  });
+
+  it('refer: every event read back with the detail last, its logs without their text, the rest unchanged', () => {
+    fc.assert(
+      fc.property(events, (specs) => {
+        const list = build(specs);
+        const before = list.map((e) => JSON.stringify(e));
+        const expected = list.map((e) => {
+          if (e.detail.logs.length === 0) return JSON.stringify(e);
+          const { detail, ...rest } = e;
+          const logs = detail.logs.map(({ message: _m, ...reference }) => reference);
+          return JSON.stringify({ ...rest, detail: { ...detail, logs, logMessagesOmitted: true } });
+        });
+        expect(decodedTexts(eventRow(list, 'refer'), list.length)).toEqual(expected);
+        expect(list.map((e) => JSON.stringify(e))).toEqual(before);
+      }),
+    );
   });
 });
