@@ -7,18 +7,14 @@
 // Loki's line limit and only the summary ships. Through the real routes (app.inject), correlator,
 // durable queue and Loki exporter, into a Loki stand-in on a real socket; windows closed by a
 // manual clock.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { createDelivery } from '../../../src/delivery/create-delivery.js';
-import { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
-import { createMetrics } from '../../../src/metrics.js';
+import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
 import type { CorrelationEvent, LogSummary } from '../../../src/model/types.js';
 import { otlpJsonToProto } from '../../fixtures/otlp-json-to-proto.js';
-import { ManualClock, testApp } from '../../helpers/app.js';
+import { ManualClock } from '../../helpers/app.js';
+import { durableTestApp } from '../../helpers/durable-app.js';
 import type { HttpSink } from '../../sinks/http-sink.js';
 import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js';
 
@@ -49,28 +45,9 @@ interface Engine {
 async function engine(env: Record<string, string>): Promise<Engine> {
   const loki = await createLokiSink().up();
   cleanups.push(() => loki.down());
-  const dir = mkdtempSync(join(tmpdir(), 'event-log-messages-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const clock = new ManualClock(Date.now());
-  const full = {
-    ENGINE_INSTANCE_ID: 'engine-1',
-    LOG_LEVEL: 'silent',
-    DEFAULT_ENV: 'test',
-    ENGINE_DATA_DIR: dir,
-    LOKI_URL: loki.url,
-    CORR_WINDOW_SECONDS: '5',
-    EXPORT_LINGER_MS: '0',
-    ...env,
-  };
-  const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
-  const delivery = createDelivery(loadConfig(full), { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' });
-  if (!(delivery instanceof DurableDelivery)) throw new Error('Loki was configured: a durable delivery expected');
-  delivery.start();
-  const app = await testApp({ env: full, delivery, clock });
-  cleanups.push(async () => {
-    await app.close();
-    await delivery.shutdown(500);
-  });
+  const { app, delivery, close } = await durableTestApp({ LOKI_URL: loki.url, CORR_WINDOW_SECONDS: '5', ...env }, clock);
+  cleanups.push(close);
   return { app, loki, delivery, clock };
 }
 

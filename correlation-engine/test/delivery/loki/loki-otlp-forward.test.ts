@@ -11,12 +11,9 @@ import { join } from 'node:path';
 import { metricSum } from '@obs/test-support/prometheus-text';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
-import { createDelivery } from '../../../src/delivery/create-delivery.js';
-import { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
-import { createMetrics, type Metrics } from '../../../src/metrics.js';
 import { otlpJsonToProto } from '../../fixtures/otlp-json-to-proto.js';
-import { metricValue, testApp } from '../../helpers/app.js';
+import { metricValue } from '../../helpers/app.js';
+import { type DurableTestApp, durableTestApp } from '../../helpers/durable-app.js';
 import { closeClients, grpcCall } from '../../helpers/grpc-client.js';
 import { createDatadogSink } from '../../sinks/datadog-sink.js';
 import { buildEngine, EngineProcess } from '../../sinks/engine-process.js';
@@ -35,30 +32,15 @@ async function lokiUp(): Promise<HttpSink<LokiReceivedEntry>> {
   return sink;
 }
 
-async function engine(env: Record<string, string>): Promise<{ app: FastifyInstance; delivery: DurableDelivery; metrics: Metrics }> {
-  const dir = mkdtempSync(join(tmpdir(), 'otlp-forward-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const full = {
-    ENGINE_INSTANCE_ID: 'engine-1',
-    LOG_LEVEL: 'silent',
-    DEFAULT_ENV: 'test',
-    ENGINE_DATA_DIR: dir,
+async function engine(env: Record<string, string>): Promise<DurableTestApp> {
+  const started = await durableTestApp({
     LOKI_EXPORT_OTLP_LOGS: 'true',
-    EXPORT_LINGER_MS: '0',
     EXPORT_RETRY_INITIAL_MS: '50',
     EXPORT_RETRY_MAX_MS: '200',
     ...env,
-  };
-  const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
-  const delivery = createDelivery(loadConfig(full), { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' });
-  if (!(delivery instanceof DurableDelivery)) throw new Error('an exporter was configured: a durable delivery expected');
-  delivery.start();
-  const app = await testApp({ env: full, delivery });
-  cleanups.push(async () => {
-    await app.close();
-    await delivery.shutdown(500);
   });
-  return { app, delivery, metrics };
+  cleanups.push(() => started.close());
+  return started;
 }
 
 const NOW_NS = String(BigInt(Date.now()) * 1_000_000n);
