@@ -41,6 +41,8 @@ export class DurableDelivery implements Delivery {
   private readonly options: DurableDeliveryOptions;
   /** Some exporter forwards OTLP logs requests as received (fixed by configuration). */
   private readonly forwardsOtlpLogs: boolean;
+  /** Queue rows for events, in the form LOKI_EVENT_LOG_MESSAGES chose (fixed by configuration). */
+  private readonly eventRowOf: (events: readonly CorrelationEvent[]) => NewEntry;
   private refusing = false;
   private closed = false;
   private gaugeTimer: NodeJS.Timeout | null = null;
@@ -50,6 +52,8 @@ export class DurableDelivery implements Delivery {
     this.queue = options.queue;
     this.exporters = options.exporters;
     this.forwardsOtlpLogs = options.exporters.some((e) => e.takesOtlpLogs());
+    const logMessages = options.eventLogMessages ?? 'quote';
+    this.eventRowOf = (events) => eventRow(events, logMessages);
   }
 
   /** Appends not yet committed are the only export records held in memory (batches are read from disk). */
@@ -100,8 +104,7 @@ export class DurableDelivery implements Delivery {
         this.retryAfterSeconds(),
       );
     }
-    const logMessages = this.options.eventLogMessages ?? 'quote';
-    await this.persist(toRows(events, (batch) => eventRow(batch, logMessages)));
+    await this.persist(toRows(events, this.eventRowOf));
   }
 
   /**
