@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
 import type { CorrelationEvent, NormalizedLog, NormalizedSpan, OpenCorrelationEvent, ReceivedOtlpLogs, Signal } from '../model/types.js';
 import { Correlator, DEFAULT_MAX_RELATED } from './correlator.js';
+import { EventRefusalLog } from './event-refusal-log.js';
 import type { OpenFilter, OpenPosition } from './open-windows.js';
 import { RecentBuffer } from './recent-buffer.js';
 
@@ -94,6 +95,7 @@ export interface MemoryStatus {
 }
 
 export interface PipelineLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -149,6 +151,7 @@ export class Pipeline {
   private readonly metrics: Metrics;
   private readonly delivery: Delivery;
   private readonly log: PipelineLogger;
+  private readonly eventRefusals: EventRefusalLog;
   private timer: NodeJS.Timeout | undefined;
   /** The next slice of closing while windows are still due (closeDueSlice). */
   private continuation: NodeJS.Immediate | undefined;
@@ -168,6 +171,7 @@ export class Pipeline {
     this.metrics = metrics;
     this.delivery = options.delivery;
     this.log = options.log;
+    this.eventRefusals = new EventRefusalLog(options.log, options.now);
     const m = options.memory ?? {};
     const heapLimitBytes = m.heapLimitBytes ?? defaultHeapLimitBytes();
     const limit =
@@ -484,8 +488,10 @@ export class Pipeline {
     } catch (err) {
       // Events stay queryable here; only their export is lost, and that is counted.
       this.metrics.countDropped('event_delivery_refused', events.length);
-      this.log.warn({ err, events: events.length }, 'delivery refused correlation events');
+      this.eventRefusals.refusedBatch(err, events.length);
+      return;
     }
+    this.eventRefusals.accepted();
   }
 
   private count(signal: Signal, records: readonly { service: string }[]): void {

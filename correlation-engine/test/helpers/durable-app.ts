@@ -21,9 +21,14 @@ export interface DurableTestApp {
 
 /**
  * `env` over quiet defaults and a fresh data directory; it must configure an exporter. The
- * delivery is started; with a clock the app's closing interval is off (the test ticks).
+ * delivery is started; with a clock the app's closing interval is off (the test ticks). The app
+ * logs to `logStream` when given (with LOG_LEVEL in `env`).
  */
-export async function durableTestApp(env: Record<string, string>, clock?: ManualClock): Promise<DurableTestApp> {
+export async function durableTestApp(
+  env: Record<string, string>,
+  clock?: ManualClock,
+  logStream?: NodeJS.WritableStream,
+): Promise<DurableTestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'durable-app-'));
   const full = {
     ENGINE_INSTANCE_ID: 'engine-1',
@@ -37,7 +42,7 @@ export async function durableTestApp(env: Record<string, string>, clock?: Manual
   const delivery = createDelivery(loadConfig(full), { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' });
   if (!(delivery instanceof DurableDelivery)) throw new Error('no exporter configured: a durable delivery expected');
   delivery.start();
-  const app = await testApp({ env: full, delivery, ...(clock ? { clock } : {}) });
+  const app = await testApp({ env: full, delivery, ...(clock ? { clock } : {}), ...(logStream ? { logStream } : {}) });
   return {
     app,
     delivery,
