@@ -10,12 +10,12 @@
 // RESOURCE_EXHAUSTED with a RetryInfo for what should come again later, UNAUTHENTICATED.
 import { type handleUnaryCall, Metadata, Server, ServerCredentials, type ServiceDefinition, status } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
-import { AuthFailureThrottle } from '../auth/auth-failure-throttle.js';
 import { BasicCredentials } from '../auth/basic-credentials.js';
 import type { Config } from '../config.js';
 import type { Pipeline } from '../correlate/pipeline.js';
 import { BackpressureError } from '../delivery/delivery.js';
 import { decodeFailure, decodeLogs, decodeMetrics, decodeTraces, encodeExportResponse, type Rejections } from '../ingest/otlp/index.js';
+import { LogThrottle } from '../log-throttle.js';
 import type { Metrics } from '../metrics.js';
 import { UnavailableError } from '../model/errors.js';
 import { retryStatusDetails } from './status-details.js';
@@ -108,7 +108,7 @@ export async function startOtlpGrpc(
 ): Promise<OtlpGrpcServer> {
   const { config, pipeline, metrics, log } = deps;
   const credentials = config.basicAuth ? new BasicCredentials(config.basicAuth.user, config.basicAuth.pass) : undefined;
-  const failures = new AuthFailureThrottle(Date.now);
+  const failures = new LogThrottle(Date.now);
 
   const server = new Server({
     // The body limit of the HTTP routes; grpc-js answers RESOURCE_EXHAUSTED beyond it, also for a

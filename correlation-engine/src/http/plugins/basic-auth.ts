@@ -1,9 +1,9 @@
 // HTTP Basic authentication for everything except the probes and the metrics scrape.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AuthFailureThrottle } from '../../auth/auth-failure-throttle.js';
 import { BasicCredentials } from '../../auth/basic-credentials.js';
 import type { BasicAuthConfig } from '../../config.js';
+import { LogThrottle } from '../../log-throttle.js';
 import { sendError } from './error-handler.js';
 
 export interface BasicAuthOptions extends BasicAuthConfig {
@@ -18,7 +18,7 @@ const REALM = 'Basic realm="correlation-engine"';
 
 async function basicAuth(app: FastifyInstance, options: BasicAuthOptions): Promise<void> {
   const credentials = new BasicCredentials(options.user, options.pass);
-  const failures = new AuthFailureThrottle(options.now ?? Date.now);
+  const failures = new LogThrottle(options.now ?? Date.now);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (OPEN_PATHS.has(path)) return;

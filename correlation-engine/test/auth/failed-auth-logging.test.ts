@@ -2,7 +2,6 @@
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthFailureThrottle } from '../../src/auth/auth-failure-throttle.js';
 import { ManualClock, testApp } from '../helpers/app.js';
 import { captureLog } from '../helpers/log-capture.js';
 
@@ -50,19 +49,5 @@ describe('failed Basic auth logging', () => {
       expect(JSON.stringify(line)).not.toContain('guess-1');
       expect(JSON.stringify(line)).not.toContain(wrong.slice(6));
     }
-  });
-
-  it('remembers a bounded number of clients, forgetting the stalest first', () => {
-    let nowMs = 0;
-    const throttle = new AuthFailureThrottle(() => nowMs, 3);
-    for (const client of ['a', 'b', 'c', 'd', 'e']) expect(throttle.record(client)).toBe(0);
-    expect(throttle.size).toBe(3);
-    // 'e' is remembered (left out), 'a' was forgotten (logged again as new).
-    expect(throttle.record('e')).toBeUndefined();
-    expect(throttle.record('a')).toBe(0);
-    nowMs = 1000;
-    expect(throttle.record('e')).toBe(1);
-    for (let i = 0; i < 10_000; i += 1) throttle.record(`client-${i}`);
-    expect(throttle.size).toBe(3);
   });
 });
