@@ -4,6 +4,7 @@
 // dead-letter file, and commits its position only after the batch is delivered or set aside.
 // A crash between delivery and commit re-sends that batch after restart: at-least-once.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LogThrottle } from '../log-throttle.js';
 import type { NormalizedLog } from '../model/types.js';
 import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
@@ -69,6 +70,12 @@ interface PreparedBatch {
 const MAX_RETRY_AFTER_MS = 300_000;
 const IDLE_POLL_MS = 1_000;
 const GAUGE_INTERVAL_MS = 1_000;
+/**
+ * A backend refusing every batch refuses dozens a second under load: each batch is written to
+ * the dead-letter files and counted, but logged at most once per this interval per status (and
+ * the rotations it causes likewise), each line saying how many records went without one.
+ */
+const SET_ASIDE_LOG_INTERVAL_MS = 10_000;
 
 export abstract class QueueExporter {
   readonly name: string;
@@ -88,6 +95,8 @@ export abstract class QueueExporter {
   /** When the request now in flight was sent; 0 when none is. */
   private sendingSinceMs = 0;
   private readonly health: ExporterHealthLog;
+  /** Which set-aside batches and dead-letter rotations get a log line (SET_ASIDE_LOG_INTERVAL_MS). */
+  private readonly setAsideLines = new LogThrottle(Date.now, 64, SET_ASIDE_LOG_INTERVAL_MS);
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;
@@ -99,9 +108,11 @@ export abstract class QueueExporter {
       onDrop: (drop) => {
         options.metrics.deadLetterSegmentsDropped.inc({ exporter: drop.exporter }, drop.segments);
         options.metrics.deadLetterRecordsDropped.inc({ exporter: drop.exporter }, drop.records);
+        const recordsNotLogged = this.setAsideLines.record('rotation', drop.records);
+        if (recordsNotLogged === undefined) return;
         options.logger.warn(
-          { ...drop, maxBytes: options.deadLetterMaxBytes },
-          'dead-letter files over their bound: oldest segments deleted',
+          { ...drop, maxBytes: options.deadLetterMaxBytes, recordsNotLogged },
+          'dead-letter files over their bound: oldest segments deleted (recordsNotLogged: deleted since the previous such line without one of their own)',
         );
       },
     });
@@ -370,10 +381,13 @@ export abstract class QueueExporter {
       },
       recordCount(records),
     );
-    metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, recordCount(records));
+    const count = recordCount(records);
+    metrics.failed.inc({ exporter: this.name, reason: status > 0 ? `rejected_${status}` : 'rejected' }, count);
+    const recordsNotLogged = this.setAsideLines.record(`status ${status}`, count);
+    if (recordsNotLogged === undefined) return;
     logger.error(
-      { exporter: this.name, status, reason, records: recordCount(records), file: this.deadLetters.path },
-      'batch set aside in dead-letter file',
+      { exporter: this.name, status, reason, records: count, recordsNotLogged, file: this.deadLetters.path },
+      'batch set aside in dead-letter file (recordsNotLogged: set aside since the previous line for this status without one of their own)',
     );
   }
 
@@ -386,9 +400,11 @@ export abstract class QueueExporter {
       this.deadLetters.write(entry);
       this.options.metrics.deadLetter.inc({ exporter: this.name }, records);
     } catch (err) {
+      const recordsNotLogged = this.setAsideLines.record('write failed', records);
+      if (recordsNotLogged === undefined) return;
       this.options.logger.error(
-        { exporter: this.name, records, file: this.deadLetters.path, err: errorText(err) },
-        'could not write the dead-letter file; the refused batch is dropped',
+        { exporter: this.name, records, recordsNotLogged, file: this.deadLetters.path, err: errorText(err) },
+        'could not write the dead-letter file; the refused batch is dropped (recordsNotLogged: dropped since the previous such line without one of their own)',
       );
     }
   }

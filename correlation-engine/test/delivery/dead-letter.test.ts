@@ -2,8 +2,9 @@
 // delete the oldest segments, counted; the bound holds across a restart and for a file left by a
 // build without the bound. (2) Issue 13 acceptance with the built engine as a real process: a Loki
 // that answers 400 to everything, sustained ingest, a small QUEUE_MAX_BYTES: the data directory
-// stays within QUEUE_MAX_BYTES + DEAD_LETTER_MAX_BYTES + the documented overhead, and /metrics
-// counts the deleted segments.
+// stays within QUEUE_MAX_BYTES + DEAD_LETTER_MAX_BYTES + the documented overhead, /metrics
+// counts the deleted segments, and the log has one line for the refused batches and one for the
+// rotations, not one per batch.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +182,16 @@ describe('a backend that refuses everything, real engine process', () => {
       expect(peak).toBeLessThanOrEqual(queueMax + deadLetterMax + DATA_DIR_OVERHEAD_BYTES);
       expect(dropped).toBeGreaterThan(0);
       expect(engine.child.exitCode).toBeNull();
+      // Hundreds of refused batches and many rotations in 5 s: one line each (the interval is
+      // 10 s), each batch still written and counted above.
+      const lines = engine.output
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { msg: string; records?: number; recordsNotLogged?: number; status?: number });
+      const setAside = lines.filter((l) => l.msg.startsWith('batch set aside in dead-letter file'));
+      const rotations = lines.filter((l) => l.msg.startsWith('dead-letter files over their bound'));
+      expect(setAside).toEqual([expect.objectContaining({ status: 400, recordsNotLogged: 0 })]);
+      expect(rotations).toEqual([expect.objectContaining({ recordsNotLogged: 0 })]);
     } finally {
       await load.stop();
       await engine.kill9();
