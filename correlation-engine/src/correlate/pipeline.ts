@@ -8,6 +8,7 @@ import { ClusterNode } from '../cluster-linking/cluster-node.js';
 import { ClusterSender } from '../cluster-linking/cluster-sender.js';
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../delivery/delivery.js';
+import { LogThrottle } from '../log-throttle.js';
 import { InflightBodies } from '../memory/inflight-bodies.js';
 import { type AccountedBytes, MemoryBudget, type MemoryPressure, SHED_STAGES, type ShedStage } from '../memory/memory-budget.js';
 import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../memory/memory-limit.js';
@@ -22,6 +23,8 @@ import { RecentBuffer } from './recent-buffer.js';
 
 /** Retry-After when delivery failed for a reason other than backpressure. */
 const PERSIST_RETRY_AFTER_SECONDS = 5;
+/** At most one log line per this interval while delivery cannot persist what requests bring. */
+const PERSIST_FAILURE_LOG_INTERVAL_MS = 10_000;
 /** Retry-After while ingest is refused for memory: long enough for windows to close and the GC to run. */
 export const MEMORY_RETRY_AFTER_SECONDS = 5;
 /** Share of the state budget each recent list may hold (halved while detail is dropped). */
@@ -152,6 +155,8 @@ export class Pipeline {
   private readonly delivery: Delivery;
   private readonly log: PipelineLogger;
   private readonly eventRefusals: EventRefusalLog;
+  /** While delivery cannot persist, every request fails alike: one line per interval (PERSIST_FAILURE_LOG_INTERVAL_MS). */
+  private readonly persistFailureLines: LogThrottle;
   private timer: NodeJS.Timeout | undefined;
   /** The next slice of closing while windows are still due (closeDueSlice). */
   private continuation: NodeJS.Immediate | undefined;
@@ -172,6 +177,7 @@ export class Pipeline {
     this.delivery = options.delivery;
     this.log = options.log;
     this.eventRefusals = new EventRefusalLog(options.log, options.now);
+    this.persistFailureLines = new LogThrottle(options.now, 1, PERSIST_FAILURE_LOG_INTERVAL_MS);
     const m = options.memory ?? {};
     const heapLimitBytes = m.heapLimitBytes ?? defaultHeapLimitBytes();
     const limit =
@@ -308,7 +314,13 @@ export class Pipeline {
       if (err instanceof BackpressureError) throw err;
       // The records are not safe (e.g. the queue's disk failed): tell the client to retry rather
       // than answer 2xx, and keep the cause in our log, not in the answer.
-      this.log.error({ err }, 'delivery could not persist logs');
+      const requestsNotLogged = this.persistFailureLines.record('persist');
+      if (requestsNotLogged !== undefined) {
+        this.log.error(
+          { err, requestsNotLogged },
+          'delivery could not persist logs (requestsNotLogged: refused since the previous such line without one of their own)',
+        );
+      }
       throw new UnavailableError('records could not be persisted; retry later', PERSIST_RETRY_AFTER_SECONDS);
     }
     this.count('logs', logs);

@@ -1,6 +1,7 @@
 // The Delivery used when at least one exporter is configured: accepted records are committed to
 // the durable queue before accept* resolves (so before the route answers 2xx), and each exporter
 // drains the queue on its own. The queue's byte bound is the only place ingest is pushed back.
+import { LogThrottle } from '../log-throttle.js';
 import type { CorrelationEvent, NormalizedLog, ReceivedOtlpLogs } from '../model/types.js';
 import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
@@ -22,6 +23,8 @@ export interface DurableDeliveryOptions {
   eventLogMessages?: EventLogMessages;
 }
 
+/** At most one log line per this interval while appends to the queue fail (each refused request answers 429). */
+const PERSIST_FAILURE_LOG_INTERVAL_MS = 10_000;
 /** Refusal ends once the backlog drains below this share of the bound, so /ready does not flap. */
 const RESUME_RATIO = 0.9;
 /** Correlation events may use this much room above the bound: refusing them would lose them. */
@@ -46,6 +49,8 @@ export class DurableDelivery implements Delivery {
   private refusing = false;
   private closed = false;
   private gaugeTimer: NodeJS.Timeout | null = null;
+
+  private readonly persistFailureLines = new LogThrottle(Date.now, 1, PERSIST_FAILURE_LOG_INTERVAL_MS);
 
   constructor(options: DurableDeliveryOptions) {
     this.options = options;
@@ -115,7 +120,14 @@ export class DurableDelivery implements Delivery {
     try {
       await this.queue.append(entries);
     } catch (err) {
-      this.options.logger.error({ err: (err as Error).message }, 'could not persist accepted records; refusing them');
+      // Every request fails alike while the disk does: one line per interval, with what it left out.
+      const requestsNotLogged = this.persistFailureLines.record('persist');
+      if (requestsNotLogged !== undefined) {
+        this.options.logger.error(
+          { err: (err as Error).message, requestsNotLogged },
+          'could not persist accepted records; refusing them (requestsNotLogged: refused since the previous such line without one of their own)',
+        );
+      }
       throw new BackpressureError(`records could not be persisted: ${(err as Error).message}`, STORAGE_RETRY_AFTER_S);
     }
     this.options.metrics.backlogBytes.set(this.queue.backlogBytes());

@@ -109,6 +109,7 @@ export async function startOtlpGrpc(
   const { config, pipeline, metrics, log } = deps;
   const credentials = config.basicAuth ? new BasicCredentials(config.basicAuth.user, config.basicAuth.pass) : undefined;
   const failures = new LogThrottle(Date.now);
+  const refusals = new LogThrottle(deps.now);
 
   const server = new Server({
     // The body limit of the HTTP routes; grpc-js answers RESOURCE_EXHAUSTED beyond it, also for a
@@ -170,8 +171,10 @@ export async function startOtlpGrpc(
             callback({ code: status.INTERNAL, details: 'internal error' });
             return;
           }
-          if (refusal.code !== status.UNAUTHENTICATED)
-            log.info({ grpcMethod: signal, code: status[refusal.code], reason: refusal.message }, 'OTLP/gRPC export refused');
+          // As for HTTP: at most one line a second per method and code, with how many were left out.
+          const suppressed = refusal.code === status.UNAUTHENTICATED ? undefined : refusals.record(`${signal} ${refusal.code}`);
+          if (suppressed !== undefined)
+            log.info({ grpcMethod: signal, code: status[refusal.code], reason: refusal.message, suppressed }, 'OTLP/gRPC export refused');
           finish(refusal.code);
           const trailers = trailersOf(refusal);
           callback({ code: refusal.code, details: refusal.message, ...(trailers ? { metadata: trailers } : {}) });

@@ -103,7 +103,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const deps: RouteDeps = { config, metrics, delivery, pipeline, live, state, now, cluster };
   app.decorate('engine', deps);
 
-  registerErrorHandlers(app);
+  registerErrorHandlers(app, now);
   // Every answer (JSON, errors, the view's assets) is to be read as its declared type, never sniffed.
   app.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
+import { BackpressureError } from '../../src/delivery/delivery.js';
 import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
@@ -66,5 +67,26 @@ describe('DurableDelivery queue rows', () => {
     const rows = queue.read('loki', 10_000);
     expect(rows.map((r) => [r.kind, r.records])).toEqual([['log', 2]]);
     expect(rows.flatMap((r) => decodeRow(r).map((x) => (x.kind === 'log' ? x.log.message : '')))).toEqual(['log-1', 'log-3']);
+  });
+});
+
+describe('DurableDelivery when the queue cannot be written', () => {
+  it('refuses every request with backpressure and logs it once per 10 s, not once per request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'durable-delivery-test-'));
+    const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'normal' });
+    const errors: Record<string, unknown>[] = [];
+    const d = new DurableDelivery({
+      queue,
+      exporters: [idleLokiExporter(queue, dir)],
+      maxBytes: 1 << 30,
+      metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
+      logger: { info() {}, warn() {}, error: (o: object) => errors.push(o as Record<string, unknown>) },
+    });
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    // A queue whose writes fail (closed here; a full disk or an I/O error in production).
+    await queue.close();
+    const log = { message: 'x' } as unknown as NormalizedLog;
+    for (let i = 0; i < 25; i += 1) await expect(d.acceptLogs([log])).rejects.toBeInstanceOf(BackpressureError);
+    expect(errors).toEqual([expect.objectContaining({ err: 'queue is closed', requestsNotLogged: 0 })]);
   });
 });

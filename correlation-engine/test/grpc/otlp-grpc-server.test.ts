@@ -18,6 +18,7 @@ import { sdkTraceWithChild } from '../fixtures/otlp-samples.js';
 import { bytes, fixed64, hex, kvString, len, str } from '../fixtures/proto-writer.js';
 import { ManualClock, metricValue, testApp, testConfig } from '../helpers/app.js';
 import { basicMetadata, closeClients, grpcCall, OTLP_GRPC_PATHS, type OtlpSignal } from '../helpers/grpc-client.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { MiB } from '../helpers/memory-app.js';
 
 const apps: FastifyInstance[] = [];
@@ -26,8 +27,16 @@ afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
 });
 
-async function grpcApp(env: Record<string, string> = {}, clock?: ManualClock): Promise<{ app: FastifyInstance; target: string }> {
-  const app = await testApp({ env: { ENGINE_OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', ...env }, ...(clock ? { clock } : {}) });
+async function grpcApp(
+  env: Record<string, string> = {},
+  clock?: ManualClock,
+  logStream?: NodeJS.WritableStream,
+): Promise<{ app: FastifyInstance; target: string }> {
+  const app = await testApp({
+    env: { ENGINE_OTLP_GRPC_PORT: '0', HOST: '127.0.0.1', ...env },
+    ...(clock ? { clock } : {}),
+    ...(logStream ? { logStream } : {}),
+  });
   apps.push(app);
   await app.ready();
   const port = app.engine.state.otlpGrpcPort;
@@ -157,6 +166,27 @@ describe('OTLP/gRPC receiver', () => {
       const { error } = await grpcCall(target, signal, Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
       expect(error?.code, signal).toBe(status.INVALID_ARGUMENT);
     }
+  });
+
+  it('logs a sender repeating a refused export once a second per service and code, with the count left out', async () => {
+    const clock = new ManualClock();
+    const log = captureLog();
+    const { target } = await grpcApp({ LOG_LEVEL: 'info' }, clock, log.stream);
+    const refused = () => log.lines().filter((l) => l.msg === 'OTLP/gRPC export refused');
+    const garbage = Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+    for (let i = 0; i < 20; i += 1) expect((await grpcCall(target, 'logs', garbage)).error?.code).toBe(status.INVALID_ARGUMENT);
+    expect((await grpcCall(target, 'traces', garbage)).error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused().map((l) => [l.grpcMethod, l.code, l.suppressed])).toEqual([
+      ['logs', 'INVALID_ARGUMENT', 0],
+      ['traces', 'INVALID_ARGUMENT', 0],
+    ]);
+    clock.advance(1000);
+    expect((await grpcCall(target, 'logs', garbage)).error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused().map((l) => [l.grpcMethod, l.suppressed])).toEqual([
+      ['logs', 0],
+      ['traces', 0],
+      ['logs', 19],
+    ]);
   });
 
   it('refuses a message over BODY_LIMIT_BYTES with RESOURCE_EXHAUSTED and no retry hint', async () => {

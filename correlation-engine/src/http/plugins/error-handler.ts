@@ -2,6 +2,7 @@
 // (validation errors are rewritten to name the field); 5xx answers hide internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BackpressureError } from '../../delivery/delivery.js';
+import { LogThrottle } from '../../log-throttle.js';
 import { UnavailableError } from '../../model/errors.js';
 import { HttpError } from '../http-error.js';
 import { encodeStatusProtobuf, grpcCodeFor } from '../otlp-status.js';
@@ -62,12 +63,6 @@ function isProtobufRequest(request: FastifyRequest): boolean {
 }
 
 /** Sends an error in the route's dialect: OTLP routes answer with a google.rpc.Status. */
-/** Answers a refused request; per-request logging is off (app.ts), so a refusal gets one info line with its reason. */
-export function rejectRequest(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
-  request.log.info({ statusCode, reason: message }, 'request rejected');
-  return sendError(request, reply, statusCode, message);
-}
-
 export function sendError(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
   reply.code(statusCode);
   if ((request.routeOptions.config as { otlp?: boolean } | undefined)?.otlp) {
@@ -80,7 +75,19 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, statusCo
   return reply.send({ statusCode, error: reasonPhrases[statusCode] ?? 'Error', message });
 }
 
-export function registerErrorHandlers(app: FastifyInstance): void {
+/**
+ * Per-request logging is off (app.ts), so a refused request gets an info line with its reason; at most one a second per status and route, with how many
+ * were left out (`suppressed`): a client retrying a bad request in a loop, or every sender refused
+ * while the backlog is over its bound, must not flood the log. Every refusal is counted in
+ * http_request_duration_seconds{status_code}.
+ */
+export function registerErrorHandlers(app: FastifyInstance, now: () => number): void {
+  const rejectionLines = new LogThrottle(now);
+  const rejectRequest = (request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) => {
+    const suppressed = rejectionLines.record(`${statusCode} ${request.method} ${request.routeOptions.url ?? ''}`);
+    if (suppressed !== undefined) request.log.info({ statusCode, reason: message, suppressed }, 'request rejected');
+    return sendError(request, reply, statusCode, message);
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof BackpressureError) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BackpressureError } from '../../../src/delivery/delivery.js';
 import { ManualClock, metricValue, testApp } from '../../helpers/app.js';
 import { RecordingDelivery } from '../../helpers/delivery.js';
+import { captureLog } from '../../helpers/log-capture.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -155,6 +156,20 @@ describe('POST /api/logs', () => {
     expect(res.headers['retry-after']).toBe('5');
     expect(res.json().message).toBe('records could not be persisted; retry later');
     expect(res.body).not.toContain('secret');
+  });
+  it('logs a failing delivery once per 10 s however many requests it fails, with the count left out', async () => {
+    const delivery = new RecordingDelivery();
+    delivery.refuseLogs = new Error('SQLITE_FULL: database or disk is full');
+    const clock = new ManualClock();
+    const log = captureLog();
+    app = await testApp({ delivery, clock, env: { LOG_LEVEL: 'info' }, logStream: log.stream });
+    const failed = () => log.lines().filter((l) => String(l.msg).startsWith('delivery could not persist logs'));
+    const post = () => app.inject({ method: 'POST', url: '/api/logs', payload: JSON.parse(demoLog) });
+    for (let i = 0; i < 20; i += 1) expect((await post()).statusCode).toBe(503);
+    expect(failed().map((l) => [l.level, l.requestsNotLogged])).toEqual([[50, 0]]);
+    clock.advance(10_000);
+    expect((await post()).statusCode).toBe(503);
+    expect(failed().map((l) => l.requestsNotLogged)).toEqual([0, 19]);
   });
 });
 
