@@ -10,11 +10,16 @@
 // Bounded in bytes: past `maxBytes` of unsent records backpressure() is set and the pipeline
 // refuses user data (429 with Retry-After, like the export queue); records made by batches already
 // accepted are still kept up to twice the bound, past which they are counted and dropped.
+
 import type { DeliveryLogger } from '../delivery/delivery-logger.js';
 import { DurableQueue, type QueueEntry, type QueueSync } from '../delivery/queue/durable-queue.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../delivery/retry.js';
+import { LogThrottle } from '../log-throttle.js';
 import type { Metrics } from '../metrics.js';
 import { CLUSTER_KINDS, type ClusterKind, type ClusterRecord, encodeClusterRecord } from './cluster-record.js';
+
+/** At most one 'gateway rejected cluster records' line per status per this interval. */
+const REJECTION_LOG_INTERVAL_MS = 10_000;
 
 export interface ClusterSenderOptions {
   /** The gateway's cluster receiver base URL (ENGINE_CLUSTER_GATEWAY_URL). */
@@ -57,6 +62,8 @@ export class ClusterSender {
   private lastAppend: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
   private readonly resource: string;
+
+  private readonly rejectionLines = new LogThrottle(Date.now, 16, REJECTION_LOG_INTERVAL_MS);
 
   constructor(private readonly o: ClusterSenderOptions) {
     this.queue = new DurableQueue({
@@ -180,7 +187,15 @@ export class ClusterSender {
       await res.text().catch(() => '');
       if (res.ok) return this.taken(rows, last.seq, 'sent');
       if (!isRetryableStatus(res.status)) {
-        this.o.logger.error({ status: res.status, records: rows.length }, 'gateway rejected cluster records');
+        // A gateway refusing everything (credentials rotated on one side only) refuses every send:
+        // one line per status per interval, the records of the sends without one counted in it.
+        const recordsNotLogged = this.rejectionLines.record(String(res.status), rows.length);
+        if (recordsNotLogged !== undefined) {
+          this.o.logger.error(
+            { status: res.status, records: rows.length, recordsNotLogged },
+            'gateway rejected cluster records (recordsNotLogged: rejected since the previous line for this status without one of their own)',
+          );
+        }
         return this.taken(rows, last.seq, 'rejected');
       }
       failure = `HTTP ${res.status}`;

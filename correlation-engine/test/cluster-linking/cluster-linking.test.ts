@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, metricValue, testApp } from '../helpers/app.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { traceOf, tracesBody } from '../helpers/otlp-json.js';
 
 interface Posted {
@@ -25,6 +26,8 @@ class StandInGateway {
   readonly received: Posted[] = [];
   private server: Server | undefined;
   failNext = 0;
+  /** Status of each refusal (503: retried; a 4xx is a rejection the sender does not retry). */
+  failStatus = 503;
   /** Retry-After sent with each refusal. */
   retryAfter = '0';
   route: (r: Posted) => FastifyInstance | undefined = () => undefined;
@@ -39,7 +42,7 @@ class StandInGateway {
       req.on('end', () => {
         if (this.failNext > 0) {
           this.failNext -= 1;
-          res.writeHead(503, { 'retry-after': this.retryAfter }).end();
+          res.writeHead(this.failStatus, { 'retry-after': this.retryAfter }).end();
           return;
         }
         const body = JSON.parse(text) as { resourceLogs: { scopeLogs: { logRecords: Posted[] }[] }[] };
@@ -120,7 +123,7 @@ describe('linking across replicas through the gateway', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function cluster(extraEnv: Record<string, string> = {}) {
+  async function cluster(extraEnv: Record<string, string> = {}, logStream?: NodeJS.WritableStream) {
     gateway = new StandInGateway();
     const url = await gateway.start();
     // One clock each: replicas do not share one, and a test may let one run ahead.
@@ -133,7 +136,11 @@ describe('linking across replicas through the gateway', () => {
       QUEUE_SYNC: 'normal',
       ...extraEnv,
     };
-    const a = await testApp({ clock: clockA, env: { ENGINE_DATA_DIR: dataDir('a'), ...env, ENGINE_INSTANCE_ID: 'replica-a' } });
+    const a = await testApp({
+      clock: clockA,
+      env: { ENGINE_DATA_DIR: dataDir('a'), ...env, ENGINE_INSTANCE_ID: 'replica-a' },
+      ...(logStream ? { logStream } : {}),
+    });
     const b = await testApp({ clock: clockB, env: { ENGINE_DATA_DIR: dataDir('b'), ...env, ENGINE_INSTANCE_ID: 'replica-b' } });
     apps.push(a, b);
     const clock = {
@@ -236,6 +243,22 @@ describe('linking across replicas through the gateway', () => {
     expect(await metricValue(a, 'correlation_cluster_records_dropped_total', { reason: 'late' })).toBe(1);
     const [event] = await events(a);
     expect(event?.linkedLogCount).toBe(0);
+  });
+
+  it('a gateway rejecting every send is logged once per status per 10 s, every rejected record counted', async () => {
+    const log = captureLog();
+    const { a, clockA } = await cluster({ LOG_LEVEL: 'info' }, log.stream);
+    gateway.failStatus = 401;
+    gateway.failNext = 1_000;
+    // Five sends, one sighting each (linger 0: each window's key goes out on its own).
+    for (let i = 1; i <= 5; i += 1) {
+      await post(a, 'traces', tracesBody([{ trace: traceOf(i), circuit: `CIRC-R${i}` }], clockA.ms));
+      const rejected = () => metricValue(a, 'correlation_cluster_records_dropped_total', { reason: 'rejected' });
+      for (let t = 0; t < 200 && (await rejected()) < i; t += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(await rejected()).toBe(i);
+    }
+    const lines = log.lines().filter((l) => String(l.msg).startsWith('gateway rejected cluster records'));
+    expect(lines).toEqual([expect.objectContaining({ status: 401, records: 1, recordsNotLogged: 0, level: 50 })]);
   });
 
   it('refuses user data with 429 while the records the gateway has not taken are over their bound, never cluster records', async () => {
