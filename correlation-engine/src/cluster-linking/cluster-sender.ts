@@ -10,7 +10,6 @@
 // Bounded in bytes: past `maxBytes` of unsent records backpressure() is set and the pipeline
 // refuses user data (429 with Retry-After, like the export queue); records made by batches already
 // accepted are still kept up to twice the bound, past which they are counted and dropped.
-
 import type { DeliveryLogger } from '../delivery/delivery-logger.js';
 import { DurableQueue, type QueueEntry, type QueueSync } from '../delivery/queue/durable-queue.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../delivery/retry.js';
