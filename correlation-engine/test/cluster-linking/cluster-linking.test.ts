@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@obs/test-support/wait';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, metricValue, testApp } from '../helpers/app.js';
@@ -254,7 +255,7 @@ describe('linking across replicas through the gateway', () => {
     for (let i = 1; i <= 5; i += 1) {
       await post(a, 'traces', tracesBody([{ trace: traceOf(i), circuit: `CIRC-R${i}` }], clockA.ms));
       const rejected = () => metricValue(a, 'correlation_cluster_records_dropped_total', { reason: 'rejected' });
-      for (let t = 0; t < 200 && (await rejected()) < i; t += 1) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(`${i} rejected cluster records`, async () => (await rejected()) >= i, 5000, 10);
       expect(await rejected()).toBe(i);
     }
     const lines = log.lines().filter((l) => String(l.msg).startsWith('gateway rejected cluster records'));

@@ -3,6 +3,7 @@
 // when delivery takes events again (with how many it refused). Through the routes, the
 // correlator on a manual clock, the real durable delivery over a 1 KiB backlog bound and its
 // Loki exporter against a stand-in that answers 503, then 204.
+import { waitFor } from '@obs/test-support/wait';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventRefusalLog } from '../../src/correlate/event-refusal-log.js';
 import { BackpressureError } from '../../src/delivery/delivery.js';
@@ -21,13 +22,8 @@ const trace = (n: number) => `4bf92f3577b34da6a3ce929d0e0e${String(n).padStart(4
 const REFUSING = 'delivery refusing correlation events; each is counted, none is logged until delivery takes them again';
 const TAKING = 'delivery taking correlation events again';
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `probe` every 10 ms for up to 5 s (the durable delivery and its exporter run on their own). */
+const until = (probe: () => Promise<boolean>, what: string) => waitFor(what, probe, 5000, 10);
 
 describe('correlation events refused by delivery', () => {
   it('are all counted; an outage is one line when refusing starts and one when delivery takes them again', async () => {
