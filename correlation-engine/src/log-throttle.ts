@@ -4,6 +4,12 @@
 // batch (key: the exporter's rejection status) one line per interval, not one per batch. What is
 // left out of the log is still counted in the metrics.
 
+/**
+ * The interval for lines about a failure that repeats at the rate of requests or batches while it
+ * lasts (a backend or a disk refusing everything): one every 10 s says it is still going on.
+ */
+export const FAILURE_LOG_INTERVAL_MS = 10_000;
+
 interface KeyEntry {
   lastLoggedMs: number;
   /** Weight of the occurrences left out since this key's last line. */

@@ -13,12 +13,9 @@
 import type { DeliveryLogger } from '../delivery/delivery-logger.js';
 import { DurableQueue, type QueueEntry, type QueueSync } from '../delivery/queue/durable-queue.js';
 import { backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from '../delivery/retry.js';
-import { LogThrottle } from '../log-throttle.js';
+import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
 import type { Metrics } from '../metrics.js';
 import { CLUSTER_KINDS, type ClusterKind, type ClusterRecord, encodeClusterRecord } from './cluster-record.js';
-
-/** At most one 'gateway rejected cluster records' line per status per this interval. */
-const REJECTION_LOG_INTERVAL_MS = 10_000;
 
 export interface ClusterSenderOptions {
   /** The gateway's cluster receiver base URL (ENGINE_CLUSTER_GATEWAY_URL). */
@@ -62,7 +59,8 @@ export class ClusterSender {
   private readonly abort = new AbortController();
   private readonly resource: string;
 
-  private readonly rejectionLines = new LogThrottle(Date.now, 16, REJECTION_LOG_INTERVAL_MS);
+  /** At most one 'gateway rejected cluster records' line per status per FAILURE_LOG_INTERVAL_MS. */
+  private readonly rejectionLines = new LogThrottle(Date.now, 16, FAILURE_LOG_INTERVAL_MS);
 
   constructor(private readonly o: ClusterSenderOptions) {
     this.queue = new DurableQueue({

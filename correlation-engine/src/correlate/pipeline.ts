@@ -8,7 +8,7 @@ import { ClusterNode } from '../cluster-linking/cluster-node.js';
 import { ClusterSender } from '../cluster-linking/cluster-sender.js';
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../delivery/delivery.js';
-import { LogThrottle } from '../log-throttle.js';
+import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
 import { InflightBodies } from '../memory/inflight-bodies.js';
 import { type AccountedBytes, MemoryBudget, type MemoryPressure, SHED_STAGES, type ShedStage } from '../memory/memory-budget.js';
 import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../memory/memory-limit.js';
@@ -23,8 +23,6 @@ import { RecentBuffer } from './recent-buffer.js';
 
 /** Retry-After when delivery failed for a reason other than backpressure. */
 const PERSIST_RETRY_AFTER_SECONDS = 5;
-/** At most one log line per this interval while delivery cannot persist what requests bring. */
-const PERSIST_FAILURE_LOG_INTERVAL_MS = 10_000;
 /** Retry-After while ingest is refused for memory: long enough for windows to close and the GC to run. */
 export const MEMORY_RETRY_AFTER_SECONDS = 5;
 /** Share of the state budget each recent list may hold (halved while detail is dropped). */
@@ -155,7 +153,7 @@ export class Pipeline {
   private readonly delivery: Delivery;
   private readonly log: PipelineLogger;
   private readonly eventRefusals: EventRefusalLog;
-  /** While delivery cannot persist, every request fails alike: one line per interval (PERSIST_FAILURE_LOG_INTERVAL_MS). */
+  /** While delivery cannot persist, every request fails alike: one line per FAILURE_LOG_INTERVAL_MS. */
   private readonly persistFailureLines: LogThrottle;
   private timer: NodeJS.Timeout | undefined;
   /** The next slice of closing while windows are still due (closeDueSlice). */
@@ -177,7 +175,7 @@ export class Pipeline {
     this.delivery = options.delivery;
     this.log = options.log;
     this.eventRefusals = new EventRefusalLog(options.log, options.now);
-    this.persistFailureLines = new LogThrottle(options.now, 1, PERSIST_FAILURE_LOG_INTERVAL_MS);
+    this.persistFailureLines = new LogThrottle(options.now, 1, FAILURE_LOG_INTERVAL_MS);
     const m = options.memory ?? {};
     const heapLimitBytes = m.heapLimitBytes ?? defaultHeapLimitBytes();
     const limit =

@@ -1,7 +1,7 @@
 // The Delivery used when at least one exporter is configured: accepted records are committed to
 // the durable queue before accept* resolves (so before the route answers 2xx), and each exporter
 // drains the queue on its own. The queue's byte bound is the only place ingest is pushed back.
-import { LogThrottle } from '../log-throttle.js';
+import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
 import type { CorrelationEvent, NormalizedLog, ReceivedOtlpLogs } from '../model/types.js';
 import { BackpressureError, type Delivery } from './delivery.js';
 import type { DeliveryLogger } from './delivery-logger.js';
@@ -23,8 +23,6 @@ export interface DurableDeliveryOptions {
   eventLogMessages?: EventLogMessages;
 }
 
-/** At most one log line per this interval while appends to the queue fail (each refused request answers 429). */
-const PERSIST_FAILURE_LOG_INTERVAL_MS = 10_000;
 /** Refusal ends once the backlog drains below this share of the bound, so /ready does not flap. */
 const RESUME_RATIO = 0.9;
 /** Correlation events may use this much room above the bound: refusing them would lose them. */
@@ -50,7 +48,8 @@ export class DurableDelivery implements Delivery {
   private closed = false;
   private gaugeTimer: NodeJS.Timeout | null = null;
 
-  private readonly persistFailureLines = new LogThrottle(Date.now, 1, PERSIST_FAILURE_LOG_INTERVAL_MS);
+  /** While appends to the queue fail every request is refused (429) alike: one line per interval. */
+  private readonly persistFailureLines = new LogThrottle(Date.now, 1, FAILURE_LOG_INTERVAL_MS);
 
   constructor(options: DurableDeliveryOptions) {
     this.options = options;

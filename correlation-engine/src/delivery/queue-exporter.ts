@@ -4,7 +4,7 @@
 // dead-letter file, and commits its position only after the batch is delivered or set aside.
 // A crash between delivery and commit re-sends that batch after restart: at-least-once.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogThrottle } from '../log-throttle.js';
+import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
 import type { NormalizedLog } from '../model/types.js';
 import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
@@ -70,12 +70,6 @@ interface PreparedBatch {
 const MAX_RETRY_AFTER_MS = 300_000;
 const IDLE_POLL_MS = 1_000;
 const GAUGE_INTERVAL_MS = 1_000;
-/**
- * A backend refusing every batch refuses dozens a second under load: each batch is written to
- * the dead-letter files and counted, but logged at most once per this interval per status (and
- * the rotations it causes likewise), each line saying how many records went without one.
- */
-const SET_ASIDE_LOG_INTERVAL_MS = 10_000;
 
 export abstract class QueueExporter {
   readonly name: string;
@@ -95,8 +89,12 @@ export abstract class QueueExporter {
   /** When the request now in flight was sent; 0 when none is. */
   private sendingSinceMs = 0;
   private readonly health: ExporterHealthLog;
-  /** Which set-aside batches and dead-letter rotations get a log line (SET_ASIDE_LOG_INTERVAL_MS). */
-  private readonly setAsideLines = new LogThrottle(Date.now, 64, SET_ASIDE_LOG_INTERVAL_MS);
+  /**
+   * A backend refusing every batch refuses dozens a second under load: each batch is written to
+   * the dead-letter files and counted, but logged at most once per FAILURE_LOG_INTERVAL_MS per
+   * status (and the rotations it causes likewise), each line saying how many records had none.
+   */
+  private readonly setAsideLines = new LogThrottle(Date.now, 64, FAILURE_LOG_INTERVAL_MS);
 
   constructor(options: QueueExporterOptions) {
     this.name = options.name;

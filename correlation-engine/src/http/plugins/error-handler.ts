@@ -76,10 +76,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, statusCo
 }
 
 /**
- * Per-request logging is off (app.ts), so a refused request gets an info line with its reason; at most one a second per status and route, with how many
- * were left out (`suppressed`): a client retrying a bad request in a loop, or every sender refused
- * while the backlog is over its bound, must not flood the log. Every refusal is counted in
- * http_request_duration_seconds{status_code}.
+ * Per-request logging is off (app.ts), so a refused request gets an info line with its reason: at
+ * most one a second per status and route, with how many were left out (`suppressed`). A client
+ * retrying a bad request in a loop, or every sender refused while the backlog is over its bound,
+ * must not flood the log. Every refusal is counted in http_request_duration_seconds{status_code}.
  */
 export function registerErrorHandlers(app: FastifyInstance, now: () => number): void {
   const rejectionLines = new LogThrottle(now);
