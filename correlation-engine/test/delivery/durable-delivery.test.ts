@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
 import { BackpressureError } from '../../src/delivery/delivery.js';
+import type { DeliveryLogger } from '../../src/delivery/delivery-logger.js';
 import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
@@ -20,7 +21,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function delivery(): { delivery: DurableDelivery; queue: DurableQueue } {
+/** A delivery over a fresh queue with one Loki exporter that never runs; `logger` quiet unless given. */
+function delivery(logger: DeliveryLogger = { info() {}, warn() {}, error() {} }): { delivery: DurableDelivery; queue: DurableQueue } {
   const dir = mkdtempSync(join(tmpdir(), 'durable-delivery-test-'));
   const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'normal' });
   const d = new DurableDelivery({
@@ -28,7 +30,7 @@ function delivery(): { delivery: DurableDelivery; queue: DurableQueue } {
     exporters: [idleLokiExporter(queue, dir)],
     maxBytes: 1 << 30,
     metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
-    logger: { info() {}, warn() {}, error() {} },
+    logger,
   });
   cleanups.push(async () => {
     await queue.close();
@@ -72,17 +74,8 @@ describe('DurableDelivery queue rows', () => {
 
 describe('DurableDelivery when the queue cannot be written', () => {
   it('refuses every request with backpressure and logs it once per 10 s, not once per request', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'durable-delivery-test-'));
-    const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'normal' });
     const errors: Record<string, unknown>[] = [];
-    const d = new DurableDelivery({
-      queue,
-      exporters: [idleLokiExporter(queue, dir)],
-      maxBytes: 1 << 30,
-      metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
-      logger: { info() {}, warn() {}, error: (o: object) => errors.push(o as Record<string, unknown>) },
-    });
-    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const { delivery: d, queue } = delivery({ info() {}, warn() {}, error: (o: object) => errors.push(o as Record<string, unknown>) });
     // A queue whose writes fail (closed here; a full disk or an I/O error in production).
     await queue.close();
     const log = { message: 'x' } as unknown as NormalizedLog;
