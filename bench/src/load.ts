@@ -1,4 +1,4 @@
-// The load generator: a separate process (pinned to its own core by main.ts) that drives one
+// The load generator: a separate process (pinned to its own core by session.ts) that drives one
 // target over loopback with keep-alive connections (undici Pool) and prints one JSON line of
 // results on stdout.
 //

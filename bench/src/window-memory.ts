@@ -1,6 +1,7 @@
 // RSS per open window: a child process (node --expose-gc) that opens N windows in the engine's
 // own Correlator (from correlation-engine/dist) and prints (RSS after - RSS before) / N after a
-// full GC. Run by main.ts, with the engine's Node flags (engine-flags.ts), which it reports back.
+// full GC. Run by the memory phase (phases/memory.ts), with the engine's Node flags
+// (engine-flags.ts), which it reports back.
 // Usage: window-memory.ts N [one-span|keyed] [--objects].
 //
 // Shapes: `one-span` (default), one span per window, each on its own circuit id; `keyed`, the

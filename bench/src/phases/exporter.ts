@@ -1,0 +1,121 @@
+// Phase `exporter` (BENCH_ONLY=exporter). The Loki exporter's drain of a backlog against workload 1's ingest rate (issue 16).
+import { CONNECTIONS, RUNS, WINDOW_SECONDS } from '../knobs.ts';
+import type { Phase } from '../phase.ts';
+import { freePort, sleep } from '../procs.ts';
+import { atLeast, median, round } from '../report.ts';
+import type { Row } from '../series.ts';
+import { load, log, startEngine, startSink, stop } from '../session.ts';
+import { sinkQuiet } from '../sink-counts.ts';
+
+interface ExporterDrain {
+  filledRecords: number;
+  deliveredEntries: number;
+  drainSeconds: number;
+  entriesPerSec: number;
+  engineCpuUsPerEntry: number;
+  engineCpuShare: number;
+}
+
+/**
+ * One drain: an engine fills its queue with Loki down, then the sink comes up on Loki's port. The
+ * rate is timed from the first push's arrival to the last one's, over the entries after the first
+ * push: the exporter's steady pace, not the backoff it was in when the sink came up (up to
+ * EXPORT_RETRY_MAX_MS of waiting, a sizable share of a drain of a few seconds).
+ */
+async function exporterDrain(run: number): Promise<ExporterDrain> {
+  log(`exporter throughput, drain ${run + 1}/${RUNS}: fill the queue with Loki down, then time the drain into the sink`);
+  const port = await freePort();
+  const engine = await startEngine(
+    { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
+    `exporter-${run}`,
+  );
+  const fill = await load({
+    url: engine.url,
+    workload: 'logs',
+    connections: CONNECTIONS.logs,
+    warmupMs: 0,
+    durationMs: 60_000,
+    maxRequests: 4000,
+  });
+  await sleep(WINDOW_SECONDS * 1000 + 1000); // let the windows close, so their events are queued too
+  const sink = await startSink(port);
+  const cpuStart = engine.proc.cpuSeconds();
+  const c = await sinkQuiet(sink.url, (counts) => counts.entries, Date.now(), 50);
+  // The engine's CPU over the drain (and the 2 s of quiet that ended it): below one core per
+  // second of drain, the exporter waited on the backend for the rest.
+  const drainCpuSeconds = engine.proc.cpuSeconds() - cpuStart;
+  const seconds = (c.lastAt - c.firstAt) / 1000;
+  const rate = seconds > 0 ? (c.entries - c.firstPushEntries) / seconds : 0;
+  await stop(engine.proc);
+  await stop(sink.proc);
+  const drain: ExporterDrain = {
+    filledRecords: fill.items,
+    deliveredEntries: c.entries,
+    drainSeconds: round(seconds, 2),
+    entriesPerSec: round(rate),
+    engineCpuUsPerEntry: c.entries > 0 ? round((drainCpuSeconds * 1e6) / c.entries, 2) : 0,
+    engineCpuShare: seconds > 0 ? round(drainCpuSeconds / seconds, 2) : 0,
+  };
+  log(
+    `exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
+  );
+  return drain;
+}
+
+export const exporterPhase: Phase = {
+  name: 'exporter',
+  async run(r) {
+    const { figures, targets } = r;
+    const w1Engine = r.capacity.logs;
+    // The backlog is built while Loki is down (nothing listens on its port), then the sink comes up
+    // and the exporter drains with the engine otherwise idle: its own throughput on one core.
+    // Repeated RUNS times (a drain is a couple of seconds: one run is at the mercy of the machine's
+    // moods), the median reported.
+    const drains: ExporterDrain[] = [];
+    for (let run = 0; run < RUNS; run++) drains.push(await exporterDrain(run));
+    const mid = (pick: (d: ExporterDrain) => number) => median(drains.map(pick));
+    const rate = mid((d) => d.entriesPerSec);
+    figures.exporter = {
+      runs: drains,
+      filledRecords: mid((d) => d.filledRecords),
+      deliveredEntries: mid((d) => d.deliveredEntries),
+      drainSeconds: round(
+        mid((d) => d.drainSeconds),
+        2,
+      ),
+      entriesPerSec: round(rate),
+      engineCpuUsPerEntry: round(
+        mid((d) => d.engineCpuUsPerEntry),
+        2,
+      ),
+      engineCpuShare: round(
+        mid((d) => d.engineCpuShare),
+        2,
+      ),
+    };
+    if (w1Engine)
+      // Issue 16: the exporter must never be the bottleneck, with room to catch up after an outage.
+      targets.push(
+        atLeast(
+          `exporter throughput (Loki, local sink) vs workload 1 ingest (issue 16; median of ${RUNS} drains)`,
+          rate,
+          'records/s',
+          w1Engine.itemsPerSec,
+          1.5,
+        ),
+      );
+  },
+  // biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record the phases build
+  rows(f: Record<string, any>): Row[] {
+    const rows: Row[] = [];
+    if (f.exporter)
+      rows.push([
+        'exporter drain into Loki sink',
+        `${Math.round(f.exporter.entriesPerSec)} entries/s (engine CPU ${Math.round(f.exporter.engineCpuShare * 100)}% of the drain)`,
+        '-',
+        '-',
+        f.exporter.engineCpuUsPerEntry,
+      ]);
+    return rows;
+  },
+};
