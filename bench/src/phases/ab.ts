@@ -1,4 +1,5 @@
-// Phase `ab` (BENCH_ONLY=ab). The current engine against the one before the bounded-by-bytes work (issue 13), both built and staged in this run.
+// Phase `ab` (BENCH_ONLY=ab). The current engine against the one before the bounded-by-bytes work
+// (issue 13), both built and staged in this run.
 import { join } from 'node:path';
 import { stageAtEqualPaths } from '../ab-stage.ts';
 import { baselineEngineDir } from '../baseline-engine.ts';

@@ -1,4 +1,5 @@
-// Phase `exporter` (BENCH_ONLY=exporter). The Loki exporter's drain of a backlog against workload 1's ingest rate (issue 16).
+// Phase `exporter` (BENCH_ONLY=exporter). The Loki exporter's drain of a backlog against workload
+// 1's ingest rate (issue 16).
 import { CONNECTIONS, RUNS, WINDOW_SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { freePort, sleep } from '../procs.ts';

@@ -1,4 +1,5 @@
-// Phase `memory` (BENCH_ONLY=memory). RSS per open window, one-span and keyed shapes, measured in a child process with the engine's Correlator.
+// Phase `memory` (BENCH_ONLY=memory). RSS per open window, one-span and keyed shapes, measured in a
+// child process with the engine's Correlator.
 import { join } from 'node:path';
 import { engineNodeFlags } from '../engine-flags.ts';
 import { benchDir, engineDir, WINDOWS } from '../knobs.ts';

@@ -1,4 +1,5 @@
-// Phase `mixed` (BENCH_ONLY=mixed). Both workloads at 50% of the capacity the w1 and w2 phases measured, with the correlation-latency probe.
+// Phase `mixed` (BENCH_ONLY=mixed). Both workloads at 50% of the capacity the w1 and w2 phases
+// measured, with the correlation-latency probe.
 import { CONNECTIONS, PROBE_ENV, SECONDS, WINDOW_SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { probeCorrelationLatency } from '../probe.ts';

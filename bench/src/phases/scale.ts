@@ -1,4 +1,5 @@
-// Phase `scale` (BENCH_ONLY=scale). Scale-out (issue 17): engines behind the gateway's load_balancing exporter; scale-out.ts does the work.
+// Phase `scale` (BENCH_ONLY=scale). Scale-out (issue 17): engines behind the gateway's
+// load_balancing exporter; scale-out.ts does the work.
 import { collectorBin, SCALE_ROUNDS, SCALE_SPANS_PER_SEC, SECONDS, WARMUP } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';

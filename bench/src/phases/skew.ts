@@ -1,4 +1,5 @@
-// Phase `skew` (BENCH_ONLY=skew). Key skew: workload 1 with its circuit ids shared (one id for all traces; 1% of ids carrying half) against distinct ids.
+// Phase `skew` (BENCH_ONLY=skew). Key skew: workload 1 with its circuit ids shared (one id for all
+// traces; 1% of ids carrying half) against distinct ids.
 import { RUNS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { ratioTarget, round } from '../report.ts';

@@ -1,4 +1,5 @@
-// Phase `visibility` (BENCH_ONLY=visibility). Issue 18: how soon a record is visible as an open window, on the API and on the live stream, at 50% load.
+// Phase `visibility` (BENCH_ONLY=visibility). Issue 18: how soon a record is visible as an open
+// window, on the API and on the live stream, at 50% load.
 import { CONNECTIONS, PROBE_ENV, SECONDS, WARMUP } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { sleep } from '../procs.ts';

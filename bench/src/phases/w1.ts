@@ -1,4 +1,5 @@
-// Phase `w1` (BENCH_ONLY=w1). Workload 1 (POST /api/logs): the engine against a bare Fastify route that only parses.
+// Phase `w1` (BENCH_ONLY=w1). Workload 1 (POST /api/logs): the engine against a bare Fastify route
+// that only parses.
 import { join } from 'node:path';
 import { benchDir } from '../knobs.ts';
 import type { Phase } from '../phase.ts';

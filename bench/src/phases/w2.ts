@@ -1,4 +1,5 @@
-// Phase `w2` (BENCH_ONLY=w2). Workload 2 (OTLP protobuf spans): the engine against the collector built from our manifest (groupbytrace -> nop).
+// Phase `w2` (BENCH_ONLY=w2). Workload 2 (OTLP protobuf spans): the engine against the collector
+// built from our manifest (groupbytrace -> nop).
 
 import { startCollector } from '../collector.ts';
 import { collectorBin, WINDOW_SECONDS } from '../knobs.ts';

@@ -1,4 +1,5 @@
-// Phase `w3` (BENCH_ONLY=w3). Workload 3 (issue 16): OTLP protobuf logs, the engine against the collector, without export and durable.
+// Phase `w3` (BENCH_ONLY=w3). Workload 3 (issue 16): OTLP protobuf logs, the engine against the
+// collector, without export and durable.
 
 import { startLogsCollector } from '../collector.ts';
 import { collectorBin, RUNS, SECONDS, WARMUP } from '../knobs.ts';

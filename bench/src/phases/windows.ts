@@ -1,4 +1,5 @@
-// Phase `windows` (BENCH_ONLY=windows). Throughput of an engine holding 1M open windows against one holding 1k (O(1) per record in the open windows).
+// Phase `windows` (BENCH_ONLY=windows). Throughput of an engine holding 1M open windows against one
+// holding 1k (O(1) per record in the open windows).
 import { RUNS, WINDOWS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { atLeast, round } from '../report.ts';
