@@ -319,6 +319,17 @@ export class Correlator {
   }
 
   /**
+   * The events of windows closed since the last take or tick, oldest first: those ingest closed
+   * (a full table's evictions, a due window a record reached before the interval did) and any a
+   * bounded tick left. The owner hands them on with the batch that closed them, so they never
+   * wait here for the interval: under a full table they arrive at the ingest rate, faster than
+   * the interval's bounded slices took them, and piled up in memory.
+   */
+  takeClosed(): CorrelationEvent[] {
+    return this.drain();
+  }
+
+  /**
    * Whether a window or a waiting log is due at the clock's time, or events of windows closed
    * since the last tick wait to be taken: O(1), the oldest of each is at its head.
    */

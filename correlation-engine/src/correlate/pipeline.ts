@@ -328,6 +328,7 @@ export class Pipeline {
     if (tooLarge > 0) this.metrics.countDropped('recent_list_oversized', tooLarge);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
+    this.publishClosedByIngest();
     if (cluster) {
       cluster.node.probeTraceless(logs);
       // A probe is owed to the key's owner like the line to Loki: on disk before the answer.
@@ -347,8 +348,20 @@ export class Pipeline {
     this.count('traces', spans);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addSpans(spans);
+    this.publishClosedByIngest();
     this.visibleOnApi(arrivedAt);
     this.afterChange();
+  }
+
+  /**
+   * Hands on the events of the windows this batch closed (evicted from a full table, or due and
+   * reached by a record before the interval), with the batch: at most two windows per record (its
+   * trace's due window, and the oldest one when the table is full), so they are the batch's own
+   * cost, never a backlog held in memory for the interval to work through.
+   */
+  private publishClosedByIngest(): void {
+    const events = this.correlator.takeClosed();
+    if (events.length > 0) this.publish(events).catch(() => {});
   }
 
   /** The batch's windows answer queries from here on: once per batch, not per record. */

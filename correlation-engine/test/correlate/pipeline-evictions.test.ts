@@ -1,0 +1,75 @@
+// A full window table closes its oldest window for every new trace. Those events reach delivery
+// with the request that closed them: left for the interval, they piled up in memory faster than
+// its bounded slices took them whenever evictions came at the ingest rate (an engine held at 1,000
+// windows under one-span traces kept hundreds of megabytes of waiting events).
+
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, metricValue, testApp } from '../helpers/app.js';
+import { RecordingDelivery } from '../helpers/delivery.js';
+import { traceOf, tracesBody } from '../helpers/otlp-json.js';
+
+const TABLE = 100;
+const PER_REQUEST = 250;
+const REQUESTS = 8;
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+/** An app with a 100-window table and no interval at all: only ingest can hand events on. */
+async function fullTableApp(): Promise<{ app: FastifyInstance; delivery: RecordingDelivery }> {
+  const delivery = new RecordingDelivery();
+  const built = await testApp({
+    clock: new ManualClock(),
+    tickIntervalMs: 0,
+    delivery,
+    env: { CORR_WINDOW_SECONDS: '60', CORR_MAX_OPEN_WINDOWS: String(TABLE) },
+  });
+  return { app: built, delivery };
+}
+
+/** Each request's new traces past the table's size evict as many windows, whose events must be out by its answer. */
+async function expectEvictionsDeliveredPerRequest(
+  a: FastifyInstance,
+  delivery: RecordingDelivery,
+  send: (first: number) => Promise<void>,
+): Promise<void> {
+  for (let r = 0; r < REQUESTS; r++) {
+    await send(r * PER_REQUEST);
+    const opened = (r + 1) * PER_REQUEST;
+    expect(delivery.events).toHaveLength(opened - TABLE);
+    expect(await metricValue(a, 'correlation_open_windows')).toBe(TABLE);
+  }
+  // Oldest first, each trace once.
+  const ids = delivery.events.map((e) => e.traceId);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.slice(0, 3)).toEqual([traceOf(0), traceOf(1), traceOf(2)]);
+  expect(await metricValue(a, 'correlation_windows_evicted_total')).toBe(REQUESTS * PER_REQUEST - TABLE);
+}
+
+describe('windows evicted from a full table', () => {
+  it('reach delivery with the log request that evicted them (POST /api/logs)', async () => {
+    const built = await fullTableApp();
+    app = built.app;
+    const a = built.app;
+    await expectEvictionsDeliveredPerRequest(a, built.delivery, async (first) => {
+      const records = Array.from({ length: PER_REQUEST }, (_, i) => ({ message: 'step done', trace_id: traceOf(first + i) }));
+      const res = await a.inject({ method: 'POST', url: '/api/logs', payload: { resource: { service: 'beorn' }, records } });
+      expect(res.statusCode).toBe(202);
+    });
+  });
+
+  it('reach delivery with the span request that evicted them (OTLP traces)', async () => {
+    const built = await fullTableApp();
+    app = built.app;
+    const a = built.app;
+    await expectEvictionsDeliveredPerRequest(a, built.delivery, async (first) => {
+      const specs = Array.from({ length: PER_REQUEST }, (_, i) => ({ trace: traceOf(first + i) }));
+      const res = await a.inject({ method: 'POST', url: '/api/otlp/v1/traces', payload: tracesBody(specs, Date.now()) });
+      expect(res.statusCode).toBe(200);
+    });
+  });
+});
