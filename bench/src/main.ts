@@ -6,7 +6,7 @@
 //
 // Knobs (environment, knobs.ts): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,memory,ab,scale>, BENCH_ENGINE_DIR,
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,churn,memory,ab,scale>, BENCH_ENGINE_DIR,
 // BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3), BENCH_SCALE_SPANS_PER_SEC (20000), BENCH_SCALE_ROUNDS (BENCH_RUNS).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { buildOnce } from '@obs/test-support/build';
 import { benchDir, phaseSelected, RUNS, repo, SECONDS, WARMUP, WINDOW_SECONDS } from './knobs.ts';
 import type { BenchRun, Phase } from './phase.ts';
 import { abPhase } from './phases/ab.ts';
+import { churnPhase } from './phases/churn.ts';
 import { exporterPhase } from './phases/exporter.ts';
 import { memoryPhase } from './phases/memory.ts';
 import { mixedPhase } from './phases/mixed.ts';
@@ -44,6 +45,7 @@ const PHASES: Phase[] = [
   visibilityPhase,
   exporterPhase,
   windowsPhase,
+  churnPhase,
   memoryPhase,
   abPhase,
   scalePhase,

@@ -44,6 +44,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   return lastJsonLine<LoadResult>(p, 'load generator');
 }
 
+/** Opens `windows` one-span windows on the engine at `url` (the prefill workload, 500 traces a request). */
+export async function prefillWindows(url: string, windows: number): Promise<void> {
+  const requests = Math.ceil(windows / 500);
+  // No more senders than requests: each sender checks the limit before it sends.
+  await load({ url, workload: 'prefill', connections: Math.min(8, requests), warmupMs: 0, durationMs: 600_000, maxRequests: requests });
+}
+
 export interface Engine {
   proc: Proc;
   url: string;

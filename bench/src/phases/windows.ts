@@ -4,7 +4,7 @@ import { RUNS, WINDOWS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { atLeast, round } from '../report.ts';
 import { type Row, type Series, seriesOf, seriesRow, type TimedRun, timedRun, warmUp } from '../series.ts';
-import { type Engine, load, log, openWindows, startEngine, stop } from '../session.ts';
+import { type Engine, log, openWindows, prefillWindows, startEngine, stop } from '../session.ts';
 
 export const windowsPhase: Phase = {
   name: 'windows',
@@ -28,16 +28,7 @@ export const windowsPhase: Phase = {
           `windows-${label}`,
         );
         const tFill = Date.now();
-        const requests = Math.ceil(target / 500);
-        // No more senders than requests: each sender checks the limit before it sends.
-        await load({
-          url: engine.url,
-          workload: 'prefill',
-          connections: Math.min(8, requests),
-          warmupMs: 0,
-          durationMs: 600_000,
-          maxRequests: requests,
-        });
+        await prefillWindows(engine.url, target);
         const windows = await openWindows(engine.url);
         const rssBytes = engine.proc.rssBytes();
         log(`prefilled ${windows} open windows in ${round((Date.now() - tFill) / 1000, 1)} s; engine RSS ${round(rssBytes / 1048576)} MiB`);
