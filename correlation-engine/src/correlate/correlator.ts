@@ -318,13 +318,12 @@ export class Correlator {
     return this.drain(work);
   }
 
-  /**
-   * The events of windows closed since the last take or tick, oldest first: those ingest closed
-   * (a full table's evictions, a due window a record reached before the interval did) and any a
-   * bounded tick left. The owner hands them on with the batch that closed them, so they never
-   * wait here for the interval: under a full table they arrive at the ingest rate, faster than
-   * the interval's bounded slices took them, and piled up in memory.
-   */
+  /** Events of closed windows not taken yet (by tick() or takeClosed()). */
+  get closedWaiting(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
+  /** Every event of a closed window not taken yet, oldest first (see Pipeline's hand-on of them). */
   takeClosed(): CorrelationEvent[] {
     return this.drain();
   }

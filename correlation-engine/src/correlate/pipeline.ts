@@ -40,6 +40,8 @@ const MAX_CLOSE_WORK_PER_STEP = 10_000;
  * large enough that the continuations are few.
  */
 const CLOSE_SLICE_WORK = 2048;
+/** Events of closed windows waiting for the interval past which an ingest batch hands them on (handOnClosedBacklog). */
+export const HAND_ON_CLOSED_AT = 1024;
 /** Span and log summaries an event keeps in the recent list while detail is dropped. */
 const PRESSURE_DETAIL_CAP = 10;
 
@@ -328,7 +330,7 @@ export class Pipeline {
     if (tooLarge > 0) this.metrics.countDropped('recent_list_oversized', tooLarge);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addLogs(logs);
-    this.publishClosedByIngest();
+    this.handOnClosedBacklog();
     if (cluster) {
       cluster.node.probeTraceless(logs);
       // A probe is owed to the key's owner like the line to Loki: on disk before the answer.
@@ -348,20 +350,21 @@ export class Pipeline {
     this.count('traces', spans);
     this.batchArrivedAt = arrivedAt;
     this.correlator.addSpans(spans);
-    this.publishClosedByIngest();
+    this.handOnClosedBacklog();
     this.visibleOnApi(arrivedAt);
     this.afterChange();
   }
 
   /**
-   * Hands on the events of the windows this batch closed (evicted from a full table, or due and
-   * reached by a record before the interval), with the batch: at most two windows per record (its
-   * trace's due window, and the oldest one when the table is full), so they are the batch's own
-   * cost, never a backlog held in memory for the interval to work through.
+   * Ingest closes windows too (its share of due ones, and a full table's evictions); their events
+   * wait for the interval, which hands them on in slices, many to a queue row: rows shared by many
+   * events write the log summaries they share once, which matters under key skew. But evictions
+   * come at the ingest rate, faster than the slices take them, and the events piled up in memory
+   * without bound. Past one slice's worth waiting, the batch that finds them hands them all on.
    */
-  private publishClosedByIngest(): void {
-    const events = this.correlator.takeClosed();
-    if (events.length > 0) this.publish(events).catch(() => {});
+  private handOnClosedBacklog(): void {
+    if (this.correlator.closedWaiting < HAND_ON_CLOSED_AT) return;
+    this.publish(this.correlator.takeClosed()).catch(() => {});
   }
 
   /** The batch's windows answer queries from here on: once per batch, not per record. */
