@@ -3,8 +3,9 @@
 // window. A figure, not a target: what the windows phase cannot show, since nothing closes there.
 import { RUNS, SECONDS, WARMUP, WINDOWS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
-import { compareRounds, type Row, type Series, series, seriesRow } from '../series.ts';
-import { log, openWindows, prefillWindows, startEngine, stop } from '../session.ts';
+import { rotateRounds } from '../rounds.ts';
+import { compareRounds, type Row, series, seriesRow } from '../series.ts';
+import { log, openWindows, prefillWindows, startEngine } from '../session.ts';
 
 export const churnPhase: Phase = {
   name: 'churn',
@@ -19,26 +20,25 @@ export const churnPhase: Phase = {
       { name: 'small', windows: 1000 },
       { name: 'large', windows: WINDOWS },
     ] as const;
-    const rounds: Record<'small' | 'large', Series>[] = [];
-    const heldAtEnd: Record<'small' | 'large', number[]> = { small: [], large: [] };
-    for (let i = 1; i <= RUNS; i++) {
-      const measured = {} as Record<'small' | 'large', Series>;
-      for (const side of sides) {
+    const measured = await rotateRounds(
+      sides,
+      RUNS,
+      async (side, i) => {
         log(`window churn round ${i}/${RUNS}: an engine held at ${side.windows} open windows`);
         const engine = await startEngine(
           { LOKI_URL: sink.url, CORR_WINDOW_SECONDS: '3600', CORR_MAX_OPEN_WINDOWS: String(side.windows) },
           `churn-${side.name}-${i}`,
         );
-        try {
-          await prefillWindows(engine.url, side.windows);
-          measured[side.name] = await series(engine.url, 'prefill', `churn ${side.name}`, engine.proc, SECONDS, WARMUP, 1);
-          heldAtEnd[side.name].push(await openWindows(engine.url));
-        } finally {
-          await stop(engine.proc);
-        }
-      }
-      rounds.push(measured);
-    }
+        await prefillWindows(engine.url, side.windows);
+        return engine;
+      },
+      async (engine, side) => ({
+        series: await series(engine.url, 'prefill', `churn ${side.name}`, engine.proc, SECONDS, WARMUP, 1),
+        heldAfter: await openWindows(engine.url),
+      }),
+    );
+    const rounds = measured.map((m) => ({ small: m.small.series, large: m.large.series }));
+    const heldAtEnd = { small: measured.map((m) => m.small.heldAfter), large: measured.map((m) => m.large.heldAfter) };
     const c = compareRounds(rounds, 'large', 'small');
     figures.churn = {
       smallWindows: sides[0].windows,
