@@ -50,6 +50,9 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
   grpcDuration: Histogram<'grpc_method' | 'grpc_code'>;
   memoryShed: Counter<'reason'>;
+  /** Full collections the memory budget ran to confirm a heap reading before refusing ingest. */
+  memoryCollections: Counter<never>;
+  memoryCollectionSeconds: Counter<never>;
   /** Open windows read by query and live-stream walks (docs/live-correlations.md). */
   openWindowsRead: Counter<never>;
   /** Time from a record's arrival to its visibility, on the API or on the live stream. */
@@ -227,6 +230,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'engine_memory_shed_total',
       help: 'Shedding decisions under memory pressure, by reason (windows closed early, event detail dropped, recent entries dropped, ingest requests refused).',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    memoryCollections: new Counter({
+      name: 'engine_memory_collections_total',
+      help: 'Full garbage collections run to confirm that the heap, not garbage awaiting collection, is over the refusal threshold.',
+      registers,
+    }),
+    memoryCollectionSeconds: new Counter({
+      name: 'engine_memory_collection_seconds_total',
+      help: 'Time spent in the collections counted by engine_memory_collections_total.',
       registers,
     }),
     openWindowsRead: new Counter({

@@ -9,6 +9,7 @@ import { ClusterSender } from '../cluster-linking/cluster-sender.js';
 import type { Config } from '../config.js';
 import { BackpressureError, type Delivery } from '../delivery/delivery.js';
 import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
+import { fullCollection } from '../memory/full-collection.js';
 import { InflightBodies } from '../memory/inflight-bodies.js';
 import { type AccountedBytes, MemoryBudget, type MemoryPressure, SHED_STAGES, type ShedStage } from '../memory/memory-budget.js';
 import { defaultHeapLimitBytes, detectMemoryLimit, type MemoryLimit } from '../memory/memory-limit.js';
@@ -84,6 +85,8 @@ export interface MemoryOptions {
   heapUsedBytes?: () => number;
   /** Least time between two heap readings (default 250 ms). */
   heapSampleMs?: number;
+  /** The full collection that confirms a heap reading before a refusal (default V8's when the real heap is read). */
+  collectGarbage?: () => void;
 }
 
 /** What /ready and the metrics say about memory. */
@@ -193,6 +196,12 @@ export class Pipeline {
       heapUsedBytes: m.heapUsedBytes ?? (() => process.memoryUsage().heapUsed),
       accounted: () => this.accountedBytes(),
       ...(m.heapSampleMs !== undefined ? { heapSampleMs: m.heapSampleMs } : {}),
+      // A collection changes only the real heap: with an injected reading there is nothing to confirm.
+      collectGarbage: m.collectGarbage ?? (m.heapUsedBytes ? undefined : fullCollection()),
+      onCollect: (durationMs) => {
+        metrics.memoryCollections.inc();
+        metrics.memoryCollectionSeconds.inc(durationMs / 1000);
+      },
     });
     this.recentByteLimit = this.memory.stateBudgetBytes * RECENT_LIST_SHARE;
     this.recentLogs = new RecentBuffer(config.recentLogs, this.recentByteLimit, logBytes);

@@ -15,7 +15,12 @@ export interface MemoryTestApp {
   heap: { used: number };
 }
 
-export async function memoryTestApp(env: Record<string, string> = {}, heapLimitBytes = 1024 * MiB): Promise<MemoryTestApp> {
+/** `collect`, when given, is the app's full collection: it may change `heap.used` as a real one would. */
+export async function memoryTestApp(
+  env: Record<string, string> = {},
+  heapLimitBytes = 1024 * MiB,
+  collect?: (heap: { used: number }) => void,
+): Promise<MemoryTestApp> {
   const config = testConfig({ ENGINE_MEMORY_LIMIT_BYTES: String(16 * MiB), BODY_LIMIT_BYTES: String(16 * MiB), ...env });
   const clock = new ManualClock();
   const heap = { used: 0 };
@@ -24,7 +29,12 @@ export async function memoryTestApp(env: Record<string, string> = {}, heapLimitB
     metrics: createMetrics({ instanceId: config.instanceId, defaultMetrics: false }),
     now: clock.now,
     tickIntervalMs: 0,
-    memory: { heapLimitBytes, heapUsedBytes: () => heap.used, heapSampleMs: 0 },
+    memory: {
+      heapLimitBytes,
+      heapUsedBytes: () => heap.used,
+      heapSampleMs: 0,
+      ...(collect ? { collectGarbage: () => collect(heap) } : {}),
+    },
   });
   return { app, clock, heap };
 }

@@ -16,8 +16,8 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 
-async function start(env: Record<string, string> = {}) {
-  const t = await memoryTestApp(env);
+async function start(env: Record<string, string> = {}, collect?: (heap: { used: number }) => void) {
+  const t = await memoryTestApp(env, undefined, collect);
   apps.push(t.app);
   return t;
 }
@@ -242,6 +242,34 @@ describe('heap guard', () => {
     heap.used = 0.5 * 0.8 * 16 * MiB;
     app.engine.pipeline.tick();
     expect((await postLogs(app, apiLogs([{ message: 'm' }]))).statusCode).toBe(202);
+  });
+});
+
+describe('heap confirmed by a full collection', () => {
+  it('does not refuse on garbage: the reading after the collection counts, and the collection is counted', async () => {
+    let collections = 0;
+    const ceiling = 0.8 * 16 * MiB;
+    const { app, heap } = await start({}, (h) => {
+      collections += 1;
+      h.used = 0.3 * ceiling;
+    });
+    heap.used = 0.97 * ceiling;
+    app.engine.pipeline.tick();
+    expect(collections).toBe(1);
+    expect((await postLogs(app, apiLogs([{ message: 'm' }]))).statusCode).toBe(202);
+    expect(await ready(app)).toMatchObject({ statusCode: 200, body: { memory: { heapUsedBytes: 0.3 * ceiling } } });
+    expect(await metricValue(app, 'engine_memory_collections_total')).toBe(1);
+  });
+
+  it('refuses when the collection leaves the heap over the threshold', async () => {
+    let collections = 0;
+    const { app, heap } = await start({}, () => {
+      collections += 1;
+    });
+    heap.used = 0.97 * 0.8 * 16 * MiB;
+    app.engine.pipeline.tick();
+    expect(collections).toBe(1);
+    expect((await postLogs(app, apiLogs([{ message: 'm' }]))).statusCode).toBe(503);
   });
 });
 
