@@ -156,8 +156,12 @@ export class Correlator {
   private readonly waitsIn: (KeyEntry | string | undefined)[] = LINKING_KEYS.map(() => undefined);
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
+  /** The estimated bytes of each event in `pending` (its window's), in step with it. */
+  private pendingSizes: number[] = [];
   /** Events before this index in `pending` were taken by a bounded tick (drain). */
   private pendingHead = 0;
+  /** Sum of pendingSizes from pendingHead on: closed windows' events not taken yet. */
+  private closedBytes = 0;
   private lastNow = Number.NEGATIVE_INFINITY;
   /** What window start times are counted from (Window.opened): the clock when the correlator was made. */
   private readonly epochMs: number;
@@ -191,9 +195,12 @@ export class Correlator {
     return this.waiting.count;
   }
 
-  /** Estimated bytes of open-window state and of waiting trace-less logs; kept up to date, O(1) to read. */
+  /**
+   * Estimated bytes of window state (open windows, and closed ones' events not taken yet) and of
+   * waiting trace-less logs; kept up to date, O(1) to read.
+   */
   approxBytes(): CorrelatorBytes {
-    return { windows: this.windowBytes, waitingLogs: this.waitingLogBytes + this.waiting.spareBytes() };
+    return { windows: this.windowBytes + this.closedBytes, waitingLogs: this.waitingLogBytes + this.waiting.spareBytes() };
   }
 
   /** The open window of this trace, if any (one map lookup). */
@@ -323,6 +330,11 @@ export class Correlator {
     return this.pending.length - this.pendingHead;
   }
 
+  /** Their estimated bytes (their windows'). */
+  get closedWaitingBytes(): number {
+    return this.closedBytes;
+  }
+
   /** Every event of a closed window not taken yet, oldest first (see Pipeline's hand-on of them). */
   takeClosed(): CorrelationEvent[] {
     return this.drain();
@@ -349,6 +361,7 @@ export class Correlator {
     const mark = this.pending.length;
     const closed = this.closeFromHead(this.clock(), work, n, false);
     for (let i = 0; i < closed; i++) this.o.onEvict?.();
+    for (const size of this.pendingSizes.splice(mark)) this.closedBytes -= size;
     return this.pending.splice(mark);
   }
 
@@ -386,16 +399,21 @@ export class Correlator {
   /** Takes the events closed so far, oldest first, until `work` records' worth are taken (the rest wait). */
   private drain(work = Number.POSITIVE_INFINITY): CorrelationEvent[] {
     let end = this.pendingHead;
-    for (let done = 0; end < this.pending.length && done < work; end++) done += closeWork(this.pending[end] as CorrelationEvent);
+    for (let done = 0; end < this.pending.length && done < work; end++) {
+      done += closeWork(this.pending[end] as CorrelationEvent);
+      this.closedBytes -= this.pendingSizes[end] as number;
+    }
     if (this.pendingHead === 0 && end === this.pending.length) {
       const events = this.pending;
       this.pending = [];
+      this.pendingSizes = [];
       return events;
     }
     const events = this.pending.slice(this.pendingHead, end);
     this.pendingHead = end;
     if (end === this.pending.length) {
       this.pending = [];
+      this.pendingSizes = [];
       this.pendingHead = 0;
     }
     return events;
@@ -731,11 +749,13 @@ export class Correlator {
       this.releaseIfEmpty(entry);
     }
     this.windowBytes -= w.bytes;
+    this.closedBytes += w.bytes;
     this.closedTraces.set(w.traceId, true);
     if (this.closedTraces.size > this.o.maxClosedRemembered) {
       const oldest = this.closedTraces.keys().next().value;
       if (oldest !== undefined) this.closedTraces.delete(oldest);
     }
     this.pending.push(buildEvent(this.o.instance, w, startMs, endMs, related));
+    this.pendingSizes.push(w.bytes);
   }
 }

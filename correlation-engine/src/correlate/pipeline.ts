@@ -41,8 +41,10 @@ const MAX_CLOSE_WORK_PER_STEP = 10_000;
  * large enough that the continuations are few.
  */
 const CLOSE_SLICE_WORK = 2048;
-/** Events of closed windows waiting for the interval past which an ingest batch hands them on (handOnClosedBacklog). */
+/** Events of closed windows waiting for the interval past which an ingest batch hands them on (handOnClosedBacklog) ... */
 export const HAND_ON_CLOSED_AT = 1024;
+/** ... or their estimated bytes past which it does: a few large windows weigh as much as many small ones. */
+export const HAND_ON_CLOSED_BYTES = 4 * 1024 * 1024;
 /** Span and log summaries an event keeps in the recent list while detail is dropped. */
 const PRESSURE_DETAIL_CAP = 10;
 
@@ -369,11 +371,13 @@ export class Pipeline {
    * wait for the interval, which hands them on in slices, many to a queue row: rows shared by many
    * events write the log summaries they share once, which matters under key skew. But evictions
    * come at the ingest rate, faster than the slices take them, and the events piled up in memory
-   * without bound. Past one slice's worth waiting, the batch that finds them hands them all on.
+   * without bound. Past one slice's worth waiting (in events or in bytes), the batch that finds
+   * them hands them all on.
    */
   private handOnClosedBacklog(): void {
-    if (this.correlator.closedWaiting < HAND_ON_CLOSED_AT) return;
-    this.publish(this.correlator.takeClosed()).catch(() => {});
+    const c = this.correlator;
+    if (c.closedWaiting < HAND_ON_CLOSED_AT && c.closedWaitingBytes < HAND_ON_CLOSED_BYTES) return;
+    this.publish(c.takeClosed()).catch(() => {});
   }
 
   /** The batch's windows answer queries from here on: once per batch, not per record. */
