@@ -4,7 +4,7 @@
 // reading started ends within seconds of the load stopping, though no traffic prompts V8 to
 // collect the dead bodies that make up most of that reading.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { metricValueAt } from '../helpers/metrics-text.js';
 import { buildEngine, EngineProcess } from '../sinks/engine-process.js';
 
@@ -40,13 +40,13 @@ async function readyWithin(engine: EngineProcess, ms: number): Promise<{ status:
 }
 
 describe('engine process under a small memory budget', () => {
+  // A fresh engine per test: the second one starts from an engine that has never refused.
   let engine: EngineProcess;
-
-  beforeAll(async () => {
-    buildEngine();
+  beforeAll(() => buildEngine());
+  beforeEach(async () => {
     engine = await EngineProcess.start(SMALL_BUDGET);
   });
-  afterAll(async () => engine?.stop());
+  afterEach(async () => engine?.stop());
 
   it('sheds in order while fed past its budget, answers only 2xx or 503 + Retry-After, and recovers', async () => {
     const statuses = new Map<number, number>();
@@ -91,18 +91,8 @@ describe('engine process under a small memory budget', () => {
     expect(after.status).toBe(202);
     expect(engine.peakRssBytes).toBeLessThan(512 * MiB);
   }, 60_000);
-});
 
-describe('engine process refused on its heap reading', () => {
-  let engine: EngineProcess;
-
-  beforeAll(async () => {
-    buildEngine();
-    engine = await EngineProcess.start(SMALL_BUDGET);
-  });
-  afterAll(async () => engine?.stop());
-
-  it('is ready again within seconds of the load stopping: the dead bodies are collected, not waited for', async () => {
+  it('after a refusal the heap reading started, is ready again within seconds of the load stopping: the dead bodies are collected, not waited for', async () => {
     // Two clients until the first refusal, then nothing: the heap reading that refused is mostly
     // request bodies already answered, and an idle process may not collect them for minutes.
     let refused = 0;
