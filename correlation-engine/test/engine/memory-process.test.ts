@@ -4,6 +4,7 @@
 // reading started ends within seconds of the load stopping, though no traffic prompts V8 to
 // collect the dead bodies that make up most of that reading.
 import { randomBytes } from 'node:crypto';
+import { WaitTimeoutError, waitFor } from '@obs/test-support/wait';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { metricValueAt } from '../helpers/metrics-text.js';
 import { buildEngine, EngineProcess } from '../sinks/engine-process.js';
@@ -28,15 +29,19 @@ const body = () =>
 const postLogs = (engine: EngineProcess) =>
   fetch(`${engine.url}/api/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
 
-/** Polls /ready every 250 ms until it answers 200 or `ms` pass; returns the last answer and when it came. */
+/** Waits (test-support's poll) up to `ms` for /ready to answer 200; returns its last answer and when it came. */
 async function readyWithin(engine: EngineProcess, ms: number): Promise<{ status: number; text: string; afterMs: number }> {
   const start = Date.now();
-  for (;;) {
+  const last = { status: 0, text: '' };
+  const probe = async () => {
     const res = await fetch(`${engine.url}/ready`);
-    const text = await res.text();
-    if (res.status === 200 || Date.now() - start >= ms) return { status: res.status, text, afterMs: Date.now() - start };
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    Object.assign(last, { status: res.status, text: await res.text() });
+    return res.status === 200;
+  };
+  await waitFor('/ready to answer 200', probe, ms).catch((err: unknown) => {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+  });
+  return { ...last, afterMs: Date.now() - start };
 }
 
 describe('engine process under a small memory budget', () => {
