@@ -6,7 +6,7 @@
 //
 // Knobs (environment, knobs.ts): BENCH_RUNS (3), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
 // BENCH_WINDOWS (1000000), BENCH_SKIP_BUILD=1, BENCH_CPU_PROF=<dir> (engine --cpu-prof),
-// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,mixed,visibility,exporter,windows,churn,memory,ab,scale>, BENCH_ENGINE_DIR,
+// BENCH_ONLY=<comma list of phases: w1,skew,w2,w3,cores,mixed,visibility,exporter,windows,churn,memory,ab,scale>, BENCH_ENGINE_DIR,
 // BENCH_BASELINE_REF (5e55056), BENCH_AB_ROUNDS (3), BENCH_SCALE_SPANS_PER_SEC (20000), BENCH_SCALE_ROUNDS (BENCH_RUNS).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { benchDir, phaseSelected, RUNS, repo, SECONDS, WARMUP, WINDOW_SECONDS } 
 import type { BenchRun, Phase } from './phase.ts';
 import { abPhase } from './phases/ab.ts';
 import { churnPhase } from './phases/churn.ts';
+import { coresPhase } from './phases/cores.ts';
 import { exporterPhase } from './phases/exporter.ts';
 import { memoryPhase } from './phases/memory.ts';
 import { mixedPhase } from './phases/mixed.ts';
@@ -41,6 +42,7 @@ const PHASES: Phase[] = [
   skewPhase,
   w2Phase,
   w3Phase,
+  coresPhase,
   mixedPhase,
   visibilityPhase,
   exporterPhase,

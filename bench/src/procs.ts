@@ -1,7 +1,7 @@
 // Child processes of the benchmark: pinned to a core with taskset when the machine has two or
 // more, started, waited for, measured (RSS from /proc) and always stopped.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /** Core for servers under test and core for the load generator (both undefined on one core). */
@@ -84,6 +84,30 @@ export class Proc {
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   }
 
+  /**
+   * CPU seconds so far per kind of thread (user + system, Linux /proc; empty elsewhere): Node's
+   * main thread (`main`), V8's helper threads for garbage collection and compiling (`v8`), libuv's
+   * pool running zlib and file work (`libuv`), everything else (`other`). What of a process's work
+   * could use a second core, and what waits for the one thread that runs the JavaScript.
+   */
+  threadCpuSeconds(): Record<ThreadKind, number> {
+    const cpu: Record<ThreadKind, number> = { main: 0, v8: 0, libuv: 0, other: 0 };
+    const tasks = `/proc/${this.pid}/task`;
+    if (!existsSync(tasks)) return cpu;
+    for (const tid of readdirSync(tasks)) {
+      let text: string;
+      try {
+        text = readFileSync(`${tasks}/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended between the listing and the read
+      }
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      cpu[threadKind(name, tid === String(this.pid))] += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    }
+    return cpu;
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
@@ -92,6 +116,16 @@ export class Proc {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+export type ThreadKind = 'main' | 'v8' | 'libuv' | 'other';
+
+/** The kind of a thread by its name (Linux truncates names to 15 characters: `V8Worker`, `libuv-worker`). */
+function threadKind(name: string, isMain: boolean): ThreadKind {
+  if (isMain) return 'main';
+  if (name.startsWith('V8')) return 'v8';
+  if (name.startsWith('libuv')) return 'libuv';
+  return 'other';
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -61,6 +61,8 @@ export async function startEngine(
   label: string,
   dir = engineDir,
   nodeFlags = engineNodeFlags(dir),
+  /** The cores it may run on (a taskset list); the servers' core by default. */
+  core = PINNING?.server,
 ): Promise<Engine> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(work, `engine-${label}-`));
@@ -72,7 +74,7 @@ export async function startEngine(
   args.push(...nodeFlags, 'dist/server.js');
   const proc = track(
     new Proc(process.execPath, args, {
-      core: PINNING?.server,
+      core,
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
