@@ -57,6 +57,14 @@ export async function warmUp(url: string, workload: LoadOptions['workload'], sec
   await load({ url, workload, connections: connectionsFor(workload), warmupMs: 0, durationMs: seconds * 1000 });
 }
 
+/** The lead-in of a timed run: answered and paid for in CPU, not counted in its items. */
+export const RUN_LEAD_IN_MS = 500;
+
+/** Items a timed run of `seconds` answered including its lead-in, at the run's own rate: what its CPU reading paid for. */
+export function itemsWithLeadIn(items: number, seconds: number): number {
+  return items * ((RUN_LEAD_IN_MS + seconds * 1000) / (seconds * 1000));
+}
+
 /** One closed-loop run of `seconds` (after a 0.5 s lead-in) with the server's CPU per item. */
 export async function timedRun(
   url: string,
@@ -66,11 +74,10 @@ export async function timedRun(
   seconds: number,
 ): Promise<TimedRun> {
   const logs = workload.startsWith('logs');
-  const runWarmupMs = 500;
   const cpu0 = server.cpuSeconds();
-  const r = await load({ url, workload, connections: connectionsFor(workload), warmupMs: runWarmupMs, durationMs: seconds * 1000 });
+  const r = await load({ url, workload, connections: connectionsFor(workload), warmupMs: RUN_LEAD_IN_MS, durationMs: seconds * 1000 });
   // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
-  const items = r.items * ((runWarmupMs + seconds * 1000) / (seconds * 1000));
+  const items = itemsWithLeadIn(r.items, seconds);
   const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
   log(
     `${label}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${failures(r)}`,

@@ -5,9 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { RUNS, SECONDS, WARMUP } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING, type ThreadKind } from '../procs.ts';
-import { median, round } from '../report.ts';
+import { round } from '../report.ts';
 import { rotateRounds } from '../rounds.ts';
-import { type Row, timedRun, warmUp } from '../series.ts';
+import { itemsWithLeadIn, type Row, timedRun, warmUp } from '../series.ts';
 import { type Engine, log, startEngine } from '../session.ts';
 import { engineLogEntries, sinkCount, sinkQuiet } from '../sink-counts.ts';
 
@@ -38,7 +38,8 @@ async function measure(engine: Engine, label: string, sinkUrl: string | undefine
   const cpu0 = engine.proc.threadCpuSeconds();
   const t0 = Date.now();
   const run = await timedRun(engine.url, 'logs-otlp', label, engine.proc, SECONDS);
-  let records = run.items;
+  // The CPU reading spans the run's lead-in too (series.ts timedRun); the sink counts its records.
+  let records = itemsWithLeadIn(run.items, SECONDS);
   let deliveredPerSec: number | undefined;
   if (sinkUrl) {
     const last = await sinkQuiet(sinkUrl, engineLogEntries, t0, 100);
@@ -69,18 +70,13 @@ function pinMainThread(pid: number, core: string): void {
   execFileSync('taskset', ['-p', '-c', core, String(pid)], { stdio: 'ignore' });
 }
 
-/** Medians over the rounds, field by field. */
+/**
+ * The round with the median rate (the lower middle for an even count), whole: a row's rate, latency
+ * and CPU split then come from one run, not each from a different round.
+ */
 function medianRun(runs: CoresRun[]): CoresRun {
-  const cpuUsPerRecord = {} as Record<ThreadKind, number>;
-  for (const k of KINDS) cpuUsPerRecord[k] = round(median(runs.map((r) => r.cpuUsPerRecord[k])), 2);
-  const delivered = runs.map((r) => r.deliveredPerSec).filter((d): d is number => d !== undefined);
-  return {
-    recordsPerSec: round(median(runs.map((r) => r.recordsPerSec))),
-    p50Ms: round(median(runs.map((r) => r.p50Ms)), 2),
-    p99Ms: round(median(runs.map((r) => r.p99Ms)), 2),
-    ...(delivered.length > 0 ? { deliveredPerSec: round(median(delivered)) } : {}),
-    cpuUsPerRecord,
-  };
+  const sorted = [...runs].sort((a, b) => a.recordsPerSec - b.recordsPerSec);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as CoresRun;
 }
 
 export const coresPhase: Phase = {
@@ -111,7 +107,10 @@ export const coresPhase: Phase = {
         measure(engine, `cores ${side.name}`, side.durable ? r.sink.url : undefined, side.core === both ? pinning.server : undefined),
     );
     const figures: Record<string, unknown> = { secondCore: `core ${pinning.load}, shared with the load generator` };
-    for (const side of sides) figures[side.name] = medianRun(rounds.map((x) => x[side.name]));
+    for (const side of sides) {
+      const runs = rounds.map((x) => x[side.name]);
+      figures[side.name] = { ...medianRun(runs), rounds: runs };
+    }
     r.figures.cores = figures;
   },
   // biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record the phases build
