@@ -78,10 +78,7 @@ export class Proc {
   cpuSeconds(): number {
     const stat = `/proc/${this.pid}/stat`;
     if (!existsSync(stat)) return 0;
-    // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
-    const text = readFileSync(stat, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return statCpuSeconds(readFileSync(stat, 'utf8'));
   }
 
   /**
@@ -102,8 +99,7 @@ export class Proc {
         continue; // the thread ended between the listing and the read
       }
       const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      cpu[threadKind(name, tid === String(this.pid))] += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      cpu[threadKind(name, tid === String(this.pid))] += statCpuSeconds(text);
     }
     return cpu;
   }
@@ -116,6 +112,13 @@ export class Proc {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** User + system seconds of a /proc `stat` line (a process's or a thread's). */
+function statCpuSeconds(text: string): number {
+  // Fields after the command name (which may hold spaces): utime and stime are fields 14 and 15.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 export type ThreadKind = 'main' | 'v8' | 'libuv' | 'other';
