@@ -5,7 +5,7 @@ import type { LoadOptions } from './load.ts';
 import { sleep } from './procs.ts';
 import { round } from './report.ts';
 import { failures, type Series, series } from './series.ts';
-import { type Engine, load, log, stop } from './session.ts';
+import { type Engine, load, log, stop, track } from './session.ts';
 
 /**
  * Rounds over the sides, each side on a fresh engine, sides in turn (A, B, C, A, B, C, ...):
@@ -28,6 +28,19 @@ export async function rotateRounds<S extends { name: string }, T>(
     rounds.push(round);
   }
   return rounds;
+}
+
+/**
+ * rotateRounds' `start` for sides that know how to start their server (an engine, a collector, a
+ * bare route): says which round and side begins, and tracks the server so a failed run stops it.
+ */
+export function startEachSide<S extends { name: string; start: () => Promise<Engine> }>(label: string, roundCount: number) {
+  return async (side: S, n: number): Promise<Engine> => {
+    log(`${label} round ${n}/${roundCount}: ${side.name}`);
+    const server = await side.start();
+    track(server.proc);
+    return server;
+  };
 }
 
 /** One warm-up and one timed closed-loop run per side and round (rotateRounds). */

@@ -6,9 +6,9 @@ import { collectorBin, RUNS, SECONDS, WARMUP } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';
 import { median, ratioTarget, round } from '../report.ts';
-import { rotateRounds } from '../rounds.ts';
+import { rotateRounds, startEachSide } from '../rounds.ts';
 import { compareRounds, mergeSeries, type Row, type Series, series, seriesRow } from '../series.ts';
-import { log, startEngine, track, work } from '../session.ts';
+import { startEngine, work } from '../session.ts';
 import { deliveredOf, engineLogEntries, engineLogsAccepted, type SinkCounts, sinkCount } from '../sink-counts.ts';
 
 export const w3Phase: Phase = {
@@ -46,20 +46,10 @@ export const w3Phase: Phase = {
       },
     ] as const;
     const otlpBefore = (await sinkCount(sink.url)).otlpPushes;
-    const rounds = await rotateRounds(
-      sides,
-      RUNS,
-      async (side, n) => {
-        log(`workload 3 round ${n}/${RUNS}: ${side.name}`);
-        const server = await side.start();
-        track(server.proc);
-        return server;
-      },
-      (server, side) => {
-        const measure = () => series(server.url, side.workload, `workload 3 ${side.name}`, server.proc, SECONDS, WARMUP, 1);
-        return 'delivered' in side ? deliveredOf(sink.url, server, side.delivered, side.accepted?.(server.url), measure) : measure();
-      },
-    );
+    const rounds = await rotateRounds(sides, RUNS, startEachSide('workload 3', RUNS), (server, side) => {
+      const measure = () => series(server.url, side.workload, `workload 3 ${side.name}`, server.proc, SECONDS, WARMUP, 1);
+      return 'delivered' in side ? deliveredOf(sink.url, server, side.delivered, side.accepted?.(server.url), measure) : measure();
+    });
     const otlpPushes = (await sinkCount(sink.url)).otlpPushes - otlpBefore;
     // The durable collector must really have exported (its queue drains to the sink while it runs).
     if (otlpPushes === 0) throw new Error('workload 3: the durable collector delivered nothing to the sink');
