@@ -49,6 +49,7 @@ export function interleavedRounds<S extends { name: string; workload: LoadOption
   sides: readonly S[],
   roundCount: number,
   start: (side: S, round: number) => Promise<Engine>,
+  warmup = WARMUP,
 ): Promise<Record<S['name'], Series>[]> {
   return rotateRounds(
     sides,
@@ -57,7 +58,7 @@ export function interleavedRounds<S extends { name: string; workload: LoadOption
       log(`${label} round ${n}/${roundCount}: ${side.name}`);
       return start(side, n);
     },
-    (engine, side) => series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, WARMUP, 1),
+    (engine, side) => series(engine.url, side.workload, `${label} ${side.name}`, engine.proc, SECONDS, warmup, 1),
   );
 }
 

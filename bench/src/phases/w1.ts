@@ -1,7 +1,7 @@
 // Phase `w1` (BENCH_ONLY=w1). Workload 1 (POST /api/logs): the engine against a bare Fastify route
 // that only parses, in interleaved rounds.
 import { join } from 'node:path';
-import { benchDir, RUNS, SECONDS, WARMUP } from '../knobs.ts';
+import { benchDir, ROUND_WARMUP, RUNS, SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING, Proc } from '../procs.ts';
 import { median, ratioTarget, round } from '../report.ts';
@@ -29,7 +29,7 @@ export const w1Phase: Phase = {
       { name: 'engine', start: () => startEngine({ LOKI_URL: sink.url }, 'w1') },
     ] as const;
     const rounds = await rotateRounds(sides, RUNS, startEachSide('workload 1', RUNS), (server, side) => {
-      const measure = () => series(server.url, 'logs', `workload 1 ${side.name}`, server.proc, SECONDS, WARMUP, 1);
+      const measure = () => series(server.url, 'logs', `workload 1 ${side.name}`, server.proc, SECONDS, ROUND_WARMUP, 1);
       // The target is the accepted rate against a route that delivers nothing; what the engine
       // sustains accepting and delivering every record to Loki is shown next to it (deliveredOf).
       return side.name === 'engine' ? deliveredOf(sink.url, server, engineLogEntries, engineLogsAccepted(server.url), measure) : measure();

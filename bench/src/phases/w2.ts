@@ -2,7 +2,7 @@
 // built from our manifest (groupbytrace -> nop), in interleaved rounds.
 
 import { startCollector } from '../collector.ts';
-import { collectorBin, RUNS, WINDOW_SECONDS } from '../knobs.ts';
+import { collectorBin, ROUND_WARMUP, RUNS, WINDOW_SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';
 import { ratioTarget, round } from '../report.ts';
@@ -24,11 +24,17 @@ export const w2Phase: Phase = {
       { name: 'collector', workload: 'traces', start: () => startCollector(collectorBin, work, WINDOW_SECONDS, PINNING?.server) },
       { name: 'engine', workload: 'traces', start: () => startEngine({ LOKI_URL: sink.url }, 'w2') },
     ] as const;
-    const rounds = await interleavedRounds('workload 2', sides, RUNS, async (side) => {
-      const server = await side.start();
-      track(server.proc);
-      return server;
-    });
+    const rounds = await interleavedRounds(
+      'workload 2',
+      sides,
+      RUNS,
+      async (side) => {
+        const server = await side.start();
+        track(server.proc);
+        return server;
+      },
+      ROUND_WARMUP,
+    );
     const cmp = compareRounds(rounds, 'engine', 'collector');
     figures.w2 = {
       engineSpansPerSec: round(cmp.current.itemsPerSec),

@@ -2,7 +2,7 @@
 // collector, without export and durable.
 
 import { startLogsCollector } from '../collector.ts';
-import { collectorBin, RUNS, SECONDS, WARMUP } from '../knobs.ts';
+import { collectorBin, ROUND_WARMUP, RUNS, SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';
 import { median, ratioTarget, round } from '../report.ts';
@@ -47,7 +47,7 @@ export const w3Phase: Phase = {
     ] as const;
     const otlpBefore = (await sinkCount(sink.url)).otlpPushes;
     const rounds = await rotateRounds(sides, RUNS, startEachSide('workload 3', RUNS), (server, side) => {
-      const measure = () => series(server.url, side.workload, `workload 3 ${side.name}`, server.proc, SECONDS, WARMUP, 1);
+      const measure = () => series(server.url, side.workload, `workload 3 ${side.name}`, server.proc, SECONDS, ROUND_WARMUP, 1);
       return 'delivered' in side ? deliveredOf(sink.url, server, side.delivered, side.accepted?.(server.url), measure) : measure();
     });
     const otlpPushes = (await sinkCount(sink.url)).otlpPushes - otlpBefore;
