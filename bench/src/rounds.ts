@@ -35,12 +35,17 @@ export async function rotateRounds<S extends { name: string }, T>(
  * bare route): says which round and side begins, and tracks the server so a failed run stops it.
  */
 export function startEachSide<S extends { name: string; start: () => Promise<Engine> }>(label: string, roundCount: number) {
-  return async (side: S, n: number): Promise<Engine> => {
+  return (side: S, n: number): Promise<Engine> => {
     log(`${label} round ${n}/${roundCount}: ${side.name}`);
-    const server = await side.start();
-    track(server.proc);
-    return server;
+    return startTracked(side);
   };
+}
+
+/** Starts a side's server and tracks it, so a failed run stops it (interleavedRounds logs the round itself). */
+export async function startTracked(side: { start: () => Promise<Engine> }): Promise<Engine> {
+  const server = await side.start();
+  track(server.proc);
+  return server;
 }
 
 /** One warm-up and one timed closed-loop run per side and round (rotateRounds). */

@@ -134,6 +134,15 @@ export function compareRounds<K extends string>(rounds: Record<K, Series>[], cur
 }
 
 /** The runs of several one-run series as one series (medians over all of them). */
+/** Delivered figures over rounds: per CPU second and CPU per record, each the median of the rounds, and the rounds. */
+export function medianDelivered(rounds: (Delivered | undefined)[]) {
+  return {
+    recordsPerCpuSecond: round(median(rounds.map((d) => d?.recordsPerCpuSecond ?? 0))),
+    cpuUsPerRecord: round(median(rounds.map((d) => d?.cpuUsPerRecord ?? Number.NaN)), 2),
+    rounds,
+  };
+}
+
 export function mergeSeries(parts: Series[]): Series {
   const runs = parts.flatMap((p) => p.runs);
   const pick = (f: (s: Series) => number) => median(parts.map(f));

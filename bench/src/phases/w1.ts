@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { benchDir, ROUND_WARMUP, RUNS, SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING, Proc } from '../procs.ts';
-import { median, ratioTarget, round } from '../report.ts';
+import { ratioTarget, round } from '../report.ts';
 import { rotateRounds, startEachSide } from '../rounds.ts';
-import { compareRounds, type Delivered, type Row, series, seriesRow } from '../series.ts';
-import { log, startEngine } from '../session.ts';
+import { compareRounds, medianDelivered, type Row, series, seriesRow } from '../series.ts';
+import { log, startEngine, track } from '../session.ts';
 import { deliveredOf, engineLogEntries, engineLogsAccepted } from '../sink-counts.ts';
 
 export const w1Phase: Phase = {
@@ -21,7 +21,8 @@ export const w1Phase: Phase = {
       {
         name: 'baseline',
         start: async () => {
-          const proc = new Proc(process.execPath, [join(benchDir, 'src/servers/fastify-baseline.ts')], { core: PINNING?.server });
+          // Tracked before it says it listens: a start that fails or hangs still gets it stopped.
+          const proc = track(new Proc(process.execPath, [join(benchDir, 'src/servers/fastify-baseline.ts')], { core: PINNING?.server }));
           const m = await proc.waitFor(/listening (http:\S+)/);
           return { proc, url: m[1] as string };
         },
@@ -35,19 +36,8 @@ export const w1Phase: Phase = {
       return side.name === 'engine' ? deliveredOf(sink.url, server, engineLogEntries, engineLogsAccepted(server.url), measure) : measure();
     });
     const cmp = compareRounds(rounds, 'engine', 'baseline');
-    const delivered = rounds.map((x) => x.engine.delivered).filter((d): d is Delivered => d !== undefined);
-    const engine = {
-      ...cmp.current,
-      ...(delivered.length === 0
-        ? {}
-        : {
-            delivered: {
-              recordsPerCpuSecond: round(median(delivered.map((d) => d.recordsPerCpuSecond))),
-              cpuUsPerRecord: round(median(delivered.map((d) => d.cpuUsPerRecord)), 2),
-              rounds: delivered,
-            },
-          }),
-    };
+    // Every engine round went through deliveredOf: the delivered figures are the rounds' medians.
+    const engine = { ...cmp.current, delivered: medianDelivered(rounds.map((x) => x.engine.delivered)) };
     figures.w1 = {
       engineRecordsPerSec: round(cmp.current.itemsPerSec),
       baselineRecordsPerSec: round(cmp.baseline.itemsPerSec),

@@ -6,9 +6,9 @@ import { collectorBin, ROUND_WARMUP, RUNS, WINDOW_SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';
 import { ratioTarget, round } from '../report.ts';
-import { interleavedRounds } from '../rounds.ts';
+import { interleavedRounds, startTracked } from '../rounds.ts';
 import { compareRounds, type Row, seriesRow } from '../series.ts';
-import { log, startEngine, track, work } from '../session.ts';
+import { log, startEngine, work } from '../session.ts';
 
 /** Issue 16: spans stay at least this many times the collector's rate while the log path changes. */
 const SPANS_VS_COLLECTOR = 1.7;
@@ -24,17 +24,7 @@ export const w2Phase: Phase = {
       { name: 'collector', workload: 'traces', start: () => startCollector(collectorBin, work, WINDOW_SECONDS, PINNING?.server) },
       { name: 'engine', workload: 'traces', start: () => startEngine({ LOKI_URL: sink.url }, 'w2') },
     ] as const;
-    const rounds = await interleavedRounds(
-      'workload 2',
-      sides,
-      RUNS,
-      async (side) => {
-        const server = await side.start();
-        track(server.proc);
-        return server;
-      },
-      ROUND_WARMUP,
-    );
+    const rounds = await interleavedRounds('workload 2', sides, RUNS, startTracked, ROUND_WARMUP);
     const cmp = compareRounds(rounds, 'engine', 'collector');
     figures.w2 = {
       engineSpansPerSec: round(cmp.current.itemsPerSec),

@@ -7,7 +7,7 @@ import type { Phase } from '../phase.ts';
 import { PINNING } from '../procs.ts';
 import { median, ratioTarget, round } from '../report.ts';
 import { rotateRounds, startEachSide } from '../rounds.ts';
-import { compareRounds, mergeSeries, type Row, type Series, series, seriesRow } from '../series.ts';
+import { compareRounds, medianDelivered, mergeSeries, type Row, type Series, series, seriesRow } from '../series.ts';
 import { startEngine, work } from '../session.ts';
 import { deliveredOf, engineLogEntries, engineLogsAccepted, type SinkCounts, sinkCount } from '../sink-counts.ts';
 
@@ -77,9 +77,7 @@ export const w3Phase: Phase = {
     const deliveredRatio = round(median(rounds.map((r) => perCpu(r, 'engineDurableAll') / perCpu(r, 'collectorDurable'))), 3);
     const mergedOf = (side: 'collectorDurable' | 'engineDurableAll') => ({
       series: mergeSeries(rounds.map((r) => r[side])),
-      recordsPerCpuSecond: round(median(rounds.map((r) => perCpu(r, side)))),
-      cpuUsPerRecord: round(median(rounds.map((r) => r[side].delivered?.cpuUsPerRecord ?? Number.NaN)), 2),
-      rounds: rounds.map((r) => r[side].delivered),
+      ...medianDelivered(rounds.map((r) => r[side].delivered)),
     });
     const collectorDurable = mergedOf('collectorDurable');
     const engineDurableAll = mergedOf('engineDurableAll');
