@@ -35,7 +35,7 @@ import { log, startSink, stop, stopAll } from './session.ts';
 
 /**
  * In the order they run (and print): mixed and visibility use the capacity w1 and w2 measured,
- * exporter w1's rate.
+ * the exporter measures its own ingest rate next to each drain.
  */
 const PHASES: Phase[] = [
   w1Phase,
