@@ -13,7 +13,8 @@ export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 /**
- * Warm-up of each side in the rounds that set the engine against its baseline (workloads 1-3): a
+ * Warm-up of each side in the rounds that set the engine against its baseline (workloads 1-3, and
+ * the exporter phase's ingest and drain engines): a
  * fresh engine keeps speeding up for well over 3 s (JIT, heap sizing, the exporter's batches), so
  * a round starts its run where the third of three back-to-back runs used to: after WARMUP plus
  * one run. The baselines get the same.

@@ -133,7 +133,6 @@ export function compareRounds<K extends string>(rounds: Record<K, Series>[], cur
   };
 }
 
-/** The runs of several one-run series as one series (medians over all of them). */
 /** Delivered figures over rounds: per CPU second and CPU per record, each the median of the rounds, and the rounds. */
 export function medianDelivered(rounds: (Delivered | undefined)[]) {
   return {
@@ -143,6 +142,7 @@ export function medianDelivered(rounds: (Delivered | undefined)[]) {
   };
 }
 
+/** The runs of several one-run series as one series (medians over all of them). */
 export function mergeSeries(parts: Series[]): Series {
   const runs = parts.flatMap((p) => p.runs);
   const pick = (f: (s: Series) => number) => median(parts.map(f));

@@ -8,13 +8,17 @@ import { type Row, series, warmUp } from '../series.ts';
 import { load, log, type Sink, startEngine, startSink, stop } from '../session.ts';
 import { sinkQuiet } from '../sink-counts.ts';
 
-interface ExporterDrain {
+interface Drain {
   filledRecords: number;
   deliveredEntries: number;
   drainSeconds: number;
   entriesPerSec: number;
   engineCpuUsPerEntry: number;
   engineCpuShare: number;
+}
+
+/** A round: its drain, and workload 1's ingest measured just before it. */
+interface ExporterRound extends Drain {
   /** Workload 1's accepted records/s on a fresh engine just before this drain (the round's ingest). */
   ingestRecordsPerSec: number;
   /** entriesPerSec / ingestRecordsPerSec. */
@@ -41,8 +45,8 @@ async function roundIngest(sink: Sink, run: number): Promise<number> {
  * push: the exporter's steady pace, not the backoff it was in when the sink came up (up to
  * EXPORT_RETRY_MAX_MS of waiting, a sizable share of a drain of a few seconds).
  */
-async function exporterDrain(run: number, ingestRecordsPerSec: number): Promise<ExporterDrain> {
-  log(`exporter throughput, round ${run + 1}/${RUNS}: fill the queue with Loki down, then time the drain into the sink`);
+async function exporterDrain(run: number): Promise<Drain> {
+  log(`exporter throughput, round ${run + 1}/${RUNS}: warm an engine up, fill its queue with Loki down, then time the drain into the sink`);
   const port = await freePort();
   const engine = await startEngine(
     { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
@@ -75,18 +79,16 @@ async function exporterDrain(run: number, ingestRecordsPerSec: number): Promise<
   const rate = seconds > 0 ? (c.entries - c.firstPushEntries) / seconds : 0;
   await stop(engine.proc);
   await stop(sink.proc);
-  const drain: ExporterDrain = {
+  const drain: Drain = {
     filledRecords: fill.items,
     deliveredEntries: c.entries,
     drainSeconds: round(seconds, 2),
     entriesPerSec: round(rate),
     engineCpuUsPerEntry: c.entries > 0 ? round((drainCpuSeconds * 1e6) / c.entries, 2) : 0,
     engineCpuShare: seconds > 0 ? round(drainCpuSeconds / seconds, 2) : 0,
-    ingestRecordsPerSec: round(ingestRecordsPerSec),
-    ratio: ingestRecordsPerSec > 0 ? round(rate / ingestRecordsPerSec, 3) : 0,
   };
   log(
-    `exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s (${drain.ratio} x the round's ingest), engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
+    `exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
   );
   return drain;
 }
@@ -98,16 +100,22 @@ export const exporterPhase: Phase = {
     // Each round measures workload 1's ingest on a fresh engine, then a drain: the backlog is built
     // while Loki is down (nothing listens on its port), then the sink comes up and the exporter
     // drains with the engine otherwise idle, its own throughput on one core. RUNS rounds (a drain
-    // is a couple of seconds: one is at the mercy of the machine's moods), the median of the
-    // rounds' ratios.
-    const drains: ExporterDrain[] = [];
-    for (let run = 0; run < RUNS; run++) drains.push(await exporterDrain(run, await roundIngest(r.sink, run)));
-    const mid = (pick: (d: ExporterDrain) => number) => median(drains.map(pick));
+    // is a few seconds: one is at the mercy of the machine's moods), the median of the rounds'
+    // ratios.
+    const rounds: ExporterRound[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const ingest = await roundIngest(r.sink, run);
+      const drain = await exporterDrain(run);
+      const ratio = ingest > 0 ? round(drain.entriesPerSec / ingest, 3) : 0;
+      log(`exporter round ${run + 1}/${RUNS}: drain ${ratio} x the round's ingest`);
+      rounds.push({ ...drain, ingestRecordsPerSec: round(ingest), ratio });
+    }
+    const mid = (pick: (d: ExporterRound) => number) => median(rounds.map(pick));
     const rate = mid((d) => d.entriesPerSec);
     const ingest = mid((d) => d.ingestRecordsPerSec);
     const ratio = mid((d) => d.ratio);
     figures.exporter = {
-      runs: drains,
+      runs: rounds,
       filledRecords: mid((d) => d.filledRecords),
       deliveredEntries: mid((d) => d.deliveredEntries),
       drainSeconds: round(
