@@ -35,7 +35,7 @@ function partOf(frame: ProfileNode['callFrame']): string {
   if (url === '') return `(native) ${frame.functionName || '(anonymous)'}`;
   const engine = /correlation-engine\/dist\/([^/]+)/.exec(url);
   if (engine) return `engine:${engine[1]}`;
-  const pkg = /node_modules\/(?:\.pnpm\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(url);
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(url);
   if (pkg) return `pkg:${pkg[1]}`;
   if (url.startsWith('node:internal/deps/')) return `node:${url.slice('node:internal/deps/'.length).split('/')[0]}`;
   return url.startsWith('node:') ? url : url.replace(/^file:\/\//, '');
@@ -47,7 +47,8 @@ const total = new Map<string, number>();
 for (const id of profile.samples) {
   const node = byId.get(id);
   if (!node) continue;
-  self.set(label(node), (self.get(label(node)) ?? 0) + 1);
+  const own = label(node);
+  self.set(own, (self.get(own) ?? 0) + 1);
   const part = partOf(node.callFrame);
   byPart.set(part, (byPart.get(part) ?? 0) + 1);
   // Each frame on the stack counts once per sample for its total time.
