@@ -13,6 +13,8 @@ function runMicro(script: string, args: string[], env: Record<string, string> = 
   const out = execFileSync(process.execPath, [`src/micro/${script}`, ...args], {
     cwd: benchDir,
     env: { ...process.env, ...env },
+    // Its stderr goes into the error thrown on a failure, not into the test run's output.
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -56,6 +58,24 @@ describe('micro-benchmarks against the built engine', () => {
     const [r] = runMicro('otlp-logs-correlate.ts', ['50', '1']);
     expect(r?.records).toBe(50 * 50);
     expect(Number(r?.usPerRecord)).toBeGreaterThan(0);
+  });
+
+  it('otlp-logs-correlate.ts closes windows as they fall due, links trace-less logs, and leaves out what each mode says', () => {
+    // 10 ms windows and 1 ms per body: the first bodies' windows close within the run.
+    const env = { WINDOW_MS: '10', MS_PER_BODY: '1', CORR_MAX_WAITING_LOGS: '100' };
+    const [full] = runMicro('otlp-logs-correlate.ts', ['60', '1'], env);
+    expect(full?.mode).toBe('correlate');
+    expect(Number(full?.events)).toBeGreaterThan(0);
+    expect(Number(full?.linkedLogs)).toBeGreaterThan(0);
+    expect(full?.waitingLogs).toBe(100);
+    const [unlinked] = runMicro('otlp-logs-correlate.ts', ['60', '1'], { ...env, LEAVE_OUT: 'linking' });
+    expect(unlinked?.events).toBe(full?.events);
+    expect(unlinked?.linkedLogs).toBe(0);
+    expect(unlinked?.waitingLogs).toBe(0);
+    const [decoded] = runMicro('otlp-logs-correlate.ts', ['60', '1'], { ...env, LEAVE_OUT: 'correlation' });
+    expect(decoded?.records).toBe(60 * 50);
+    expect(decoded?.events).toBe(0);
+    expect(() => runMicro('otlp-logs-correlate.ts', ['1', '1'], { LEAVE_OUT: 'everything' })).toThrow(/LEAVE_OUT must be/);
   });
 
   it('otlp-decode.ts decodes spans', () => {

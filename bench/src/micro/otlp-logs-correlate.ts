@@ -8,10 +8,10 @@
 //
 // Records per CPU second of the whole process (V8's collector threads included), per round.
 // Environment: ENGINE_DIST=<dir> another build of correlation-engine/dist (A/B runs);
-// MODE=decode decodes only (the difference to the default MODE=correlate is correlation's share,
-// read in one process instead of end to end), MODE=unlinked correlates without linking trace-less
-// logs (the Correlator's linkTracelessLogs: false, as behind the scale overlay); WINDOW_MS (5000, the bench's window);
-// MS_PER_BODY (0.5); CORR_MAX_WAITING_LOGS (10000, the engine's default).
+// LEAVE_OUT=correlation decodes only (the difference to the default is correlation's share, read
+// in one process instead of end to end), LEAVE_OUT=linking correlates without linking trace-less
+// logs (the Correlator's linkTracelessLogs: false, as behind the scale overlay); WINDOW_MS (5000,
+// the bench's window); MS_PER_BODY (0.5); CORR_MAX_WAITING_LOGS (10000, the engine's default).
 // Usage: node src/micro/otlp-logs-correlate.ts [bodies=30000] [rounds=3]
 import { otlpLogsWorkload } from '../otlp-logs-workload.ts';
 import { stamp } from '../workloads.ts';
@@ -26,8 +26,10 @@ const { Correlator } = (await import(
 
 const count = Number(process.argv[2] ?? 30_000);
 const rounds = Number(process.argv[3] ?? 3);
-const mode = process.env.MODE ?? 'correlate';
-if (!['correlate', 'unlinked', 'decode'].includes(mode)) throw new Error(`MODE must be correlate, unlinked or decode, not ${mode}`);
+const LEFT_OUT: Record<string, 'decode' | 'unlinked'> = { correlation: 'decode', linking: 'unlinked' };
+const leaveOut = process.env.LEAVE_OUT;
+if (leaveOut !== undefined && !(leaveOut in LEFT_OUT)) throw new Error(`LEAVE_OUT must be correlation or linking, not ${leaveOut}`);
+const mode = leaveOut === undefined ? 'correlate' : LEFT_OUT[leaveOut];
 const windowMs = Number(process.env.WINDOW_MS ?? 5000);
 const msPerBody = Number(process.env.MS_PER_BODY ?? 0.5);
 const maxWaitingLogs = Number(process.env.CORR_MAX_WAITING_LOGS ?? 10_000);
