@@ -41,3 +41,40 @@ it('prints self time by part of the program, then by function, then inclusive', 
   // The handler is on the stack of its own sample and of the six below it.
   expect(section('total time (inclusive)')).toContain(' 70.0%  handler http/routes/logs.js:1');
 });
+
+it('--diff compares two builds of the engine installed apart, by part and by function, in ms of self time', () => {
+  const profileOf = (dist: string, delta: Record<string, number>) => {
+    const nodes = [
+      { id: 1, callFrame: frame('(root)', ''), children: [2, 3, 4] },
+      { id: 2, callFrame: { ...frame('linkTraceless', `file://${dist}/correlate/correlator.js`), lineNumber: dist.length } },
+      { id: 3, callFrame: frame('scanKeyValues', `file://${dist}/ingest/normalize/normalize-fields.js`) },
+      { id: 4, callFrame: frame('(garbage collector)', '') },
+    ];
+    const samples = [2, 3, 4];
+    // Microseconds per sample: each function's self time.
+    const timeDeltas = [delta.link ?? 0, delta.scan ?? 0, delta.gc ?? 0];
+    return JSON.stringify({ nodes, samples, startTime: 0, endTime: 1, timeDeltas });
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'profile-diff-'));
+  const a = join(dir, 'a.cpuprofile');
+  const b = join(dir, 'b.cpuprofile');
+  writeFileSync(a, profileOf('/app/correlation-engine/dist', { link: 5_000_000, scan: 2_000_000, gc: 3_000_000 }));
+  writeFileSync(b, profileOf('/tmp/ab/staged-build/dist', { link: 3_000_000, scan: 2_100_000, gc: 3_500_000 }));
+  const out = execFileSync(process.execPath, [script, '--diff', a, b], { encoding: 'utf8' });
+  const section = (title: string) => out.split(`${title} (ms: a, b, b - a):\n`)[1]?.split('\n\n')[0]?.trimEnd().split('\n') ?? [];
+  expect(out).toContain('self time in all (ms): a 10000, b 8600, b - a -1400');
+  expect(section('self time by part').map((l) => l.trim().split(/\s+/))).toEqual([
+    ['5000', '3000', '-2000', 'engine:correlate'],
+    ['3000', '3500', '+500', '(native)', '(garbage', 'collector)'],
+    ['2000', '2100', '+100', 'engine:ingest'],
+  ]);
+  // The same function in both builds, though their install paths and line numbers differ.
+  expect(section('self time by function')[0]?.trim().split(/\s+/)).toEqual([
+    '5000',
+    '3000',
+    '-2000',
+    'linkTraceless',
+    'correlate/correlator.js',
+  ]);
+  expect(section('self time by function')).toHaveLength(3);
+});
