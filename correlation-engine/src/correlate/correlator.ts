@@ -30,10 +30,11 @@ import {
 import type { DropReason } from './drop-reason.js';
 import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
+import { LoneValues } from './lone-values.js';
 import { appendTo } from './one-or-many.js';
 import { type OpenFilter, type OpenPosition, type OpenVisit, walkOpen } from './open-windows.js';
 import { relatedTraces, withRemote } from './related-traces.js';
-import { entryOf, type IndexedValue, type KeyEntry, newKeyEntry, type Window } from './state.js';
+import { type KeyEntry, newKeyEntry, type Window } from './state.js';
 import {
   KEY_ENTRY_BYTES,
   KEY_SLOTS_BYTES,
@@ -149,11 +150,18 @@ export class Correlator {
    */
   private readonly errorWindows: KeyEntry = newKeyEntry(-1, '', true);
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
-  private readonly keyIndex: Map<string, IndexedValue>[] = LINKING_KEYS.map(() => new Map());
+  private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
   private readonly waiting: WaitingLogs;
+  /**
+   * Per linking key, the values one waiting log alone carries (lone-values.ts), each becoming an
+   * entry of the index when a second log or a window takes it.
+   */
+  private readonly lone: LoneValues[] = LINKING_KEYS.map((_, k) => new LoneValues((seq) => this.waiting.loneValueAt(seq, k)));
   /** The entries a trace-less log waits in, per linking key (linkTraceless; reused, not made per log). */
   private readonly waitsIn: (KeyEntry | string | undefined)[] = LINKING_KEYS.map(() => undefined);
+  /** The hash of each value the log waits alone under, per linking key (reused like waitsIn). */
+  private readonly loneHashes: number[] = LINKING_KEYS.map(() => 0);
   private readonly closedTraces = new Map<string, true>();
   private pending: CorrelationEvent[] = [];
   /** The estimated bytes of each event in `pending` (its window's), in step with it. */
@@ -309,7 +317,7 @@ export class Correlator {
    */
   openTracesWith(key: BusinessKey, value: string, cap: number, visit: (traceId: string) => void): void {
     const slot = (LINKING_KEYS as readonly BusinessKey[]).indexOf(key);
-    const entry = slot < 0 ? undefined : entryOf(this.keyIndex[slot]?.get(value));
+    const entry = slot < 0 ? undefined : this.keyIndex[slot]?.get(value);
     let n = 0;
     for (let node = entry?.tail; node !== undefined && n < cap; node = node.prev, n++) visit(windowOf(node).traceId);
   }
@@ -376,6 +384,7 @@ export class Correlator {
     this.waiting.clear();
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
+    for (const lone of this.lone) lone.clear();
     this.errorWindows.head = undefined;
     this.errorWindows.tail = undefined;
     this.errorWindows.windowCount = 0;
@@ -601,28 +610,39 @@ export class Correlator {
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
   private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
-    const indexed = (this.keyIndex[slot] as Map<string, IndexedValue>).get(value);
-    return typeof indexed === 'object' ? indexed : this.newEntry(slot, value, forWindow, indexed);
+    const entry = (this.keyIndex[slot] as Map<string, KeyEntry>).get(value);
+    return entry ?? this.newEntry(slot, value, forWindow, this.takeLone(slot, value));
   }
 
-  /** Makes and indexes the entry for a value the index holds nothing under, or only a lone waiting log's seq (`lone`). */
+  /** The seq of the waiting log alone under the value, taken out of the lone values (an entry takes its place), or undefined. */
+  private takeLone(slot: number, value: string): number | undefined {
+    const lone = this.lone[slot] as LoneValues;
+    if (lone.size === 0) return undefined;
+    const h = lone.hash(value);
+    const seq = lone.find(value, h);
+    if (seq < 0) return undefined;
+    lone.remove(value, h, seq);
+    return seq;
+  }
+
+  /** Makes and indexes the entry for a value the index holds nothing under, and that a lone waiting log had (`lone`, its seq) or none. */
   private newEntry(slot: number, value: string, forWindow: boolean, lone: number | undefined): KeyEntry {
     const entry = newKeyEntry(slot, value, forWindow);
-    (this.keyIndex[slot] as Map<string, IndexedValue>).set(value, entry);
+    (this.keyIndex[slot] as Map<string, KeyEntry>).set(value, entry);
     const bytes = KEY_ENTRY_BYTES + stringBytes(value);
     if (forWindow) this.windowBytes += bytes;
     else this.waitingLogBytes += bytes;
     if (lone !== undefined) {
-      // A lone waiting log's value: the log now waits in the entry, which takes its place in the map.
+      // A lone waiting log's value: the log now waits in the entry.
       this.waiting.adopt(lone, slot, entry);
       this.waitingLogBytes -= LONE_VALUE_BYTES + stringBytes(value);
     }
     return entry;
   }
 
-  /** A lone waiting log left: its value leaves the map with it. */
-  private readonly releaseLone = (slot: number, value: string): void => {
-    this.keyIndex[slot]?.delete(value);
+  /** A lone waiting log left: its value leaves the lone values with it. */
+  private readonly releaseLone = (slot: number, value: string, hash: number, seq: number): void => {
+    this.lone[slot]?.remove(value, hash, seq);
     this.waitingLogBytes -= LONE_VALUE_BYTES + stringBytes(value);
   };
 
@@ -660,13 +680,21 @@ export class Correlator {
         continue;
       }
       found += 1;
-      // A value nothing is under yet: the log waits alone under it, as a number in the map (set below).
-      const indexed = (this.keyIndex[slot] as Map<string, IndexedValue>).get(value);
-      if (indexed === undefined) {
-        waitsIn[slot] = value;
-        continue;
+      let entry = (this.keyIndex[slot] as Map<string, KeyEntry>).get(value);
+      if (entry === undefined) {
+        const lone = this.lone[slot] as LoneValues;
+        const h = lone.hash(value);
+        const alone = lone.find(value, h);
+        if (alone < 0) {
+          // A value nothing is under yet: the log waits alone under it (added to the lone values below).
+          waitsIn[slot] = value;
+          this.loneHashes[slot] = h;
+          continue;
+        }
+        // A second log with a value: it gets its entry.
+        lone.remove(value, h, alone);
+        entry = this.newEntry(slot, value, false, alone);
       }
-      const entry = typeof indexed === 'object' ? indexed : this.newEntry(slot, value, false, indexed);
       waitsIn[slot] = entry;
       if (entry.windowCount === 0) continue;
       targets ??= [];
@@ -686,12 +714,12 @@ export class Correlator {
     if (fanoutDropped > 0) this.drop('link_fanout_cap', fanoutDropped);
     // It waits even when it joined open windows: a trace with the same key that opens shortly
     // after (its spans are often exported later than the orchestrator logs) must see it too.
-    const seq = this.waiting.enqueue(log, now + this.o.graceMs, waitsIn);
+    const seq = this.waiting.enqueue(log, now + this.o.graceMs, waitsIn, this.loneHashes);
     this.waitingLogBytes += this.waiting.bytesOf(seq);
     for (let slot = 0; slot < waitsIn.length; slot++) {
       const lone = waitsIn[slot];
       if (typeof lone !== 'string') continue;
-      (this.keyIndex[slot] as Map<string, IndexedValue>).set(lone, seq);
+      (this.lone[slot] as LoneValues).add(lone, this.loneHashes[slot] as number, seq);
       this.waitingLogBytes += LONE_VALUE_BYTES + stringBytes(lone);
     }
     if (targets === undefined || positions === undefined) return;

@@ -15,7 +15,7 @@
 import { BUSINESS_KEYS, type BusinessKey, LINKING_KEYS } from '../model/types.js';
 import { nodesOf, windowOf } from './key-index.js';
 import { keySlot, slotHas } from './key-slots.js';
-import { entryOf, type IndexedValue, type KeyEntry, type KeyNode, type Window } from './state.js';
+import type { KeyEntry, KeyNode, Window } from './state.js';
 import { hasService } from './window-services.js';
 
 /** Windows a walk may pass over without a match before it stops and answers a shorter page. */
@@ -44,7 +44,7 @@ export interface OpenState {
   order: readonly (Window | undefined)[];
   orderHead: number;
   orderBase: number;
-  keyIndex: readonly ReadonlyMap<string, IndexedValue>[];
+  keyIndex: readonly ReadonlyMap<string, KeyEntry>[];
   errorWindows: KeyEntry;
   /** Told how many windows a walk read (listed or passed over), so the cost of a page is observable. */
   countRead?: (n: number) => void;
@@ -93,7 +93,7 @@ export function walkOpen(state: OpenState, filter: OpenFilter, from: OpenPositio
     const key = LINKING_KEYS[slot] as (typeof LINKING_KEYS)[number];
     const value = filter.linking?.[key];
     if (value === undefined) continue;
-    return walkList(state, entryOf(state.keyIndex[slot]?.get(value)), from, matcher(filter, key, false), visit);
+    return walkList(state, state.keyIndex[slot]?.get(value), from, matcher(filter, key, false), visit);
   }
   if (filter.errorsOnly) return walkList(state, state.errorWindows, from, matcher(filter, undefined, true), visit);
   return walkOrder(state, from, matcher(filter, undefined, false), visit);

@@ -62,8 +62,12 @@ export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_EN
 /** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
 
-/** A value only one waiting log has, indexed as that log's seq (state.ts IndexedValue): its map entry, without the string. */
-export const LONE_VALUE_BYTES = MAP_ENTRY;
+/**
+ * A value only one waiting log has, held as that log's seq in lone-values.ts: its share of the
+ * table, whose 12-byte slots are kept between an eighth and a half full (four slots), without the
+ * string (the ring's).
+ */
+export const LONE_VALUE_BYTES = 4 * 12;
 
 /**
  * A waiting trace-less log: its ring slot in waiting-logs.ts (four numbers in typed arrays, four

@@ -92,21 +92,9 @@ export interface ClosedRecord {
 }
 
 /**
- * What the key index holds under a value: its entry, or, while the only thing under the value is
- * one waiting trace-less log, that log's seq (waiting-logs.ts). Most trace-less logs carry values
- * nothing else has (a resource id of their own), wait alone and leave unjoined: a number in the
- * map costs them no entry object, which would otherwise outlive a young-generation collection or
- * two only to be promoted and die. The entry is made when a second log or a window takes the value.
- */
-export type IndexedValue = KeyEntry | number;
-
-/** The entry under a value of the index, if one was made (a lone waiting log has none). */
-export const entryOf = (indexed: IndexedValue | undefined): KeyEntry | undefined => (typeof indexed === 'object' ? indexed : undefined);
-
-/**
  * Everything known under one linking-key value: the open windows that carry it, the trace-less
  * logs waiting for it, and the last few windows of it that closed. One entry for all means a
- * trace-less log costs one map lookup per key.
+ * trace-less log costs one map lookup per key (and a probe of the lone values when it finds none).
  */
 export interface KeyEntry {
   /** Position of the key in LINKING_KEYS (which index holds this entry). */

@@ -47,9 +47,9 @@ export class WaitingLogs {
   private message!: (string | undefined)[];
   private spanId!: (string | undefined)[];
   /**
-   * Per linking key: the entry the log waits in, or the value it waits alone under (the key index
-   * then holds its seq, state.ts IndexedValue), as enqueue() was given it; the seq of the log
-   * before it in that entry; the summary made for joins through it.
+   * Per linking key: the entry the log waits in, or the value it waits alone under (lone-values.ts
+   * then holds its seq), as enqueue() was given it; the seq of the log before it in that entry, or
+   * the lone value's hash; the summary made for joins through it.
    */
   private waitsIn!: WaitsUnder[][];
   private prev!: Float64Array[];
@@ -83,10 +83,11 @@ export class WaitingLogs {
 
   /**
    * Adds a log at the tail, waiting in `waitsIn[k]` for each linking key k it has a value of: an
-   * entry, or the value itself when the log is alone under it (the caller indexes the returned
-   * seq under it); undefined for keys without a value. The caller keeps room: count < capacity.
+   * entry, or the value itself when the log is alone under it (the caller adds the returned seq to
+   * the lone values; `loneHashes[k]` is the value's hash, kept for its removal); undefined for
+   * keys without a value. The caller keeps room: count < capacity.
    */
-  enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly WaitsUnder[]): number {
+  enqueue(log: NormalizedLog, expiresAt: number, waitsIn: readonly WaitsUnder[], loneHashes: readonly number[]): number {
     if (this.count === this.size) this.resize(Math.min(this.capacity, this.size * 2));
     const seq = this.next++;
     const at = seq % this.size;
@@ -99,6 +100,7 @@ export class WaitingLogs {
     for (let k = 0; k < LINKING; k++) {
       const entry = waitsIn[k];
       (this.waitsIn[k] as WaitsUnder[])[at] = entry;
+      if (typeof entry === 'string') (this.prev[k] as Float64Array)[at] = loneHashes[k] as number;
       if (typeof entry !== 'object') continue;
       (this.prev[k] as Float64Array)[at] = entry.waitingCount === 0 ? NONE : entry.waitingNewest;
       entry.waitingNewest = seq;
@@ -122,9 +124,10 @@ export class WaitingLogs {
   /**
    * Takes the oldest log off the ring and out of its entries; calls `left` with each entry it
    * waited in (the caller releases those nothing else refers to) and `leftAlone` with each value
-   * it waited alone under (the caller unindexes it). Returns its bytes (bytesOf).
+   * it waited alone under, its hash and the log's seq (the caller takes it out of the lone values).
+   * Returns its bytes (bytesOf).
    */
-  takeOldest(left: (entry: KeyEntry) => void, leftAlone: (k: number, value: string) => void): number {
+  takeOldest(left: (entry: KeyEntry) => void, leftAlone: (k: number, value: string, hash: number, seq: number) => void): number {
     if (this.head === this.next) return 0;
     const bytes = this.bytesOf(this.head);
     const at = this.head % this.size;
@@ -139,7 +142,7 @@ export class WaitingLogs {
       if (entry === undefined) continue;
       waitsIn[at] = undefined;
       if (typeof entry === 'string') {
-        leftAlone(k, entry);
+        leftAlone(k, entry, (this.prev[k] as Float64Array)[at] as number, this.head - 1);
         continue;
       }
       (this.summaries[k] as (LogSummary | undefined)[])[at] = undefined;
@@ -168,6 +171,13 @@ export class WaitingLogs {
   /** When the log expires. */
   expiresAt(seq: number): number {
     return this.expires[seq % this.size] as number;
+  }
+
+  /** The value the log waits alone under at linking key k, while it waits so (lone-values.ts reads it to compare). */
+  loneValueAt(seq: number, k: number): string | undefined {
+    if (seq < this.head || seq >= this.next) return undefined;
+    const entry = (this.waitsIn[k] as WaitsUnder[])[seq % this.size];
+    return typeof entry === 'string' ? entry : undefined;
   }
 
   /** The log waiting under the same entry just before it (k: its linking key), or -1. */
