@@ -617,12 +617,8 @@ export class Correlator {
   /** The seq of the waiting log alone under the value, taken out of the lone values (an entry takes its place), or undefined. */
   private takeLone(slot: number, value: string): number | undefined {
     const lone = this.lone[slot] as LoneValues;
-    if (lone.size === 0) return undefined;
-    const h = lone.hash(value);
-    const seq = lone.find(value, h);
-    if (seq < 0) return undefined;
-    lone.remove(value, h, seq);
-    return seq;
+    const seq = lone.size === 0 ? -1 : lone.take(value, lone.hash(value));
+    return seq < 0 ? undefined : seq;
   }
 
   /** Makes and indexes the entry for a value the index holds nothing under, and that a lone waiting log had (`lone`, its seq) or none. */
@@ -684,7 +680,7 @@ export class Correlator {
       if (entry === undefined) {
         const lone = this.lone[slot] as LoneValues;
         const h = lone.hash(value);
-        const alone = lone.find(value, h);
+        const alone = lone.take(value, h);
         if (alone < 0) {
           // A value nothing is under yet: the log waits alone under it (added to the lone values below).
           waitsIn[slot] = value;
@@ -692,7 +688,6 @@ export class Correlator {
           continue;
         }
         // A second log with a value: it gets its entry.
-        lone.remove(value, h, alone);
         entry = this.newEntry(slot, value, false, alone);
       }
       waitsIn[slot] = entry;

@@ -6,11 +6,11 @@
 //
 // Why no entry object per lone value: most of these logs wait alone and leave unjoined, and an
 // object per value would outlive a young-generation collection or two only to be promoted and
-// die. Why a table of typed arrays and not the key index's Map (where lone values were numbers): in the Map each of those operations
-// reads a bucket, an entry and a string spread over the heap, the Map's store is rebuilt as
-// deletes pile up, and each lone value is one more entry for the collector; a probe here reads a
-// few consecutive slots of two arrays, and the string is read only when the hashes match (from the
-// ring, which keeps it anyway). docs/scaling.md has the measurement.
+// die. Why a table of typed arrays and not the key index's Map (where lone values were numbers):
+// in the Map each of those operations reads a bucket, an entry and a string spread over the heap,
+// the Map's store is rebuilt as deletes pile up, and each lone value is one more entry for the
+// collector; a probe here reads a few consecutive slots of two arrays, and the string is read only
+// when the hashes match (from the ring, which keeps it anyway). docs/scaling.md has the measurement.
 //
 // Bounded against hostile values: the hash is seeded per process, a probe reads at most MAX_PROBE
 // slots, and a value that finds no free slot within them goes to a Map instead (V8 seeds its
@@ -72,13 +72,23 @@ export class LoneValues {
 
   /** The seq of the log alone under `value` (hash `h`), or -1. */
   find(value: string, h: number): number {
-    const { seqs, hashes, mask } = this;
-    for (let i = h & mask, n = 0; n < MAX_PROBE; i = (i + 1) & mask, n++) {
-      const s = seqs[i] as number;
-      if (s === EMPTY) break;
-      if (s !== DELETED && hashes[i] === h && this.valueAt(s - 1) === value) return s - 1;
-    }
+    const at = this.slotOf(value, h);
+    if (at >= 0) return (this.seqs[at] as number) - 1;
     return this.overflow.size === 0 ? -1 : (this.overflow.get(value) ?? -1);
+  }
+
+  /** find(), and the value taken out when held (in one probe): its log now waits in an entry. */
+  take(value: string, h: number): number {
+    const at = this.slotOf(value, h);
+    if (at >= 0) {
+      const seq = (this.seqs[at] as number) - 1;
+      this.deleteAt(at);
+      return seq;
+    }
+    const seq = this.overflow.size === 0 ? undefined : this.overflow.get(value);
+    if (seq === undefined) return -1;
+    this.overflow.delete(value);
+    return seq;
   }
 
   /** Puts `value` (not held: find said -1) under `seq`. */
@@ -94,11 +104,7 @@ export class LoneValues {
       const s = seqs[i] as number;
       if (s === EMPTY) break;
       if (s === seq + 1) {
-        seqs[i] = DELETED;
-        this.live -= 1;
-        this.deleted += 1;
-        // Three quarters free: given back (a burst's slots do not stay allocated for good).
-        if (this.seqs.length > MIN_SLOTS && this.live * 8 < this.seqs.length) this.rebuild(this.live);
+        this.deleteAt(i);
         return;
       }
     }
@@ -113,6 +119,25 @@ export class LoneValues {
     this.live = 0;
     this.deleted = 0;
     this.overflow.clear();
+  }
+
+  /** The slot holding `value` (hash `h`) within its probe, or -1. */
+  private slotOf(value: string, h: number): number {
+    const { seqs, hashes, mask } = this;
+    for (let i = h & mask, n = 0; n < MAX_PROBE; i = (i + 1) & mask, n++) {
+      const s = seqs[i] as number;
+      if (s === EMPTY) break;
+      if (s !== DELETED && hashes[i] === h && this.valueAt(s - 1) === value) return i;
+    }
+    return -1;
+  }
+
+  /** Frees a slot; three quarters of the table free: it is given back (a burst's slots do not stay allocated for good). */
+  private deleteAt(i: number): void {
+    this.seqs[i] = DELETED;
+    this.live -= 1;
+    this.deleted += 1;
+    if (this.seqs.length > MIN_SLOTS && this.live * 8 < this.seqs.length) this.rebuild(this.live);
   }
 
   /** Puts seq under hash h in the first free slot of its probe, false when there is none. */

@@ -84,6 +84,17 @@ describe('lone values', () => {
     expect(t.find('CKT-1')).toBe(5);
   });
 
+  it('take() finds a value and takes it out in one call, from the table and from the overflow alike', () => {
+    const t = table(() => 7);
+    for (let seq = 0; seq < 2 * MAX_PROBE; seq++) t.add(`v-${seq}`, seq);
+    for (const seq of [0, 2 * MAX_PROBE - 1]) {
+      expect(t.lone.take(`v-${seq}`, 7)).toBe(seq);
+      expect(t.find(`v-${seq}`)).toBe(-1);
+      expect(t.lone.take(`v-${seq}`, 7)).toBe(-1);
+    }
+    expect(t.lone.size).toBe(2 * MAX_PROBE - 2);
+  });
+
   it('hashes the same value alike and spreads near values over the low bits', () => {
     expect(seededHash('CKT-a0b1c2d3-NYC-123')).toBe(seededHash('CKT-a0b1c2d3-NYC-123'));
     const slots = new Set<number>();
