@@ -8,6 +8,7 @@
 // OtlpDecodeError with the byte offset.
 import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './decode-error.js';
+import { RecurringStrings } from './recurring-strings.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
@@ -27,6 +28,9 @@ interface SliceableBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
   hexSlice(start: number, end: number): string;
 }
+
+/** One for the process: the keys of one request recur in the next (the engine decodes on one thread). */
+const RECURRING = new RecurringStrings();
 
 /** Legacy groups are skipped recursively; a deeper group nesting than this is refused. */
 const MAX_GROUP_DEPTH = 32;
@@ -162,6 +166,18 @@ export class ProtoReader {
     const end = start + length;
     this.pos = end;
     return length === 0 ? '' : this.text.utf8Slice(start, end);
+  }
+
+  /**
+   * string() for a field whose values recur from record to record (attribute keys, severity
+   * texts): the same string for the same bytes, without a decode each time (recurring-strings.ts).
+   */
+  recurringString(): string {
+    const length = this.length();
+    const start = this.pos;
+    const end = start + length;
+    this.pos = end;
+    return length === 0 ? '' : RECURRING.get(this.text, start, end);
   }
 
   /** Start of a bytes field's payload (a view into the request, no copy); its end is `pos`. */

@@ -119,7 +119,7 @@ function readKeyValue(r: ProtoReader, depth: number, keep = true): [string, unkn
     const field = tag >>> 3;
     if (field === 1) {
       r.expect(tag, WIRE_LEN, 'KeyValue.key');
-      if (keep) key = r.string();
+      if (keep) key = r.recurringString();
       else r.skipLength();
     } else if (field === 2) {
       r.expect(tag, WIRE_LEN, 'KeyValue.value');
@@ -391,7 +391,7 @@ function readLogRecord(r: ProtoReader, b: LogBuilder, f: LogRecordFields): void 
         break;
       case 3:
         r.expect(tag, WIRE_LEN, 'LogRecord.severity_text');
-        f.severityText = r.string();
+        f.severityText = r.recurringString();
         break;
       case 5:
         r.expect(tag, WIRE_LEN, 'LogRecord.body');
