@@ -41,10 +41,27 @@ export function buildEvent(instance: string, w: Window, startMs: number, endMs: 
       : null,
     relatedTraces: related,
     detail: {
-      spans: spans.sort((a, b) => a.startUnixMs - b.startUnixMs),
-      logs: logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs),
+      spans: spansInOrder(spans),
+      logs: logsInOrder(logs),
       spansCapped: spansCapped(w),
       logsCapped: logsCapped(w),
     },
   };
+}
+
+// A window's lists mostly arrive in time order already; V8's sort copies the array into a work
+// array of its own even then, so the check comes first (the sort is stable: an ordered list is
+// left as it is either way).
+function spansInOrder<T extends { startUnixMs: number }>(spans: T[]): T[] {
+  for (let i = 1; i < spans.length; i++) {
+    if ((spans[i] as T).startUnixMs < (spans[i - 1] as T).startUnixMs) return spans.sort((a, b) => a.startUnixMs - b.startUnixMs);
+  }
+  return spans;
+}
+
+function logsInOrder<T extends { timeUnixMs: number }>(logs: T[]): T[] {
+  for (let i = 1; i < logs.length; i++) {
+    if ((logs[i] as T).timeUnixMs < (logs[i - 1] as T).timeUnixMs) return logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs);
+  }
+  return logs;
 }

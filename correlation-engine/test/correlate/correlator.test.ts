@@ -339,6 +339,22 @@ describe('Correlator one-span windows (compact form)', () => {
     expect(e?.detail.spans.every((s) => !('parentSpanId' in s) || s.parentSpanId !== undefined)).toBe(true);
   });
 
+  it('lists spans and logs in time order whatever order they came in, equal times in arrival order', () => {
+    const { c, clock } = setup();
+    const at = (timeUnixMs: number, message: string) => log({ traceId: T1, timeUnixMs, message });
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa1', { startUnixMs: 1003 }), span(T1, 'aaaaaaaaaaaaaaa2', { startUnixMs: 1001 })]);
+    c.addSpans([span(T1, 'aaaaaaaaaaaaaaa3', { startUnixMs: 1001 }), span(T1, 'aaaaaaaaaaaaaaa4', { startUnixMs: 1000 })]);
+    c.addLogs([at(1002, 'b'), at(1000, 'a'), at(1002, 'c'), at(1005, 'e'), at(1004, 'd')]);
+    c.addSpans([span(T2, 'bbbbbbbbbbbbbbb1', { startUnixMs: 1000 }), span(T2, 'bbbbbbbbbbbbbbb2', { startUnixMs: 1000 })]);
+    c.addLogs([log({ traceId: T2, timeUnixMs: 1000, message: 'x' }), log({ traceId: T2, timeUnixMs: 1001, message: 'y' })]);
+    clock.advance(61_000);
+    const byTrace = Object.fromEntries(c.tick().map((e) => [e.traceId, e]));
+    expect(byTrace[T1]?.detail.spans.map((s) => s.spanId.slice(-1))).toEqual(['4', '2', '3', '1']);
+    expect(byTrace[T1]?.detail.logs.map((l) => l.message)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(byTrace[T2]?.detail.spans.map((s) => s.spanId.slice(-1))).toEqual(['1', '2']);
+    expect(byTrace[T2]?.detail.logs.map((l) => l.message)).toEqual(['x', 'y']);
+  });
+
   it('packed logs keep their own service and span id, whether they repeat the first record or not', () => {
     const { c, clock } = setup();
     const own = (timeUnixMs: number, service: string, spanId: string | undefined, message: string) =>

@@ -11,7 +11,7 @@ import {
   type SpanStatus,
   UNKNOWN_SERVICE,
 } from '../../model/types.js';
-import { type BuilderDefaults, type LogBuilder, MAX_BUSINESS_KEY_LENGTH, MAX_NAME_LENGTH } from '../normalize/normalize-builder.js';
+import { type LogBuilder, MAX_BUSINESS_KEY_LENGTH, MAX_NAME_LENGTH } from '../normalize/normalize-builder.js';
 import { applyObject, scanKeyValues, toAttributeValue } from '../normalize/normalize-fields.js';
 import { capped } from '../normalize/normalize-flat.js';
 import { severityFromOtlpNumber, severityFromWord } from '../normalize/normalize-severity.js';
@@ -150,6 +150,19 @@ export class LogRecordFields {
   traceId: string | undefined = undefined;
   spanId: string | undefined = undefined;
   invalid: string | undefined = undefined;
+
+  /** As new: a request's decoder uses one for all its records (one object less per record). */
+  reset(): this {
+    this.timeMs = 0;
+    this.observedMs = 0;
+    this.severityNumber = 0;
+    this.severityText = undefined;
+    this.body = undefined;
+    this.traceId = undefined;
+    this.spanId = undefined;
+    this.invalid = undefined;
+    return this;
+  }
 }
 
 /** Applies a LogRecord's body and OTLP fields to its builder (attributes were applied already). */
@@ -190,6 +203,5 @@ export function finishLog(b: LogBuilder, resource: ResourceInfo, nowMs: number):
     const key = k as BusinessKey;
     if (b.keys[key] === undefined) b.keys[key] = resource.keys[key];
   }
-  const defaults: BuilderDefaults = { service: UNKNOWN_SERVICE, env: resource.env, host: resource.host, nowMs };
-  return b.build(defaults, 'otlp');
+  return b.buildWith(UNKNOWN_SERVICE, resource.env, resource.host, nowMs, 'otlp');
 }

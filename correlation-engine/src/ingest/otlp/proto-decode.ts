@@ -102,15 +102,19 @@ function readKeyValueList(r: ProtoReader, depth: number, keep: boolean): Record<
     const tag = r.tag();
     if (tag >>> 3 === 1) {
       r.expect(tag, WIRE_LEN, 'KeyValueList.values');
-      const [key, v] = readKeyValue(r, depth + 1, keep);
-      if (obj !== undefined && key !== '__proto__') obj[key] = v;
+      const { key, value } = readKeyValue(r, depth + 1, keep);
+      if (obj !== undefined && key !== '__proto__') obj[key] = value;
     } else r.skip(tag);
   }
   r.leave(outer);
   return obj;
 }
 
-function readKeyValue(r: ProtoReader, depth: number, keep = true): [string, unknown] {
+/** What readKeyValue read; one object reused (read it before the next call), not a tuple per attribute. */
+const keyValue: { key: string; value: unknown } = { key: '', value: undefined };
+
+/** KeyValue { key = 1, value = 2 } -> `keyValue` (a kvlist value's own pairs are read before it is set). */
+function readKeyValue(r: ProtoReader, depth: number, keep = true): typeof keyValue {
   const outer = r.enter();
   let key = '';
   let value: unknown;
@@ -127,7 +131,9 @@ function readKeyValue(r: ProtoReader, depth: number, keep = true): [string, unkn
     } else r.skip(tag);
   }
   r.leave(outer);
-  return [key, value];
+  keyValue.key = key;
+  keyValue.value = value;
+  return keyValue;
 }
 
 /** Business keys as bytes, to know a span attribute's key without decoding it (all ASCII). */
@@ -186,7 +192,7 @@ function readResource(r: ProtoReader, info: ResourceInfo): void {
     const tag = r.tag();
     if (tag >>> 3 === 1) {
       r.expect(tag, WIRE_LEN, 'Resource.attributes');
-      const [key, value] = readKeyValue(r, 0);
+      const { key, value } = readKeyValue(r, 0);
       if (value !== undefined) info.attribute(key, value);
     } else r.skip(tag);
   }
@@ -399,7 +405,7 @@ function readLogRecord(r: ProtoReader, b: LogBuilder, f: LogRecordFields): void 
         break;
       case 6: {
         r.expect(tag, WIRE_LEN, 'LogRecord.attributes');
-        const [key, value] = readKeyValue(r, 0);
+        const { key, value } = readKeyValue(r, 0);
         const v = toAttributeValue(value);
         if (v !== undefined) b.field(key, v, true);
         break;
@@ -440,13 +446,15 @@ export function decodeLogsProtobuf(body: Uint8Array, nowMs: number): DecodedLogs
   const dropped: number[] = [];
   let ordinal = 0;
   const rejections = new RejectionCounter();
+  // Read afresh for each record; completeLog keeps none of it (the builder holds what stays).
+  const fields = new LogRecordFields();
   walk(body, { resource: 'resource_logs', scope: 'scope_logs', item: 'log_records' }, (resource) => {
     const builders: LogBuilder[] = [];
     return {
       item: (r, where) => {
         const at = ordinal++;
         const b = new LogBuilder();
-        const f = new LogRecordFields();
+        const f = fields.reset();
         readLogRecord(r, b, f);
         if (f.invalid !== undefined) {
           dropped.push(at);

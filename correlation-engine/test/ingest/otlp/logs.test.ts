@@ -5,7 +5,7 @@ import { severityFromOtlpNumber, severityFromWord } from '../../../src/ingest/no
 import { decodeLogs, OtlpDecodeError } from '../../../src/ingest/otlp/index.js';
 import { levelLines } from '../../fixtures/level-lines.js';
 import { hrToMs, sdkLogRecords } from '../../fixtures/otlp-samples.js';
-import { bytes, hex, kvString, len, str, uint } from '../../fixtures/proto-writer.js';
+import { bytes, fixed64, hex, kvString, len, str, uint } from '../../fixtures/proto-writer.js';
 
 const NOW = Date.UTC(2026, 10, 25, 0, 0, 0);
 type Records = Parameters<typeof ProtobufLogsSerializer.serializeRequest>[0];
@@ -245,6 +245,26 @@ describe('decodeLogs: protobuf details', () => {
       rejected: 1,
       message: expect.stringContaining('resource_logs[0].scope_logs[0].log_records[0]: trace id must be 16 bytes'),
     });
+  });
+
+  it('a record takes nothing from the one before it (time, severity, ids, body, attributes)', () => {
+    const full = len(2, [
+      ...fixed64(1, 1_764_000_000_123_000_000n),
+      ...uint(2, 17),
+      ...str(3, 'ERROR'),
+      ...len(5, str(1, 'first')),
+      ...kvString(6, 'circuit_id', 'C-1'),
+      ...hex(9, '4bf92f3577b34da6a3ce929d0e0e4736'),
+      ...hex(10, '00f067aa0ba902b7'),
+      ...fixed64(11, 1_764_000_000_456_000_000n),
+    ]);
+    const bare = len(2, kvString(6, 'resource_id', 'R-2'));
+    const { logs } = decodeLogs(bytes(len(1, len(2, [...full, ...bare, ...full]))), 'protobuf', NOW);
+    expect(logs.map((l) => [l.timeUnixMs, l.severity, l.message, l.traceId, l.spanId, l.keys])).toEqual([
+      [1_764_000_000_123, 'ERROR', 'first', '4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', { circuit_id: 'C-1' }],
+      [NOW, 'INFO', '', undefined, undefined, { resource_id: 'R-2' }],
+      [1_764_000_000_123, 'ERROR', 'first', '4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', { circuit_id: 'C-1' }],
+    ]);
   });
 
   it('throws OtlpDecodeError for the real message cut at any byte offset', () => {
