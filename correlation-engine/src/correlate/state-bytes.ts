@@ -70,9 +70,9 @@ export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;
 export const LONE_VALUE_BYTES = 4 * 12;
 
 /**
- * A waiting trace-less log: its ring slot in waiting-logs.ts (four numbers in typed arrays, four
+ * A waiting trace-less log: its ring slot in waiting-logs.ts (five numbers in typed arrays, four
  * string references, and per linking key where it waits, an entry or a lone value, and a summary reference). The
  * summaries windows list are counted as they are made (LOG_SUMMARY_BYTES each, made on the first
  * join through a value); the windows that join share them and count only their list slot.
  */
-export const WAITING_LOG_BYTES = 4 * FIELD + 4 * FIELD + LINKING_KEYS.length * 2 * FIELD;
+export const WAITING_LOG_BYTES = 5 * FIELD + 4 * FIELD + LINKING_KEYS.length * 2 * FIELD;

@@ -47,6 +47,11 @@ export class WaitingLogs {
   private message!: (string | undefined)[];
   private spanId!: (string | undefined)[];
   /**
+   * Each log's bytes without its summaries (bytesOf), counted when it came: read again when it
+   * leaves, long after, its strings' lengths would be one cache miss each.
+   */
+  private ownBytes!: Float64Array;
+  /**
    * Per linking key: the entry the log waits in, or the value it waits alone under (lone-values.ts
    * then holds its seq), as enqueue() was given it; the seq of the log before it in that entry, or
    * the lone value's hash; the summary made for joins through it.
@@ -97,6 +102,7 @@ export class WaitingLogs {
     this.service[at] = log.service;
     this.message[at] = log.message;
     this.spanId[at] = log.spanId;
+    this.ownBytes[at] = WAITING_LOG_BYTES + stringBytes(log.message) + stringBytes(log.spanId);
     for (let k = 0; k < LINKING; k++) {
       const entry = waitsIn[k];
       (this.waitsIn[k] as WaitsUnder[])[at] = entry;
@@ -192,7 +198,7 @@ export class WaitingLogs {
    */
   bytesOf(seq: number): number {
     const at = seq % this.size;
-    let bytes = WAITING_LOG_BYTES + stringBytes(this.message[at]) + stringBytes(this.spanId[at]);
+    let bytes = this.ownBytes[at] as number;
     for (let k = 0; k < LINKING; k++) if ((this.summaries[k] as (LogSummary | undefined)[])[at] !== undefined) bytes += LOG_SUMMARY_BYTES;
     return bytes;
   }
@@ -252,6 +258,7 @@ export class WaitingLogs {
     this.service = slots(size);
     this.message = slots(size);
     this.spanId = slots(size);
+    this.ownBytes = new Float64Array(size);
     this.waitsIn = LINKING_KEYS.map(() => slots(size));
     this.prev = LINKING_KEYS.map(() => new Float64Array(size));
     this.summaries = LINKING_KEYS.map(() => slots(size));
@@ -272,6 +279,7 @@ export class WaitingLogs {
     move(old.service, this.service);
     move(old.message, this.message);
     move(old.spanId, this.spanId);
+    move(old.ownBytes, this.ownBytes);
     for (let k = 0; k < LINKING; k++) {
       move(old.waitsIn[k] as WaitsUnder[], this.waitsIn[k] as WaitsUnder[]);
       move(old.prev[k] as Float64Array, this.prev[k] as Float64Array);
