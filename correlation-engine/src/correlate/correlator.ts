@@ -28,6 +28,7 @@ import {
   type RelatedTrace,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
+import { KeyFilter } from './key-filter.js';
 import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
 import { LoneValues } from './lone-values.js';
@@ -148,7 +149,7 @@ export class Correlator {
    * for "errors only"). Shaped like a key-index entry (slot -1) so a window leaves it at close
    * with its other nodes; only windows with an error have a node in it.
    */
-  private readonly errorWindows: KeyEntry = newKeyEntry(-1, '', true);
+  private readonly errorWindows: KeyEntry = newKeyEntry(-1, '', true, 0);
   /** Per linking key (LINKING_KEYS order): value -> open windows and waiting logs; kept in step with closes. */
   private readonly keyIndex: Map<string, KeyEntry>[] = LINKING_KEYS.map(() => new Map());
   /** Trace-less logs waiting for a window (waiting-logs.ts). */
@@ -158,6 +159,10 @@ export class Correlator {
    * entry of the index when a second log or a window takes it.
    */
   private readonly lone: LoneValues[] = LINKING_KEYS.map((_, k) => new LoneValues((seq) => this.waiting.loneValueAt(seq, k)));
+  /** Per linking key, which hashes the index's Map may hold a value of (key-filter.ts): most lookups miss. */
+  private readonly keyFilters: KeyFilter[] = LINKING_KEYS.map(
+    (_, k) => new KeyFilter(() => hashesOf(this.keyIndex[k] as Map<string, KeyEntry>)),
+  );
   /** The entries a trace-less log waits in, per linking key (linkTraceless; reused, not made per log). */
   private readonly waitsIn: (KeyEntry | string | undefined)[] = LINKING_KEYS.map(() => undefined);
   /** The hash of each value the log waits alone under, per linking key (reused like waitsIn). */
@@ -384,6 +389,7 @@ export class Correlator {
     this.waiting.clear();
     // Every window is closed and every waiting log dropped: nothing is left under any value.
     for (const index of this.keyIndex) index.clear();
+    for (const filter of this.keyFilters) filter.clear();
     for (const lone of this.lone) lone.clear();
     this.errorWindows.head = undefined;
     this.errorWindows.tail = undefined;
@@ -610,21 +616,25 @@ export class Correlator {
 
   /** The entry for a linking value, created (and indexed) when new; its bytes go to whoever made it. */
   private keyEntry(slot: number, value: string, forWindow: boolean): KeyEntry {
-    const entry = (this.keyIndex[slot] as Map<string, KeyEntry>).get(value);
-    return entry ?? this.newEntry(slot, value, forWindow, this.takeLone(slot, value));
+    const lone = this.lone[slot] as LoneValues;
+    const h = lone.hash(value);
+    const entry = this.indexed(slot, value, h);
+    if (entry !== undefined) return entry;
+    const seq = lone.size === 0 ? -1 : lone.take(value, h);
+    return this.newEntry(slot, value, forWindow, seq < 0 ? undefined : seq, h);
   }
 
-  /** The seq of the waiting log alone under the value, taken out of the lone values (an entry takes its place), or undefined. */
-  private takeLone(slot: number, value: string): number | undefined {
-    const lone = this.lone[slot] as LoneValues;
-    const seq = lone.size === 0 ? -1 : lone.take(value, lone.hash(value));
-    return seq < 0 ? undefined : seq;
+  /** The index's entry for a value (hash `h`), asking the Map only when the key filter says it may hold it. */
+  private indexed(slot: number, value: string, h: number): KeyEntry | undefined {
+    if (!(this.keyFilters[slot] as KeyFilter).mayHold(h)) return undefined;
+    return (this.keyIndex[slot] as Map<string, KeyEntry>).get(value);
   }
 
   /** Makes and indexes the entry for a value the index holds nothing under, and that a lone waiting log had (`lone`, its seq) or none. */
-  private newEntry(slot: number, value: string, forWindow: boolean, lone: number | undefined): KeyEntry {
-    const entry = newKeyEntry(slot, value, forWindow);
+  private newEntry(slot: number, value: string, forWindow: boolean, lone: number | undefined, h: number): KeyEntry {
+    const entry = newKeyEntry(slot, value, forWindow, h);
     (this.keyIndex[slot] as Map<string, KeyEntry>).set(value, entry);
+    (this.keyFilters[slot] as KeyFilter).add(h);
     const bytes = KEY_ENTRY_BYTES + stringBytes(value);
     if (forWindow) this.windowBytes += bytes;
     else this.waitingLogBytes += bytes;
@@ -645,7 +655,7 @@ export class Correlator {
   /** Unindexes an entry nothing refers to any more, so the index stays O(open windows + waiting logs). */
   private releaseIfEmpty(entry: KeyEntry): void {
     if (entry.windowCount !== 0 || entry.waitingCount !== 0) return;
-    this.keyIndex[entry.slot]?.delete(entry.value);
+    if (this.keyIndex[entry.slot]?.delete(entry.value)) this.keyFilters[entry.slot]?.remove(entry.hash);
     const bytes = KEY_ENTRY_BYTES + stringBytes(entry.value);
     if (entry.chargedToWindows) this.windowBytes -= bytes;
     else this.waitingLogBytes -= bytes;
@@ -676,10 +686,10 @@ export class Correlator {
         continue;
       }
       found += 1;
-      let entry = (this.keyIndex[slot] as Map<string, KeyEntry>).get(value);
+      const lone = this.lone[slot] as LoneValues;
+      const h = lone.hash(value);
+      let entry = this.indexed(slot, value, h);
       if (entry === undefined) {
-        const lone = this.lone[slot] as LoneValues;
-        const h = lone.hash(value);
         const alone = lone.take(value, h);
         if (alone < 0) {
           // A value nothing is under yet: the log waits alone under it (added to the lone values below).
@@ -688,7 +698,7 @@ export class Correlator {
           continue;
         }
         // A second log with a value: it gets its entry.
-        entry = this.newEntry(slot, value, false, alone);
+        entry = this.newEntry(slot, value, false, alone, h);
       }
       waitsIn[slot] = entry;
       if (entry.windowCount === 0) continue;
@@ -781,4 +791,9 @@ export class Correlator {
     this.pending.push(buildEvent(this.o.instance, w, startMs, endMs, related));
     this.pendingSizes.push(w.bytes);
   }
+}
+
+/** The hash of every value an index holds (its key filter's rebuild). */
+function* hashesOf(index: Map<string, KeyEntry>): Iterable<number> {
+  for (const entry of index.values()) yield entry.hash;
 }

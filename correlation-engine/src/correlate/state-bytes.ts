@@ -56,8 +56,12 @@ export const KEY_SLOTS_BYTES = 48 + 6 * FIELD;
 /** A window's node in a key value's list beyond its first (4 fields; the first is the window). */
 export const KEY_NODE_BYTES = HEADER + 4 * FIELD;
 
-/** A key value's entry (10 fields), its linkedBy object (counted whether made yet or not) and its slot in the index map, without the value string. */
-export const KEY_ENTRY_BYTES = HEADER + 10 * FIELD + HEADER + 2 * FIELD + MAP_ENTRY;
+/**
+ * A key value's entry (12 fields), its linkedBy object (counted whether made yet or not), its slot
+ * in the index map and its buckets in the key filter (4 to 16 four-byte counts per value held;
+ * key-filter.ts), without the value string.
+ */
+export const KEY_ENTRY_BYTES = HEADER + 12 * FIELD + HEADER + 2 * FIELD + MAP_ENTRY + 16 * 4;
 
 /** A recently closed window remembered by a key value: the object, its boxed end time, the ring slot. */
 export const CLOSED_RECORD_BYTES = HEADER + 2 * FIELD + BOXED_NUMBER + FIELD;

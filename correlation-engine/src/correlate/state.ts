@@ -117,10 +117,12 @@ export interface KeyEntry {
   linkedBy: { key: BusinessKey; value: string } | undefined;
   /** Which estimate carries this entry's bytes: the windows' (true) or the waiting logs' (false). */
   chargedToWindows: boolean;
+  /** The value's seeded hash (lone-values.ts), to take it out of the key filter (key-filter.ts). */
+  hash: number;
 }
 
 /** An entry under a value with nothing under it yet (every field set: one object shape for all). */
-export function newKeyEntry(slot: number, value: string, chargedToWindows: boolean): KeyEntry {
+export function newKeyEntry(slot: number, value: string, chargedToWindows: boolean, hash: number): KeyEntry {
   return {
     slot,
     value,
@@ -133,5 +135,6 @@ export function newKeyEntry(slot: number, value: string, chargedToWindows: boole
     closedNext: 0,
     linkedBy: undefined,
     chargedToWindows,
+    hash,
   };
 }
