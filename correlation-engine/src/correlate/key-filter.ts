@@ -7,9 +7,9 @@
 // sends the lookup on to the Map, so a filter that says "maybe" too often only costs what the
 // lookup cost before.
 //
-// Bounded: at most a quarter of the buckets per value held (the table doubles as values come and
-// halves as they go, each rebuild O(values) after as many changes), whatever the values; values
-// that share buckets (crafted or not) make the filter answer "maybe", never wrong.
+// Bounded: 4 to 16 buckets per value held (the table doubles as values come and halves as they
+// go, each rebuild O(values) after as many changes), whatever the values; values that share
+// buckets (crafted or not) make the filter answer "maybe", never wrong.
 
 const MIN_BUCKETS = 1024;
 
