@@ -2,7 +2,10 @@
 // nothing but running them notices when the engine's classes change under them. Each runs here
 // on a small input, as a real process against the built engine, and its own accounting is checked
 // (every queued record delivered, every batch counted), not its speed.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -76,6 +79,53 @@ describe('micro-benchmarks against the built engine', () => {
     expect(decoded?.records).toBe(60 * 50);
     expect(decoded?.events).toBe(0);
     expect(() => runMicro('otlp-logs-correlate.ts', ['1', '1'], { LEAVE_OUT: 'everything' })).toThrow(/LEAVE_OUT must be/);
+  });
+
+  it('ab-pairs.ts runs a micro-benchmark on two builds in alternating pairs, profiled, and compares each pair', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ab-pairs-test-'));
+    const dist = fileURLToPath(new URL('../../correlation-engine/dist', import.meta.url));
+    // The checkout's own build as the base too: what is checked is the procedure, not a difference.
+    const text = execFileSync(
+      process.execPath,
+      ['src/micro/ab-pairs.ts', `--base-dist=${dist}`, '2', 'otlp-logs-correlate.ts', '20', '1'],
+      {
+        cwd: benchDir,
+        env: { ...process.env, AB_OUT: out, AB_CPU: '', AB_TOP: '5' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    for (const pair of [1, 2]) {
+      const section = text.split(`pair ${pair}\n`)[1]?.split('\npair ')[0] ?? '';
+      const base = JSON.parse(/^base: (.*)$/m.exec(section)?.[1] ?? 'null') as Record<string, unknown> | null;
+      const mine = JSON.parse(/^new: {2}(.*)$/m.exec(section)?.[1] ?? 'null') as Record<string, unknown> | null;
+      expect(base?.records).toBe(20 * 50);
+      expect(mine?.records).toBe(20 * 50);
+      expect(section).toMatch(/self time in all \(ms\): a \d+, b \d+/);
+      expect(section).toMatch(/self time by function/);
+      for (const side of ['base', 'new'])
+        expect(readdirSync(join(out, `${side}-${pair}`)).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+    }
+    const wrong = spawnSync(process.execPath, ['src/micro/ab-pairs.ts', `--base-dist=${dist}`, 'zero', 'otlp-logs-correlate.ts'], {
+      cwd: benchDir,
+      encoding: 'utf8',
+    });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/usage: ab-pairs.ts/);
+    // The base side loads the engine from the base build, not from the checkout.
+    const missing = join(out, 'no-such-build');
+    const noBase = spawnSync(
+      process.execPath,
+      ['src/micro/ab-pairs.ts', `--base-dist=${missing}`, '1', 'otlp-logs-correlate.ts', '5', '1'],
+      {
+        cwd: benchDir,
+        env: { ...process.env, AB_OUT: join(out, 'second'), AB_CPU: '' },
+        encoding: 'utf8',
+      },
+    );
+    expect(noBase.status).not.toBe(0);
+    expect(noBase.stderr).toContain(missing);
   });
 
   it('otlp-decode.ts decodes spans', () => {
