@@ -41,8 +41,8 @@ export function buildEvent(instance: string, w: Window, startMs: number, endMs: 
       : null,
     relatedTraces: related,
     detail: {
-      spans: spansInOrder(spans),
-      logs: logsInOrder(logs),
+      spans: inTimeOrder(spans, (s) => s.startUnixMs),
+      logs: inTimeOrder(logs, (l) => l.timeUnixMs),
       spansCapped: spansCapped(w),
       logsCapped: logsCapped(w),
     },
@@ -52,16 +52,9 @@ export function buildEvent(instance: string, w: Window, startMs: number, endMs: 
 // A window's lists mostly arrive in time order already; V8's sort copies the array into a work
 // array of its own even then, so the check comes first (the sort is stable: an ordered list is
 // left as it is either way).
-function spansInOrder<T extends { startUnixMs: number }>(spans: T[]): T[] {
-  for (let i = 1; i < spans.length; i++) {
-    if ((spans[i] as T).startUnixMs < (spans[i - 1] as T).startUnixMs) return spans.sort((a, b) => a.startUnixMs - b.startUnixMs);
+function inTimeOrder<T>(list: T[], timeOf: (item: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) {
+    if (timeOf(list[i] as T) < timeOf(list[i - 1] as T)) return list.sort((a, b) => timeOf(a) - timeOf(b));
   }
-  return spans;
-}
-
-function logsInOrder<T extends { timeUnixMs: number }>(logs: T[]): T[] {
-  for (let i = 1; i < logs.length; i++) {
-    if ((logs[i] as T).timeUnixMs < (logs[i - 1] as T).timeUnixMs) return logs.sort((a, b) => a.timeUnixMs - b.timeUnixMs);
-  }
-  return logs;
+  return list;
 }

@@ -8,7 +8,7 @@
 // OtlpDecodeError with the byte offset.
 import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './decode-error.js';
-import { RecurringStrings } from './recurring-strings.js';
+import { RecurringStrings, type Utf8Sliceable } from './recurring-strings.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
@@ -24,8 +24,7 @@ const TWO_32 = 4_294_967_296;
  * string field of a batch: toString's own argument handling (range clamping, the encoding name
  * looked up by string) cost more than the decoding of the short ids and keys OTLP carries.
  */
-interface SliceableBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
+interface SliceableBuffer extends Buffer, Pick<Utf8Sliceable, 'utf8Slice'> {
   hexSlice(start: number, end: number): string;
 }
 

@@ -40,14 +40,15 @@ export class RecurringStrings {
     const slot = (h ^ (h >>> SLOT_BITS) ^ (h >>> 20)) & (SLOTS - 1);
     const base = slot * MAX_BYTES;
     const cached = this.strings[slot];
+    const kept = this.bytes;
     if (cached !== undefined && this.lengths[slot] === n + 1) {
-      const kept = this.bytes;
       let i = 0;
       while (i < n && kept[base + i] === buf[start + i]) i++;
       if (i === n) return cached;
     }
     const fresh = internalized(buf.utf8Slice(start, end));
-    this.bytes.set(buf.subarray(start, end), base);
+    // A loop, not set(subarray()): a Buffer's subarray is a new view object on every miss.
+    for (let i = 0; i < n; i++) kept[base + i] = buf[start + i] as number;
     this.lengths[slot] = n + 1;
     this.strings[slot] = fresh;
     return fresh;
