@@ -52,6 +52,17 @@ describe('parseLine: degenerate input', () => {
     expect(log.keys.circuit_id).toBe('CKT-LONG');
   });
 
+  it('an unquoted value ends at the first delimiter, whichever it is, or at the line end', () => {
+    for (const delimiter of [' ', '\t', '\r', '\n', ',', ';', '(', ')', '[', ']', '{', '}', '"', "'"]) {
+      const log = parse(`moved circuit_id=CKT-7/a:b.c${delimiter}x resource_id=R-1`);
+      expect(log.keys, JSON.stringify(delimiter)).toEqual({ circuit_id: 'CKT-7/a:b.c', resource_id: 'R-1' });
+    }
+    // Anything else belongs to the value: other punctuation, non-ASCII text, characters of other delimiters' code units.
+    const value = 'CKT-é漢字\u2028=<>!#$%&*+/:?@\\^`|~\u0120\u015b\u0129';
+    expect(parse(`moved circuit_id=${value}`).keys).toEqual({ circuit_id: value });
+    expect(parse(`moved circuit_id=${value} status=ok`).attributes).toEqual({ status: 'ok' });
+  });
+
   it('"=" with no key and other broken pairs are ignored', () => {
     expect(parse('a =b = c == d')).toMatchObject({ keys: {}, attributes: {}, format: 'plain' });
     expect(parse('=CKT-1 circuit_id= x')).toMatchObject({ keys: {}, attributes: {} });
