@@ -28,6 +28,7 @@ import {
   type RelatedTrace,
 } from '../model/types.js';
 import type { DropReason } from './drop-reason.js';
+import { isoTime } from './iso-time.js';
 import { KeyFilter } from './key-filter.js';
 import { linkWindow, nodesOf, rememberClosed, unlinkNode, windowOf } from './key-index.js';
 import { keySlot, slotHas, slotSize, windowSlots } from './key-slots.js';
@@ -225,7 +226,7 @@ export class Correlator {
   openEvent(w: Window): OpenCorrelationEvent {
     const startMs = this.startOf(w);
     const event = buildEvent(this.o.instance, w, startMs, this.clock(), []);
-    return { ...event, state: 'open', closesAt: new Date(startMs + this.o.windowMs).toISOString() };
+    return { ...event, state: 'open', closesAt: isoTime(startMs + this.o.windowMs) };
   }
 
   /** Open windows matching the filter, newest first, through the indexes (open-windows.ts). */

@@ -2,6 +2,7 @@
 // or plain arrays, detail lists unpacked (window-detail.ts) in time order. Runs once per window,
 // at close; it leaves the window as it was, so an open window's event can be built the same way.
 import { BUSINESS_KEYS, type BusinessKey, type CorrelationEvent, type RelatedTrace, SEVERITIES } from '../model/types.js';
+import { isoTime } from './iso-time.js';
 import { keySlot, slotSize } from './key-slots.js';
 import type { Window } from './state.js';
 import { rootSummary, unpack } from './window-detail.js';
@@ -21,8 +22,8 @@ export function buildEvent(instance: string, w: Window, startMs: number, endMs: 
     id: `${instance}:${w.traceId}:${startMs}`,
     instance,
     traceId: w.traceId,
-    windowStart: new Date(startMs).toISOString(),
-    windowEnd: new Date(endMs).toISOString(),
+    windowStart: isoTime(startMs),
+    windowEnd: isoTime(endMs),
     continuation: isContinuation(w),
     services: servicesOf(w, spans, logs),
     spanCount: w.spanCount,
