@@ -426,7 +426,10 @@ function readLogRecord(r: ProtoReader, b: LogBuilder, f: LogRecordFields): void 
       }
       case 11:
         r.expect(tag, WIRE_I64, 'LogRecord.observed_time_unix_nano');
-        f.observedMs = r.fixed64Millis();
+        // Read only when it may be used: completeLog takes the observed time when the record has
+        // no time of its own, and time_unix_nano (field 1) comes first in a serializer's output.
+        if (f.timeMs > 0) r.skip(tag);
+        else f.observedMs = r.fixed64Millis();
         break;
       case 12: {
         r.expect(tag, WIRE_LEN, 'LogRecord.event_name');

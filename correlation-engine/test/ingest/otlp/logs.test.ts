@@ -267,6 +267,27 @@ describe('decodeLogs: protobuf details', () => {
     ]);
   });
 
+  it('the record time wins over the observed time in either field order; the observed time stands in for a missing or zero one', () => {
+    const time = fixed64(1, 1_764_000_000_123_000_000n);
+    const zero = fixed64(1, 0n);
+    const observed = fixed64(11, 1_764_000_000_456_000_000n);
+    const body = len(5, str(1, 'plain'));
+    const records = [
+      [...time, ...observed, ...body],
+      [...observed, ...time, ...body],
+      [...observed, ...body],
+      [...zero, ...observed, ...body],
+      [...observed, ...zero, ...body],
+    ].map((fields) => len(2, fields));
+    const { logs } = decodeLogs(bytes(len(1, len(2, records.flat()))), 'protobuf', NOW);
+    expect(logs.map((l) => l.timeUnixMs)).toEqual([
+      1_764_000_000_123, 1_764_000_000_123, 1_764_000_000_456, 1_764_000_000_456, 1_764_000_000_456,
+    ]);
+    // An observed time cut short after the record time is still refused (its 8 bytes are missing).
+    const cut = bytes(len(1, len(2, len(2, [...time, ...observed.slice(0, 5)]))));
+    expect(() => decodeLogs(cut, 'protobuf', NOW)).toThrow(OtlpDecodeError);
+  });
+
   it('throws OtlpDecodeError for the real message cut at any byte offset', () => {
     const real = encoded('protobuf') as Uint8Array;
     for (let cut = 1; cut < real.length; cut++) {
