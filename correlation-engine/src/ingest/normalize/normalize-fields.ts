@@ -132,8 +132,8 @@ export function toAttributeValue(value: unknown): AttributeValue | undefined {
   }
 }
 
-// Character classes for the key=value scanner, as a table indexed by char code (faster than a
-// regex per character and impossible to make backtrack).
+// Character classes for the key=value scanner, as a table indexed by char code for the checks of
+// one character at a time (the key's backward scan, the delimiter before a key).
 const KEY_CHAR = new Uint8Array(128);
 const VALUE_END = new Uint8Array(128);
 for (let c = 48; c <= 57; c++) KEY_CHAR[c] = 1;
@@ -158,8 +158,9 @@ function isValueEnd(c: number): boolean {
 }
 
 /**
- * Finds `key=value` / `key="quoted value"` pairs in `text` in one left-to-right pass (O(n), no
- * regex, so an adversarial line cannot make it backtrack). With `structured` the text is a logfmt
+ * Finds `key=value` / `key="quoted value"` pairs in `text` in one left-to-right pass (O(n): its
+ * one regular expression is a single character class, which has nothing to backtrack over, so
+ * an adversarial line cannot make it slow). With `structured` the text is a logfmt
  * line and msg/level/time/... set the log's properties; otherwise (free text after a header)
  * every pair is an attribute/key/id and never overrides what the header said.
  * Scanning begins at `start` (the text before it is not looked at). Returns the number of pairs found.
