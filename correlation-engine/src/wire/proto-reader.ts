@@ -9,6 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './decode-error.js';
 import { RecurringStrings, type Utf8Sliceable } from './recurring-strings.js';
+import { RecurringTraceIds } from './recurring-trace-ids.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
@@ -30,6 +31,8 @@ interface SliceableBuffer extends Buffer, Pick<Utf8Sliceable, 'utf8Slice'> {
 
 /** One for the process: the keys of one request recur in the next (the engine decodes on one thread). */
 const RECURRING = new RecurringStrings();
+/** The same for trace ids: a trace's records keep coming, request after request. */
+const TRACE_IDS = new RecurringTraceIds();
 
 /** Legacy groups are skipped recursively; a deeper group nesting than this is refused. */
 const MAX_GROUP_DEPTH = 32;
@@ -197,6 +200,19 @@ export class ProtoReader {
     let nonZero = 0;
     for (let i = start; i < end; i++) nonZero |= buf[i] as number;
     return nonZero === 0 ? undefined : this.text.hexSlice(start, end);
+  }
+
+  /**
+   * hexId() of the 16 bytes at `start` (a trace id; the caller checked its length): the same
+   * string object for the same id while it recurs (recurring-trace-ids.ts).
+   */
+  traceIdHex(start: number): string | undefined {
+    const view = this.view;
+    const w0 = view.getInt32(start, true);
+    const w1 = view.getInt32(start + 4, true);
+    const w2 = view.getInt32(start + 8, true);
+    const w3 = view.getInt32(start + 12, true);
+    return (w0 | w1 | w2 | w3) === 0 ? undefined : TRACE_IDS.get(this.text, start, w0, w1, w2, w3);
   }
 
   get buffer(): Uint8Array {

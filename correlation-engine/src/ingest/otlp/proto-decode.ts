@@ -19,6 +19,7 @@ import { Buffer } from 'node:buffer';
 import { BUSINESS_KEYS, type BusinessKey, type NormalizedLog, type NormalizedSpan, UNKNOWN_SERVICE } from '../../model/types.js';
 import { OtlpDecodeError } from '../../wire/decode-error.js';
 import { ProtoReader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from '../../wire/proto-reader.js';
+import { TRACE_ID_BYTES } from '../../wire/recurring-trace-ids.js';
 import { LogBuilder } from '../normalize/normalize-builder.js';
 import { toAttributeValue } from '../normalize/normalize-fields.js';
 import { completeLog, finishLog, LogRecordFields, MAX_ANY_VALUE_DEPTH, ResourceInfo, SpanDraft } from './model.js';
@@ -282,7 +283,7 @@ function readId(r: ProtoReader, length: number): string | undefined | false {
   const end = r.pos;
   if (end === start) return undefined;
   if (end - start !== length) return false;
-  return r.hexId(start, end);
+  return length === TRACE_ID_BYTES ? r.traceIdHex(start) : r.hexId(start, end);
 }
 
 function readSpan(r: ProtoReader): SpanDraft {
