@@ -30,12 +30,47 @@ export function noteService(w: Window, service: string, listed: boolean): number
 export function servicesOf(w: Window, spans: readonly SpanSummary[], logs: readonly LogSummary[]): string[] {
   if (anyCapped(w)) {
     const s = w.services;
-    return s === undefined ? [] : typeof s === 'string' ? [s] : [...s].sort();
+    return s === undefined ? [] : typeof s === 'string' ? [s] : sortedServices([...s]);
   }
-  const seen = new Set<string>();
-  for (const s of spans) seen.add(s.service);
-  for (const l of logs) seen.add(l.service);
-  return seen.size === 1 ? [...seen] : [...seen].sort();
+  const found: string[] = [];
+  let index: Set<string> | undefined;
+  for (const s of spans) index = addDistinct(found, index, s.service);
+  for (const l of logs) index = addDistinct(found, index, l.service);
+  return sortedServices(found);
+}
+
+/**
+ * Distinct services up to this many are found by comparing with each and sorted by insertion.
+ * Why: a window's records name two or three services, and V8's Array#sort allocates its work
+ * arrays and run stack even for two elements, as a Set does its table, once per event. Past it,
+ * a Set and V8's sort keep an event with many services O(its records).
+ */
+const FEW_SERVICES = 8;
+
+/** Adds `service` to `found` unless there; returns the Set that indexes `found` once it is past FEW_SERVICES. */
+function addDistinct(found: string[], index: Set<string> | undefined, service: string): Set<string> | undefined {
+  if (index !== undefined) {
+    if (!index.has(service)) {
+      index.add(service);
+      found.push(service);
+    }
+    return index;
+  }
+  for (let i = 0; i < found.length; i++) if (found[i] === service) return undefined;
+  found.push(service);
+  return found.length > FEW_SERVICES ? new Set(found) : undefined;
+}
+
+/** Distinct services in the order Array#sort gives strings (UTF-16 code units), in place. */
+function sortedServices(services: string[]): string[] {
+  if (services.length > FEW_SERVICES) return services.sort();
+  for (let i = 1; i < services.length; i++) {
+    const s = services[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (services[j] as string) > s; j--) services[j + 1] = services[j] as string;
+    services[j + 1] = s;
+  }
+  return services;
 }
 
 /** True when the window has seen the service (the open-window listing's service filter). */
