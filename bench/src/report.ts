@@ -1,5 +1,7 @@
 // Turns the measured figures into the target list of bench/results.json and a printable table.
 
+import { seededRandom } from '@obs/test-support/seeded-random';
+
 export interface Target {
   name: string;
   value: number;
@@ -69,6 +71,29 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * A 95% interval for the typical ratio of a paired comparison, from its per-cycle ratios: the
+ * percentile bootstrap of their geometric mean (resampled with replacement, seeded, so one run's
+ * figures print the same each time they are computed). Why: the A/B at a fixed rate reads each
+ * cycle's ratio on a machine whose speed swings by a third within seconds; the interval says
+ * whether a run resolves the bound at all, which the ratio alone does not. Needs two ratios.
+ */
+export function ratioInterval(ratios: readonly number[], resamples = 10_000, seed = 1): [number, number] {
+  const logs = ratios.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  const n = logs.length;
+  if (n < 2) return [Number.NaN, Number.NaN];
+  const random = seededRandom(seed);
+  const means = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i++) {
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += logs[Math.floor(random() * n)] as number;
+    means[i] = sum / n;
+  }
+  means.sort();
+  const at = (q: number) => Math.exp(means[Math.min(resamples - 1, Math.floor(q * resamples))] as number);
+  return [at(0.025), at(0.975)];
 }
 
 export function quantile(values: number[], q: number): number {

@@ -6,7 +6,7 @@ import { baselineEngineDir } from '../baseline-engine.ts';
 import { engineNodeFlags } from '../engine-flags.ts';
 import { AB_CYCLES, AB_ROUNDS, BASELINE_REF, engineDir, repo } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
-import { ratioTarget, round } from '../report.ts';
+import { ratioInterval, ratioTarget, round } from '../report.ts';
 import { alternatingFixedRate, interleavedRounds } from '../rounds.ts';
 import { compareRounds, itemsPerRequest, type Row, seriesRow } from '../series.ts';
 import { log, startEngine, work } from '../session.ts';
@@ -86,6 +86,8 @@ export const abPhase: Phase = {
         (side) => startEngine(env, `ab-fixed-${key}-${side.name}`, side.dir, side.flags),
       );
       const cpuRatio = round(fixed.total.current / fixed.total.baseline, 3);
+      const cycleRatios = fixed.cycles.map((f) => f.current / f.baseline);
+      const controlCycleRatios = fixed.cycles.map((f) => f.current / f.control);
       ab[`${key}FixedRate`] = {
         itemsPerSec: round(rate * perRequest),
         cpuUsPerItem: {
@@ -97,8 +99,12 @@ export const abPhase: Phase = {
         cpuRatio,
         controlRatio: round(fixed.total.current / fixed.total.control, 3),
         asShippedRatio: round(fixed.total.current / fixed.total.baselineAsShipped, 3),
-        cycleRatios: fixed.cycles.map((f) => round(f.current / f.baseline, 3)),
-        controlCycleRatios: fixed.cycles.map((f) => round(f.current / f.control, 3)),
+        cycleRatios: cycleRatios.map((r) => round(r, 3)),
+        controlCycleRatios: controlCycleRatios.map((r) => round(r, 3)),
+        // Whether this run resolves the bound: 95% intervals of the typical per-cycle ratio
+        // (report.ts ratioInterval). A bound inside the interval is not a verdict either way.
+        cycleRatioInterval: ratioInterval(cycleRatios).map((r) => round(r, 3)),
+        controlCycleRatioInterval: ratioInterval(controlCycleRatios).map((r) => round(r, 3)),
       };
       targets.push(
         ratioTarget(
@@ -136,7 +142,7 @@ export const abPhase: Phase = {
         if (fixed)
           rows.push([
             `A/B ${name} at a fixed ${fixed.itemsPerSec} ${unit}/s: current / ${f.ab.baselineRef}, current / current (control), current / ${f.ab.baselineRef} with its own flags`,
-            `CPU per item x${fixed.cpuRatio}; control x${fixed.controlRatio}; as shipped x${fixed.asShippedRatio}`,
+            `CPU per item x${fixed.cpuRatio}${interval(fixed.cycleRatioInterval)}; control x${fixed.controlRatio}${interval(fixed.controlCycleRatioInterval)}; as shipped x${fixed.asShippedRatio}`,
             '-',
             '-',
             `${fixed.cpuUsPerItem.current} / ${fixed.cpuUsPerItem.baseline} / ${fixed.cpuUsPerItem.control} / ${fixed.cpuUsPerItem.baselineAsShipped}`,
@@ -145,3 +151,8 @@ export const abPhase: Phase = {
     return rows;
   },
 };
+
+/** ` (cycles x0.93-x1.08)`: a fixed-rate ratio's 95% interval as the row shows it; '' for results without one. */
+function interval(range: unknown): string {
+  return Array.isArray(range) && range.length === 2 ? ` (cycles x${range[0]}-x${range[1]})` : '';
+}
