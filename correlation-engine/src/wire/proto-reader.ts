@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './decode-error.js';
 import { RecurringStrings, type Utf8Sliceable } from './recurring-strings.js';
-import { RecurringTraceIds } from './recurring-trace-ids.js';
+import { type HexSliceable, RecurringTraceIds } from './recurring-trace-ids.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_I64 = 1;
@@ -25,9 +25,7 @@ const TWO_32 = 4_294_967_296;
  * string field of a batch: toString's own argument handling (range clamping, the encoding name
  * looked up by string) cost more than the decoding of the short ids and keys OTLP carries.
  */
-interface SliceableBuffer extends Buffer, Pick<Utf8Sliceable, 'utf8Slice'> {
-  hexSlice(start: number, end: number): string;
-}
+interface SliceableBuffer extends Buffer, Pick<Utf8Sliceable, 'utf8Slice'>, HexSliceable {}
 
 /** One for the process: the keys of one request recur in the next (the engine decodes on one thread). */
 const RECURRING = new RecurringStrings();
