@@ -143,6 +143,37 @@ describe('Loki exporter', () => {
     expect(await counter(metrics, 'exporterSent', 'loki')).toBe(21);
   });
 
+  it("puts every attribute in the line after the log's own fields, those named like Object.prototype's members too, none overriding them", async () => {
+    const loki = await sinkUp(createLokiSink());
+    const { delivery } = startDelivery({ LOKI_URL: loki.url });
+    const attributes = {
+      constructor: 'c',
+      toString: 't',
+      hasOwnProperty: 1,
+      valueOf: false,
+      message: 'not mine',
+      format: 'x',
+      '7': 'seven',
+    };
+    await delivery.acceptLogs([makeLog(1, { attributes })]);
+    await flushAll(delivery);
+    expect(loki.accepted).toHaveLength(1);
+    const line = loki.accepted[0]?.line ?? '';
+    expect(JSON.parse(line)).toEqual({
+      '7': 'seven',
+      message: 'rec-1',
+      host: 'server-124',
+      format: 'json',
+      source: 'api',
+      constructor: 'c',
+      toString: 't',
+      hasOwnProperty: 1,
+      valueOf: false,
+    });
+    // An integer-like name comes first, as in any object built in JavaScript.
+    expect(line.startsWith('{"7":"seven","message":"rec-1","host":"server-124"')).toBe(true);
+  });
+
   it('pushes snappy protobuf (decoded with an independent schema), trace_id label when opted in, truncates long lines, splits by bytes', async () => {
     const loki = await sinkUp(createLokiSink());
     const { delivery } = startDelivery({

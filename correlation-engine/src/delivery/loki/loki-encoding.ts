@@ -104,7 +104,9 @@ function logLine(log: NormalizedLog, maxBytes: number): string {
     if (truncated) line.truncated = true;
     if (withAttributes) {
       const attributes = log.attributes;
-      for (const k in attributes) if (!(k in line)) line[k] = attributes[k];
+      // Own properties only: `in` also sees Object.prototype's, and dropped attributes named
+      // constructor or toString.
+      for (const k in attributes) if (!Object.hasOwn(line, k)) line[k] = attributes[k];
     }
     return JSON.stringify(line);
   };
