@@ -5,13 +5,12 @@
 // A crash between delivery and commit re-sends that batch after restart: at-least-once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAILURE_LOG_INTERVAL_MS, LogThrottle } from '../log-throttle.js';
-import type { NormalizedLog } from '../model/types.js';
 import { type DeadLetterEntry, DeadLetterFile } from './dead-letter.js';
 import type { DeliveryLogger } from './delivery-logger.js';
 import { ExporterHealthLog, safeTarget } from './exporter-health-log.js';
 import type { ExporterMetrics } from './exporter-metrics.js';
 import type { DurableQueue, EntryKind, QueueEntry } from './queue/durable-queue.js';
-import { decodeRow, type QueuedRecord, recordCount } from './queue/queue-rows.js';
+import { decodeRow, type LogHead, type QueuedRecord, recordCount } from './queue/queue-rows.js';
 import { backoffCeilingMs, backoffDelayMs, isRetryableStatus, parseRetryAfterMs } from './retry.js';
 
 export interface WireRequest {
@@ -125,7 +124,7 @@ export abstract class QueueExporter {
    * Whether this exporter ships an accepted log at all. Asked before the log is queued: a log no
    * exporter ships is not written to the queue (nothing would ever read it but to skip it).
    */
-  abstract wantsLog(log: NormalizedLog): boolean;
+  abstract wantsLog(log: LogHead): boolean;
 
   /**
    * Whether this exporter takes OTLP logs requests as received (queued once per request) rather
@@ -137,7 +136,7 @@ export abstract class QueueExporter {
 
   /** Whether this exporter ships the record: every event, the logs wantsLog() takes, OTLP requests when it takes them. */
   protected wants(record: QueuedRecord): boolean {
-    if (record.kind === 'log') return this.wantsLog(record.log);
+    if (record.kind === 'log') return this.wantsLog(record.head ?? record.log);
     return record.kind === 'event' || this.takesOtlpLogs();
   }
 
@@ -147,10 +146,11 @@ export abstract class QueueExporter {
   }
 
   /**
-   * True when encode() ships an event's queued JSON text and reads only its head: the event is
-   * then not parsed here (queue-rows.ts); else it is, so a row that does not parse is set aside.
+   * True when encode() ships the text a record was queued with (an event's JSON, a log's line)
+   * and reads only its head: the record is then not parsed here (queue-rows.ts); else it is, so a
+   * row that does not parse is set aside.
    */
-  protected readonly shipsEventText: boolean = false;
+  protected readonly shipsQueuedText: boolean = false;
 
   /** Turns records into wire requests within the backend's limits. */
   protected abstract encode(records: QueuedRecord[]): Promise<EncodedBatch>;
@@ -292,7 +292,12 @@ export abstract class QueueExporter {
       try {
         // Decoded whole before any record is kept: a row is either sent or set aside, never half of each.
         const records = decodeRow(entry);
-        if (!this.shipsEventText) for (const record of records) if (record.kind === 'event') void record.event;
+        if (!this.shipsQueuedText) {
+          for (const record of records) {
+            if (record.kind === 'event') void record.event;
+            else if (record.kind === 'log') void record.log;
+          }
+        }
         for (const record of records) out.push(record);
       } catch {
         // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
@@ -460,7 +465,13 @@ function errorText(err: unknown): string {
  * they were. Parsing it here must not throw: the reader would stop for good.
  */
 function deadLetterForm(r: QueuedRecord): Record<string, unknown> {
-  if (r.kind === 'log') return { kind: 'log', ...r.log };
+  if (r.kind === 'log') {
+    try {
+      return { kind: 'log', ...r.log };
+    } catch {
+      return { kind: 'log', head: r.head, line: r.line };
+    }
+  }
   if (r.kind === 'otlp-logs') return { kind: 'otlp-logs', format: r.format, records: r.records, body: bodyText(r.body) };
   try {
     return { kind: 'event', ...r.event };

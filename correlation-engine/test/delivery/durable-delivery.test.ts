@@ -12,9 +12,8 @@ import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { NormalizedLog } from '../../src/model/types.js';
 import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
-import { makeEvent } from '../sinks/records.js';
+import { makeEvent, makeLog } from '../sinks/records.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -42,7 +41,7 @@ function delivery(logger: DeliveryLogger = { info() {}, warn() {}, error() {} })
 describe('DurableDelivery queue rows', () => {
   it('stores a 50-record request as one row and 250 events as rows of 100, 100 and 50', async () => {
     const { delivery: d, queue } = delivery();
-    const logs = Array.from({ length: 50 }, (_, i) => ({ message: `log-${i}` }) as unknown as NormalizedLog);
+    const logs = Array.from({ length: 50 }, (_, i) => makeLog(i, { message: `log-${i}` }));
     const events = Array.from({ length: 250 }, (_, i) => makeEvent(i));
     await d.acceptLogs(logs);
     await d.acceptEvents(events);
@@ -63,7 +62,7 @@ describe('DurableDelivery queue rows', () => {
 
   it('queues only the logs an exporter ships: OTLP logs are left out while Loki does not ship them', async () => {
     const { delivery: d, queue } = delivery();
-    const log = (i: number, source: 'api' | 'otlp') => ({ message: `log-${i}`, source }) as unknown as NormalizedLog;
+    const log = (i: number, source: 'api' | 'otlp') => makeLog(i, { message: `log-${i}`, source });
     await d.acceptLogs([log(0, 'otlp'), log(1, 'api'), log(2, 'otlp'), log(3, 'api')]);
     await d.acceptLogs([log(4, 'otlp'), log(5, 'otlp')]);
     const rows = queue.read('loki', 10_000);
@@ -78,7 +77,7 @@ describe('DurableDelivery when the queue cannot be written', () => {
     const { delivery: d, queue } = delivery({ info() {}, warn() {}, error: (o: object) => errors.push(o as Record<string, unknown>) });
     // A queue whose writes fail (closed here; a full disk or an I/O error in production).
     await queue.close();
-    const log = { message: 'x' } as unknown as NormalizedLog;
+    const log = makeLog(0);
     for (let i = 0; i < 25; i += 1) await expect(d.acceptLogs([log])).rejects.toBeInstanceOf(BackpressureError);
     expect(errors).toEqual([expect.objectContaining({ err: 'queue is closed', requestsNotLogged: 0 })]);
   });

@@ -9,9 +9,9 @@ import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
 import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { NormalizedLog } from '../../src/model/types.js';
 import { testConfig } from '../helpers/app.js';
 import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
+import { makeLog } from '../sinks/records.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -39,7 +39,7 @@ describe('export buffers in the memory budget', () => {
     const accounted = () => app.engine.pipeline.accountedBytes().export_buffers;
     expect(accounted()).toBe(0);
 
-    const logs = Array.from({ length: 20 }, (_, i) => ({ message: `log-${i}-${'p'.repeat(1000)}` }) as unknown as NormalizedLog);
+    const logs = Array.from({ length: 20 }, (_, i) => makeLog(i, { message: `log-${i}-${'p'.repeat(1000)}` }));
     const committed = delivery.acceptLogs(logs);
     // The group commit runs on the next turn of the event loop: until then the rows are in memory.
     expect(accounted()).toBeGreaterThan(20 * 1000);

@@ -3,8 +3,7 @@
 // errors or dead-letter files).
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { NormalizedLog } from '../../model/types.js';
-import type { QueuedRecord } from '../queue/queue-rows.js';
+import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildDatadogRequests, type DatadogEncodingOptions } from './datadog-encoding.js';
 
@@ -32,7 +31,7 @@ export class DatadogExporter extends QueueExporter {
   }
 
   /** Every log and every correlation event (Datadog has no other path for them). */
-  wantsLog(_log: NormalizedLog): boolean {
+  wantsLog(_log: LogHead): boolean {
     return true;
   }
 

@@ -7,7 +7,8 @@ import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
 import { BUSINESS_KEYS } from '../../model/types.js';
 import { ProtoWriter, varintSize } from '../../wire/proto-writer.js';
 import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
-import type { EventHead, QueuedRecord } from '../queue/queue-rows.js';
+import type { EventHead, LogHead, QueuedLogRecord, QueuedRecord } from '../queue/queue-rows.js';
+import { lokiLineJson } from './loki-line.js';
 
 export interface LokiEncodingOptions {
   /** Also make trace_id a stream label (one stream per trace: correlation-engine/README.md, Exporters, states the cost). */
@@ -75,13 +76,41 @@ function escapeLabelValue(value: string): string {
 
 /** Labels, entry and size of one record. */
 export function toLokiEntry(record: QueuedRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
-  if (record.kind === 'log') return logEntry(record.log, options);
+  if (record.kind === 'log') return record.head === undefined ? logEntry(record.log, options) : queuedLineEntry(record, options);
   // Forwarded to the OTLP endpoint as they are (loki-exporter.ts), never made push entries.
   if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a push entry');
   return eventEntry(record.head ?? record.event, () => record.event, options, record.json);
 }
 
 function logEntry(log: NormalizedLog, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
+  return logHeadEntry(log, logLine(log, options.maxLineBytes), undefined, options);
+}
+
+/**
+ * A log read from a row that keeps its line (queue-rows.ts): the line is shipped as queued, and
+ * only one longer than Loki's bound is built again from the log, cut.
+ */
+function queuedLineEntry(record: QueuedLogRecord, options: LokiEncodingOptions): { labels: Record<string, string>; entry: LokiEntry } {
+  const head = record.head as LogHead;
+  const queued = record.line as string;
+  const bytes = Buffer.byteLength(queued);
+  if (bytes <= options.maxLineBytes) return logHeadEntry(head, queued, bytes, options);
+  let line: string;
+  try {
+    line = logLine(record.log, options.maxLineBytes);
+  } catch {
+    // The row's line does not read back as a log: cut as text (Loki takes any line, and the row is not lost for it).
+    line = truncateUtf8(queued, options.maxLineBytes - 16) + TRUNCATION_MARKER;
+  }
+  return logHeadEntry(head, line, undefined, options);
+}
+
+function logHeadEntry(
+  log: LogHead,
+  line: string,
+  lineBytes: number | undefined,
+  options: LokiEncodingOptions,
+): { labels: Record<string, string>; entry: LokiEntry } {
   const labels: Record<string, string> = { service: log.service, env: log.env ?? options.defaultEnv };
   if (options.traceIdLabel && log.traceId) labels.trace_id = log.traceId;
   const metadata: Record<string, string> = { level: log.severity.toLowerCase() };
@@ -91,40 +120,26 @@ function logEntry(log: NormalizedLog, options: LokiEncodingOptions): { labels: R
     const value = log.keys[key];
     if (value) metadata[key] = value;
   }
-  return { labels, entry: { tsNs: unixMsToNs(log.timeUnixMs), line: logLine(log, options.maxLineBytes), metadata } };
+  return { labels, entry: { tsNs: unixMsToNs(log.timeUnixMs), line, metadata, lineBytes } };
 }
 
-/** The JSON line: message first, then the record's own fields, then its attributes (never overriding). */
+/** The JSON line (loki-line.ts), cut to `maxBytes` when longer. */
 function logLine(log: NormalizedLog, maxBytes: number): string {
-  const build = (message: string, withAttributes: boolean, truncated: boolean): string => {
-    const line: Record<string, unknown> = { message };
-    if (log.host) line.host = log.host;
-    line.format = log.format;
-    line.source = log.source;
-    if (truncated) line.truncated = true;
-    if (withAttributes) {
-      const attributes = log.attributes;
-      // Own properties only: `in` also sees Object.prototype's, and dropped attributes named
-      // constructor or toString.
-      for (const k in attributes) if (!Object.hasOwn(line, k)) line[k] = attributes[k];
-    }
-    return JSON.stringify(line);
-  };
-  const full = build(log.message, true, false);
+  const full = lokiLineJson(log, log.message, true, false);
   const size = Buffer.byteLength(full);
   if (size <= maxBytes) return full;
   // Too long: shorten the message by the overflow (JSON escaping can make it longer, hence the loop).
   let budget = Buffer.byteLength(log.message) - (size - maxBytes) - Buffer.byteLength(TRUNCATION_MARKER) - 32;
   for (let i = 0; i < 3 && budget > 0; i += 1) {
-    const line = build(truncateUtf8(log.message, budget) + TRUNCATION_MARKER, true, true);
+    const line = lokiLineJson(log, truncateUtf8(log.message, budget) + TRUNCATION_MARKER, true, true);
     const over = Buffer.byteLength(line) - maxBytes;
     if (over <= 0) return line;
     budget -= over + 16;
   }
   // The attributes alone are too big: keep the message (cut to fit) and drop them.
-  const bare = build('', false, true);
+  const bare = lokiLineJson(log, '', false, true);
   const room = maxBytes - Buffer.byteLength(bare) - Buffer.byteLength(TRUNCATION_MARKER) - 64;
-  return build(truncateUtf8(log.message, Math.max(0, Math.floor(room / 2))) + TRUNCATION_MARKER, false, true);
+  return lokiLineJson(log, truncateUtf8(log.message, Math.max(0, Math.floor(room / 2))) + TRUNCATION_MARKER, false, true);
 }
 
 /**

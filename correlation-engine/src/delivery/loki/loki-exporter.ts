@@ -3,8 +3,7 @@
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
-import type { NormalizedLog } from '../../model/types.js';
-import type { QueuedOtlpLogs, QueuedRecord } from '../queue/queue-rows.js';
+import type { LogHead, QueuedOtlpLogs, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
 import { otlpForwardRequests } from './loki-otlp-forward.js';
@@ -32,8 +31,8 @@ export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' |
 
 export class LokiExporter extends QueueExporter {
   private readonly loki: LokiExporterOptions;
-  /** An event's line is its queued JSON text; labels and metadata come from the row's head. */
-  protected override readonly shipsEventText = true;
+  /** An event's line is its queued JSON text, a log's its queued line; labels and metadata come from their heads. */
+  protected override readonly shipsQueuedText = true;
 
   private readonly otlpUrl: string;
 
@@ -45,7 +44,7 @@ export class LokiExporter extends QueueExporter {
   }
 
   /** Logs that did not arrive over OTLP (those too when enabled in the push form); every correlation event. */
-  wantsLog(log: NormalizedLog): boolean {
+  wantsLog(log: LogHead): boolean {
     return log.source !== 'otlp' || (this.loki.exportOtlpLogs && this.loki.otlpLogsForm === 'push');
   }
 

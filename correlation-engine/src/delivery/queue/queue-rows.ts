@@ -18,7 +18,13 @@
 //   5 (ROW_OTLP_LOGS_PROTOBUF): one OTLP logs export request as received, protobuf bytes (a BLOB),
 //      without the records the engine refused; `records` is how many it holds.
 //   6 (ROW_OTLP_LOGS_JSON): the same request in OTLP/JSON, as JSON text.
+//   7 (ROW_LOG_LINES): n logs: a JSON array of their heads (LogHeadTuple: every field but the
+//      message and attributes), then, each after a "\n", each log's Loki line (loki-line.ts: the
+//      message, host, format, source and attributes as one JSON object), which the Loki exporter
+//      ships as read and the others parse back into the message and attributes. Written when
+//      every log's line keeps its attributes (lineKeepsAttributes); else the row is tuples (1).
 import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, ReceivedOtlpLogs, Severity } from '../../model/types.js';
+import { lineFields, lineKeepsAttributes, lokiLineJson } from '../loki/loki-line.js';
 import { withoutLogRecordsJson } from '../otlp-logs/json-logs-rewrite.js';
 import { withoutLogRecords } from '../otlp-logs/proto-logs-rewrite.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
@@ -31,13 +37,22 @@ export interface EventHead {
   keys: CorrelationEvent['keys'];
 }
 
+/** A log's fields but its message and attributes: what labels, metadata and routing read. */
+export type LogHead = Omit<NormalizedLog, 'message' | 'attributes'>;
+
+/**
+ * A log as read back from the queue. From a row that keeps lines, `head` and `line` (its Loki
+ * line, loki-line.ts) are set and `log` is read back from them on first read only.
+ */
+export type QueuedLogRecord = { kind: 'log'; readonly log: NormalizedLog; head?: LogHead; line?: string };
+
 /**
  * One record as read back from the queue, in the form the backend encoders take. An event's
  * `json`, when present, is `JSON.stringify(event)` as it was queued (encoders may ship it as is),
  * and `head` its labelling fields; with both, `event` is parsed from `json` on first read only.
  */
 export type QueuedRecord =
-  | { kind: 'log'; log: NormalizedLog }
+  | QueuedLogRecord
   | { kind: 'event'; readonly event: CorrelationEvent; json?: string; head?: EventHead }
   | QueuedOtlpLogs;
 
@@ -67,6 +82,7 @@ export const ROW_EVENT_HEAD_LINES = 3;
 export const ROW_EVENT_SHARED_LINES = 4;
 export const ROW_OTLP_LOGS_PROTOBUF = 5;
 export const ROW_OTLP_LOGS_JSON = 6;
+export const ROW_LOG_LINES = 7;
 
 /** Marks a reference to the row's table in an event line (ROW_EVENT_SHARED_LINES). */
 const REF = '\x01';
@@ -96,10 +112,56 @@ type LogTuple = [
 ];
 
 /**
- * Queue rows for accepted logs. Tuples instead of objects: stringifying the normalizer's
- * objects repeated every key name in every row, in bytes and in work.
+ * A log's head in a ROW_LOG_LINES row. As with LogTuple, changing it means a new encoding number.
+ */
+type LogHeadTuple = [
+  timeUnixMs: number,
+  severity: NormalizedLog['severity'],
+  service: string,
+  env: string | null,
+  host: string | null,
+  traceId: string | null,
+  spanId: string | null,
+  keys: NormalizedLog['keys'],
+  format: NormalizedLog['format'],
+  source: NormalizedLog['source'],
+];
+
+/**
+ * The queue row for accepted logs: their heads and their Loki lines (ROW_LOG_LINES), so the Loki
+ * exporter ships each line as read instead of parsing the log's message and attributes out of
+ * the row and serializing them again into a line: the bulk of a log's bytes is serialized once,
+ * here, where the tuples serialized them too. Tuples when some log has an attribute its line
+ * cannot hold (named as one of the line's own fields).
  */
 export function logRow(logs: readonly NormalizedLog[]): NewEntry {
+  const heads: LogHeadTuple[] = new Array(logs.length);
+  let lines = '';
+  for (let i = 0; i < logs.length; i += 1) {
+    const l = logs[i] as NormalizedLog;
+    if (!lineKeepsAttributes(l)) return logTupleRow(logs);
+    heads[i] = [
+      l.timeUnixMs,
+      l.severity,
+      l.service,
+      l.env ?? null,
+      l.host ?? null,
+      l.traceId ?? null,
+      l.spanId ?? null,
+      l.keys,
+      l.format,
+      l.source,
+    ];
+    lines += `\n${lokiLineJson(l, l.message, true, false)}`;
+  }
+  return { kind: 'log', body: JSON.stringify(heads) + lines, records: logs.length, encoding: ROW_LOG_LINES };
+}
+
+/**
+ * Queue rows for accepted logs as tuples. Tuples instead of objects: stringifying the
+ * normalizer's objects repeated every key name in every row, in bytes and in work.
+ */
+export function logTupleRow(logs: readonly NormalizedLog[]): NewEntry {
   const tuples: LogTuple[] = new Array(logs.length);
   for (let i = 0; i < logs.length; i += 1) {
     const l = logs[i] as NormalizedLog;
@@ -246,6 +308,7 @@ export function decodeRow(entry: QueueEntry): QueuedRecord[] {
   if (entry.encoding === ROW_EVENT_SHARED_LINES) return decodeEventHeadLines(entry, true);
   if (entry.encoding === ROW_EVENT_HEAD_LINES) return decodeEventHeadLines(entry, false);
   if (entry.encoding === ROW_EVENT_LINES) return decodeEventLines(entry);
+  if (entry.encoding === ROW_LOG_LINES) return decodeLogLines(entry);
   let value: unknown;
   try {
     value = JSON.parse(entry.body);
@@ -290,6 +353,79 @@ function fromTuple(t: LogTuple): NormalizedLog {
   };
 }
 
+/** A log read from a ROW_LOG_LINES row: its head and line; its message and attributes when `log` is read. */
+class QueuedLogLine {
+  readonly kind = 'log';
+  #log: NormalizedLog | undefined;
+  constructor(
+    readonly head: LogHead,
+    readonly line: string,
+    private readonly seq: number,
+    private readonly index: number,
+  ) {}
+
+  get log(): NormalizedLog {
+    if (this.#log !== undefined) return this.#log;
+    const h = this.head;
+    const fields = lineFields(this.line, Boolean(h.host));
+    if (fields === undefined) throw new UndecodableRowError(`row ${this.seq}, log ${this.index}: the line is not a log's`);
+    // Every property present, in the normalizer's order: one object shape, as fromTuple makes.
+    this.#log = {
+      timeUnixMs: h.timeUnixMs,
+      severity: h.severity,
+      service: h.service,
+      env: h.env,
+      host: h.host,
+      message: fields.message,
+      traceId: h.traceId,
+      spanId: h.spanId,
+      keys: h.keys,
+      attributes: fields.attributes,
+      format: h.format,
+      source: h.source,
+    };
+    return this.#log;
+  }
+}
+
+/**
+ * The logs of a ROW_LOG_LINES row. Their heads are parsed and checked here; a line is read back
+ * into its log only by an exporter that reads `log` (queue-exporter.ts does it here for those
+ * that do not ship the line).
+ */
+function decodeLogLines(entry: QueueEntry): QueuedRecord[] {
+  if (entry.kind !== 'log') throw new UndecodableRowError(`row ${entry.seq}: log lines expected`);
+  const parts = (entry.body as string).split('\n');
+  let heads: unknown;
+  try {
+    heads = JSON.parse(parts[0] as string);
+  } catch {
+    heads = undefined;
+  }
+  if (!Array.isArray(heads) || heads.length !== parts.length - 1) throw new UndecodableRowError(`row ${entry.seq}: no readable log heads`);
+  const out: QueuedRecord[] = new Array(heads.length);
+  for (let i = 0; i < heads.length; i += 1) {
+    const h = heads[i] as LogHeadTuple;
+    if (!Array.isArray(h) || typeof h[0] !== 'number' || typeof h[1] !== 'string' || typeof h[2] !== 'string' || !isObject(h[7])) {
+      throw new UndecodableRowError(`row ${entry.seq}, log ${i}: no readable head`);
+    }
+    const head: LogHead = {
+      timeUnixMs: h[0],
+      severity: h[1],
+      service: h[2],
+      env: h[3] ?? undefined,
+      host: h[4] ?? undefined,
+      traceId: h[5] ?? undefined,
+      spanId: h[6] ?? undefined,
+      keys: h[7],
+      format: h[8],
+      source: h[9],
+    };
+    out[i] = new QueuedLogLine(head, parts[i + 1] as string, entry.seq, i);
+  }
+  return out;
+}
+
 function decodeEventLines(entry: QueueEntry): QueuedRecord[] {
   if (entry.kind !== 'event') throw new UndecodableRowError(`row ${entry.seq}: event lines expected`);
   const lines = (entry.body as string).split('\n');
@@ -320,7 +456,8 @@ class QueuedEventLine {
   }
 }
 
-const isKeys = (v: unknown): v is CorrelationEvent['keys'] => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isKeys = (v: unknown): v is CorrelationEvent['keys'] => isObject(v);
 
 /**
  * The events of a head-lines row. Each head is parsed and checked here; the event's JSON is

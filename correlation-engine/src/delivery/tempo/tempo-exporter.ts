@@ -3,10 +3,9 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import type { NormalizedLog } from '../../model/types.js';
 import { ENGINE_SERVICE } from '../encoding-helpers.js';
 import type { EntryKind } from '../queue/durable-queue.js';
-import type { QueuedRecord } from '../queue/queue-rows.js';
+import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { eventToSpan } from './tempo-span.js';
 
@@ -30,7 +29,7 @@ export class TempoExporter extends QueueExporter {
   }
 
   /** Correlation events only: the logs' own traces reach Tempo through the gateway. */
-  wantsLog(_log: NormalizedLog): boolean {
+  wantsLog(_log: LogHead): boolean {
     return false;
   }
 

@@ -21,6 +21,7 @@ import {
   ROW_EVENT_HEAD_LINES,
   ROW_EVENT_LINES,
   ROW_EVENT_SHARED_LINES,
+  ROW_LOG_LINES,
   ROW_LOG_TUPLES,
 } from '../../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../../src/metrics.js';
@@ -83,18 +84,34 @@ const own: LogSummary = { timeUnixMs: 1764000000001, severity: 'INFO', service: 
 const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans: [], logs, spansCapped: false, logsCapped: true });
 
 describe('queue rows', () => {
-  it('stores logs as tuples and reads every field back, absent optional fields included', async () => {
+  it('stores logs as their heads and Loki lines, as tuples when a line cannot hold an attribute, and reads every field back', async () => {
     const queue = new DurableQueue({ dir: tempDir(), consumers: ['a'], sync: 'normal' });
     cleanups.push(() => queue.close());
-    const bare = makeLog(2, { env: undefined, host: undefined, traceId: undefined, spanId: undefined, keys: {}, attributes: {} });
+    const bare = makeLog(2, {
+      env: undefined,
+      host: undefined,
+      traceId: undefined,
+      spanId: undefined,
+      keys: {},
+      attributes: { host: 'attr' },
+    });
+    // Without a host of its own, a log's attribute named host is in its line, and read back as one.
     const logs = [makeLog(1, { message: 'quote " backslash \\ é 😀', attributes: { ok: true, n: 1.5 } }), bare];
-    await queue.append([logRow(logs)]);
-    const [row] = queue.read('a', 10);
-    expect(row?.encoding).toBe(ROW_LOG_TUPLES);
-    expect(row?.records).toBe(2);
-    expect(String(row?.body).startsWith('[[')).toBe(true); // tuples, not objects with their key names
-    const back = decodeRow(row as NonNullable<typeof row>).map((r) => (r.kind === 'log' ? r.log : null));
-    expect(back).toStrictEqual(logs.map((l) => ({ ...l })));
+    // An attribute named `message` is not in the log's line (its own message is): tuples keep it.
+    const clashing = [makeLog(3, { attributes: { message: 'attr' } }), makeLog(4)];
+    await queue.append([logRow(logs), logRow(clashing)]);
+    const [lines, tuples] = queue.read('a', 10);
+    expect(lines?.encoding).toBe(ROW_LOG_LINES);
+    expect(lines?.records).toBe(2);
+    expect(String(lines?.body).split('\n')).toEqual([
+      expect.stringMatching(/^\[\[/), // heads, not objects with their key names
+      '{"message":"quote \\" backslash \\\\ é 😀","host":"server-124","format":"json","source":"api","ok":true,"n":1.5}',
+      '{"message":"rec-2","format":"json","source":"api","host":"attr"}',
+    ]);
+    expect(tuples?.encoding).toBe(ROW_LOG_TUPLES);
+    expect(String(tuples?.body).startsWith('[[')).toBe(true);
+    const back = [lines, tuples].flatMap((row) => decodeRow(row as NonNullable<typeof row>).map((r) => (r.kind === 'log' ? r.log : null)));
+    expect(back).toStrictEqual([...logs, ...clashing].map((l) => ({ ...l })));
   });
 
   it('stores events as a head and their JSON text, which is what Loki receives, shared linked summaries included', async () => {

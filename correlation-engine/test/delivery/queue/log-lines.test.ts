@@ -1,0 +1,189 @@
+// Log rows keep each log's head and its Loki line (ROW_LOG_LINES): Loki is sent the line as it was
+// queued, other exporters read the message and attributes back from it. Property test: any logs,
+// attributes named as the line's own fields, like Object.prototype's members or like integers
+// included, read back as the tuple layout reads them, and the Loki push bodies (JSON and protobuf,
+// lines cut to any bound) and Datadog requests built from either layout are the same bytes.
+// Damaged rows: Loki ships a line that is not a log's as it is (cut as text when too long), an
+// exporter that reads the log sets it aside, and rows whose heads do not read are set aside by both.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { createDelivery } from '../../../src/delivery/create-delivery.js';
+import { buildDatadogRequests } from '../../../src/delivery/datadog/datadog-encoding.js';
+import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
+import { buildPushes, encodeJsonPush, encodeProtobufPush } from '../../../src/delivery/loki/loki-encoding.js';
+import { lineKeepsAttributes } from '../../../src/delivery/loki/loki-line.js';
+import { DurableQueue } from '../../../src/delivery/queue/durable-queue.js';
+import {
+  decodeRow,
+  logRow,
+  logTupleRow,
+  type QueuedRecord,
+  ROW_LOG_LINES,
+  ROW_LOG_TUPLES,
+} from '../../../src/delivery/queue/queue-rows.js';
+import { createMetrics } from '../../../src/metrics.js';
+import { BUSINESS_KEYS, type NormalizedLog } from '../../../src/model/types.js';
+import { createDatadogSink } from '../../sinks/datadog-sink.js';
+import { createLokiSink } from '../../sinks/loki-sink.js';
+import { makeLog } from '../../sinks/records.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+const decoded = (row: ReturnType<typeof logRow>, n: number): QueuedRecord[] =>
+  decodeRow({ seq: 1, kind: 'log', body: row.body, records: n, enqueuedAtMs: 0, encoding: row.encoding ?? 0 });
+
+describe('log rows, any logs (property)', () => {
+  const text = fc.string({ maxLength: 24, unit: 'binary' });
+  // Names the line treats apart (its own fields, `truncated`), Object.prototype's, integer-like ones.
+  const name = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 12, unit: 'binary' }).filter((k) => k !== '__proto__'),
+    fc.constantFrom('message', 'format', 'source', 'host', 'truncated', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'level'),
+    fc.stringMatching(/^[0-9]{1,3}$/),
+  );
+  const value = fc.oneof(text, fc.double(), fc.integer(), fc.boolean());
+  const log: fc.Arbitrary<NormalizedLog> = fc
+    .record({
+      timeUnixMs: fc.double({ min: 0, max: 2 ** 42, noNaN: true }),
+      severity: fc.constantFrom('TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'),
+      service: text,
+      env: fc.option(text, { nil: undefined }),
+      host: fc.option(text, { nil: undefined }),
+      // Long enough, some of them, to be cut to the bound below.
+      message: fc.oneof(text, fc.string({ minLength: 200, maxLength: 3000, unit: 'grapheme' })),
+      traceId: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
+      spanId: fc.option(fc.stringMatching(/^[0-9a-f]{16}$/), { nil: undefined }),
+      keys: fc.dictionary(fc.constantFrom(...BUSINESS_KEYS), text, { maxKeys: 3, noNullPrototype: true }),
+      attributes: fc.dictionary(name, value, { maxKeys: 6, noNullPrototype: true }),
+      format: fc.constantFrom('json', 'rfc5424', 'rfc3164', 'blueplanet', 'keyvalue', 'plain'),
+      source: fc.constantFrom('api', 'otlp'),
+    })
+    .map((l) => ({ ...l }) as NormalizedLog);
+
+  it('reads back as tuples do, and makes the same Loki and Datadog bodies', () => {
+    fc.assert(
+      fc.property(
+        fc.array(log, { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 120, max: 3000 }),
+        fc.boolean(),
+        (all, maxLineBytes, traceIdLabel) => {
+          // Most rows of these logs have one with an attribute its line cannot hold (tuples then):
+          // the row of the others is the layout under test.
+          const lineable = all.filter(lineKeepsAttributes);
+          const logs = lineable.length > 0 && all.length > 1 ? lineable : all;
+          const row = logRow(logs);
+          expect(row.records).toBe(logs.length);
+          expect(row.encoding).toBe(logs.every(lineKeepsAttributes) ? ROW_LOG_LINES : ROW_LOG_TUPLES);
+          const viaRow = decoded(row, logs.length);
+          const viaTuples = decoded(logTupleRow(logs), logs.length);
+          expect(viaRow.map((r) => (r.kind === 'log' ? r.log : r))).toStrictEqual(viaTuples.map((r) => (r.kind === 'log' ? r.log : r)));
+
+          const loki = { traceIdLabel, maxLineBytes, batchMaxBytes: 1 << 20, defaultEnv: 'dflt' };
+          const json = (records: QueuedRecord[]) => buildPushes(records, loki).map((p) => encodeJsonPush(p.streams));
+          const protobuf = (records: QueuedRecord[]) => buildPushes(records, loki).map((p) => encodeProtobufPush(p.streams));
+          // Fresh reads for each encoder: a line row's log is read back only when an encoder asks.
+          expect(json(decoded(row, logs.length))).toEqual(json(viaTuples));
+          expect(protobuf(decoded(row, logs.length))).toEqual(protobuf(viaTuples));
+          const datadog = {
+            maxEntriesPerRequest: 1000,
+            maxRequestBytes: 5_000_000,
+            maxEntryBytes: 2000,
+            defaultEnv: 'dflt',
+            hostname: 'h',
+          };
+          const dd = (records: QueuedRecord[]) => buildDatadogRequests(records, datadog).map((r) => r.json);
+          expect(dd(decoded(row, logs.length))).toEqual(dd(viaTuples));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('log line rows that do not read', () => {
+  const KEY = 'dd-test-key-0123456789';
+
+  it('Loki ships a line that is not a log as it is, cut as text when too long; Datadog sets it aside; heads that do not read are set aside by both', async () => {
+    const loki = createLokiSink();
+    const dd = createDatadogSink(KEY);
+    await loki.up();
+    await dd.up();
+    cleanups.push(() => loki.down());
+    cleanups.push(() => dd.down());
+    const dir = mkdtempSync(join(tmpdir(), 'log-lines-test-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'datadog'], sync: 'normal' });
+    const head = (n: number) => [
+      1764000000000 + n,
+      'WARN',
+      'bpocore',
+      null,
+      'mdso-dev',
+      null,
+      null,
+      { circuit_id: `C-${n}` },
+      'plain',
+      'api',
+    ];
+    const row = (heads: unknown, ...lines: string[]) => ({
+      kind: 'log' as const,
+      body: `${typeof heads === 'string' ? heads : JSON.stringify(heads)}\n${lines.join('\n')}`,
+      records: lines.length,
+      encoding: ROW_LOG_LINES,
+    });
+    const long = `{"message":"${'x'.repeat(3000)}`;
+    await queue.append([
+      row([head(1)], '{"message":"damaged'),
+      row([head(2)], '{"message":5}'),
+      row([head(3)], long),
+      // Heads that do not read: not JSON, one short, not an array of heads, a head without a service.
+      row('[[1,', '{"message":"a"}'),
+      row([head(4)], '{"message":"a"}', '{"message":"b"}'),
+      row({ a: 1 }, '{"message":"a"}'),
+      row([[1764000000000, 'WARN', null, null, null, null, null, {}, 'plain', 'api']], '{"message":"a"}'),
+    ]);
+    queue.close();
+    const config = loadConfig({
+      ENGINE_INSTANCE_ID: 'engine-1',
+      DEFAULT_ENV: 'test',
+      ENGINE_DATA_DIR: dir,
+      LOKI_URL: loki.url,
+      LOKI_MAX_LINE_BYTES: '1024',
+      DATADOG_API_KEY: KEY,
+      DATADOG_LOGS_URL: `${dd.url}/api/v2/logs`,
+      EXPORT_LINGER_MS: '10',
+    });
+    const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
+    const delivery = createDelivery(config, { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' }) as DurableDelivery;
+    delivery.start();
+    cleanups.push(() => delivery.shutdown(500));
+    // The reader goes on after them.
+    await delivery.acceptLogs([makeLog(7)]);
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+
+    const lines = loki.accepted.map((e) => e.line);
+    expect(lines.slice(0, 2)).toEqual(['{"message":"damaged', '{"message":5}']);
+    expect(lines[2]?.startsWith('{"message":"xxx')).toBe(true);
+    expect(lines[2]?.endsWith('…[truncated]')).toBe(true);
+    expect(Buffer.byteLength(lines[2] ?? '')).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(lines[3] ?? '{}').message).toBe('rec-7');
+    expect(lines).toHaveLength(4);
+    expect(loki.accepted[0]?.labels).toEqual({ service: 'bpocore', env: 'test' });
+    expect(loki.accepted[0]?.metadata).toEqual({ level: 'warn', circuit_id: 'C-1' });
+    expect(dd.accepted.map((a) => a.entry.message)).toEqual(['rec-7']);
+
+    const aside = (exporter: string) =>
+      readFileSync(join(dir, 'dead-letter', `${exporter}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reason: string });
+    expect(aside('loki').map((a) => a.reason)).toEqual(Array(4).fill('undecodable queue entry'));
+    expect(aside('datadog').map((a) => a.reason)).toEqual(Array(7).fill('undecodable queue entry'));
+  });
+});
