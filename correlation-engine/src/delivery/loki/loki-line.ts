@@ -38,9 +38,9 @@ export function lineKeepsAttributes(log: LineFields): boolean {
 }
 
 /**
- * The message and attributes of a log read back from its line (lokiLineJson(log, log.message, true,
- * false) of a log whose line keeps its attributes, `hasHost` when the log had a host). Undefined when the text is
- * not such a line.
+ * The message and attributes of a log read back from its whole line, `lokiLineJson(log,
+ * log.message, true, false)` of a log whose line keeps its attributes; `hasHost` when the log had
+ * a host (else a `host` in the line is an attribute). Undefined when the text is not such a line.
  */
 export function lineFields(line: string, hasHost: boolean): Pick<NormalizedLog, 'message' | 'attributes'> | undefined {
   let parsed: unknown;
