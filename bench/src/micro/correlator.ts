@@ -3,30 +3,20 @@
 // synthetic clock moves 2 ms per 50-record batch (500 requests/s) with a 5 s window.
 // ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
 // Usage: node src/micro/correlator.ts [batches=4000] [rounds=3] [distinct|hot|skewed]
-import { type KeySkew, logsWorkload, stamp } from '../workloads.ts';
+import { type KeySkew, logsWorkload } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
+import { normalizedLogs } from './normalized-logs.ts';
 
 const dist = (p: string) => distModule(p);
 const { Correlator } = (await import(
   dist('correlate/correlator.js')
 )) as typeof import('../../../correlation-engine/src/correlate/correlator.ts');
-const { normalizeApiRecord } = (await import(
-  dist('ingest/normalize/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const batches = Number(process.argv[2] ?? 4000);
 const rounds = Number(process.argv[3] ?? 3);
 const skew = (process.argv[4] ?? 'distinct') as KeySkew;
 const workload = logsWorkload(64, 1, skew);
-const input = Array.from({ length: batches }, (_, b) => {
-  const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as {
-    resource: { service: string };
-    records: Parameters<typeof normalizeApiRecord>[0][];
-  };
-  return body.records.map((r) =>
-    normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, 0),
-  );
-});
+const input = Array.from({ length: batches }, (_, b) => normalizedLogs(workload.bodies[b % 64] as (typeof workload.bodies)[number], b, 0));
 
 for (let round = 0; round < rounds; round++) {
   let now = 1_764_020_000_000;

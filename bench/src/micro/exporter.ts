@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Proc } from '../procs.ts';
-import { logsWorkload, stamp } from '../workloads.ts';
+import { logsWorkload } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
+import { normalizedLogs } from './normalized-logs.ts';
 import { SHIPS_EVERY_LOG } from './ships-every-log.ts';
 
 const dist = (p: string) => distModule(p);
@@ -29,9 +30,6 @@ const { exporterMetricsFrom } = (await import(
 const { DurableDelivery } = (await import(
   dist('delivery/durable-delivery.js')
 )) as typeof import('../../../correlation-engine/src/delivery/durable-delivery.ts');
-const { normalizeApiRecord } = (await import(
-  dist('ingest/normalize/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const total = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'obs-exporter-bench-'));
@@ -86,13 +84,7 @@ function windowEvent(logs: NormalizedLog[], i: number): CorrelationEvent {
 }
 let n = 0;
 for (let b = 0; n < total; b++) {
-  const body = JSON.parse(stamp(workload.bodies[b % 64] as (typeof workload.bodies)[number], b).toString()) as {
-    resource: { service: string; host: string; env: string };
-    records: Parameters<typeof normalizeApiRecord>[0][];
-  };
-  const logs = body.records.map((r) =>
-    normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, Date.now()),
-  );
+  const logs = normalizedLogs(workload.bodies[b % 64] as (typeof workload.bodies)[number], b, Date.now());
   // Queued as the engine queues a request, in the row layout of the build under test.
   await delivery.acceptLogs(logs);
   n += logs.length;

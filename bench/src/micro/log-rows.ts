@@ -7,8 +7,9 @@
 // Usage: node src/micro/log-rows.ts [rounds=12]
 import { constants, gzipSync } from 'node:zlib';
 import { median } from '../report.ts';
-import { logsWorkload, stamp } from '../workloads.ts';
+import { logsWorkload } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
+import { normalizedLogs } from './normalized-logs.ts';
 
 type QueueRows = typeof import('../../../correlation-engine/src/delivery/queue/queue-rows.ts');
 type NormalizedLog = import('../../../correlation-engine/src/model/types.ts').NormalizedLog;
@@ -16,21 +17,10 @@ const { logRow, logTupleRow, decodeRow } = (await import(distModule('delivery/qu
 const { buildPushes, encodeJsonPush } = (await import(
   distModule('delivery/loki/loki-encoding.js')
 )) as typeof import('../../../correlation-engine/src/delivery/loki/loki-encoding.ts');
-const { normalizeApiRecord } = (await import(
-  distModule('ingest/normalize/normalizer.js')
-)) as typeof import('../../../correlation-engine/src/ingest/normalize/normalizer.ts');
 
 const rounds = Number(process.argv[2] ?? 12);
 const workload = logsWorkload(64);
-const requests: NormalizedLog[][] = workload.bodies.map((b, i) => {
-  const body = JSON.parse(stamp(b, i).toString()) as {
-    resource: { service: string; host: string; env: string };
-    records: Parameters<typeof normalizeApiRecord>[0][];
-  };
-  return body.records.map((r) =>
-    normalizeApiRecord({ ...r, severity: r.severity === undefined ? undefined : String(r.severity) }, body.resource, Date.now()),
-  );
-});
+const requests: NormalizedLog[][] = workload.bodies.map((b, i) => normalizedLogs(b, i, Date.now()));
 const records = requests.reduce((n, logs) => n + logs.length, 0);
 // The Loki exporter's defaults (create-delivery.ts): 256 KiB lines, 1 MiB pushes.
 const loki = { traceIdLabel: false, maxLineBytes: 256 * 1024, batchMaxBytes: 1024 * 1024, defaultEnv: 'bench' };
