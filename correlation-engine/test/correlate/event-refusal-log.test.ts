@@ -4,7 +4,7 @@
 // correlator on a manual clock, the real durable delivery over a 1 KiB backlog bound and its
 // Loki exporter against a stand-in that answers 503, then 204.
 import { waitFor } from '@obs/test-support/wait';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { EventRefusalLog } from '../../src/correlate/event-refusal-log.js';
 import { BackpressureError } from '../../src/delivery/delivery.js';
 import { ManualClock } from '../helpers/app.js';
@@ -12,11 +12,6 @@ import { durableTestApp } from '../helpers/durable-app.js';
 import { captureLog } from '../helpers/log-capture.js';
 import { metricValueAt } from '../helpers/metrics-text.js';
 import { createLokiSink } from '../sinks/loki-sink.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 const trace = (n: number) => `4bf92f3577b34da6a3ce929d0e0e${String(n).padStart(4, '0')}`;
 const REFUSING = 'delivery refusing correlation events; each is counted, none is logged until delivery takes them again';
@@ -30,7 +25,7 @@ describe('correlation events refused by delivery', () => {
     const loki = createLokiSink();
     loki.defaultAnswer = { status: 503 };
     await loki.up();
-    cleanups.push(() => loki.down());
+    onTestFinished(() => loki.down());
     const clock = new ManualClock(Date.now());
     const log = captureLog();
     const env = {
@@ -42,7 +37,7 @@ describe('correlation events refused by delivery', () => {
       EXPORT_RETRY_MAX_MS: '20',
     };
     const { app, delivery, close } = await durableTestApp(env, clock, log.stream);
-    cleanups.push(close);
+    onTestFinished(close);
     const post = (n: number, message: string) =>
       app.inject({
         method: 'POST',

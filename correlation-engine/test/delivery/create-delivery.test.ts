@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDelivery } from '../../src/delivery/create-delivery.js';
 import { type Delivery, NoopDelivery } from '../../src/delivery/delivery.js';
@@ -16,11 +16,6 @@ import type { HttpSink } from '../sinks/http-sink.js';
 import { createLokiSink } from '../sinks/loki-sink.js';
 import { createOtlpTraceSink } from '../sinks/otlp-sink.js';
 import { makeEvent, makeLog } from '../sinks/records.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 function capturingLogger(): DeliveryLogger & { lines: string[] } {
   const lines: string[] = [];
@@ -39,7 +34,7 @@ interface Harness {
 
 function startDelivery(env: Record<string, string>, dataDir?: string): Harness {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'exporter-test-'));
-  if (!dataDir) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  if (!dataDir) onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const config = loadConfig({
     ENGINE_INSTANCE_ID: 'engine-1',
     DEFAULT_ENV: 'test',
@@ -55,13 +50,13 @@ function startDelivery(env: Record<string, string>, dataDir?: string): Harness {
   expect(delivery).toBeInstanceOf(DurableDelivery);
   const durable = delivery as DurableDelivery;
   durable.start();
-  cleanups.push(() => durable.shutdown(500));
+  onTestFinished(() => durable.shutdown(500));
   return { delivery: durable, metrics, dataDir: dir, logger };
 }
 
 async function sinkUp<T>(sink: HttpSink<T>): Promise<HttpSink<T>> {
   await sink.up();
-  cleanups.push(() => sink.down());
+  onTestFinished(() => sink.down());
   return sink;
 }
 
@@ -369,7 +364,7 @@ describe('durable delivery', () => {
 
   it('resumes from the committed position after a restart on the same data dir', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'exporter-restart-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     const loki = createLokiSink();
     await sinkUp(loki);
     const first = startDelivery({ LOKI_URL: loki.url, EXPORT_SHUTDOWN_DEADLINE_MS: '300' }, dataDir);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
 import { BackpressureError } from '../../src/delivery/delivery.js';
 import type { DeliveryLogger } from '../../src/delivery/delivery-logger.js';
@@ -14,11 +14,6 @@ import { decodeRow } from '../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../src/metrics.js';
 import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
 import { makeEvent, makeLog } from '../sinks/records.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
 
 /** A delivery over a fresh queue with one Loki exporter that never runs; `logger` quiet unless given. */
 function delivery(logger: DeliveryLogger = { info() {}, warn() {}, error() {} }): { delivery: DurableDelivery; queue: DurableQueue } {
@@ -31,7 +26,7 @@ function delivery(logger: DeliveryLogger = { info() {}, warn() {}, error() {} })
     metrics: exporterMetricsFrom(createMetrics({ instanceId: 'test', defaultMetrics: false })),
     logger,
   });
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     await queue.close();
     rmSync(dir, { recursive: true, force: true });
   });

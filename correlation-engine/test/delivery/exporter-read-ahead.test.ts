@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
 import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
@@ -13,11 +13,6 @@ import { createMetrics } from '../../src/metrics.js';
 import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
 import { createLokiSink } from '../sinks/loki-sink.js';
 import { makeLog } from '../sinks/records.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
 
 const RECORDS = 1200;
 const PER_REQUEST = 50;
@@ -43,7 +38,7 @@ async function setup() {
     logger: { info() {}, warn() {}, error() {} },
   });
   for (let n = 0; n < RECORDS; n += PER_REQUEST) await delivery.acceptLogs(Array.from({ length: PER_REQUEST }, (_, i) => makeLog(n + i)));
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     await sink.down();
     await queue.close();
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { exporterMetricsFrom } from '../../src/delivery/create-delivery.js';
 import { DurableDelivery } from '../../src/delivery/durable-delivery.js';
 import { DurableQueue } from '../../src/delivery/queue/durable-queue.js';
@@ -12,11 +12,6 @@ import { createMetrics } from '../../src/metrics.js';
 import { testConfig } from '../helpers/app.js';
 import { idleLokiExporter } from '../helpers/idle-loki-exporter.js';
 import { makeLog } from '../sinks/records.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
 
 describe('export buffers in the memory budget', () => {
   it('counts appends until their commit, through the pipeline accounting', async () => {
@@ -31,7 +26,7 @@ describe('export buffers in the memory budget', () => {
       logger: { info() {}, warn() {}, error() {} },
     });
     const app = await buildApp({ config: testConfig(), metrics, delivery, tickIntervalMs: 0, memory: { heapUsedBytes: () => 0 } });
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       await app.close();
       await queue.close();
       rmSync(dir, { recursive: true, force: true });

@@ -8,7 +8,7 @@
 // durable queue and Loki exporter, into a Loki stand-in on a real socket; windows closed by a
 // manual clock.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
 import type { CorrelationEvent, LogSummary } from '../../../src/model/types.js';
@@ -17,11 +17,6 @@ import { ManualClock } from '../../helpers/app.js';
 import { durableTestApp } from '../../helpers/durable-app.js';
 import type { HttpSink } from '../../sinks/http-sink.js';
 import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CIRCUIT = 'CKT-REF-7';
@@ -44,10 +39,10 @@ interface Engine {
 /** The app on a manual clock, its durable delivery to a Loki stand-in, `env` over the defaults. */
 async function engine(env: Record<string, string>): Promise<Engine> {
   const loki = await createLokiSink().up();
-  cleanups.push(() => loki.down());
+  onTestFinished(() => loki.down());
   const clock = new ManualClock(Date.now());
   const { app, delivery, close } = await durableTestApp({ LOKI_URL: loki.url, CORR_WINDOW_SECONDS: '5', ...env }, clock);
-  cleanups.push(close);
+  onTestFinished(close);
   return { app, loki, delivery, clock };
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { metricSum } from '@obs/test-support/prometheus-text';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { otlpJsonToProto } from '../../fixtures/otlp-json-to-proto.js';
 import { metricValue } from '../../helpers/app.js';
 import { type DurableTestApp, durableTestApp } from '../../helpers/durable-app.js';
@@ -21,14 +21,9 @@ import type { HttpSink } from '../../sinks/http-sink.js';
 import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js';
 import { decodeOtlpLogsJson, decodeOtlpLogsProtobuf, type OtlpLogRecord } from '../../sinks/otlp-logs-decode.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
 async function lokiUp(): Promise<HttpSink<LokiReceivedEntry>> {
   const sink = await createLokiSink().up();
-  cleanups.push(() => sink.down());
+  onTestFinished(() => sink.down());
   return sink;
 }
 
@@ -39,7 +34,7 @@ async function engine(env: Record<string, string>): Promise<DurableTestApp> {
     EXPORT_RETRY_MAX_MS: '200',
     ...env,
   });
-  cleanups.push(() => started.close());
+  onTestFinished(() => started.close());
   return started;
 }
 
@@ -144,7 +139,7 @@ describe('Loki, OTLP logs forwarded as received (LOKI_OTLP_LOGS_FORM=otlp, the d
     const loki = await lokiUp();
     const { app, delivery } = await engine({ LOKI_URL: loki.url, ENGINE_OTLP_GRPC_PORT: '0', HOST: '127.0.0.1' });
     await app.ready();
-    cleanups.push(() => closeClients());
+    onTestFinished(() => closeClients());
     const message = otlpJsonToProto('logs', request('g'));
     const { error } = await grpcCall(`127.0.0.1:${app.engine.state.otlpGrpcPort}`, 'logs', message, { gzip: true });
     expect(error).toBeUndefined();
@@ -175,7 +170,7 @@ describe('Loki, OTLP logs forwarded as received (LOKI_OTLP_LOGS_FORM=otlp, the d
   it('with Datadog too: Datadog gets each record, Loki the request, each once', async () => {
     const loki = await lokiUp();
     const datadog = await createDatadogSink('dd-key').up();
-    cleanups.push(() => datadog.down());
+    onTestFinished(() => datadog.down());
     const { app, delivery } = await engine({
       LOKI_URL: loki.url,
       DATADOG_API_KEY: 'dd-key',
@@ -216,9 +211,9 @@ describe('Loki, OTLP logs forwarded, the built engine killed', () => {
     const loki = createLokiSink();
     await loki.up();
     await loki.down(); // its port, nothing listening
-    cleanups.push(() => loki.down());
+    onTestFinished(() => loki.down());
     const dir = mkdtempSync(join(tmpdir(), 'otlp-forward-kill-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const env = {
       ENGINE_DATA_DIR: dir,
       LOKI_URL: loki.url,
@@ -227,7 +222,7 @@ describe('Loki, OTLP logs forwarded, the built engine killed', () => {
       EXPORT_RETRY_MAX_MS: '200',
     };
     const first = await EngineProcess.start(env);
-    cleanups.push(() => first.kill9());
+    onTestFinished(() => first.kill9());
     const res = await fetch(`${first.url}/api/otlp/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-protobuf' },
@@ -237,7 +232,7 @@ describe('Loki, OTLP logs forwarded, the built engine killed', () => {
     await first.kill9();
     await loki.up();
     const second = await EngineProcess.start(env);
-    cleanups.push(() => second.kill9());
+    onTestFinished(() => second.kill9());
     await loki.waitFor(() => forwarded(loki).length >= 5, 20_000, 'the forwarded request');
     expect(forwarded(loki).map((e) => own(e.otlp as OtlpLogRecord))).toEqual(
       decodeOtlpLogsProtobuf(otlpJsonToProto('logs', request('k'))).map(own),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { createDelivery } from '../../../src/delivery/create-delivery.js';
 import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
@@ -31,21 +31,16 @@ import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js
 import { createOtlpTraceSink } from '../../sinks/otlp-sink.js';
 import { makeEvent, makeLog } from '../../sinks/records.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
-
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'queue-rows-test-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 async function lokiSink(): Promise<HttpSink<LokiReceivedEntry>> {
   const sink = createLokiSink();
   await sink.up();
-  cleanups.push(() => sink.down());
+  onTestFinished(() => sink.down());
   return sink;
 }
 
@@ -61,7 +56,7 @@ function startDelivery(dataDir: string, lokiUrl: string, tempoUrl?: string): Dur
   const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
   const delivery = createDelivery(config, { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' }) as DurableDelivery;
   delivery.start();
-  cleanups.push(() => delivery.shutdown(500));
+  onTestFinished(() => delivery.shutdown(500));
   return delivery;
 }
 
@@ -86,7 +81,7 @@ const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans:
 describe('queue rows', () => {
   it('stores logs as their heads and Loki lines, as tuples when a line cannot hold an attribute, and reads every field back', async () => {
     const queue = new DurableQueue({ dir: tempDir(), consumers: ['a'], sync: 'normal' });
-    cleanups.push(() => queue.close());
+    onTestFinished(() => queue.close());
     const bare = makeLog(2, {
       env: undefined,
       host: undefined,
@@ -177,7 +172,7 @@ describe('queue rows', () => {
     const loki = await lokiSink();
     const tempo = createOtlpTraceSink();
     await tempo.up();
-    cleanups.push(() => tempo.down());
+    onTestFinished(() => tempo.down());
     const dir = tempDir();
     const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'tempo'], sync: 'normal' });
     const head = JSON.stringify(['4bf92f3577b34da6a3ce929d0e0e0009', '2025-11-24T16:01:00.000Z', 'WARN', { circuit_id: ['C-1'] }]);
