@@ -1,6 +1,6 @@
 // The bench's Loki stand-in counts the entries of both push bodies Loki takes: JSON (gzip or not)
 // and protobuf with snappy as the engine's exporter encodes it, whatever else the protobuf carries
-// (labels, timestamps, structured metadata). The sink reads protobuf with the engine's built
+// (labels, timestamps, structured metadata); and the entries of Datadog intake requests. The sink reads protobuf with the engine's built
 // reader, so the engine is built first (make test does).
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -86,6 +86,33 @@ describe('bench Loki sink', () => {
       eventEntries: 3,
       otlpPushes: 2,
       otlpRecords: a.items + b.items,
+    });
+  });
+
+  it("counts the entries of Datadog intake requests, gzip or not, the engine's events apart", async () => {
+    const before = await count(4, 2);
+    const intake = async (entries: object[], gzip: boolean) =>
+      (
+        await fetch(`${url}/api/v2/logs`, {
+          method: 'POST',
+          body: gzip ? gzipSync(JSON.stringify(entries)) : JSON.stringify(entries),
+          headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+        })
+      ).status;
+    expect(
+      await intake(
+        [
+          { message: 'a', service: 'beorn' },
+          { message: 'b', service: 'correlation-engine' },
+        ],
+        true,
+      ),
+    ).toBe(202);
+    expect(await intake([{ message: 'c', service: 'arda' }], false)).toBe(202);
+    expect(await count(before.pushes + 2, 2)).toMatchObject({
+      entries: before.entries + 3,
+      pushes: before.pushes + 2,
+      eventEntries: before.eventEntries + 1,
     });
   });
 });

@@ -31,6 +31,7 @@ describe('micro-benchmarks against the built engine', () => {
   it.each([
     ['json', {}],
     ['protobuf', { LOKI_FORMAT: 'protobuf' }],
+    ['datadog', { EXPORTER: 'datadog' }],
   ])('exporter.ts drains every queued record into the sink (%s)', (_format, env) => {
     const [r] = runMicro('exporter.ts', ['2000'], env);
     expect(r?.records).toBeGreaterThanOrEqual(2000);

@@ -1,7 +1,8 @@
-// Micro-benchmark of the Loki exporter alone: a durable queue pre-filled with normalized logs
+// Micro-benchmark of one exporter alone: a durable queue pre-filled with normalized logs
 // (workload 1 records run through the engine's own normalizer) and 3 correlation events per
-// request (in rows of 99, as window sweeps queue them), drained by the engine's
-// LokiExporter into the bench's Loki sink. Prints entries/s (wall and CPU time of the drain).
+// request (in rows of 99, as window sweeps queue them), drained by the engine's LokiExporter
+// (or, with EXPORTER=datadog, its DatadogExporter) into the bench's sink, which stands in for
+// both. Prints entries/s (wall and CPU time of the drain).
 // ENGINE_DIST=<dir> points at another build of correlation-engine/dist (for A/B runs).
 // LOKI_FORMAT=protobuf drains in Loki's protobuf + snappy body instead of JSON + gzip.
 // Usage: node src/micro/exporter.ts [records=100000]
@@ -23,8 +24,11 @@ const { DurableQueue } = (await import(
 const { LokiExporter } = (await import(
   dist('delivery/loki/loki-exporter.js')
 )) as typeof import('../../../correlation-engine/src/delivery/loki/loki-exporter.ts');
+const { DatadogExporter } = (await import(
+  dist('delivery/datadog/datadog-exporter.js')
+)) as typeof import('../../../correlation-engine/src/delivery/datadog/datadog-exporter.ts');
 const { createMetrics } = (await import(dist('metrics.js'))) as typeof import('../../../correlation-engine/src/metrics.ts');
-const { exporterMetricsFrom } = (await import(
+const { exporterMetricsFrom, DATADOG_LIMITS } = (await import(
   dist('delivery/create-delivery.js')
 )) as typeof import('../../../correlation-engine/src/delivery/create-delivery.ts');
 const { DurableDelivery } = (await import(
@@ -32,6 +36,8 @@ const { DurableDelivery } = (await import(
 )) as typeof import('../../../correlation-engine/src/delivery/durable-delivery.ts');
 
 const total = Number(process.argv[2] ?? 100_000);
+const target = process.env.EXPORTER ?? 'loki';
+if (target !== 'loki' && target !== 'datadog') throw new Error(`EXPORTER must be loki or datadog, not ${target}`);
 const dir = mkdtempSync(join(tmpdir(), 'obs-exporter-bench-'));
 const sink = new Proc(process.execPath, [fileURLToPath(new URL('../servers/loki-sink.ts', import.meta.url))], {
   core: process.env.SINK_CORE,
@@ -40,7 +46,7 @@ const sink = new Proc(process.execPath, [fileURLToPath(new URL('../servers/loki-
 process.once('exit', () => sink.child.kill('SIGKILL'));
 const url = (await sink.waitFor(/listening (http:\S+)/))[1] as string;
 
-const queue = new DurableQueue({ dir, consumers: ['loki'], sync: 'full' });
+const queue = new DurableQueue({ dir, consumers: [target], sync: 'full' });
 const delivery = new DurableDelivery({
   queue,
   // Ships every log (builds since the queue skips logs no exporter ships ask; older ones do not).
@@ -95,7 +101,8 @@ for (let b = 0; n < total; b++) {
     n += 99;
   }
 }
-const exporter = new LokiExporter({
+// What every exporter takes (create-delivery.ts builds the same from the engine's settings).
+const common = {
   queue,
   metrics: exporterMetricsFrom(createMetrics({ instanceId: 'bench', defaultMetrics: false })),
   logger: { info() {}, warn() {}, error() {} },
@@ -106,16 +113,26 @@ const exporter = new LokiExporter({
   lingerMs: 200,
   retry: { initialMs: 100, maxMs: 1000, maxAttempts: 0 },
   requestTimeoutMs: 10_000,
-  baseUrl: url,
-  format: process.env.LOKI_FORMAT === 'protobuf' ? 'protobuf' : 'json',
-  exportOtlpLogs: false,
-  otlpLogsForm: 'otlp',
-  traceIdLabel: false,
-  maxLineBytes: 256 * 1024,
-  // One name for both bounds here, as in create-delivery.ts: the Loki push size wins.
-  batchMaxBytes: 1024 * 1024,
-  defaultEnv: 'bench',
-} as ConstructorParameters<typeof LokiExporter>[0]);
+};
+// Datadog's intake limits from the build, and the engine's EXPORT_BATCH_MAX_BYTES default, the
+// bound of a batch read for it (create-delivery.ts).
+const datadog = { ...DATADOG_LIMITS, defaultEnv: 'bench', hostname: 'bench', batchMaxBytes: 4 * 1024 * 1024 };
+const exporter =
+  target === 'datadog' ? new DatadogExporter({ ...common, ...datadog, url: `${url}/api/v2/logs`, apiKey: 'bench' }) : lokiExporter();
+function lokiExporter() {
+  return new LokiExporter({
+    ...common,
+    baseUrl: url,
+    format: process.env.LOKI_FORMAT === 'protobuf' ? 'protobuf' : 'json',
+    exportOtlpLogs: false,
+    otlpLogsForm: 'otlp',
+    traceIdLabel: false,
+    maxLineBytes: 256 * 1024,
+    // One name for both bounds here, as in create-delivery.ts: the Loki push size wins.
+    batchMaxBytes: 1024 * 1024,
+    defaultEnv: 'bench',
+  } as ConstructorParameters<typeof LokiExporter>[0]);
+}
 // PROFILE=<file.cpuprofile>: profile the drain only (not the fill).
 const session = process.env.PROFILE ? new Session() : undefined;
 if (session) {

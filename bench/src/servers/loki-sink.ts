@@ -6,6 +6,9 @@
 // log records; and Loki's own OTLP endpoint (POST /otlp/v1/logs), where the engine forwards the
 // OTLP logs it ships, counted apart (`lokiOtlpRecords`). Loki entries of the engine's correlation events (stream service="correlation-engine")
 // are counted apart too, so the bench can tell when every accepted log was delivered.
+// And Datadog's logs intake (POST /api/v2/logs, a gzipped JSON array, answered 202): its entries
+// count as entries, the engine's events (service correlation-engine) as eventEntries too, so the
+// exporter micro-benchmark drains either exporter into the same stand-in.
 import { createServer } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { uncompressSync } from 'snappy';
@@ -53,6 +56,18 @@ const server = createServer((req, res) => {
       lastAt = Date.now();
       return;
     }
+    if (req.url === '/api/v2/logs') {
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end('{}');
+      const raw = Buffer.concat(chunks);
+      const intake = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as {
+        service?: string;
+      }[];
+      entries += intake.length;
+      for (const e of intake) if (e.service === EVENT_SERVICE) eventEntries++;
+      counted();
+      return;
+    }
     // Answer first, count after: the exporter's measured throughput should not include the
     // stand-in's own decoding time (the counting still happens, on the sink's core).
     res.writeHead(204);
@@ -71,15 +86,20 @@ const server = createServer((req, res) => {
         if (s.stream?.service === EVENT_SERVICE) eventEntries += n;
       }
     }
-    pushes++;
-    const now = Date.now();
-    if (firstAt === 0) {
-      firstAt = now;
-      firstPushEntries = entries;
-    }
-    lastAt = now;
+    counted();
   });
 });
+
+/** A push of entries was counted: when the first and the last arrived. */
+function counted(): void {
+  pushes++;
+  const now = Date.now();
+  if (firstAt === 0) {
+    firstAt = now;
+    firstPushEntries = entries;
+  }
+  lastAt = now;
+}
 
 /**
  * Entries in a Loki PushRequest (logproto), and how many are the engine's events: field 1 of the

@@ -1,8 +1,8 @@
 // Pure mapping from queued records to Datadog logs-intake v2 bodies (JSON arrays), within its
 // limits: at most 1000 entries and 5 MB uncompressed per request, 1 MB per entry.
 import { BUSINESS_KEYS, type CorrelationEvent, type NormalizedLog } from '../../model/types.js';
-import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
-import type { QueuedRecord } from '../queue/queue-rows.js';
+import { ENGINE_SERVICE, hasOwnProperties, lowerSeverity, truncateUtf8 } from '../encoding-helpers.js';
+import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
 
 export interface DatadogEncodingOptions {
   maxEntriesPerRequest: number;
@@ -31,21 +31,29 @@ function ddTraceId(traceId: string): string {
   return BigInt(`0x${traceId.slice(16)}`).toString(10);
 }
 
-function tags(pairs: Record<string, string | undefined>): string {
-  return Object.entries(pairs)
-    .filter(([, v]) => v)
-    .map(([k, v]) => `${k}:${(v as string).replace(/,/g, '_')}`)
-    .join(',');
+/**
+ * `tags` with `name:value` appended, when there is a value. A comma would end the tag early (it
+ * separates them in `ddtags`), so it becomes `_`. Written out rather than mapped over an object's
+ * entries: it runs for every log shipped.
+ */
+function withTag(tags: string, name: string, value: string | undefined): string {
+  if (!value) return tags;
+  const tag = `${name}:${value.includes(',') ? value.replaceAll(',', '_') : value}`;
+  return tags === '' ? tag : `${tags},${tag}`;
+}
+
+function logTags(log: LogHead, options: DatadogEncodingOptions): string {
+  return withTag(withTag(withTag('', 'env', log.env ?? options.defaultEnv), 'source', log.source), 'format', log.format);
 }
 
 function logEntry(log: NormalizedLog, options: DatadogEncodingOptions): Record<string, unknown> {
   const entry: Record<string, unknown> = {
     message: log.message,
     ddsource: SOURCE,
-    ddtags: tags({ env: log.env ?? options.defaultEnv, source: log.source, format: log.format }),
+    ddtags: logTags(log, options),
     hostname: log.host ?? options.hostname,
     service: log.service,
-    status: log.severity.toLowerCase(),
+    status: lowerSeverity(log.severity),
     timestamp: Math.floor(log.timeUnixMs),
   };
   if (log.traceId) {
@@ -57,7 +65,7 @@ function logEntry(log: NormalizedLog, options: DatadogEncodingOptions): Record<s
     entry['dd.span_id'] = BigInt(`0x${log.spanId}`).toString(10);
   }
   for (const key of BUSINESS_KEYS) if (log.keys[key]) entry[key] = log.keys[key];
-  if (Object.keys(log.attributes).length > 0) entry.attributes = log.attributes;
+  if (hasOwnProperties(log.attributes)) entry.attributes = log.attributes;
   return entry;
 }
 
@@ -67,10 +75,10 @@ function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions): R
       `correlation window ${event.traceId}: ${event.spanCount} spans, ${event.logCount} logs, ` +
       `${event.errorCount} errors across ${event.services.join(', ') || 'no service'}`,
     ddsource: SOURCE,
-    ddtags: tags({ env: options.defaultEnv, kind: 'correlation' }),
+    ddtags: withTag(withTag('', 'env', options.defaultEnv), 'kind', 'correlation'),
     hostname: options.hostname,
     service: ENGINE_SERVICE,
-    status: (event.highestSeverity ?? 'INFO').toLowerCase(),
+    status: lowerSeverity(event.highestSeverity ?? 'INFO'),
     timestamp: Date.parse(event.windowEnd) || Date.now(),
     trace_id: event.traceId,
     'dd.trace_id': /^[0-9a-f]{32}$/.test(event.traceId) ? ddTraceId(event.traceId) : undefined,
@@ -83,13 +91,22 @@ function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions): R
   return entry;
 }
 
+/**
+ * Whether an entry's JSON is within the bound. A UTF-16 code unit is at most 3 bytes of UTF-8, so
+ * a short entry fits without its bytes counted here (the caller counts them once, for the
+ * request's bound).
+ */
+function fits(json: string, maxEntryBytes: number): boolean {
+  return json.length * 3 <= maxEntryBytes || Buffer.byteLength(json) <= maxEntryBytes;
+}
+
 /** Serializes one entry, cutting it to `maxEntryBytes` (message shortened, bulky parts dropped). */
-export function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): string {
+function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): string {
   // Datadog takes records one by one; OTLP requests as received are for Loki's OTLP endpoint.
   if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a Datadog entry');
   const entry = record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options);
   let json = JSON.stringify(entry);
-  if (Buffer.byteLength(json) <= options.maxEntryBytes) return json;
+  if (fits(json, options.maxEntryBytes)) return json;
   delete entry.attributes;
   if (record.kind === 'event') entry.correlation = { ...record.event, detail: undefined, truncated: true };
   entry.truncated = true;

@@ -1,13 +1,10 @@
 // Dual-writes logs and correlation events to Datadog's logs intake v2. Constructed only when
 // DATADOG_API_KEY is set; the key goes into one request header and nowhere else (not into logs,
 // errors or dead-letter files).
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzipBody } from '../gzip-body.js';
 import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildDatadogRequests, type DatadogEncodingOptions } from './datadog-encoding.js';
-
-const gzipAsync = promisify(gzip);
 
 export interface DatadogExporterOptions extends Omit<QueueExporterOptions, 'name' | 'url'>, DatadogEncodingOptions {
   /** Full intake URL, e.g. https://http-intake.logs.datadoghq.com/api/v2/logs. */
@@ -39,7 +36,7 @@ export class DatadogExporter extends QueueExporter {
   protected async encode(records: QueuedRecord[]): Promise<EncodedBatch> {
     const requests = await Promise.all(
       buildDatadogRequests(records, this.datadog).map(async (r) => ({
-        body: await gzipAsync(r.json),
+        body: await gzipBody(r.json),
         headers: this.headers,
         records: r.records,
       })),

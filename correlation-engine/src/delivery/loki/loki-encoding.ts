@@ -6,7 +6,7 @@
 import type { CorrelationEvent, NormalizedLog } from '../../model/types.js';
 import { BUSINESS_KEYS } from '../../model/types.js';
 import { ProtoWriter, varintSize } from '../../wire/proto-writer.js';
-import { ENGINE_SERVICE, truncateUtf8 } from '../encoding-helpers.js';
+import { ENGINE_SERVICE, lowerSeverity, truncateUtf8 } from '../encoding-helpers.js';
 import type { EventHead, LogHead, QueuedLogRecord, QueuedRecord } from '../queue/queue-rows.js';
 import { lokiLineJson } from './loki-line.js';
 
@@ -113,7 +113,7 @@ function logHeadEntry(
 ): { labels: Record<string, string>; entry: LokiEntry } {
   const labels: Record<string, string> = { service: log.service, env: log.env ?? options.defaultEnv };
   if (options.traceIdLabel && log.traceId) labels.trace_id = log.traceId;
-  const metadata: Record<string, string> = { level: log.severity.toLowerCase() };
+  const metadata: Record<string, string> = { level: lowerSeverity(log.severity) };
   if (log.traceId) metadata.trace_id = log.traceId;
   if (log.spanId) metadata.span_id = log.spanId;
   for (const key of BUSINESS_KEYS) {
@@ -156,7 +156,7 @@ function eventEntry(
   const labels: Record<string, string> = { service: ENGINE_SERVICE, env: options.defaultEnv };
   if (options.traceIdLabel) labels.trace_id = head.traceId;
   const metadata: Record<string, string> = { trace_id: head.traceId, kind: 'correlation' };
-  if (head.highestSeverity) metadata.level = head.highestSeverity.toLowerCase();
+  if (head.highestSeverity) metadata.level = lowerSeverity(head.highestSeverity);
   for (const key of BUSINESS_KEYS) {
     const values = head.keys[key];
     if (values && values.length > 0) metadata[key] = values.join(',');

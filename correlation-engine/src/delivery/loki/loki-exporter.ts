@@ -1,17 +1,11 @@
 // Ships normalized logs and correlation events to Loki's push API, and OTLP logs requests as
 // received to its OTLP endpoint (loki-otlp-forward.ts).
-import { promisify } from 'node:util';
-import { constants, gzip } from 'node:zlib';
 import { compress as snappyCompress } from 'snappy';
+import { gzipBody } from '../gzip-body.js';
 import type { LogHead, QueuedOtlpLogs, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
 import { buildPushes, encodeJsonPush, encodeProtobufPush, type LokiEncodingOptions } from './loki-encoding.js';
 import { otlpForwardRequests } from './loki-otlp-forward.js';
-
-const gzipAsync = promisify(gzip);
-// Fastest level: the exporter shares the engine's core with ingest, so compression time is taken
-// from ingest; on the engine's JSON lines the fastest level loses little ratio against the default.
-const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' | 'url'>, LokiEncodingOptions {
   /** Base URL, e.g. http://loki:3100 (the push path is appended). */
@@ -83,7 +77,7 @@ export class LokiExporter extends QueueExporter {
               records: push.records,
             }
           : {
-              body: await gzipAsync(encodeJsonPush(push.streams), GZIP_OPTIONS),
+              body: await gzipBody(encodeJsonPush(push.streams)),
               headers: { ...base, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
               records: push.records,
             },

@@ -3,17 +3,12 @@
 // Loki indexes as its stream labels (observability-stack/loki keeps only those two), the records
 // travel as they arrived. Loki then stores these logs exactly as it stores the ones the gateway
 // ships: the body as the line, the attributes as structured metadata.
-import { promisify } from 'node:util';
-import { constants, gzip } from 'node:zlib';
 import { UNKNOWN_SERVICE } from '../../model/types.js';
+import { gzipBody } from '../gzip-body.js';
 import { joinJsonRequests, withResourceAttributesJson } from '../otlp-logs/json-logs-rewrite.js';
 import { type ResourceEdit, type ResourceStrings, withResourceAttributes } from '../otlp-logs/proto-logs-rewrite.js';
 import type { QueuedOtlpLogs } from '../queue/queue-rows.js';
 import type { WireRequest } from '../queue-exporter.js';
-
-const gzipAsync = promisify(gzip);
-// The fastest level, as for pushes: the exporter shares the engine's core with ingest.
-const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 /** A string attribute with a value, else undefined (an empty name labels nothing). */
 function named(attributes: ResourceStrings, key: string): string | undefined {
@@ -64,7 +59,7 @@ export async function otlpForwardRequests(queued: readonly QueuedOtlpLogs[], o: 
           : JSON.stringify(joinJsonRequests(records.map((q) => withResourceAttributesJson(JSON.parse(q.body as string), edit))));
       const contentType = format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
       requests.push(
-        gzipAsync(body, GZIP_OPTIONS).then((gzipped) => ({
+        gzipBody(body).then((gzipped) => ({
           url: o.url,
           body: gzipped,
           headers: { ...o.headers, 'Content-Type': contentType, 'Content-Encoding': 'gzip' },

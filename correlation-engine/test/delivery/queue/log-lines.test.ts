@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { createDelivery } from '../../../src/delivery/create-delivery.js';
 import { buildDatadogRequests } from '../../../src/delivery/datadog/datadog-encoding.js';
@@ -26,50 +26,19 @@ import {
   ROW_LOG_TUPLES,
 } from '../../../src/delivery/queue/queue-rows.js';
 import { createMetrics } from '../../../src/metrics.js';
-import { BUSINESS_KEYS, type NormalizedLog } from '../../../src/model/types.js';
+import { anyLog } from '../../helpers/log-arbitrary.js';
 import { createDatadogSink } from '../../sinks/datadog-sink.js';
 import { createLokiSink } from '../../sinks/loki-sink.js';
 import { makeLog } from '../../sinks/records.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
 
 const decoded = (row: ReturnType<typeof logRow>, n: number): QueuedRecord[] =>
   decodeRow({ seq: 1, kind: 'log', body: row.body, records: n, enqueuedAtMs: 0, encoding: row.encoding ?? 0 });
 
 describe('log rows, any logs (property)', () => {
-  const text = fc.string({ maxLength: 24, unit: 'binary' });
-  // Names the line treats apart (its own fields, `truncated`), Object.prototype's, integer-like ones.
-  const name = fc.oneof(
-    fc.string({ minLength: 1, maxLength: 12, unit: 'binary' }).filter((k) => k !== '__proto__'),
-    fc.constantFrom('message', 'format', 'source', 'host', 'truncated', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'level'),
-    fc.stringMatching(/^[0-9]{1,3}$/),
-  );
-  const value = fc.oneof(text, fc.double(), fc.integer(), fc.boolean());
-  const log: fc.Arbitrary<NormalizedLog> = fc
-    .record({
-      timeUnixMs: fc.double({ min: 0, max: 2 ** 42, noNaN: true }),
-      severity: fc.constantFrom('TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'),
-      service: text,
-      env: fc.option(text, { nil: undefined }),
-      host: fc.option(text, { nil: undefined }),
-      // Long enough, some of them, to be cut to the bound below.
-      message: fc.oneof(text, fc.string({ minLength: 200, maxLength: 3000, unit: 'grapheme' })),
-      traceId: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: undefined }),
-      spanId: fc.option(fc.stringMatching(/^[0-9a-f]{16}$/), { nil: undefined }),
-      keys: fc.dictionary(fc.constantFrom(...BUSINESS_KEYS), text, { maxKeys: 3, noNullPrototype: true }),
-      attributes: fc.dictionary(name, value, { maxKeys: 6, noNullPrototype: true }),
-      format: fc.constantFrom('json', 'rfc5424', 'rfc3164', 'blueplanet', 'keyvalue', 'plain'),
-      source: fc.constantFrom('api', 'otlp'),
-    })
-    .map((l) => ({ ...l }) as NormalizedLog);
-
   it('reads back as tuples do, and makes the same Loki and Datadog bodies', () => {
     fc.assert(
       fc.property(
-        fc.array(log, { minLength: 1, maxLength: 8 }),
+        fc.array(anyLog, { minLength: 1, maxLength: 8 }),
         fc.integer({ min: 120, max: 3000 }),
         fc.boolean(),
         (all, maxLineBytes, traceIdLabel) => {
@@ -114,10 +83,10 @@ describe('log line rows that do not read', () => {
     const dd = createDatadogSink(KEY);
     await loki.up();
     await dd.up();
-    cleanups.push(() => loki.down());
-    cleanups.push(() => dd.down());
+    onTestFinished(() => loki.down());
+    onTestFinished(() => dd.down());
     const dir = mkdtempSync(join(tmpdir(), 'log-lines-test-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'datadog'], sync: 'normal' });
     const head = (n: number) => [
       1764000000000 + n,
@@ -142,6 +111,8 @@ describe('log line rows that do not read', () => {
       row([head(1)], '{"message":"damaged'),
       row([head(2)], '{"message":5}'),
       row([head(3)], long),
+      // Laid out as a line with its message first, and not JSON.
+      row([head(5)], '{"message":"a","format":"plain","source":"api","x":}'),
       // Heads that do not read: not JSON, one short, not an array of heads, a head without a service.
       row('[[1,', '{"message":"a"}'),
       row([head(4)], '{"message":"a"}', '{"message":"b"}'),
@@ -162,7 +133,7 @@ describe('log line rows that do not read', () => {
     const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
     const delivery = createDelivery(config, { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' }) as DurableDelivery;
     delivery.start();
-    cleanups.push(() => delivery.shutdown(500));
+    onTestFinished(() => delivery.shutdown(500));
     // The reader goes on after them.
     await delivery.acceptLogs([makeLog(7)]);
     await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
@@ -172,8 +143,9 @@ describe('log line rows that do not read', () => {
     expect(lines[2]?.startsWith('{"message":"xxx')).toBe(true);
     expect(lines[2]?.endsWith('…[truncated]')).toBe(true);
     expect(Buffer.byteLength(lines[2] ?? '')).toBeLessThanOrEqual(1024);
-    expect(JSON.parse(lines[3] ?? '{}').message).toBe('rec-7');
-    expect(lines).toHaveLength(4);
+    expect(lines[3]).toBe('{"message":"a","format":"plain","source":"api","x":}');
+    expect(JSON.parse(lines[4] ?? '{}').message).toBe('rec-7');
+    expect(lines).toHaveLength(5);
     expect(loki.accepted[0]?.labels).toEqual({ service: 'bpocore', env: 'test' });
     expect(loki.accepted[0]?.metadata).toEqual({ level: 'warn', circuit_id: 'C-1' });
     expect(dd.accepted.map((a) => a.entry.message)).toEqual(['rec-7']);
@@ -184,6 +156,6 @@ describe('log line rows that do not read', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as { reason: string });
     expect(aside('loki').map((a) => a.reason)).toEqual(Array(4).fill('undecodable queue entry'));
-    expect(aside('datadog').map((a) => a.reason)).toEqual(Array(7).fill('undecodable queue entry'));
+    expect(aside('datadog').map((a) => a.reason)).toEqual(Array(8).fill('undecodable queue entry'));
   });
 });
