@@ -1,5 +1,6 @@
-// Phase `exporter` (BENCH_ONLY=exporter). The Loki exporter's drain of a backlog against workload
-// 1's ingest rate (issue 16), both measured in the same rounds.
+// Phase `exporter` (BENCH_ONLY=exporter). The Loki exporter's drain of a backlog, and the Datadog
+// exporter's, against workload 1's ingest rate (issue 16), all measured in the same rounds. The
+// bench's sink stands in for both backends.
 import { CONNECTIONS, ROUND_WARMUP, RUNS, SECONDS, WINDOW_SECONDS } from '../knobs.ts';
 import type { Phase } from '../phase.ts';
 import { freePort, sleep } from '../procs.ts';
@@ -39,22 +40,35 @@ async function roundIngest(sink: Sink, run: number): Promise<number> {
   return s.itemsPerSec;
 }
 
+/** The backends a drain is timed into: the engine's variables that send its records to the sink's port. */
+const BACKENDS = {
+  loki: { name: 'Loki', env: (port: number) => ({ LOKI_URL: `http://127.0.0.1:${port}` }) },
+  datadog: {
+    name: 'Datadog',
+    env: (port: number) => ({ DATADOG_API_KEY: 'bench-key', DATADOG_LOGS_URL: `http://127.0.0.1:${port}/api/v2/logs` }),
+  },
+} as const;
+type Backend = keyof typeof BACKENDS;
+
 /**
- * One drain: a warmed-up engine fills its queue with Loki down, then the sink comes up on Loki's port. The
+ * One drain: a warmed-up engine fills its queue with the backend down, then the sink comes up on its port. The
  * rate is timed from the first push's arrival to the last one's, over the entries after the first
  * push: the exporter's steady pace, not the backoff it was in when the sink came up (up to
  * EXPORT_RETRY_MAX_MS of waiting, a sizable share of a drain of a few seconds).
  */
-async function exporterDrain(run: number): Promise<Drain> {
-  log(`exporter throughput, round ${run + 1}/${RUNS}: warm an engine up, fill its queue with Loki down, then time the drain into the sink`);
+async function exporterDrain(run: number, backend: Backend): Promise<Drain> {
+  const { name } = BACKENDS[backend];
+  log(
+    `exporter throughput, round ${run + 1}/${RUNS}: warm an engine up, fill its queue with ${name} down, then time the drain into the sink`,
+  );
   const port = await freePort();
   const engine = await startEngine(
-    { LOKI_URL: `http://127.0.0.1:${port}`, EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
-    `exporter-${run}`,
+    { ...BACKENDS[backend].env(port), EXPORT_RETRY_INITIAL_MS: '50', EXPORT_RETRY_MAX_MS: '200' },
+    `exporter-${backend}-${run}`,
   );
-  // Warmed up as the round's ingest engine was (workload 1 for ROUND_WARMUP seconds, Loki up and
-  // delivering), so the drain runs compiled exporter code as it would after an outage in a live
-  // deployment, not a fresh process's first pass through it. Then Loki goes down, empty-handed.
+  // Warmed up as the round's ingest engine was (workload 1 for ROUND_WARMUP seconds, the backend up
+  // and delivering), so the drain runs compiled exporter code as it would after an outage in a live
+  // deployment, not a fresh process's first pass through it. Then the backend goes down, empty-handed.
   const warmSink = await startSink(port);
   await warmUp(engine.url, 'logs', ROUND_WARMUP);
   await sleep(WINDOW_SECONDS * 1000 + 1000); // the warm-up's windows close and their events go out too
@@ -88,80 +102,96 @@ async function exporterDrain(run: number): Promise<Drain> {
     engineCpuShare: seconds > 0 ? round(drainCpuSeconds / seconds, 2) : 0,
   };
   log(
-    `exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
+    `${name} exporter drained ${c.entries} entries in ${drain.drainSeconds} s after the first push: ${Math.round(rate)}/s, engine CPU ${round(drainCpuSeconds, 2)} s (${drain.engineCpuUsPerEntry} µs/entry)`,
   );
   return drain;
 }
+
+/** A backend's figures: the median of its rounds. */
+function drainFigures(rounds: ExporterRound[]) {
+  const mid = (pick: (d: ExporterRound) => number) => median(rounds.map(pick));
+  return {
+    runs: rounds,
+    filledRecords: mid((d) => d.filledRecords),
+    deliveredEntries: mid((d) => d.deliveredEntries),
+    drainSeconds: round(
+      mid((d) => d.drainSeconds),
+      2,
+    ),
+    entriesPerSec: round(mid((d) => d.entriesPerSec)),
+    engineCpuUsPerEntry: round(
+      mid((d) => d.engineCpuUsPerEntry),
+      2,
+    ),
+    engineCpuShare: round(
+      mid((d) => d.engineCpuShare),
+      2,
+    ),
+    ingestRecordsPerSec: round(mid((d) => d.ingestRecordsPerSec)),
+    ratio: round(
+      mid((d) => d.ratio),
+      3,
+    ),
+  };
+}
+
+/** Where each backend's figures go in results.json. */
+const FIGURE: Record<Backend, string> = { loki: 'exporter', datadog: 'exporterDatadog' };
 
 export const exporterPhase: Phase = {
   name: 'exporter',
   async run(r) {
     const { figures, targets } = r;
-    // Each round measures workload 1's ingest on a fresh engine, then a drain: the backlog is built
-    // while Loki is down (nothing listens on its port), then the sink comes up and the exporter
-    // drains with the engine otherwise idle, its own throughput on one core. RUNS rounds (a drain
-    // is a few seconds: one is at the mercy of the machine's moods), the median of the rounds'
-    // ratios.
-    const rounds: ExporterRound[] = [];
+    // Each round measures workload 1's ingest on a fresh engine, then a drain per backend: the
+    // backlog is built while the backend is down (nothing listens on its port), then the sink comes
+    // up and the exporter drains with the engine otherwise idle, its own throughput on one core.
+    // RUNS rounds (a drain is a few seconds: one is at the mercy of the machine's moods), the
+    // median of the rounds' ratios.
+    const rounds: Record<Backend, ExporterRound[]> = { loki: [], datadog: [] };
     for (let run = 0; run < RUNS; run++) {
       const ingest = await roundIngest(r.sink, run);
-      const drain = await exporterDrain(run);
-      const ratio = ingest > 0 ? round(drain.entriesPerSec / ingest, 3) : 0;
-      log(`exporter round ${run + 1}/${RUNS}: drain ${ratio} x the round's ingest`);
-      rounds.push({ ...drain, ingestRecordsPerSec: round(ingest), ratio });
+      for (const backend of Object.keys(BACKENDS) as Backend[]) {
+        const drain = await exporterDrain(run, backend);
+        const ratio = ingest > 0 ? round(drain.entriesPerSec / ingest, 3) : 0;
+        log(`exporter round ${run + 1}/${RUNS}: ${BACKENDS[backend].name} drain ${ratio} x the round's ingest`);
+        rounds[backend].push({ ...drain, ingestRecordsPerSec: round(ingest), ratio });
+      }
     }
-    const mid = (pick: (d: ExporterRound) => number) => median(rounds.map(pick));
-    const rate = mid((d) => d.entriesPerSec);
-    const ingest = mid((d) => d.ingestRecordsPerSec);
-    const ratio = mid((d) => d.ratio);
-    figures.exporter = {
-      runs: rounds,
-      filledRecords: mid((d) => d.filledRecords),
-      deliveredEntries: mid((d) => d.deliveredEntries),
-      drainSeconds: round(
-        mid((d) => d.drainSeconds),
-        2,
-      ),
-      entriesPerSec: round(rate),
-      engineCpuUsPerEntry: round(
-        mid((d) => d.engineCpuUsPerEntry),
-        2,
-      ),
-      engineCpuShare: round(
-        mid((d) => d.engineCpuShare),
-        2,
-      ),
-      ingestRecordsPerSec: round(ingest),
-      ratio: round(ratio, 3),
-    };
-    // Issue 16: the exporter must never be the bottleneck, with room to catch up after an outage.
-    targets.push(
-      ratioTarget(
-        `exporter throughput (Loki, local sink) vs workload 1 ingest (issue 16; median of ${RUNS} rounds, each an ingest run and a drain on fresh engines)`,
-        rate,
-        'records/s',
-        ingest,
-        ratio,
-        '>=',
-        1.5,
-      ),
-    );
+    for (const backend of Object.keys(BACKENDS) as Backend[]) {
+      const f = drainFigures(rounds[backend]);
+      figures[FIGURE[backend]] = f;
+      // Issue 16: no exporter may be the bottleneck, with room to catch up after an outage.
+      targets.push(
+        ratioTarget(
+          `exporter throughput (${BACKENDS[backend].name}, local sink) vs workload 1 ingest (issue 16; median of ${RUNS} rounds, each an ingest run and a drain per backend on fresh engines)`,
+          f.entriesPerSec,
+          'records/s',
+          f.ingestRecordsPerSec,
+          f.ratio,
+          '>=',
+          1.5,
+        ),
+      );
+    }
   },
   // biome-ignore lint/suspicious/noExplicitAny: the figures are the loose JSON record the phases build
   rows(f: Record<string, any>): Row[] {
     const rows: Row[] = [];
-    if (f.exporter)
-      rows.push([
-        'exporter drain into Loki sink',
-        `${Math.round(f.exporter.entriesPerSec)} entries/s (engine CPU ${Math.round(f.exporter.engineCpuShare * 100)}% of the drain)`,
-        '-',
-        '-',
-        f.exporter.engineCpuUsPerEntry,
-      ]);
+    for (const backend of Object.keys(BACKENDS) as Backend[]) {
+      const d = f[FIGURE[backend]];
+      if (d)
+        rows.push([
+          `exporter drain into ${BACKENDS[backend].name} sink`,
+          `${Math.round(d.entriesPerSec)} entries/s (engine CPU ${Math.round(d.engineCpuShare * 100)}% of the drain)`,
+          '-',
+          '-',
+          d.engineCpuUsPerEntry,
+        ]);
+    }
     if (f.exporter?.ingestRecordsPerSec)
       rows.push([
         'exporter rounds: workload 1 ingest on a fresh engine before each drain (median)',
-        `${Math.round(f.exporter.ingestRecordsPerSec)} records/s (drain ${f.exporter.ratio} x)`,
+        `${Math.round(f.exporter.ingestRecordsPerSec)} records/s (drain: Loki ${f.exporter.ratio} x${f.exporterDatadog ? `, Datadog ${f.exporterDatadog.ratio} x` : ''})`,
         '-',
         '-',
         '-',
