@@ -40,11 +40,15 @@ async function roundIngest(sink: Sink, run: number): Promise<number> {
   return s.itemsPerSec;
 }
 
-/** The backends a drain is timed into: the engine's variables that send its records to the sink's port. */
+/**
+ * The backends a drain is timed into: the engine's variables that send its records to the sink's
+ * port, and where the backend's figures go in results.json.
+ */
 const BACKENDS = {
-  loki: { name: 'Loki', env: (port: number) => ({ LOKI_URL: `http://127.0.0.1:${port}` }) },
+  loki: { name: 'Loki', figure: 'exporter', env: (port: number) => ({ LOKI_URL: `http://127.0.0.1:${port}` }) },
   datadog: {
     name: 'Datadog',
+    figure: 'exporterDatadog',
     env: (port: number) => ({ DATADOG_API_KEY: 'bench-key', DATADOG_LOGS_URL: `http://127.0.0.1:${port}/api/v2/logs` }),
   },
 } as const;
@@ -135,9 +139,6 @@ function drainFigures(rounds: ExporterRound[]) {
   };
 }
 
-/** Where each backend's figures go in results.json. */
-const FIGURE: Record<Backend, string> = { loki: 'exporter', datadog: 'exporterDatadog' };
-
 export const exporterPhase: Phase = {
   name: 'exporter',
   async run(r) {
@@ -159,7 +160,7 @@ export const exporterPhase: Phase = {
     }
     for (const backend of Object.keys(BACKENDS) as Backend[]) {
       const f = drainFigures(rounds[backend]);
-      figures[FIGURE[backend]] = f;
+      figures[BACKENDS[backend].figure] = f;
       // Issue 16: no exporter may be the bottleneck, with room to catch up after an outage.
       targets.push(
         ratioTarget(
@@ -178,7 +179,7 @@ export const exporterPhase: Phase = {
   rows(f: Record<string, any>): Row[] {
     const rows: Row[] = [];
     for (const backend of Object.keys(BACKENDS) as Backend[]) {
-      const d = f[FIGURE[backend]];
+      const d = f[BACKENDS[backend].figure];
       if (d)
         rows.push([
           `exporter drain into ${BACKENDS[backend].name} sink`,
