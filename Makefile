@@ -34,7 +34,7 @@ images-check: ## Build the five images with podman (no Docker) on base-image sta
 	@bash scripts/images/check.sh
 
 .PHONY: bench
-bench: ## Benchmark the engine against a bare Fastify route and the collector on one core (~35 min; see BENCHMARKS.md)
+bench: ## Benchmark the engine against a bare Fastify route and the collector on one core (~55 min; see BENCHMARKS.md)
 	@[ -d node_modules ] || { $(TOOLCHAIN) pnpm install --frozen-lockfile; }
 	@$(TOOLCHAIN) pnpm bench
 

@@ -1,5 +1,6 @@
 // Measured series: warm-up and timed closed-loop runs against one server, their medians, and the
 // ratios between sides measured in rounds.
+import { type GcCost, gcCostBetween, gcNote, gcTotals } from './gc-cost.ts';
 import { connectionsFor, RUNS, SECONDS, WARMUP } from './knobs.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { Proc } from './procs.ts';
@@ -29,6 +30,8 @@ export interface Series {
   cpuUsPerItem: number;
   p50Ms: number;
   p99Ms: number;
+  /** GC of the runs that had a reading (gc-cost.ts): main-thread pauses as a share of the run, V8's helper threads' share of the CPU; medians. */
+  gc?: { pauseShare: number; v8ThreadShare: number };
   runs: LoadResult[];
   /** Durable sides of workload 3: what reached the sink, at what CPU (deliveredOf). */
   delivered?: Delivered;
@@ -50,7 +53,7 @@ export async function series(
   return seriesOf(runs);
 }
 
-export type TimedRun = LoadResult & { cpuUsPerItem: number };
+export type TimedRun = LoadResult & { cpuUsPerItem: number; gc?: GcCost };
 
 /** An untimed closed-loop run that brings the server's code and heap to steady state. */
 export async function warmUp(url: string, workload: LoadOptions['workload'], seconds: number): Promise<void> {
@@ -74,26 +77,44 @@ export async function timedRun(
   seconds: number,
 ): Promise<TimedRun> {
   const logs = workload.startsWith('logs');
+  const gc0 = await gcTotals(url);
+  const threads0 = server.threadCpuSeconds();
   const cpu0 = server.cpuSeconds();
+  const started = performance.now();
   const r = await load({ url, workload, connections: connectionsFor(workload), warmupMs: RUN_LEAD_IN_MS, durationMs: seconds * 1000 });
   // The CPU reading spans the run's short warm-up too; it ran at the same rate, so scale the items.
   const items = itemsWithLeadIn(r.items, seconds);
   const cpuUsPerItem = items > 0 ? ((server.cpuSeconds() - cpu0) * 1e6) / items : 0;
+  // Over the same span as the CPU reading (lead-in included); the threads read before the second
+  // scrape of /metrics, as the first was before theirs, so neither scrape's CPU is in it.
+  const threads1 = server.threadCpuSeconds();
+  const wallMs = performance.now() - started;
+  const gc = gcCostBetween(gc0, await gcTotals(url), wallMs, threads0, threads1);
   log(
-    `${label}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${failures(r)}`,
+    `${label}: ${Math.round(r.itemsPerSec)} ${logs ? 'records' : 'spans'}/s, p50 ${round(r.p50Ms, 2)} ms, p99 ${round(r.p99Ms, 2)} ms, ${round(cpuUsPerItem, 2)} µs CPU/${logs ? 'record' : 'span'}${gcNote(gc, wallMs)}${failures(r)}`,
   );
-  return { ...r, cpuUsPerItem };
+  return gc ? { ...r, cpuUsPerItem, gc } : { ...r, cpuUsPerItem };
 }
 
 /** Medians of the runs. */
 export function seriesOf(runs: TimedRun[]): Series {
-  return {
-    itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
-    cpuUsPerItem: median(runs.map((r) => r.cpuUsPerItem)),
-    p50Ms: median(runs.map((r) => r.p50Ms)),
-    p99Ms: median(runs.map((r) => r.p99Ms)),
+  return withGc(
+    {
+      itemsPerSec: median(runs.map((r) => r.itemsPerSec)),
+      cpuUsPerItem: median(runs.map((r) => r.cpuUsPerItem)),
+      p50Ms: median(runs.map((r) => r.p50Ms)),
+      p99Ms: median(runs.map((r) => r.p99Ms)),
+      runs,
+    },
     runs,
-  };
+  );
+}
+
+/** The series with the medians of the GC readings its runs had (none: left without). */
+function withGc(s: Series, runs: readonly (LoadResult & { gc?: GcCost })[]): Series {
+  const read = runs.flatMap((r) => (r.gc ? [r.gc] : []));
+  if (read.length === 0) return s;
+  return { ...s, gc: { pauseShare: median(read.map((g) => g.pauseShare)), v8ThreadShare: median(read.map((g) => g.v8ThreadShare)) } };
 }
 
 /** Half the capacity in total: each workload at a quarter of its own maximum, in requests/s (50 records a log request). */
@@ -146,16 +167,20 @@ export function medianDelivered(rounds: (Delivered | undefined)[]) {
 export function mergeSeries(parts: Series[]): Series {
   const runs = parts.flatMap((p) => p.runs);
   const pick = (f: (s: Series) => number) => median(parts.map(f));
-  return {
-    itemsPerSec: pick((s) => s.itemsPerSec),
-    cpuUsPerItem: pick((s) => s.cpuUsPerItem),
-    p50Ms: pick((s) => s.p50Ms),
-    p99Ms: pick((s) => s.p99Ms),
+  return withGc(
+    {
+      itemsPerSec: pick((s) => s.itemsPerSec),
+      cpuUsPerItem: pick((s) => s.cpuUsPerItem),
+      p50Ms: pick((s) => s.p50Ms),
+      p99Ms: pick((s) => s.p99Ms),
+      runs,
+    },
     runs,
-  };
+  );
 }
 
 /** One summary row for a measured series: median throughput, latency and server CPU per item. */
 export function seriesRow(label: string, unit: 'records' | 'spans', s: Series): Row {
-  return [label, `${Math.round(s.itemsPerSec)} ${unit}/s`, s.p50Ms, s.p99Ms, round(s.cpuUsPerItem, 2)];
+  const gc = s.gc ? ` (GC: pauses ${round(s.gc.pauseShare * 100, 1)}%, V8 threads ${round(s.gc.v8ThreadShare * 100, 1)}% of CPU)` : '';
+  return [label, `${Math.round(s.itemsPerSec)} ${unit}/s${gc}`, s.p50Ms, s.p99Ms, round(s.cpuUsPerItem, 2)];
 }
