@@ -26,7 +26,7 @@ const METRIC = 'nodejs_gc_duration_seconds_sum';
 const KINDS = ['minor', 'major', 'incremental', 'weakcb'] as const;
 
 /** The totals in a Prometheus text exposition; undefined when it has none. */
-export function parseGcTotals(text: string): GcTotals | undefined {
+function parseGcTotals(text: string): GcTotals | undefined {
   if (!text.includes(METRIC)) return undefined;
   const totals: GcTotals = {};
   for (const kind of KINDS) totals[kind] = metricSum(text, METRIC, { kind });

@@ -31,7 +31,7 @@ export interface Series {
   p50Ms: number;
   p99Ms: number;
   /** GC of the runs that had a reading (gc-cost.ts): main-thread pauses as a share of the run, V8's helper threads' share of the CPU; medians. */
-  gc?: { pauseShare: number; v8ThreadShare: number };
+  gc?: Pick<GcCost, 'pauseShare' | 'v8ThreadShare'>;
   runs: LoadResult[];
   /** Durable sides of workload 3: what reached the sink, at what CPU (deliveredOf). */
   delivered?: Delivered;

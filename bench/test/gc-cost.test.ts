@@ -4,20 +4,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEngine } from '@obs/test-support/engine';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { gcCostBetween, gcTotals, type ThreadCpu } from '../src/gc-cost.ts';
 import { logsWorkload } from '../src/workloads.ts';
 
-const stops: (() => Promise<void>)[] = [];
 const threads = (main: number, v8: number): ThreadCpu => ({ main, v8, libuv: 0, other: 0 });
-afterEach(async () => {
-  for (const stop of stops.splice(0).reverse()) await stop();
-});
 
 async function serve(status: number, body: string): Promise<string> {
   const server: Server = createServer((_req, res) => res.writeHead(status).end(body));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  stops.push(() => new Promise<void>((r) => server.close(() => r())));
+  onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -25,7 +21,7 @@ describe('GC cost of a run', () => {
   it("reads the engine's minor collections while it takes logs, as a share of the run", async () => {
     // A 1 MiB young generation: the logs below fill it many times over.
     const engine = await startEngine({ env: { NODE_OPTIONS: '--max-semi-space-size=1' } });
-    stops.push(() => engine.stop());
+    onTestFinished(() => engine.stop());
     const before = await gcTotals(engine.url);
     expect(before).toBeDefined();
     const started = performance.now();
