@@ -166,8 +166,16 @@ export class ClusterSender {
     const rows = this.queue.read(CONSUMER, this.o.maxBatchRecords ?? 1000, this.o.maxBatchBytes ?? 1024 * 1024);
     const last = rows.at(-1);
     if (last === undefined) return;
-    // Rows this sender wrote itself: text, never bytes.
-    const records = rows.map((r) => {
+    // Rows this sender wrote itself: text, never bytes. One whose body is gone (a damaged disk) is
+    // left out and said so; the others still go.
+    const readable = rows.filter((r) => r.unreadable === undefined);
+    if (readable.length < rows.length) {
+      const lost = rows.length - readable.length;
+      this.o.metrics.clusterDropped.inc({ reason: 'undecodable' }, lost);
+      this.o.logger.error({ records: lost }, 'cluster records lost: their queued bodies could not be read');
+    }
+    if (readable.length === 0) return this.queue.commit(CONSUMER, last.seq);
+    const records = readable.map((r) => {
       const text = r.body as string;
       return text.slice(text.indexOf('\n') + 1);
     });
@@ -182,18 +190,18 @@ export class ClusterSender {
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000)]),
       });
       await res.text().catch(() => '');
-      if (res.ok) return this.taken(rows, last.seq, 'sent');
+      if (res.ok) return this.taken(readable, last.seq, 'sent');
       if (!isRetryableStatus(res.status)) {
         // A gateway refusing everything (credentials rotated on one side only) refuses every send:
         // one line per status per interval, the records of the sends without one counted in it.
-        const recordsNotLogged = this.rejectionLines.record(String(res.status), rows.length);
+        const recordsNotLogged = this.rejectionLines.record(String(res.status), readable.length);
         if (recordsNotLogged !== undefined) {
           this.o.logger.error(
-            { status: res.status, records: rows.length, recordsNotLogged },
+            { status: res.status, records: readable.length, recordsNotLogged },
             'gateway rejected cluster records (recordsNotLogged: rejected since the previous line for this status without one of their own)',
           );
         }
-        return this.taken(rows, last.seq, 'rejected');
+        return this.taken(readable, last.seq, 'rejected');
       }
       failure = `HTTP ${res.status}`;
       retryAfterMs = parseRetryAfterMs(res.headers.get('retry-after'));

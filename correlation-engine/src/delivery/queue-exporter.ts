@@ -299,12 +299,11 @@ export abstract class QueueExporter {
           }
         }
         for (const record of records) out.push(record);
-      } catch {
-        // Cannot happen for rows we wrote ourselves; if it does, keep the raw text for the operator.
-        this.setAside(
-          { exporter: this.name, status: 0, reason: 'undecodable queue entry', records: [bodyText(entry.body)] },
-          Math.max(1, entry.records),
-        );
+      } catch (err) {
+        // Cannot happen for rows we wrote ourselves, short of a damaged disk; if it does, keep the
+        // raw text for the operator, and say why when the body itself could not be read.
+        const reason = entry.unreadable === undefined ? 'undecodable queue entry' : `unreadable queue entry: ${errorText(err)}`;
+        this.setAside({ exporter: this.name, status: 0, reason, records: [bodyText(entry.body)] }, Math.max(1, entry.records));
       }
     }
     return out;

@@ -3,10 +3,12 @@
 // The engine writes one row per accepted request (its records in one body, see exporters/queue-rows.ts); seqs still count
 // records, so depth and positions mean records, while a row is read, sent and committed whole.
 //
-// Storage choice: embedded SQLite (`node:sqlite`, WAL mode) rather than hand-rolled segment files.
+// Storage choice: embedded SQLite (`node:sqlite`, WAL mode) for the rows, their order and the
+// consumers' positions; the rows' bodies in append-only files beside it (body-segments.ts says why).
 // - Torn writes are SQLite's problem, solved: every WAL frame carries a checksum and a commit
 //   marker, so a frame half-written when the process died is ignored on the next open instead of
-//   being read back as a record. Segment files would need our own length prefix + CRC + tail scan.
+//   being read back as a record. A body is on disk before the row pointing at it commits, so a
+//   torn body is never pointed at: no length prefix, CRC or tail scan of our own.
 // - Committing a consumer position and deleting acknowledged rows are single statements in one
 //   file, not a cursor file per exporter kept in step with a directory of segments.
 // - Its throughput is not the engine's bottleneck, with either synchronous setting (docs/delivery.md
@@ -17,6 +19,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { BodySegments, setBodiesAside } from './body-segments.js';
 
 export type EntryKind = 'log' | 'event';
 
@@ -36,7 +39,14 @@ const FREE_PAGES_SLACK = 1024;
 const MAX_VACUUM_PAGES = 2048;
 
 /** Bound parameters per inserted row. */
-const ROW_PARAMS = 7;
+const ROW_PARAMS = 9;
+
+/**
+ * What a row's `body` column holds when its body is in a segment: an empty value of the body's
+ * type, so a read hands back text or bytes as appended.
+ */
+const TEXT_IN_SEGMENT = '';
+const BYTES_IN_SEGMENT = new Uint8Array(0);
 
 const KIND_CODE: Record<EntryKind, number> = { log: 0, event: 1 };
 const KIND_NAME: EntryKind[] = ['log', 'event'];
@@ -53,6 +63,8 @@ export interface QueueEntry {
   enqueuedAtMs: number;
   /** Layout of `body`, as the writer numbered it (0 for rows of builds before this column). */
   encoding: number;
+  /** Set when the row's body could not be read back (its segment file gone or cut short): `body` is then empty. */
+  unreadable?: string;
 }
 
 export interface NewEntry {
@@ -107,6 +119,8 @@ export class DurableQueue {
   private readonly goneStats: StatementSync;
   private readonly deleteUpTo: StatementSync;
   private readonly freePages: StatementSync;
+  private readonly firstSegmentAfter: StatementSync;
+  private readonly bodies: BodySegments;
   private readonly positions = new Map<string, number>();
   private headSeq = 0;
   private bytes = 0;
@@ -121,17 +135,16 @@ export class DurableQueue {
     this.file = join(options.dir, 'queue.db');
     this.consumers = [...options.consumers];
     this.sync = options.sync;
-    this.db = openDatabase(this.file, options.sync, options.onWarning);
+    this.db = openDatabase(this.file, join(options.dir, 'bodies'), options.sync, options.onWarning);
+    this.bodies = new BodySegments(join(options.dir, 'bodies'));
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
     // records (depth stays in records) while a 50-record request costs one row.
-    this.insert = this.db.prepare(
-      'INSERT INTO entries (seq, kind, size, enqueued_at, records, encoding, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insert = this.db.prepare(`INSERT INTO entries (${INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.insertMany = this.db.prepare(
-      `INSERT INTO entries (seq, kind, size, enqueued_at, records, encoding, body) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO entries (${INSERT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
     );
     this.readAfter = this.db.prepare(
-      'SELECT seq, kind, size, enqueued_at, records, encoding, body FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     this.readAfter.setReturnArrays(true);
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
@@ -141,6 +154,9 @@ export class DurableQueue {
     this.goneStats = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total, COUNT(*) AS n FROM entries WHERE seq <= ?');
     this.deleteUpTo = this.db.prepare('DELETE FROM entries WHERE seq <= ?');
     this.freePages = this.db.prepare('PRAGMA freelist_count');
+    this.firstSegmentAfter = this.db.prepare(
+      'SELECT body_segment FROM entries WHERE seq > ? AND body_segment IS NOT NULL ORDER BY seq LIMIT 1',
+    );
     this.headSeq = storedHead(this.db);
     const stored = new Map(
       (this.db.prepare('SELECT consumer, seq FROM cursors').all() as { consumer: string; seq: number }[]).map((r) => [r.consumer, r.seq]),
@@ -149,6 +165,7 @@ export class DurableQueue {
     // disk was accepted and is owed to every exporter that is configured now.
     for (const name of this.consumers) this.positions.set(name, stored.get(name) ?? 0);
     this.trim();
+    this.bodies.releaseBefore(this.firstSegmentInUse(0));
     const sum = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM entries').get() as { total: number };
     this.bytes = sum.total;
   }
@@ -181,7 +198,7 @@ export class DurableQueue {
     let count = 0;
     for (const row of this.readAfter.iterate(after, limit)) {
       // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
-      const [seq, kind, size, enqueuedAt, records, encoding, body] = row as unknown as [
+      const [seq, kind, size, enqueuedAt, records, encoding, stored, segment, offset] = row as unknown as [
         number,
         number,
         number,
@@ -189,12 +206,23 @@ export class DurableQueue {
         number,
         number,
         string | Uint8Array,
+        number | null,
+        number | null,
       ];
       const n = Math.max(1, records);
       if (out.length > 0 && (bytes + size > maxBytes || count + n > limit)) break;
       bytes += size;
       count += n;
-      out.push({ seq, kind: KIND_NAME[kind] ?? 'log', body, records, enqueuedAtMs: enqueuedAt, encoding });
+      const entry: QueueEntry = { seq, kind: KIND_NAME[kind] ?? 'log', body: stored, records, enqueuedAtMs: enqueuedAt, encoding };
+      if (segment !== null) {
+        // Rows of builds before the segments hold their body inline (segment null).
+        const bytesRead = this.bodies.read(segment, offset ?? 0, size);
+        if (bytesRead === undefined) entry.unreadable = `its body (${size} bytes at ${offset} in segment ${segment}) is missing`;
+        else
+          entry.body =
+            typeof stored === 'string' ? bytesRead.toString('utf8') : new Uint8Array(bytesRead.buffer, bytesRead.byteOffset, size);
+      }
+      out.push(entry);
     }
     return out;
   }
@@ -206,10 +234,13 @@ export class DurableQueue {
     // batch instead of three.
     const previous = this.position(consumer);
     const bytes = this.bytes;
+    const release = this.segmentsFreedBy(consumer, seq);
     // A cursor needs no fsync of its own, even with QUEUE_SYNC=full: losing it to a power cut only
     // re-sends batches (at-least-once, as a crash between delivery and commit already does), and
-    // the next append's fsync makes it durable anyway. Appends keep their fsync.
-    const relax = this.sync === 'full';
+    // the next append's fsync makes it durable anyway. Appends keep their fsync. A commit after
+    // which segment files are deleted keeps it: rows that came back after a power cut must not
+    // point into deleted files.
+    const relax = this.sync === 'full' && release === 0;
     if (relax) this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec('BEGIN IMMEDIATE');
     try {
@@ -225,6 +256,7 @@ export class DurableQueue {
     } finally {
       if (relax) this.db.exec('PRAGMA synchronous = FULL');
     }
+    if (release > 0) this.bodies.releaseBefore(release);
   }
 
   /** Records the consumer has not committed yet. Seqs count records without gaps (a rolled-back append's are reused). */
@@ -267,10 +299,39 @@ export class DurableQueue {
     this.closed = true;
     this.listeners.clear();
     this.db.close();
+    this.bodies.close();
   }
 
   private position(consumer: string): number {
     return this.positions.get(consumer) ?? 0;
+  }
+
+  /** The lowest position among the consumers, with `consumer` at `seq` (trim deletes rows up to it). */
+  private lowestPosition(consumer: string, seq: number): number {
+    let low = Number.POSITIVE_INFINITY;
+    for (const name of this.consumers) low = Math.min(low, name === consumer ? seq : this.position(name));
+    return low;
+  }
+
+  /** The segment of the first row after `seq` that has one; the current segment when none does. */
+  private firstSegmentInUse(seq: number): number {
+    const row = this.firstSegmentAfter.get(seq) as { body_segment: number } | undefined;
+    return row?.body_segment ?? this.bodies.span().current;
+  }
+
+  /**
+   * The segment before which every file would be deleted once `consumer` commits `seq` (0 when
+   * none would): the first one a row still needs. Asked only while there is an older segment than
+   * the current one, so a caught-up queue runs no query.
+   */
+  private segmentsFreedBy(consumer: string, seq: number): number {
+    if (this.consumers.length === 0) return 0;
+    const { oldest, current } = this.bodies.span();
+    if (oldest >= current) return 0;
+    const low = this.lowestPosition(consumer, seq);
+    if (!Number.isFinite(low)) return 0;
+    const first = this.firstSegmentInUse(low);
+    return first > oldest ? first : 0;
   }
 
   private flushPending(): void {
@@ -282,16 +343,23 @@ export class DurableQueue {
     const now = Date.now();
     let written = 0;
     try {
+      // The bodies first, in one write (and fdatasync): the rows committed below point at them.
+      const bodies: Uint8Array[] = [];
+      for (const p of batch) for (const e of p.entries) bodies.push(typeof e.body === 'string' ? Buffer.from(e.body) : e.body);
+      const { segment, offsets } = this.bodies.append(bodies, this.sync === 'full');
       this.db.exec('BEGIN IMMEDIATE');
       try {
         // Rows go in ROWS_PER_INSERT at a time, the rest one by one; each row's seq is its last record's.
         const params: (number | string | Uint8Array)[] = [];
+        let row = 0;
         for (const p of batch) {
           for (const e of p.entries) {
-            const size = Buffer.byteLength(e.body);
+            const size = (bodies[row] as Uint8Array).byteLength;
             const records = e.records ?? 0;
             this.headSeq += Math.max(1, records);
-            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.encoding ?? 0, e.body);
+            const stored = typeof e.body === 'string' ? TEXT_IN_SEGMENT : BYTES_IN_SEGMENT;
+            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.encoding ?? 0, stored, segment, offsets[row] as number);
+            row += 1;
             written += size;
             if (params.length === ROW_PARAMS * ROWS_PER_INSERT) {
               this.insertMany.run(...params);
@@ -337,13 +405,16 @@ export class DurableQueue {
   }
 }
 
+/** The columns every insert sets, in the order of its parameters. */
+const INSERT_COLUMNS = 'seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset';
+
 /** Highest seq ever written (AUTOINCREMENT keeps it in sqlite_sequence even after rows are deleted). */
 function storedHead(db: DatabaseSync): number {
   const head = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").get() as { seq: number } | undefined;
   return head?.seq ?? 0;
 }
 
-function openDatabase(file: string, sync: QueueSync, onWarning?: (message: string) => void): DatabaseSync {
+function openDatabase(file: string, bodiesDir: string, sync: QueueSync, onWarning?: (message: string) => void): DatabaseSync {
   try {
     return initDatabase(file, sync);
   } catch (err) {
@@ -355,6 +426,8 @@ function openDatabase(file: string, sync: QueueSync, onWarning?: (message: strin
     for (const suffix of ['', '-wal', '-shm']) {
       if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
     }
+    // Its bodies go with it: the rows of the new database start over in new segments.
+    setBodiesAside(bodiesDir, `${aside}.bodies`);
     onWarning?.(`queue database ${file} could not be opened (${(err as Error).message}); moved to ${aside}, starting empty`);
     return initDatabase(file, sync);
   }
@@ -383,6 +456,9 @@ function initDatabase(file: string, sync: QueueSync): DatabaseSync {
     const columns = db.prepare('PRAGMA table_info(entries)').all() as { name: string }[];
     if (!columns.some((c) => c.name === 'records')) db.exec('ALTER TABLE entries ADD COLUMN records INTEGER NOT NULL DEFAULT 0');
     if (!columns.some((c) => c.name === 'encoding')) db.exec('ALTER TABLE entries ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0');
+    // Where the body is when it is not in `body` (body-segments.ts); null for rows of older builds.
+    if (!columns.some((c) => c.name === 'body_segment')) db.exec('ALTER TABLE entries ADD COLUMN body_segment INTEGER');
+    if (!columns.some((c) => c.name === 'body_offset')) db.exec('ALTER TABLE entries ADD COLUMN body_offset INTEGER');
     db.exec('CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
     db.prepare('SELECT COUNT(*) FROM entries').get();
     return db;

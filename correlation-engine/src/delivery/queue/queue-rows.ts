@@ -303,6 +303,7 @@ export function eventJson(event: CorrelationEvent, linkedText: (log: LogSummary)
 
 /** The records of one queue row, in order; throws UndecodableRowError when it cannot be read. */
 export function decodeRow(entry: QueueEntry): QueuedRecord[] {
+  if (entry.unreadable !== undefined) throw new UndecodableRowError(`row ${entry.seq}: ${entry.unreadable}`);
   if (entry.encoding === ROW_OTLP_LOGS_PROTOBUF || entry.encoding === ROW_OTLP_LOGS_JSON) return [otlpLogsOf(entry)];
   if (typeof entry.body !== 'string') throw new UndecodableRowError(`row ${entry.seq}: bytes where text was expected`);
   if (entry.encoding === ROW_EVENT_SHARED_LINES) return decodeEventHeadLines(entry, true);

@@ -1,0 +1,176 @@
+// The bodies of the durable queue's rows, in append-only segment files beside its database
+// (`<queue dir>/bodies/<number>`). The database keeps each row's place here (segment, offset,
+// length) with its sequence number and kind; the bytes themselves are written once, by one writev
+// per group commit, and leave with the segment file once no row points into it.
+//
+// Why not in the database: a request's body (kilobytes) was a chain of overflow pages there, each
+// page written to the WAL with its own frame, copied again by the checkpoint, and walked and freed
+// again when the delivered row was deleted: about twenty system calls per row, the queue's largest
+// cost on the ingest path. Here the write is sequential and the delete is an unlink.
+//
+// Crash safety stays SQLite's: a body is written (and, with QUEUE_SYNC=full, fdatasync'd) before
+// the transaction holding its row commits, so every committed row points at bytes already on disk.
+// Bytes written for a transaction that never committed (the process died in between) are an
+// orphaned tail no row points at; appends continue after them and they go with their segment.
+
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writevSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * A new segment is started once the current one holds this many bytes: small enough that a
+ * drained backlog gives its disk back soon (at most one segment of delivered bodies stays), large
+ * enough that opening files is rare.
+ */
+export const SEGMENT_BYTES = 8 * 1024 * 1024;
+
+/** Where a group's bodies went: their segment, and each body's offset in it. */
+export interface AppendedBodies {
+  segment: number;
+  offsets: number[];
+}
+
+export class BodySegments {
+  readonly dir: string;
+  private readonly segmentBytes: number;
+  private current: number;
+  private currentFd: number;
+  private currentSize: number;
+  /** Lowest segment number that may still exist on disk. */
+  private oldest: number;
+  /** Read descriptors of older segments, opened when a backlog is read from them. */
+  private readonly readFds = new Map<number, number>();
+
+  constructor(dir: string, segmentBytes = SEGMENT_BYTES) {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    mkdirSync(dir, { recursive: true });
+    const numbers = segmentNumbers(dir);
+    this.oldest = numbers[0] ?? 1;
+    this.current = numbers[numbers.length - 1] ?? 1;
+    // Appends go after whatever the last segment holds, an orphaned tail included.
+    this.currentFd = openSync(this.path(this.current), 'a+');
+    this.currentSize = fstatSync(this.currentFd).size;
+  }
+
+  /**
+   * Writes the bodies one after the other at the end of the current segment (a new one when it is
+   * full), then fdatasyncs it when `sync`. Throws when they could not all be written; the segment's
+   * size is then read again, so the next group goes after whatever part did reach the file.
+   */
+  append(bodies: readonly Uint8Array[], sync: boolean): AppendedBodies {
+    if (this.currentSize >= this.segmentBytes) this.rotate(sync);
+    const offsets: number[] = [];
+    let expected = 0;
+    for (const b of bodies) {
+      offsets.push(this.currentSize + expected);
+      expected += b.byteLength;
+    }
+    try {
+      const written = expected === 0 ? 0 : writevSync(this.currentFd, bodies as Uint8Array[]);
+      if (written !== expected) throw new Error(`short write to ${this.path(this.current)}: ${written} of ${expected} bytes`);
+      if (sync) fdatasyncSync(this.currentFd);
+    } catch (err) {
+      this.currentSize = fstatSync(this.currentFd).size;
+      throw err;
+    }
+    this.currentSize += expected;
+    return { segment: this.current, offsets };
+  }
+
+  /** The body at this place, or undefined when its segment is gone or shorter than the body. */
+  read(segment: number, offset: number, length: number): Buffer | undefined {
+    const fd = segment === this.current ? this.currentFd : this.readFd(segment);
+    if (fd === undefined) return undefined;
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) return undefined;
+      done += n;
+    }
+    return out;
+  }
+
+  /** Deletes the segments before `segment` (never the current one): no row points into them. */
+  releaseBefore(segment: number): void {
+    const until = Math.min(segment, this.current);
+    for (; this.oldest < until; this.oldest += 1) {
+      const fd = this.readFds.get(this.oldest);
+      if (fd !== undefined) {
+        closeSync(fd);
+        this.readFds.delete(this.oldest);
+      }
+      rmSync(this.path(this.oldest), { force: true });
+    }
+  }
+
+  /** Lowest segment number that may still be on disk, and the one appends go to. */
+  span(): { oldest: number; current: number } {
+    return { oldest: this.oldest, current: this.current };
+  }
+
+  close(): void {
+    for (const fd of this.readFds.values()) closeSync(fd);
+    this.readFds.clear();
+    closeSync(this.currentFd);
+  }
+
+  private rotate(sync: boolean): void {
+    closeSync(this.currentFd);
+    this.current += 1;
+    this.currentFd = openSync(this.path(this.current), 'a+');
+    this.currentSize = 0;
+    // The new file's name must survive a power cut as its bytes will.
+    if (sync) syncDirectory(this.dir);
+  }
+
+  private readFd(segment: number): number | undefined {
+    const open = this.readFds.get(segment);
+    if (open !== undefined) return open;
+    try {
+      const fd = openSync(this.path(segment), 'r');
+      this.readFds.set(segment, fd);
+      return fd;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private path(segment: number): string {
+    return join(this.dir, String(segment).padStart(10, '0'));
+  }
+}
+
+/** The segment numbers in the folder, ascending (other files are not the queue's and are left alone). */
+function segmentNumbers(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((name) => /^\d{10}$/.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Moves the bodies folder aside with its database (a queue that could not be opened). */
+export function setBodiesAside(dir: string, aside: string): void {
+  if (existsSync(dir)) renameSync(dir, aside);
+}
