@@ -16,8 +16,9 @@ Usage: scripts/backup.sh [--out DIR] [--only a,b] [--stop] [--volumes-root DIR]
   --out DIR           where timestamped backups go (env BACKUP_DIR, default $repo/backups)
   --only LIST         volumes to back up (default all: $(stack_volume_names))
   --stop              stop the stack during the backup for a consistent copy, start it again after
-                      (otherwise the copy is taken live: fine for Grafana and the queues; Loki,
-                      Tempo and Prometheus may lose their last seconds of writes)
+                      (otherwise the copy is taken live: fine for Grafana and the gateway queue;
+                      Loki, Tempo and Prometheus may lose their last seconds of writes, the engine
+                      queue the rows whose body files changed during the copy)
   --volumes-root DIR  back up plain folders DIR/<volume> instead of docker volumes (env VOLUMES_ROOT)
   -h, --help          this text
 

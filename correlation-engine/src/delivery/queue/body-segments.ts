@@ -35,6 +35,9 @@ import { join } from 'node:path';
  */
 export const SEGMENT_BYTES = 8 * 1024 * 1024;
 
+/** The largest text body read through the kept scratch buffer; it is memory held while idle. */
+const MAX_SCRATCH_BYTES = 1024 * 1024;
+
 /** Where a group's bodies went: their segment, and each body's offset in it. */
 export interface AppendedBodies {
   segment: number;
@@ -49,6 +52,8 @@ export class BodySegments {
   private currentSize: number;
   /** Lowest segment number that may still exist on disk. */
   private oldest: number;
+  /** Where text bodies are read into (bodies longer than MAX_SCRATCH_BYTES get a buffer of their own). */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
   /** Read descriptors of older segments, opened when a backlog is read from them. */
   private readonly readFds = new Map<number, number>();
 
@@ -89,18 +94,19 @@ export class BodySegments {
     return { segment: this.current, offsets };
   }
 
-  /** The body at this place, or undefined when its segment is gone or shorter than the body. */
-  read(segment: number, offset: number, length: number): Buffer | undefined {
-    const fd = segment === this.current ? this.currentFd : this.readFd(segment);
-    if (fd === undefined) return undefined;
-    const out = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, out, done, length - done, offset + done);
-      if (n === 0) return undefined;
-      done += n;
-    }
-    return out;
+  /** The body at this place as text, or undefined when its segment is gone or shorter than the body. */
+  readText(segment: number, offset: number, length: number): string | undefined {
+    // Text is decoded from a scratch buffer kept between reads: a buffer per row would be garbage
+    // as soon as its string is made.
+    if (length > this.scratch.byteLength && length <= MAX_SCRATCH_BYTES) this.scratch = Buffer.allocUnsafe(length);
+    const into = length <= this.scratch.byteLength ? this.scratch : Buffer.allocUnsafe(length);
+    return this.readInto(into, segment, offset, length) ? into.toString('utf8', 0, length) : undefined;
+  }
+
+  /** The body at this place as bytes of its own, or undefined when it cannot be read whole. */
+  readBytes(segment: number, offset: number, length: number): Uint8Array | undefined {
+    const into = Buffer.allocUnsafe(length);
+    return this.readInto(into, segment, offset, length) ? new Uint8Array(into.buffer, into.byteOffset, length) : undefined;
   }
 
   /** Deletes the segments before `segment` (never the current one): no row points into them. */
@@ -134,6 +140,18 @@ export class BodySegments {
     this.currentSize = 0;
     // The new file's name must survive a power cut as its bytes will.
     if (sync) syncDirectory(this.dir);
+  }
+
+  private readInto(into: Buffer, segment: number, offset: number, length: number): boolean {
+    const fd = segment === this.current ? this.currentFd : this.readFd(segment);
+    if (fd === undefined) return false;
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, into, done, length - done, offset + done);
+      if (n === 0) return false;
+      done += n;
+    }
+    return true;
   }
 
   private readFd(segment: number): number | undefined {

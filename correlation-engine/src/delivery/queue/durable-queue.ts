@@ -216,11 +216,10 @@ export class DurableQueue {
       const entry: QueueEntry = { seq, kind: KIND_NAME[kind] ?? 'log', body: stored, records, enqueuedAtMs: enqueuedAt, encoding };
       if (segment !== null) {
         // Rows of builds before the segments hold their body inline (segment null).
-        const bytesRead = this.bodies.read(segment, offset ?? 0, size);
-        if (bytesRead === undefined) entry.unreadable = `its body (${size} bytes at ${offset} in segment ${segment}) is missing`;
-        else
-          entry.body =
-            typeof stored === 'string' ? bytesRead.toString('utf8') : new Uint8Array(bytesRead.buffer, bytesRead.byteOffset, size);
+        const at = offset ?? 0;
+        const body = typeof stored === 'string' ? this.bodies.readText(segment, at, size) : this.bodies.readBytes(segment, at, size);
+        if (body === undefined) entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) is missing`;
+        else entry.body = body;
       }
       out.push(entry);
     }
