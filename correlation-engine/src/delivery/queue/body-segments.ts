@@ -109,8 +109,13 @@ export class BodySegments {
     return this.readInto(into, segment, offset, length) ? new Uint8Array(into.buffer, into.byteOffset, length) : undefined;
   }
 
-  /** Deletes the segments before `segment` (never the current one): no row points into them. */
-  releaseBefore(segment: number): void {
+  /**
+   * Deletes the segments before `segment` (never the current one): no row points into them. A
+   * file that cannot be deleted stops the walk there (it is tried again on the next call) and is
+   * reported as the returned text instead of thrown: the commit that freed it has happened, and an
+   * exporter must not stop over disk space it cannot give back.
+   */
+  releaseBefore(segment: number): string | undefined {
     const until = Math.min(segment, this.current);
     for (; this.oldest < until; this.oldest += 1) {
       const fd = this.readFds.get(this.oldest);
@@ -118,8 +123,13 @@ export class BodySegments {
         closeSync(fd);
         this.readFds.delete(this.oldest);
       }
-      rmSync(this.path(this.oldest), { force: true });
+      try {
+        rmSync(this.path(this.oldest), { force: true });
+      } catch (err) {
+        return `cannot delete delivered queue segment ${this.path(this.oldest)}: ${(err as Error).message}`;
+      }
     }
+    return undefined;
   }
 
   /** Lowest segment number that may still be on disk, and the one appends go to. */

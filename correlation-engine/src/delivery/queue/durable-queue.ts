@@ -90,7 +90,7 @@ export interface DurableQueueOptions {
   /** Consumers whose positions hold rows back; rows every one of them has passed are deleted. */
   consumers: readonly string[];
   sync: QueueSync;
-  /** Called with a message when the queue had to set a corrupt database aside. */
+  /** Called with a message when the queue had to set a corrupt database aside, or could not delete a delivered segment file. */
   onWarning?: (message: string) => void;
 }
 
@@ -121,6 +121,9 @@ export class DurableQueue {
   private readonly freePages: StatementSync;
   private readonly firstSegmentAfter: StatementSync;
   private readonly bodies: BodySegments;
+  private readonly onWarning: ((message: string) => void) | undefined;
+  /** The segment whose delete failed last, so one that keeps failing is reported once. */
+  private undeletable = 0;
   private readonly positions = new Map<string, number>();
   private headSeq = 0;
   private bytes = 0;
@@ -135,6 +138,7 @@ export class DurableQueue {
     this.file = join(options.dir, 'queue.db');
     this.consumers = [...options.consumers];
     this.sync = options.sync;
+    this.onWarning = options.onWarning;
     this.db = openDatabase(this.file, join(options.dir, 'bodies'), options.sync, options.onWarning);
     this.bodies = new BodySegments(join(options.dir, 'bodies'));
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
@@ -165,7 +169,7 @@ export class DurableQueue {
     // disk was accepted and is owed to every exporter that is configured now.
     for (const name of this.consumers) this.positions.set(name, stored.get(name) ?? 0);
     this.trim();
-    this.bodies.releaseBefore(this.firstSegmentInUse(0));
+    this.releaseSegmentsBefore(this.firstSegmentInUse(0));
     const sum = this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM entries').get() as { total: number };
     this.bytes = sum.total;
   }
@@ -255,7 +259,7 @@ export class DurableQueue {
     } finally {
       if (relax) this.db.exec('PRAGMA synchronous = FULL');
     }
-    if (release > 0) this.bodies.releaseBefore(release);
+    if (release > 0) this.releaseSegmentsBefore(release);
   }
 
   /** Records the consumer has not committed yet. Seqs count records without gaps (a rolled-back append's are reused). */
@@ -303,6 +307,16 @@ export class DurableQueue {
 
   private position(consumer: string): number {
     return this.positions.get(consumer) ?? 0;
+  }
+
+  /** Deletes the segments no row needs any more; one that cannot be deleted is reported once. */
+  private releaseSegmentsBefore(segment: number): void {
+    const problem = this.bodies.releaseBefore(segment);
+    if (problem === undefined) return;
+    const stuck = this.bodies.span().oldest;
+    if (stuck === this.undeletable) return;
+    this.undeletable = stuck;
+    this.onWarning?.(problem);
   }
 
   /** The lowest position among the consumers, with `consumer` at `seq` (trim deletes rows up to it). */

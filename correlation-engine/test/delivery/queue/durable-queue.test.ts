@@ -196,6 +196,32 @@ describe('DurableQueue', () => {
     expect(segments(dir)).toHaveLength(1);
   });
 
+  it('reports a delivered segment it cannot delete once, keeps committing, and deletes it once it can', async () => {
+    const dir = tempDir();
+    const warnings: string[] = [];
+    const q = new DurableQueue({ dir, consumers: ['a'], sync: 'full', onWarning: (m) => warnings.push(m) });
+    queues.push(q);
+    const pad = 'w'.repeat(500_000);
+    for (let i = 0; i < 40; i++) await q.append([{ kind: 'log', body: JSON.stringify({ i, pad }) }]); // 3 segments
+    const first = join(dir, 'bodies', segments(dir)[0] as string);
+    // A file the engine cannot remove: a directory with something in it where the segment was.
+    rmSync(first);
+    mkdirSync(first);
+    writeFileSync(join(first, 'keep'), 'x');
+    for (let seq = 1; seq <= 40; seq++) q.commit('a', seq); // passes every row: no throw
+    expect(q.depth('a')).toBe(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot delete delivered queue segment .*0000000001/);
+    expect(segments(dir)).toHaveLength(3); // the walk stops at the one it cannot delete
+    await q.append([{ kind: 'log', body: 'next' }]);
+    q.commit('a', 41);
+    expect(warnings).toHaveLength(1); // the same file, not reported again
+    rmSync(first, { recursive: true });
+    await q.append([{ kind: 'log', body: 'after' }]);
+    q.commit('a', 42);
+    expect(segments(dir)).toHaveLength(1);
+  });
+
   it('reads a row whose body file is gone as unreadable, which an exporter sets aside, and reads the rows after it', async () => {
     const dir = tempDir();
     const q = open(dir, ['a']);
