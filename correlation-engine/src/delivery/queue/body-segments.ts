@@ -33,7 +33,7 @@ import { join } from 'node:path';
  * drained backlog gives its disk back soon (at most one segment of delivered bodies stays), large
  * enough that opening files is rare.
  */
-export const SEGMENT_BYTES = 8 * 1024 * 1024;
+const SEGMENT_BYTES = 8 * 1024 * 1024;
 
 /** The largest text body read through the kept scratch buffer; it is memory held while idle. */
 const MAX_SCRATCH_BYTES = 1024 * 1024;
@@ -45,8 +45,7 @@ export interface AppendedBodies {
 }
 
 export class BodySegments {
-  readonly dir: string;
-  private readonly segmentBytes: number;
+  private readonly dir: string;
   private current: number;
   private currentFd: number;
   private currentSize: number;
@@ -57,9 +56,8 @@ export class BodySegments {
   /** Read descriptors of older segments, opened when a backlog is read from them. */
   private readonly readFds = new Map<number, number>();
 
-  constructor(dir: string, segmentBytes = SEGMENT_BYTES) {
+  constructor(dir: string) {
     this.dir = dir;
-    this.segmentBytes = segmentBytes;
     mkdirSync(dir, { recursive: true });
     const numbers = segmentNumbers(dir);
     this.oldest = numbers[0] ?? 1;
@@ -75,7 +73,7 @@ export class BodySegments {
    * size is then read again, so the next group goes after whatever part did reach the file.
    */
   append(bodies: readonly Uint8Array[], sync: boolean): AppendedBodies {
-    if (this.currentSize >= this.segmentBytes) this.rotate(sync);
+    if (this.currentSize >= SEGMENT_BYTES) this.rotate(sync);
     const offsets: number[] = [];
     let expected = 0;
     for (const b of bodies) {

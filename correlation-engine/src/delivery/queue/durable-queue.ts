@@ -139,8 +139,9 @@ export class DurableQueue {
     this.consumers = [...options.consumers];
     this.sync = options.sync;
     this.onWarning = options.onWarning;
-    this.db = openDatabase(this.file, join(options.dir, 'bodies'), options.sync, options.onWarning);
-    this.bodies = new BodySegments(join(options.dir, 'bodies'));
+    const bodiesDir = join(options.dir, 'bodies');
+    this.db = openDatabase(this.file, bodiesDir, options.sync, options.onWarning);
+    this.bodies = new BodySegments(bodiesDir);
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
     // records (depth stays in records) while a 50-record request costs one row.
     this.insert = this.db.prepare(`INSERT INTO entries (${INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -319,8 +320,8 @@ export class DurableQueue {
     this.onWarning?.(problem);
   }
 
-  /** The lowest position among the consumers, with `consumer` at `seq` (trim deletes rows up to it). */
-  private lowestPosition(consumer: string, seq: number): number {
+  /** The lowest position among the consumers (trim deletes rows up to it), with `consumer` at `seq` when given. */
+  private lowestPosition(consumer?: string, seq = 0): number {
     let low = Number.POSITIVE_INFINITY;
     for (const name of this.consumers) low = Math.min(low, name === consumer ? seq : this.position(name));
     return low;
@@ -400,8 +401,7 @@ export class DurableQueue {
   /** Deletes rows every consumer has passed; keeps the byte count in step. */
   private trim(): void {
     if (this.consumers.length === 0) return;
-    let low = Number.POSITIVE_INFINITY;
-    for (const name of this.consumers) low = Math.min(low, this.position(name));
+    const low = this.lowestPosition();
     if (!Number.isFinite(low) || low <= 0) return;
     const gone = this.goneStats.get(low) as { total: number; n: number };
     if (gone.n === 0) return;
