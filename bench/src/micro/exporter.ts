@@ -16,6 +16,7 @@ import { logsWorkload } from '../workloads.ts';
 import { distModule } from './engine-dist.ts';
 import { normalizedLogs } from './normalized-logs.ts';
 import { SHIPS_EVERY_LOG } from './ships-every-log.ts';
+import { windowEvent } from './window-event.ts';
 
 const dist = (p: string) => distModule(p);
 const { DurableQueue } = (await import(
@@ -56,38 +57,8 @@ const delivery = new DurableDelivery({
   logger: { info() {}, warn() {}, error() {} },
 });
 const workload = logsWorkload(64);
-type NormalizedLog = import('../../../correlation-engine/src/model/types.ts').NormalizedLog;
 type CorrelationEvent = import('../../../correlation-engine/src/model/types.ts').CorrelationEvent;
 const events: CorrelationEvent[] = [];
-/** A closed window of ~11 of the request's logs, shaped as the correlator emits them (~2.8 KB of JSON). */
-function windowEvent(logs: NormalizedLog[], i: number): CorrelationEvent {
-  const own = logs.filter((_, k) => k % 4 === i % 4).slice(0, 11);
-  const first = own[0] as NormalizedLog;
-  const traceId = first.traceId ?? '0'.repeat(32);
-  return {
-    id: `bench:${traceId}:${i}`,
-    instance: 'bench',
-    traceId,
-    windowStart: new Date(first.timeUnixMs).toISOString(),
-    windowEnd: new Date(first.timeUnixMs + 2000).toISOString(),
-    continuation: false,
-    services: [...new Set(own.map((l) => l.service))],
-    spanCount: 0,
-    logCount: own.length,
-    linkedLogCount: 0,
-    errorCount: own.filter((l) => l.severity === 'ERROR').length,
-    highestSeverity: 'ERROR',
-    keys: { circuit_id: [...new Set(own.flatMap((l) => (l.keys.circuit_id ? [l.keys.circuit_id] : [])))] },
-    rootSpan: null,
-    relatedTraces: [],
-    detail: {
-      spans: [],
-      logs: own.map((l) => ({ timeUnixMs: l.timeUnixMs, severity: l.severity, service: l.service, message: l.message, spanId: l.spanId })),
-      spansCapped: false,
-      logsCapped: false,
-    },
-  };
-}
 let n = 0;
 for (let b = 0; n < total; b++) {
   const logs = normalizedLogs(workload.bodies[b % 64] as (typeof workload.bodies)[number], b, Date.now());

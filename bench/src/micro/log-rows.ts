@@ -67,7 +67,10 @@ function toDatadog(batch: QueuedRecord[]): void {
   // The exporter reads every log it does not ship as queued before encoding (queue-exporter.ts),
   // so that a line that does not read is set aside alone.
   for (const record of batch) if (record.kind === 'log') void record.log;
-  for (const request of buildDatadogRequests(batch, datadog)) checksum += gzipSync(request.json, { level: constants.Z_BEST_SPEED }).length;
+  // Builds before the bodies were bytes gave their JSON text as `json` (an A/B may load one).
+  for (const request of buildDatadogRequests(batch, datadog) as { body?: Buffer; json?: string }[]) {
+    checksum += gzipSync(request.body ?? (request.json as string), { level: constants.Z_BEST_SPEED }).length;
+  }
 }
 
 const layouts = { tuples: logTupleRow, lines: logRow };

@@ -1,5 +1,5 @@
 // Record builders shared by exporter tests.
-import type { CorrelationEvent, NormalizedLog } from '../../src/model/types.js';
+import type { CorrelationEvent, LogSummary, NormalizedLog } from '../../src/model/types.js';
 
 export function makeLog(n: number, overrides: Partial<NormalizedLog> = {}): NormalizedLog {
   return {
@@ -40,4 +40,17 @@ export function makeEvent(n: number, overrides: Partial<CorrelationEvent> = {}):
     detail: { spans: [], logs: [], spansCapped: false, logsCapped: false },
     ...overrides,
   };
+}
+
+/**
+ * The summary of a trace-less log joined to windows through `circuit_id=CIRCUIT-9` (makeEvent's
+ * key), its text with characters JSON escapes.
+ */
+export function linkedSummary(message = 'port "1/1" \\ flap \u2028 é'): LogSummary {
+  return { timeUnixMs: 1764000000123, severity: 'WARN', service: 'bpocore', message, linkedBy: { key: 'circuit_id', value: 'CIRCUIT-9' } };
+}
+
+/** An event's detail listing these logs and no spans. */
+export function detailWith(logs: LogSummary[], logsCapped = false): CorrelationEvent['detail'] {
+  return { spans: [], logs, spansCapped: false, logsCapped };
 }

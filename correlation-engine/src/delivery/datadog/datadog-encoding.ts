@@ -15,8 +15,8 @@ export interface DatadogEncodingOptions {
 }
 
 export interface DatadogRequest {
-  /** The JSON array body, uncompressed. */
-  json: string;
+  /** The JSON array body as UTF-8, uncompressed. */
+  body: Buffer;
   records: QueuedRecord[];
 }
 
@@ -69,7 +69,8 @@ function logEntry(log: NormalizedLog, options: DatadogEncodingOptions): Record<s
   return entry;
 }
 
-function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions): Record<string, unknown> {
+/** `correlation` is the event itself, or a stand-in for its JSON text spliced in afterwards. */
+function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions, correlation: unknown = event): Record<string, unknown> {
   const entry: Record<string, unknown> = {
     message:
       `correlation window ${event.traceId}: ${event.spanCount} spans, ${event.logCount} logs, ` +
@@ -82,7 +83,7 @@ function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions): R
     timestamp: Date.parse(event.windowEnd) || Date.now(),
     trace_id: event.traceId,
     'dd.trace_id': /^[0-9a-f]{32}$/.test(event.traceId) ? ddTraceId(event.traceId) : undefined,
-    correlation: event,
+    correlation,
   };
   for (const key of BUSINESS_KEYS) {
     const values = event.keys[key];
@@ -100,10 +101,28 @@ function fits(json: string, maxEntryBytes: number): boolean {
   return json.length * 3 <= maxEntryBytes || Buffer.byteLength(json) <= maxEntryBytes;
 }
 
+/** Where an event entry's `correlation` goes: no other text in the entry's JSON can read so (quotes inside strings are escaped). */
+const CORRELATION_STAND_IN = '"correlation":0';
+
+/**
+ * An event's entry with its queued JSON text as `correlation`: the text is `JSON.stringify(event)`
+ * as queued, so splicing it in writes what serializing the parsed event again would, without
+ * walking the event's detail (most of its bytes) a second time.
+ */
+function eventEntryWithText(event: CorrelationEvent, text: string, options: DatadogEncodingOptions): string {
+  const json = JSON.stringify(eventEntry(event, options, 0));
+  const at = json.indexOf(CORRELATION_STAND_IN);
+  return `${json.slice(0, at)}"correlation":${text}${json.slice(at + CORRELATION_STAND_IN.length)}`;
+}
+
 /** Serializes one entry, cutting it to `maxEntryBytes` (message shortened, bulky parts dropped). */
 function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): string {
   // Datadog takes records one by one; OTLP requests as received are for Loki's OTLP endpoint.
   if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a Datadog entry');
+  if (record.kind === 'event' && record.json !== undefined) {
+    const spliced = eventEntryWithText(record.event, record.json, options);
+    if (fits(spliced, options.maxEntryBytes)) return spliced;
+  }
   const entry = record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options);
   let json = JSON.stringify(entry);
   if (fits(json, options.maxEntryBytes)) return json;
@@ -119,27 +138,81 @@ function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): 
   return json;
 }
 
+const OPEN = 0x5b; // [
+const COMMA = 0x2c;
+const CLOSE = 0x5d; // ]
+
+/**
+ * One request's body, written as UTF-8 entry by entry into a buffer of its own that doubles when
+ * an entry may not fit. Why bytes and not a joined string: the entry's UTF-8 written once gives
+ * its size for the request bound too, where a string was scanned for its byte length, copied by
+ * the join and encoded again for gzip.
+ */
+class RequestBody {
+  private buf: Buffer;
+  length = 1;
+  entries = 0;
+
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(capacity, 2));
+    this.buf[0] = OPEN;
+  }
+
+  /** Writes `json` as the next entry (after a comma when not the first); the bytes it took. */
+  add(json: string): number {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: with that much room the write is never cut.
+    this.reserve(json.length * 3 + 2);
+    const at = this.length + (this.entries > 0 ? 1 : 0);
+    if (this.entries > 0) this.buf[this.length] = COMMA;
+    const n = this.buf.write(json, at);
+    this.length = at + n;
+    this.entries += 1;
+    return n;
+  }
+
+  /** Takes the last entry back out (it goes to the next request instead). */
+  dropLast(bytes: number): void {
+    this.entries -= 1;
+    this.length -= bytes + (this.entries > 0 ? 1 : 0);
+  }
+
+  /** The array's bytes, closed. */
+  close(): Buffer {
+    this.buf[this.length] = CLOSE;
+    return this.buf.subarray(0, this.length + 1);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + bytes));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+}
+
+/** First capacity of a request's buffer: a few entries' worth; it doubles as entries come. */
+const FIRST_CAPACITY = 64 * 1024;
+
 /** Splits records into request bodies that respect the entry-count and byte limits. */
 export function buildDatadogRequests(records: readonly QueuedRecord[], options: DatadogEncodingOptions): DatadogRequest[] {
   const out: DatadogRequest[] = [];
-  let parts: string[] = [];
+  let body = new RequestBody(FIRST_CAPACITY);
   let batch: QueuedRecord[] = [];
-  let bytes = 2; // the array brackets
-  const close = (): void => {
-    if (parts.length === 0) return;
-    out.push({ json: `[${parts.join(',')}]`, records: batch });
-    parts = [];
-    batch = [];
-    bytes = 2;
-  };
   for (const record of records) {
     const json = serializeEntry(record, options);
-    const size = Buffer.byteLength(json) + 1; // + comma
-    if (parts.length >= options.maxEntriesPerRequest || (parts.length > 0 && bytes + size > options.maxRequestBytes)) close();
-    parts.push(json);
+    const full = body.entries >= options.maxEntriesPerRequest;
+    const size = full ? 0 : body.add(json);
+    // Over the request bound (its closing bracket counted): the entry starts the next request,
+    // unless it is the first (an entry alone is within the bound: maxEntryBytes is below it).
+    if (full || (body.entries > 1 && body.length + 1 > options.maxRequestBytes)) {
+      if (!full) body.dropLast(size);
+      out.push({ body: body.close(), records: batch });
+      body = new RequestBody(FIRST_CAPACITY);
+      batch = [];
+      body.add(json);
+    }
     batch.push(record);
-    bytes += size;
   }
-  close();
+  if (body.entries > 0) out.push({ body: body.close(), records: batch });
   return out;
 }

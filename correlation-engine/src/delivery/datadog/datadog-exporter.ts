@@ -36,7 +36,7 @@ export class DatadogExporter extends QueueExporter {
   protected async encode(records: QueuedRecord[]): Promise<EncodedBatch> {
     const requests = await Promise.all(
       buildDatadogRequests(records, this.datadog).map(async (r) => ({
-        body: await gzipBody(r.json),
+        body: await gzipBody(r.body),
         headers: this.headers,
         records: r.records,
       })),

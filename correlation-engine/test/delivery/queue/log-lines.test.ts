@@ -66,7 +66,7 @@ describe('log rows, any logs (property)', () => {
             defaultEnv: 'dflt',
             hostname: 'h',
           };
-          const dd = (records: QueuedRecord[]) => buildDatadogRequests(records, datadog).map((r) => r.json);
+          const dd = (records: QueuedRecord[]) => buildDatadogRequests(records, datadog).map((r) => r.body.toString());
           expect(dd(decoded(row, logs.length))).toEqual(dd(viaTuples));
         },
       ),

@@ -29,7 +29,7 @@ import type { CorrelationEvent, LogSummary } from '../../../src/model/types.js';
 import type { HttpSink } from '../../sinks/http-sink.js';
 import { createLokiSink, type LokiReceivedEntry } from '../../sinks/loki-sink.js';
 import { createOtlpTraceSink } from '../../sinks/otlp-sink.js';
-import { makeEvent, makeLog } from '../../sinks/records.js';
+import { detailWith, linkedSummary, makeEvent, makeLog } from '../../sinks/records.js';
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'queue-rows-test-'));
@@ -68,15 +68,9 @@ function reordered(event: CorrelationEvent): CorrelationEvent {
 
 // One trace-less log joined to two windows (the same summary object in both events' detail), and
 // a window's own log.
-const shared: LogSummary = {
-  timeUnixMs: 1764000000123,
-  severity: 'WARN',
-  service: 'bpocore',
-  message: 'port "1/1" \\ flap \u2028 é',
-  linkedBy: { key: 'circuit_id', value: 'CIRCUIT-9' },
-};
+const shared = linkedSummary();
 const own: LogSummary = { timeUnixMs: 1764000000001, severity: 'INFO', service: 'beorn', message: 'own', spanId: '00f067aa0ba902b7' };
-const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => ({ spans: [], logs, spansCapped: false, logsCapped: true });
+const withDetail = (logs: LogSummary[]): CorrelationEvent['detail'] => detailWith(logs, true);
 
 describe('queue rows', () => {
   it('stores logs as their heads and Loki lines, as tuples when a line cannot hold an attribute, and reads every field back', async () => {
