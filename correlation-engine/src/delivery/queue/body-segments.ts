@@ -12,6 +12,12 @@
 // the transaction holding its row commits, so every committed row points at bytes already on disk.
 // Bytes written for a transaction that never committed (the process died in between) are an
 // orphaned tail no row points at; appends continue after them and they go with their segment.
+//
+// Damage after the write (a flipped bit, a block the disk hands back wrong) is what SQLite cannot
+// see here: each body's CRC-32 is kept in its row and checked when the body is read back, so a
+// damaged body is set aside as unreadable by every exporter instead of shipped. (Exporters that
+// ship the queued text as it is do not parse each record, which was the
+// only check of a body before.)
 
 import {
   closeSync,
@@ -27,6 +33,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 /**
  * A new segment is started once the current one holds this many bytes: small enough that a
@@ -44,7 +51,17 @@ export interface AppendedBodies {
   offsets: number[];
 }
 
+/**
+ * A body's checksum, kept in its row: zlib's CRC-32 (native, over bytes the append has in hand
+ * anyway: a pass far cheaper than the write it guards).
+ */
+export function bodyCrc(body: Uint8Array): number {
+  return crc32(body);
+}
+
 export class BodySegments {
+  /** Why the last read that returned undefined did: its bytes were not all there, or not those written. */
+  lastFault: 'missing' | 'damaged' = 'missing';
   private readonly dir: string;
   private current: number;
   private currentFd: number;
@@ -92,19 +109,23 @@ export class BodySegments {
     return { segment: this.current, offsets };
   }
 
-  /** The body at this place as text, or undefined when its segment is gone or shorter than the body. */
-  readText(segment: number, offset: number, length: number): string | undefined {
+  /**
+   * The body at this place as text, or undefined when it cannot be read back: its segment is gone
+   * or shorter than the body, or its bytes do not match `crc` (null for rows written before
+   * checksums were kept); `lastFault` says which.
+   */
+  readText(segment: number, offset: number, length: number, crc: number | null): string | undefined {
     // Text is decoded from a scratch buffer kept between reads: a buffer per row would be garbage
     // as soon as its string is made.
     if (length > this.scratch.byteLength && length <= MAX_SCRATCH_BYTES) this.scratch = Buffer.allocUnsafe(length);
     const into = length <= this.scratch.byteLength ? this.scratch : Buffer.allocUnsafe(length);
-    return this.readInto(into, segment, offset, length) ? into.toString('utf8', 0, length) : undefined;
+    return this.readInto(into, segment, offset, length, crc) ? into.toString('utf8', 0, length) : undefined;
   }
 
-  /** The body at this place as bytes of its own, or undefined when it cannot be read whole. */
-  readBytes(segment: number, offset: number, length: number): Uint8Array | undefined {
+  /** The body at this place as bytes of its own, or undefined when it cannot be read back (as readText). */
+  readBytes(segment: number, offset: number, length: number, crc: number | null): Uint8Array | undefined {
     const into = Buffer.allocUnsafe(length);
-    return this.readInto(into, segment, offset, length) ? new Uint8Array(into.buffer, into.byteOffset, length) : undefined;
+    return this.readInto(into, segment, offset, length, crc) ? new Uint8Array(into.buffer, into.byteOffset, length) : undefined;
   }
 
   /**
@@ -150,7 +171,8 @@ export class BodySegments {
     if (sync) syncDirectory(this.dir);
   }
 
-  private readInto(into: Buffer, segment: number, offset: number, length: number): boolean {
+  private readInto(into: Buffer, segment: number, offset: number, length: number, crc: number | null): boolean {
+    this.lastFault = 'missing';
     const fd = segment === this.current ? this.currentFd : this.readFd(segment);
     if (fd === undefined) return false;
     let done = 0;
@@ -159,7 +181,8 @@ export class BodySegments {
       if (n === 0) return false;
       done += n;
     }
-    return true;
+    this.lastFault = 'damaged';
+    return crc === null || bodyCrc(into.subarray(0, length)) === crc;
   }
 
   private readFd(segment: number): number | undefined {

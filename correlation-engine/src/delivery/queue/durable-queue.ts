@@ -19,7 +19,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { BodySegments, setBodiesAside } from './body-segments.js';
+import { BodySegments, bodyCrc, setBodiesAside } from './body-segments.js';
 
 export type EntryKind = 'log' | 'event';
 
@@ -39,7 +39,7 @@ const FREE_PAGES_SLACK = 1024;
 const MAX_VACUUM_PAGES = 2048;
 
 /** Bound parameters per inserted row. */
-const ROW_PARAMS = 9;
+const ROW_PARAMS = 10;
 
 /**
  * What a row's `body` column holds when its body is in a segment: an empty value of the body's
@@ -63,7 +63,7 @@ export interface QueueEntry {
   enqueuedAtMs: number;
   /** Layout of `body`, as the writer numbered it (0 for rows of builds before this column). */
   encoding: number;
-  /** Set when the row's body could not be read back (its segment file gone or cut short): `body` is then empty. */
+  /** Set when the row's body could not be read back (its segment file gone or cut short, its bytes damaged): `body` is then empty. */
   unreadable?: string;
 }
 
@@ -144,12 +144,11 @@ export class DurableQueue {
     this.bodies = new BodySegments(bodiesDir);
     // seq is given explicitly: a batch row takes the number of its last record, so seqs count
     // records (depth stays in records) while a 50-record request costs one row.
-    this.insert = this.db.prepare(`INSERT INTO entries (${INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.insertMany = this.db.prepare(
-      `INSERT INTO entries (${INSERT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    );
+    const values = `(${Array(ROW_PARAMS).fill('?').join(', ')})`;
+    this.insert = this.db.prepare(`INSERT INTO entries (${INSERT_COLUMNS}) VALUES ${values}`);
+    this.insertMany = this.db.prepare(`INSERT INTO entries (${INSERT_COLUMNS}) VALUES ${Array(ROWS_PER_INSERT).fill(values).join(', ')}`);
     this.readAfter = this.db.prepare(
-      'SELECT seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
+      'SELECT seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset, body_crc FROM entries WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     this.readAfter.setReturnArrays(true);
     this.firstAfter = this.db.prepare('SELECT enqueued_at FROM entries WHERE seq > ? ORDER BY seq LIMIT 1');
@@ -203,7 +202,7 @@ export class DurableQueue {
     let count = 0;
     for (const row of this.readAfter.iterate(after, limit)) {
       // Rows come as arrays (setReturnArrays): no per-row object keyed by column name.
-      const [seq, kind, size, enqueuedAt, records, encoding, stored, segment, offset] = row as unknown as [
+      const [seq, kind, size, enqueuedAt, records, encoding, stored, segment, offset, crc] = row as unknown as [
         number,
         number,
         number,
@@ -211,6 +210,7 @@ export class DurableQueue {
         number,
         number,
         string | Uint8Array,
+        number | null,
         number | null,
         number | null,
       ];
@@ -222,9 +222,12 @@ export class DurableQueue {
       if (segment !== null) {
         // Rows of builds before the segments hold their body inline (segment null).
         const at = offset ?? 0;
-        const body = typeof stored === 'string' ? this.bodies.readText(segment, at, size) : this.bodies.readBytes(segment, at, size);
-        if (body === undefined) entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) is missing`;
-        else entry.body = body;
+        const body =
+          typeof stored === 'string' ? this.bodies.readText(segment, at, size, crc) : this.bodies.readBytes(segment, at, size, crc);
+        if (body !== undefined) entry.body = body;
+        else if (this.bodies.lastFault === 'missing')
+          entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) is missing`;
+        else entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) does not match its checksum: damaged on disk`;
       }
       out.push(entry);
     }
@@ -368,11 +371,23 @@ export class DurableQueue {
         let row = 0;
         for (const p of batch) {
           for (const e of p.entries) {
-            const size = (bodies[row] as Uint8Array).byteLength;
+            const body = bodies[row] as Uint8Array;
+            const size = body.byteLength;
             const records = e.records ?? 0;
             this.headSeq += Math.max(1, records);
             const stored = typeof e.body === 'string' ? TEXT_IN_SEGMENT : BYTES_IN_SEGMENT;
-            params.push(this.headSeq, KIND_CODE[e.kind], size, now, records, e.encoding ?? 0, stored, segment, offsets[row] as number);
+            params.push(
+              this.headSeq,
+              KIND_CODE[e.kind],
+              size,
+              now,
+              records,
+              e.encoding ?? 0,
+              stored,
+              segment,
+              offsets[row] as number,
+              bodyCrc(body),
+            );
             row += 1;
             written += size;
             if (params.length === ROW_PARAMS * ROWS_PER_INSERT) {
@@ -419,7 +434,7 @@ export class DurableQueue {
 }
 
 /** The columns every insert sets, in the order of its parameters. */
-const INSERT_COLUMNS = 'seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset';
+const INSERT_COLUMNS = 'seq, kind, size, enqueued_at, records, encoding, body, body_segment, body_offset, body_crc';
 
 /** Highest seq ever written (AUTOINCREMENT keeps it in sqlite_sequence even after rows are deleted). */
 function storedHead(db: DatabaseSync): number {
@@ -472,6 +487,8 @@ function initDatabase(file: string, sync: QueueSync): DatabaseSync {
     // Where the body is when it is not in `body` (body-segments.ts); null for rows of older builds.
     if (!columns.some((c) => c.name === 'body_segment')) db.exec('ALTER TABLE entries ADD COLUMN body_segment INTEGER');
     if (!columns.some((c) => c.name === 'body_offset')) db.exec('ALTER TABLE entries ADD COLUMN body_offset INTEGER');
+    // The body's CRC-32 (body-segments.ts); null for rows of older builds, whose bodies are read unchecked.
+    if (!columns.some((c) => c.name === 'body_crc')) db.exec('ALTER TABLE entries ADD COLUMN body_crc INTEGER');
     db.exec('CREATE TABLE IF NOT EXISTS cursors (consumer TEXT PRIMARY KEY, seq INTEGER NOT NULL)');
     db.prepare('SELECT COUNT(*) FROM entries').get();
     return db;

@@ -5,15 +5,11 @@
 // lines cut to any bound) and Datadog requests built from either layout are the same bytes.
 // Damaged rows: Loki ships a line that is not a log's as it is (cut as text when too long), an
 // exporter that reads the log sets it aside, and rows whose heads do not read are set aside by both.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
-import { createDelivery } from '../../../src/delivery/create-delivery.js';
 import { buildDatadogRequests } from '../../../src/delivery/datadog/datadog-encoding.js';
-import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
 import { buildPushes, encodeJsonPush, encodeProtobufPush } from '../../../src/delivery/loki/loki-encoding.js';
 import { lineKeepsAttributes } from '../../../src/delivery/loki/loki-line.js';
 import { DurableQueue } from '../../../src/delivery/queue/durable-queue.js';
@@ -25,10 +21,8 @@ import {
   ROW_LOG_LINES,
   ROW_LOG_TUPLES,
 } from '../../../src/delivery/queue/queue-rows.js';
-import { createMetrics } from '../../../src/metrics.js';
 import { anyLog } from '../../helpers/log-arbitrary.js';
-import { createDatadogSink } from '../../sinks/datadog-sink.js';
-import { createLokiSink } from '../../sinks/loki-sink.js';
+import { lokiAndDatadog, openDelivery, testDir } from '../../helpers/queued-delivery.js';
 import { makeLog } from '../../sinks/records.js';
 
 const decoded = (row: ReturnType<typeof logRow>, n: number): QueuedRecord[] =>
@@ -76,17 +70,9 @@ describe('log rows, any logs (property)', () => {
 });
 
 describe('log line rows that do not read', () => {
-  const KEY = 'dd-test-key-0123456789';
-
   it('Loki ships a line that is not a log as it is, cut as text when too long; Datadog sets it aside; heads that do not read are set aside by both', async () => {
-    const loki = createLokiSink();
-    const dd = createDatadogSink(KEY);
-    await loki.up();
-    await dd.up();
-    onTestFinished(() => loki.down());
-    onTestFinished(() => dd.down());
-    const dir = mkdtempSync(join(tmpdir(), 'log-lines-test-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const { loki, dd, env } = await lokiAndDatadog();
+    const dir = testDir('log-lines-test-');
     const queue = new DurableQueue({ dir: join(dir, 'queue'), consumers: ['loki', 'datadog'], sync: 'normal' });
     const head = (n: number) => [
       1764000000000 + n,
@@ -120,18 +106,7 @@ describe('log line rows that do not read', () => {
       row([[1764000000000, 'WARN', null, null, null, null, null, {}, 'plain', 'api']], '{"message":"a"}'),
     ]);
     queue.close();
-    const config = loadConfig({
-      ENGINE_INSTANCE_ID: 'engine-1',
-      DEFAULT_ENV: 'test',
-      ENGINE_DATA_DIR: dir,
-      LOKI_URL: loki.url,
-      LOKI_MAX_LINE_BYTES: '1024',
-      DATADOG_API_KEY: KEY,
-      DATADOG_LOGS_URL: `${dd.url}/api/v2/logs`,
-      EXPORT_LINGER_MS: '10',
-    });
-    const metrics = createMetrics({ instanceId: 'engine-1', defaultMetrics: false });
-    const delivery = createDelivery(config, { metrics, logger: { info() {}, warn() {}, error() {} }, version: '9.9.9' }) as DurableDelivery;
+    const delivery = openDelivery({ ENGINE_DATA_DIR: dir, LOKI_MAX_LINE_BYTES: '1024', ...env });
     delivery.start();
     onTestFinished(() => delivery.shutdown(500));
     // The reader goes on after them.

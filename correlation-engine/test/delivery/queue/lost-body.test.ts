@@ -1,13 +1,12 @@
-// A queue row whose body file is gone (deleted by hand, a damaged disk): the engine's exporter sets
-// that row aside with the reason, delivers the rows after it, and does not stall on it.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// A queue row whose body file is gone (deleted by hand, a damaged disk), or whose body's bytes are
+// not those written (its checksum): the engine's exporters set that row aside with the reason,
+// deliver the rows after it, and do not stall on it. Loki ships queued lines without parsing them
+// and Datadog cuts its entries' message and attributes from them, so for a damaged body that still
+// reads as lines, the checksum is what keeps it from being shipped.
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
-import { createDelivery } from '../../../src/delivery/create-delivery.js';
-import type { DurableDelivery } from '../../../src/delivery/durable-delivery.js';
-import { createMetrics } from '../../../src/metrics.js';
+import { lokiAndDatadog, openDelivery, testDir } from '../../helpers/queued-delivery.js';
 import { createLokiSink } from '../../sinks/loki-sink.js';
 import { makeLog } from '../../sinks/records.js';
 
@@ -16,21 +15,8 @@ describe('a queued row whose body is lost', () => {
     const loki = createLokiSink();
     await loki.up();
     onTestFinished(() => loki.down());
-    const dir = mkdtempSync(join(tmpdir(), 'lost-body-test-'));
-    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    const config = loadConfig({
-      ENGINE_INSTANCE_ID: 'engine-1',
-      DEFAULT_ENV: 'test',
-      ENGINE_DATA_DIR: dir,
-      LOKI_URL: loki.url,
-      EXPORT_LINGER_MS: '10',
-    });
-    const open = () =>
-      createDelivery(config, {
-        metrics: createMetrics({ instanceId: 'engine-1', defaultMetrics: false }),
-        logger: { info() {}, warn() {}, error() {} },
-        version: '9.9.9',
-      }) as DurableDelivery;
+    const dir = testDir('lost-body-test-');
+    const open = () => openDelivery({ ENGINE_DATA_DIR: dir, LOKI_URL: loki.url });
     // Queued while Loki is not read (the exporters not started): two requests, ~9 MiB of bodies,
     // so the first fills a segment of its own and the second starts the next one.
     const first = open();
@@ -59,5 +45,40 @@ describe('a queued row whose body is lost', () => {
         ),
       ),
     );
+  });
+
+  it('is set aside as damaged when its bytes do not match its checksum, by Loki and Datadog alike, and the rows after it are delivered', async () => {
+    const { loki, dd, env } = await lokiAndDatadog();
+    const dir = testDir('damaged-body-test-');
+    const open = () => openDelivery({ ENGINE_DATA_DIR: dir, ...env });
+    const first = open();
+    await first.acceptLogs([makeLog(1, { attributes: { probe: 'intact' } }), makeLog(2)]);
+    await first.acceptLogs([makeLog(3, { message: 'after the damaged one' })]);
+    await first.shutdown(100);
+    // One byte of the first row's first line changed, the line still laid out as a log's (its
+    // message, host, format and source where they belong) but no longer JSON.
+    const bodies = join(dir, 'queue', 'bodies');
+    const segment = join(bodies, readdirSync(bodies).sort()[0] as string);
+    const text = readFileSync(segment, 'latin1');
+    expect(text.split('"probe":"intact"')).toHaveLength(2);
+    writeFileSync(segment, text.replace('"probe":"intact"', '"probe";"intact"'), 'latin1');
+
+    const delivery = open();
+    delivery.start();
+    onTestFinished(() => delivery.shutdown(500));
+    await Promise.all(delivery.exporters.map((e) => e.forceFlush()));
+    expect(loki.accepted.map((e) => JSON.parse(e.line).message)).toEqual(['after the damaged one']);
+    expect(dd.accepted.map((a) => a.entry.message)).toEqual(['after the damaged one']);
+    for (const exporter of ['loki', 'datadog']) {
+      const aside = readFileSync(join(dir, 'dead-letter', `${exporter}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { reason: string });
+      expect(aside.map((a) => a.reason)).toEqual([
+        expect.stringMatching(
+          /^unreadable queue entry: row 2: its body \(\d+ bytes at 0 in segment 1\) does not match its checksum: damaged on disk$/,
+        ),
+      ]);
+    }
   });
 });
