@@ -146,11 +146,15 @@ export abstract class QueueExporter {
   }
 
   /**
-   * True when encode() ships the text a record was queued with (an event's JSON, a log's line)
-   * and reads only its head: the record is then not parsed here (queue-rows.ts); else it is, so a
-   * row that does not parse is set aside.
+   * Reads of a decoded record what encode() will read, throwing when that does not read, so that
+   * a row that does not is set aside here, whole and alone. By default the record itself (parsed
+   * from its queued text, queue-rows.ts); an exporter that ships the queued text, or parts cut
+   * from it, reads only those.
    */
-  protected readonly shipsQueuedText: boolean = false;
+  protected check(record: QueuedRecord): void {
+    if (record.kind === 'event') void record.event;
+    else if (record.kind === 'log') void record.log;
+  }
 
   /** Turns records into wire requests within the backend's limits. */
   protected abstract encode(records: QueuedRecord[]): Promise<EncodedBatch>;
@@ -292,12 +296,7 @@ export abstract class QueueExporter {
       try {
         // Decoded whole before any record is kept: a row is either sent or set aside, never half of each.
         const records = decodeRow(entry);
-        if (!this.shipsQueuedText) {
-          for (const record of records) {
-            if (record.kind === 'event') void record.event;
-            else if (record.kind === 'log') void record.log;
-          }
-        }
+        for (const record of records) this.check(record);
         for (const record of records) out.push(record);
       } catch (err) {
         // Cannot happen for rows we wrote ourselves, short of a damaged disk; if it does, keep the

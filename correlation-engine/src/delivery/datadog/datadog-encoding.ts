@@ -2,7 +2,7 @@
 // limits: at most 1000 entries and 5 MB uncompressed per request, 1 MB per entry.
 import { BUSINESS_KEYS, type CorrelationEvent, type NormalizedLog } from '../../model/types.js';
 import { ENGINE_SERVICE, hasOwnProperties, lowerSeverity, truncateUtf8 } from '../encoding-helpers.js';
-import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
+import type { LineTexts, LogHead, QueuedRecord } from '../queue/queue-rows.js';
 
 export interface DatadogEncodingOptions {
   maxEntriesPerRequest: number;
@@ -47,16 +47,22 @@ function logTags(log: LogHead, options: DatadogEncodingOptions): string {
 }
 
 /**
- * A log's entry. Every member is set, in the mapping's order, those a log lacks as undefined
- * (JSON.stringify leaves them out): one object shape for every log, where members added only when
- * present gave each combination of trace id, span id, business keys and attributes a shape of its
- * own for JSON.stringify to look up. The business keys are the five of BUSINESS_KEYS, in its
- * order (the byte-for-byte property test, written from BUSINESS_KEYS, fails when they disagree).
+ * A log's entry, with `message` and `attributes` as given. Every member is set, in the mapping's
+ * order, those a log lacks as undefined (JSON.stringify leaves them out): one object shape for
+ * every log, where members added only when present gave each combination of trace id, span id,
+ * business keys and attributes a shape of its own for JSON.stringify to look up. The business
+ * keys are the five of BUSINESS_KEYS, in its order (the byte-for-byte property test, written from
+ * BUSINESS_KEYS, fails when they disagree).
  */
-function logEntry(log: NormalizedLog, options: DatadogEncodingOptions): Record<string, unknown> {
+function logEntry(
+  log: LogHead,
+  options: DatadogEncodingOptions,
+  message: string | undefined,
+  attributes: NormalizedLog['attributes'] | undefined,
+): Record<string, unknown> {
   const { traceId, spanId, keys } = log;
   return {
-    message: log.message,
+    message,
     ddsource: SOURCE,
     ddtags: logTags(log, options),
     hostname: log.host ?? options.hostname,
@@ -72,8 +78,21 @@ function logEntry(log: NormalizedLog, options: DatadogEncodingOptions): Record<s
     resource_id: keys.resource_id || undefined,
     resource_type_id: keys.resource_type_id || undefined,
     request_id: keys.request_id || undefined,
-    attributes: hasOwnProperties(log.attributes) ? log.attributes : undefined,
+    attributes,
   };
+}
+
+/**
+ * A log's entry made from its head, and its message and attributes as the JSON texts cut from its
+ * queued line (loki-line.ts lineTexts): the other members serialized, those two spliced in their
+ * places. Why: read back, they were parsed out of the line into objects only to be serialized
+ * again; cut as texts, the line is never parsed (a damaged body is caught by its checksum when
+ * the queue reads it, body-segments.ts).
+ */
+function logEntryFromTexts(head: LogHead, texts: LineTexts, options: DatadogEncodingOptions): string {
+  const members = JSON.stringify(logEntry(head, options, undefined, undefined));
+  const attributes = texts.attributes === '' ? '' : `,"attributes":{${texts.attributes}}`;
+  return `{"message":${texts.message},${members.slice(1, -1)}${attributes}}`;
 }
 
 /** `correlation` is the event itself, or a stand-in for its JSON text spliced in afterwards. */
@@ -129,8 +148,14 @@ function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): 
   if (record.kind === 'event' && record.json !== undefined) {
     const spliced = eventEntryWithText(record.event, record.json, options);
     if (fits(spliced, options.maxEntryBytes)) return spliced;
+  } else if (record.kind === 'log' && record.head !== undefined && record.texts !== undefined) {
+    const spliced = logEntryFromTexts(record.head, record.texts, options);
+    if (fits(spliced, options.maxEntryBytes)) return spliced;
   }
-  const entry = record.kind === 'log' ? logEntry(record.log, options) : eventEntry(record.event, options);
+  const entry =
+    record.kind === 'log'
+      ? logEntry(record.log, options, record.log.message, hasOwnProperties(record.log.attributes) ? record.log.attributes : undefined)
+      : eventEntry(record.event, options);
   let json = JSON.stringify(entry);
   if (fits(json, options.maxEntryBytes)) return json;
   delete entry.attributes;

@@ -32,6 +32,16 @@ export class DatadogExporter extends QueueExporter {
     return true;
   }
 
+  /**
+   * A log queued with its line is shipped from the message and attributes cut from it
+   * (datadog-encoding.ts), read back only when they do not cut; an event is read whole (its entry
+   * is made from its counts).
+   */
+  protected override check(record: QueuedRecord): void {
+    if (record.kind === 'log' && record.line !== undefined && record.texts !== undefined) return;
+    super.check(record);
+  }
+
   /** Gzipped JSON arrays within the intake's entry and size limits. */
   protected async encode(records: QueuedRecord[]): Promise<EncodedBatch> {
     const requests = await Promise.all(

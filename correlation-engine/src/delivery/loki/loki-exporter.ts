@@ -26,7 +26,7 @@ export interface LokiExporterOptions extends Omit<QueueExporterOptions, 'name' |
 export class LokiExporter extends QueueExporter {
   private readonly loki: LokiExporterOptions;
   /** An event's line is its queued JSON text, a log's its queued line; labels and metadata come from their heads. */
-  protected override readonly shipsQueuedText = true;
+  protected override check(_record: QueuedRecord): void {}
 
   private readonly otlpUrl: string;
 

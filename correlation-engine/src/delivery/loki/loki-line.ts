@@ -62,3 +62,69 @@ export function lineFields(line: string, hasHost: boolean): Pick<NormalizedLog, 
   }
   return { message, attributes };
 }
+
+/** A log's message and attributes as the JSON texts its line holds them in. */
+export interface LineTexts {
+  /** The message's JSON string, quotes included. */
+  message: string;
+  /** The attributes' members, `"name":value,...` without the braces; empty when there are none. */
+  attributes: string;
+}
+
+const MESSAGE_OPENING = '{"message":"';
+const HOST_OPENING = ',"host":"';
+const FORMAT_OPENING = ',"format":"';
+const SOURCE_OPENING = ',"source":"';
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const CLOSING_BRACE = 0x7d;
+
+/** Just past the JSON string's closing quote, the first quote from `from` not escaped; -1 when none. */
+function pastString(line: string, from: number): number {
+  let at = from;
+  for (;;) {
+    const quote = line.indexOf('"', at);
+    if (quote < 0) return -1;
+    at = quote + 1;
+    let backslashes = 0;
+    while (line.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
+/** Just past `"name":"value"` written at `at` for a value JSON writes as it is; -1 when not there. */
+function pastField(line: string, at: number, opening: string, value: string): number {
+  if (!line.startsWith(opening, at)) return -1;
+  const end = at + opening.length + value.length;
+  return line.startsWith(value, at + opening.length) && line.charCodeAt(end) === QUOTE ? end + 1 : -1;
+}
+
+/**
+ * The message and attributes of a log cut as JSON texts from its whole line (the line
+ * `lokiLineJson(log, log.message, true, false)` of a log whose line keeps its attributes), without
+ * parsing it: the message's closing quote is the first one not escaped, then come the head's host,
+ * format and source (the format and source as their names, which JSON writes unescaped), then the
+ * attributes. The texts are what serializing the fields lineFields reads back would write
+ * (JSON.stringify's output parses and serializes again to itself). Undefined when the line is not
+ * laid out so, or holds a member named `__proto__` (lineFields leaves it out); lineFields then
+ * reads the line.
+ */
+export function lineTexts(line: string, host: string | undefined, format: string, source: string): LineTexts | undefined {
+  if (!line.startsWith(MESSAGE_OPENING)) return undefined;
+  const messageEnd = pastString(line, MESSAGE_OPENING.length);
+  let at = messageEnd;
+  if (host && at > 0) at = line.startsWith(HOST_OPENING, at) ? pastString(line, at + HOST_OPENING.length) : -1;
+  if (at > 0) at = pastField(line, at, FORMAT_OPENING, format);
+  if (at > 0) at = pastField(line, at, SOURCE_OPENING, source);
+  const last = line.length - 1;
+  if (at < 0 || line.charCodeAt(last) !== CLOSING_BRACE) return undefined;
+  let attributes = '';
+  if (at < last) {
+    if (line.charCodeAt(at) !== COMMA) return undefined;
+    attributes = line.slice(at + 1, last);
+    // Within a JSON string a quote is escaped, so this text is a member's name only.
+    if (attributes.includes('"__proto__":')) return undefined;
+  } else if (at !== last) return undefined;
+  return { message: line.slice(MESSAGE_OPENING.length - 1, messageEnd), attributes };
+}

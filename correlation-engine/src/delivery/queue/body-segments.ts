@@ -16,7 +16,7 @@
 // Damage after the write (a flipped bit, a block the disk hands back wrong) is what SQLite cannot
 // see here: each body's CRC-32 is kept in its row and checked when the body is read back, so a
 // damaged body is set aside as unreadable by every exporter instead of shipped. (Exporters that
-// ship the queued text as it is do not parse each record, which was the
+// ship the queued text as it is, or parts cut from it, do not parse each record, which was the
 // only check of a body before.)
 
 import {

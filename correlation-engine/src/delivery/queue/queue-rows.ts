@@ -21,10 +21,11 @@
 //   7 (ROW_LOG_LINES): n logs: a JSON array of their heads (LogHeadTuple: every field but the
 //      message and attributes), then, each after a "\n", each log's Loki line (loki-line.ts: the
 //      message, host, format, source and attributes as one JSON object), which the Loki exporter
-//      ships as read and the others parse back into the message and attributes. Written when
+//      ships as read, Datadog's encoder cuts the message's and attributes' JSON texts from
+//      (lineTexts), and the others parse back into the message and attributes. Written when
 //      every log's line keeps its attributes (lineKeepsAttributes); else the row is tuples (1).
 import type { BusinessKey, CorrelationEvent, LogSummary, NormalizedLog, ReceivedOtlpLogs, Severity } from '../../model/types.js';
-import { lineFields, lineKeepsAttributes, lokiLineJson } from '../loki/loki-line.js';
+import { type LineTexts, lineFields, lineKeepsAttributes, lineTexts, lokiLineJson } from '../loki/loki-line.js';
 import { withoutLogRecordsJson } from '../otlp-logs/json-logs-rewrite.js';
 import { withoutLogRecords } from '../otlp-logs/proto-logs-rewrite.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
@@ -37,6 +38,8 @@ export interface EventHead {
   keys: CorrelationEvent['keys'];
 }
 
+export type { LineTexts };
+
 /** A log's fields but its message and attributes: what labels, metadata and routing read. */
 export type LogHead = Omit<NormalizedLog, 'message' | 'attributes'>;
 
@@ -44,7 +47,14 @@ export type LogHead = Omit<NormalizedLog, 'message' | 'attributes'>;
  * A log as read back from the queue. From a row that keeps lines, `head` and `line` (its Loki
  * line, loki-line.ts) are set and `log` is read back from them on first read only.
  */
-export type QueuedLogRecord = { kind: 'log'; readonly log: NormalizedLog; head?: LogHead; line?: string };
+export type QueuedLogRecord = {
+  kind: 'log';
+  readonly log: NormalizedLog;
+  head?: LogHead;
+  line?: string;
+  /** With `line`: its message and attributes as JSON texts (loki-line.ts lineTexts), undefined when they do not cut. */
+  readonly texts?: LineTexts;
+};
 
 /**
  * One record as read back from the queue, in the form the backend encoders take. An event's
@@ -358,6 +368,7 @@ function fromTuple(t: LogTuple): NormalizedLog {
 class QueuedLogLine {
   readonly kind = 'log';
   #log: NormalizedLog | undefined;
+  #texts: LineTexts | null | undefined;
   constructor(
     readonly head: LogHead,
     readonly line: string,
@@ -386,6 +397,14 @@ class QueuedLogLine {
       source: h.source,
     };
     return this.#log;
+  }
+
+  get texts(): LineTexts | undefined {
+    if (this.#texts === undefined) {
+      const h = this.head;
+      this.#texts = lineTexts(this.line, h.host, h.format, h.source) ?? null;
+    }
+    return this.#texts ?? undefined;
   }
 }
 
