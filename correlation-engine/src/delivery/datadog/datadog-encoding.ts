@@ -1,8 +1,8 @@
 // Pure mapping from queued records to Datadog logs-intake v2 bodies (JSON arrays), within its
 // limits: at most 1000 entries and 5 MB uncompressed per request, 1 MB per entry.
-import { BUSINESS_KEYS, type CorrelationEvent, type NormalizedLog } from '../../model/types.js';
+import { BUSINESS_KEYS, type NormalizedLog } from '../../model/types.js';
 import { ENGINE_SERVICE, hasOwnProperties, lowerSeverity, truncateUtf8 } from '../encoding-helpers.js';
-import type { LineTexts, LogHead, QueuedRecord } from '../queue/queue-rows.js';
+import { type EventHeadFields, headHasCounts, type LineTexts, type LogHead, type QueuedRecord } from '../queue/queue-rows.js';
 
 export interface DatadogEncodingOptions {
   maxEntriesPerRequest: number;
@@ -95,8 +95,11 @@ function logEntryFromTexts(head: LogHead, texts: LineTexts, options: DatadogEnco
   return `{"message":${texts.message},${members.slice(1, -1)}${attributes}}`;
 }
 
-/** `correlation` is the event itself, or a stand-in for its JSON text spliced in afterwards. */
-function eventEntry(event: CorrelationEvent, options: DatadogEncodingOptions, correlation: unknown = event): Record<string, unknown> {
+/**
+ * An event's entry from the event's fields (the event itself, or its queued head when that holds
+ * them); `correlation` is the event itself, or a stand-in for its JSON text spliced in afterwards.
+ */
+function eventEntry(event: EventHeadFields, options: DatadogEncodingOptions, correlation: unknown = event): Record<string, unknown> {
   const entry: Record<string, unknown> = {
     message:
       `correlation window ${event.traceId}: ${event.spanCount} spans, ${event.logCount} logs, ` +
@@ -135,10 +138,20 @@ const CORRELATION_STAND_IN = '"correlation":0';
  * as queued, so splicing it in writes what serializing the parsed event again would, without
  * walking the event's detail (most of its bytes) a second time.
  */
-function eventEntryWithText(event: CorrelationEvent, text: string, options: DatadogEncodingOptions): string {
+function eventEntryWithText(event: EventHeadFields, text: string, options: DatadogEncodingOptions): string {
   const json = JSON.stringify(eventEntry(event, options, 0));
   const at = json.indexOf(CORRELATION_STAND_IN);
   return `${json.slice(0, at)}"correlation":${text}${json.slice(at + CORRELATION_STAND_IN.length)}`;
+}
+
+/**
+ * Whether the record's entry is made from its queued text and head alone (a log's message and
+ * attributes cut from its line, an event's text with its head's counts): the record itself is
+ * then never parsed, short of an entry over the bound.
+ */
+export function madeFromQueuedText(record: QueuedRecord): boolean {
+  if (record.kind === 'log') return record.head !== undefined && record.texts !== undefined;
+  return record.kind === 'event' && record.json !== undefined && record.head !== undefined && headHasCounts(record.head);
 }
 
 /** Serializes one entry, cutting it to `maxEntryBytes` (message shortened, bulky parts dropped). */
@@ -146,7 +159,9 @@ function serializeEntry(record: QueuedRecord, options: DatadogEncodingOptions): 
   // Datadog takes records one by one; OTLP requests as received are for Loki's OTLP endpoint.
   if (record.kind === 'otlp-logs') throw new TypeError('an OTLP logs request is not a Datadog entry');
   if (record.kind === 'event' && record.json !== undefined) {
-    const spliced = eventEntryWithText(record.event, record.json, options);
+    // The head's fields when it has them: the event is then not parsed at all.
+    const fields = record.head !== undefined && headHasCounts(record.head) ? record.head : record.event;
+    const spliced = eventEntryWithText(fields, record.json, options);
     if (fits(spliced, options.maxEntryBytes)) return spliced;
   } else if (record.kind === 'log' && record.head !== undefined && record.texts !== undefined) {
     const spliced = logEntryFromTexts(record.head, record.texts, options);

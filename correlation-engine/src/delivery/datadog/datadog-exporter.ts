@@ -4,7 +4,7 @@
 import { gzipBody } from '../gzip-body.js';
 import type { LogHead, QueuedRecord } from '../queue/queue-rows.js';
 import { type EncodedBatch, QueueExporter, type QueueExporterOptions } from '../queue-exporter.js';
-import { buildDatadogRequests, type DatadogEncodingOptions } from './datadog-encoding.js';
+import { buildDatadogRequests, type DatadogEncodingOptions, madeFromQueuedText } from './datadog-encoding.js';
 
 export interface DatadogExporterOptions extends Omit<QueueExporterOptions, 'name' | 'url'>, DatadogEncodingOptions {
   /** Full intake URL, e.g. https://http-intake.logs.datadoghq.com/api/v2/logs. */
@@ -34,12 +34,11 @@ export class DatadogExporter extends QueueExporter {
 
   /**
    * A log queued with its line is shipped from the message and attributes cut from it
-   * (datadog-encoding.ts), read back only when they do not cut; an event is read whole (its entry
-   * is made from its counts).
+   * (datadog-encoding.ts), read back only when they do not cut; an event queued with its text and
+   * a head holding its counts is shipped from those, read whole only when its head lacks them.
    */
   protected override check(record: QueuedRecord): void {
-    if (record.kind === 'log' && record.line !== undefined && record.texts !== undefined) return;
-    super.check(record);
+    if (!madeFromQueuedText(record)) super.check(record);
   }
 
   /** Gzipped JSON arrays within the intake's entry and size limits. */

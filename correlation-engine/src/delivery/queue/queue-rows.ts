@@ -5,9 +5,12 @@
 //   1 (ROW_LOG_TUPLES): a JSON array of n logs, each a fixed-order array of its fields (LogTuple).
 //   2 (ROW_EVENT_LINES): n events, each `JSON.stringify(event)`, joined by "\n" (JSON text has no
 //      raw newline), so a reader gets every event's own JSON text without serializing it again.
-//   3 (ROW_EVENT_HEAD_LINES): n events joined by "\n", each its head (EventHead as a JSON array),
-//      a tab (JSON text has no raw tab either), then `JSON.stringify(event)`: an exporter that
-//      ships the text as is (Loki) reads the few fields it labels with and never parses the rest.
+//   3 (ROW_EVENT_HEAD_LINES): n events joined by "\n", each its head (EventHead as a JSON array:
+//      trace id, window end, highest severity, keys, and since rows carry them the span, log and
+//      error counts and the services; a reader takes those when all four are there), a tab (JSON
+//      text has no raw tab either), then `JSON.stringify(event)`: an exporter that ships the text
+//      as is (Loki, Datadog's `correlation`) reads the fields it needs from the head and never
+//      parses the rest.
 //   4 (ROW_EVENT_SHARED_LINES): as 3, preceded by a table: a line with its length S, then S
 //      lines each the JSON text of a trace-less log summary joined to windows through a key. In
 //      the event lines each such summary is a reference, \x01<index in the table>\x01 (JSON text
@@ -30,12 +33,31 @@ import { withoutLogRecordsJson } from '../otlp-logs/json-logs-rewrite.js';
 import { withoutLogRecords } from '../otlp-logs/proto-logs-rewrite.js';
 import type { NewEntry, QueueEntry } from './durable-queue.js';
 
-/** What an exporter shipping an event's text as is needs to know of it: trace id, end, severity, keys. */
+/**
+ * What an exporter shipping an event's text as is needs to know of it: trace id, end, severity,
+ * keys; and, in rows written since heads carry them, its counts and services (undefined in older
+ * rows), which with the rest make a Datadog entry without the event parsed.
+ */
 export interface EventHead {
   traceId: string;
   windowEnd: string;
   highestSeverity: Severity | null;
   keys: CorrelationEvent['keys'];
+  spanCount: number | undefined;
+  logCount: number | undefined;
+  errorCount: number | undefined;
+  services: string[] | undefined;
+}
+
+/** The fields of an event its head holds when the row was written with its counts. */
+export type EventHeadFields = Pick<
+  CorrelationEvent,
+  'traceId' | 'windowEnd' | 'highestSeverity' | 'keys' | 'spanCount' | 'logCount' | 'errorCount' | 'services'
+>;
+
+/** Whether the head carries the event's counts and services (rows written before they were added do not). */
+export function headHasCounts(head: EventHead): head is EventHead & EventHeadFields {
+  return head.services !== undefined;
 }
 
 export type { LineTexts };
@@ -245,7 +267,7 @@ export function eventRow(events: readonly CorrelationEvent[], logMessages: Event
   let lines = '';
   for (let i = 0; i < events.length; i += 1) {
     const e = events[i] as CorrelationEvent;
-    const head = JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys]);
+    const head = JSON.stringify([e.traceId, e.windowEnd, e.highestSeverity, e.keys, e.spanCount, e.logCount, e.errorCount, e.services]);
     lines += `${i === 0 ? '' : '\n'}${head}\t${eventJson(e, ref, logText)}`;
   }
   const body = table.length === 0 ? `0\n${lines}` : `${table.length}\n${table.join('\n')}\n${lines}`;
@@ -509,10 +531,27 @@ function decodeEventHeadLines(entry: QueueEntry, withTable: boolean): QueuedReco
       throw new UndecodableRowError(`row ${entry.seq}, event ${i - first}: no readable head`);
     }
     const severity = head[2] as Severity | null;
+    // Counts and services: in the head since rows carry them, all or none (older rows: none).
+    const counted =
+      head.length >= 8 &&
+      typeof head[4] === 'number' &&
+      typeof head[5] === 'number' &&
+      typeof head[6] === 'number' &&
+      Array.isArray(head[7]) &&
+      head[7].every((s) => typeof s === 'string');
     let text = line.slice(tab + 1);
     if (first > 0 && text.includes(REF)) text = withShared(text, lines, first, `row ${entry.seq}, event ${i - first}`);
     out[i - first] = new QueuedEventLine(
-      { traceId: head[0], windowEnd: head[1], highestSeverity: severity, keys: head[3] as Partial<Record<BusinessKey, string[]>> },
+      {
+        traceId: head[0],
+        windowEnd: head[1],
+        highestSeverity: severity,
+        keys: head[3] as Partial<Record<BusinessKey, string[]>>,
+        spanCount: counted ? (head[4] as number) : undefined,
+        logCount: counted ? (head[5] as number) : undefined,
+        errorCount: counted ? (head[6] as number) : undefined,
+        services: counted ? (head[7] as string[]) : undefined,
+      },
       text,
     );
   }

@@ -129,6 +129,53 @@ describe('Datadog entries of correlation events', () => {
     expect(buildDatadogRequests(plain, OPTIONS).map((r) => r.body.toString())).toEqual(expected);
   });
 
+  /** The row with each event's head (the JSON array before the tab) rewritten. */
+  const withHeads = (row: ReturnType<typeof eventRow>, rewrite: (head: unknown[]) => unknown[]): QueuedRecord[] => {
+    const body = (row.body as string)
+      .split('\n')
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        return tab < 0 ? line : `${JSON.stringify(rewrite(JSON.parse(line.slice(0, tab)) as unknown[]))}${line.slice(tab)}`;
+      })
+      .join('\n');
+    return decodeRow({ seq: 3, kind: 'event', body, records: 3, enqueuedAtMs: 0, encoding: row.encoding ?? 0 });
+  };
+
+  it("take their counts and services from the queued head, and from the parsed event in rows whose heads lack them (older builds')", () => {
+    const expected = [`[${events.map((e) => JSON.stringify(expectedEventEntry(e))).join(',')}]`];
+    const row = eventRow(events);
+    // As rows were written before heads carried counts: trace id, window end, severity and keys only.
+    expect(
+      buildDatadogRequests(
+        withHeads(row, (h) => h.slice(0, 4)),
+        OPTIONS,
+      ).map((r) => r.body.toString()),
+    ).toEqual(expected);
+    // The head is what the entry is made from: counts written there (not in the event's text) show.
+    const recounted = withHeads(row, ([trace, end, severity, keys, , logs, errors]) => [
+      trace,
+      end,
+      severity,
+      keys,
+      99,
+      logs,
+      errors,
+      ['head'],
+    ]);
+    const entries = JSON.parse(buildDatadogRequests(recounted, OPTIONS)[0]?.body.toString() ?? '[]') as {
+      message: string;
+      correlation: CorrelationEvent;
+    }[];
+    expect(entries.map((e) => e.message)).toEqual(
+      events.map((e) =>
+        expect.stringMatching(
+          new RegExp(`^correlation window ${e.traceId}: 99 spans, ${e.logCount} logs, ${e.errorCount} errors across head$`),
+        ),
+      ),
+    );
+    expect(entries.map((e) => e.correlation.spanCount)).toEqual(events.map((e) => e.spanCount));
+  });
+
   it('are cut to the entry bound from their queued text too: the detail dropped, marked truncated', () => {
     const big = makeEvent(4, { detail: detail(Array.from({ length: 40 }, () => shared)) });
     const row = eventRow([big]);
