@@ -16,6 +16,11 @@ export interface VisibilityResult {
   apiMs: number[];
   /** Sent -> update received on the live stream, ms (one per probe seen). */
   streamMs: number[];
+  /**
+   * Sent -> the POST's 202 read, ms (one per probe accepted): the part of a probe's visibility
+   * spent before the engine had the record, in its sockets and its turn of the event loop.
+   */
+  acceptMs: number[];
 }
 
 /** Reads the stream's `update` events and reports each trace id with the time it arrived. */
@@ -50,6 +55,7 @@ export async function probeVisibility(engineUrl: string, durationMs: number, int
   const sentAt = new Map<string, number>();
   const streamMs: number[] = [];
   const apiMs: number[] = [];
+  const acceptMs: number[] = [];
   const abort = new AbortController();
   await subscribe(
     engineUrl,
@@ -82,6 +88,7 @@ export async function probeVisibility(engineUrl: string, durationMs: number, int
       sentAt.delete(traceId);
       continue;
     }
+    acceptMs.push(performance.now() - sent);
     for (let tries = 0; tries < 200; tries++) {
       const got = await fetch(`${engineUrl}/api/correlations/${traceId}`);
       await got.arrayBuffer();
@@ -95,5 +102,5 @@ export async function probeVisibility(engineUrl: string, durationMs: number, int
   // Updates still on their way (a flush interval at most).
   await sleep(1000);
   abort.abort();
-  return { probes, apiMs, streamMs };
+  return { probes, apiMs, streamMs, acceptMs };
 }
