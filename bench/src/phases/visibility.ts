@@ -86,17 +86,17 @@ export const visibilityPhase: Phase = {
     if (f.visibility) {
       const v = f.visibility;
       // The engine's side: how many of all its batches (the load's and the probe's) took over 1 s.
-      const engineSide = (e: { batches: number; over1s: number } | undefined) =>
+      const engineNote = (e: { batches: number; over1s: number } | undefined) =>
         e ? `; engine: ${e.over1s} of ${e.batches} batches over 1 s` : '';
       rows.push([
         'visibility at 50% load: API (open window)',
-        `${v.api.seen}/${v.probes} probes${engineSide(v.engine?.api)}`,
+        `${v.api.seen}/${v.probes} probes${engineNote(v.engine?.api)}`,
         v.api.p50Ms,
         v.api.p99Ms,
       ]);
       rows.push([
         'visibility at 50% load: live stream',
-        `${v.stream.seen}/${v.probes} probes${engineSide(v.engine?.stream)}`,
+        `${v.stream.seen}/${v.probes} probes${engineNote(v.engine?.stream)}`,
         v.stream.p50Ms,
         v.stream.p99Ms,
       ]);

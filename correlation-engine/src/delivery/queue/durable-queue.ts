@@ -225,9 +225,10 @@ export class DurableQueue {
         const body =
           typeof stored === 'string' ? this.bodies.readText(segment, at, size, crc) : this.bodies.readBytes(segment, at, size, crc);
         if (body !== undefined) entry.body = body;
-        else if (this.bodies.lastFault === 'missing')
-          entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) is missing`;
-        else entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) does not match its checksum: damaged on disk`;
+        else {
+          const fault = this.bodies.lastFault === 'missing' ? 'is missing' : 'does not match its checksum: damaged on disk';
+          entry.unreadable = `its body (${size} bytes at ${at} in segment ${segment}) ${fault}`;
+        }
       }
       out.push(entry);
     }
